@@ -1,0 +1,148 @@
+// Package domain holds the types shared by ocrbox's services and storage, and
+// the sentinel errors that the HTTP layer maps to status codes in one place.
+// It imports only the standard library.
+package domain
+
+import "time"
+
+// TaskStatus is where a task is in its lifecycle (DESIGN.md §8).
+type TaskStatus string
+
+// Task statuses.
+const (
+	StatusPending    TaskStatus = "pending"
+	StatusProcessing TaskStatus = "processing"
+	StatusCompleted  TaskStatus = "completed"
+	StatusFailed     TaskStatus = "failed"
+	StatusCancelled  TaskStatus = "cancelled"
+)
+
+// Valid reports whether s is one of the known statuses.
+func (s TaskStatus) Valid() bool {
+	switch s {
+	case StatusPending, StatusProcessing, StatusCompleted, StatusFailed, StatusCancelled:
+		return true
+	}
+	return false
+}
+
+// Terminal reports whether no further work happens to a task in this status.
+func (s TaskStatus) Terminal() bool {
+	return s == StatusCompleted || s == StatusFailed || s == StatusCancelled
+}
+
+// FileKind says what a task file holds.
+type FileKind string
+
+// File kinds: the uploaded input and the outputs the host assembles.
+const (
+	KindInput FileKind = "input"
+	KindTxt   FileKind = "txt"
+	KindHOCR  FileKind = "hocr"
+	KindJSON  FileKind = "json"
+	KindPDF   FileKind = "pdf"
+)
+
+// OutputKinds lists the outputs a task can ask for, in their canonical order.
+var OutputKinds = []FileKind{KindTxt, KindHOCR, KindJSON, KindPDF}
+
+// User is a person known to ocrbox, identified by email. The record is created
+// at first sign-in and updated at later ones.
+type User struct {
+	ID        string            `json:"id"`
+	Email     string            `json:"email"`
+	Name      string            `json:"name"`
+	Provider  string            `json:"provider"`
+	Extra     map[string]string `json:"extra,omitempty"`
+	CreatedAt time.Time         `json:"created_at"`
+	UpdatedAt time.Time         `json:"updated_at"`
+	LastLogin time.Time         `json:"last_login,omitempty"`
+}
+
+// Session is a signed-in browser or API client. Only the SHA-256 hash of the
+// opaque token is stored.
+type Session struct {
+	TokenHash  string    `json:"-"`
+	UserID     string    `json:"user_id"`
+	Provider   string    `json:"provider"`
+	CreatedAt  time.Time `json:"created_at"`
+	LastSeen   time.Time `json:"last_seen"`
+	ExpiresAt  time.Time `json:"expires_at"`
+	IdleExpiry time.Time `json:"idle_expiry"`
+	// RefreshHash is the SHA-256 of the refresh token issued with the session.
+	RefreshHash string `json:"refresh_hash,omitempty"`
+}
+
+// File is one stored file of a task: the input or an output.
+type File struct {
+	ID          string    `json:"id"`
+	TaskID      string    `json:"-"`
+	UserID      string    `json:"-"`
+	Kind        FileKind  `json:"kind"`
+	Name        string    `json:"name"`
+	Size        int64     `json:"size"`
+	ContentType string    `json:"content_type"`
+	SHA256      string    `json:"sha256,omitempty"`
+	CreatedAt   time.Time `json:"created_at"`
+	// StoredName is the server-made file name inside the task directory; it
+	// never comes from the client.
+	StoredName string `json:"-"`
+}
+
+// Task is one uploaded document and the OCR work done on it.
+type Task struct {
+	ID          string     `json:"id"`
+	UserID      string     `json:"-"`
+	Filename    string     `json:"filename"`
+	Status      TaskStatus `json:"status"`
+	Engine      string     `json:"engine"`
+	Lang        string     `json:"lang"`
+	Outputs     []FileKind `json:"outputs"`
+	PagesTotal  int        `json:"pages_total"`
+	PagesDone   int        `json:"pages_done"`
+	Attempts    int        `json:"attempts"`
+	Error       string     `json:"error"`
+	InputBytes  int64      `json:"input_bytes"`
+	CreatedAt   time.Time  `json:"created_at"`
+	QueuedAt    time.Time  `json:"-"`
+	StartedAt   *time.Time `json:"started_at"`
+	CompletedAt *time.Time `json:"completed_at"`
+	DurationMS  int64      `json:"duration_ms"`
+	Files       []File     `json:"files"`
+}
+
+// Clone returns a deep copy, so a task can be handed to another goroutine.
+func (t *Task) Clone() *Task {
+	c := *t
+	c.Outputs = append([]FileKind(nil), t.Outputs...)
+	c.Files = append([]File(nil), t.Files...)
+	if t.StartedAt != nil {
+		v := *t.StartedAt
+		c.StartedAt = &v
+	}
+	if t.CompletedAt != nil {
+		v := *t.CompletedAt
+		c.CompletedAt = &v
+	}
+	return &c
+}
+
+// FileByID returns the task's file with the given id.
+func (t *Task) FileByID(id string) (File, bool) {
+	for _, f := range t.Files {
+		if f.ID == id {
+			return f, true
+		}
+	}
+	return File{}, false
+}
+
+// InputFile returns the task's uploaded input.
+func (t *Task) InputFile() (File, bool) {
+	for _, f := range t.Files {
+		if f.Kind == KindInput {
+			return f, true
+		}
+	}
+	return File{}, false
+}

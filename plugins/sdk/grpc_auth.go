@@ -1,0 +1,88 @@
+package sdk
+
+import (
+	"context"
+
+	pb "github.com/ocrbox/ocrbox/plugins/sdk/proto/ocrboxv1"
+)
+
+type authServer struct {
+	pb.UnimplementedAuthProviderServer
+	impl AuthProvider
+}
+
+func (s *authServer) Configure(ctx context.Context, r *pb.ConfigureRequest) (*pb.ConfigureResponse, error) {
+	return &pb.ConfigureResponse{}, toStatus(s.impl.Configure(ctx, r.GetSettings()))
+}
+
+func (s *authServer) Info(ctx context.Context, _ *pb.InfoRequest) (*pb.ProviderInfo, error) {
+	info, err := s.impl.Info(ctx)
+	if err != nil {
+		return nil, toStatus(err)
+	}
+	info.ProtocolVersion = ProtocolVersion
+	return info, nil
+}
+
+func (s *authServer) Authenticate(ctx context.Context, r *pb.AuthenticateRequest) (*pb.AuthenticateResponse, error) {
+	resp, err := s.impl.Authenticate(ctx, r.GetUsername(), r.GetPassword())
+	return resp, toStatus(err)
+}
+
+func (s *authServer) ValidateToken(ctx context.Context, r *pb.ValidateTokenRequest) (*pb.AuthenticateResponse, error) {
+	resp, err := s.impl.ValidateToken(ctx, r.GetToken())
+	return resp, toStatus(err)
+}
+
+func (s *authServer) RefreshToken(ctx context.Context, r *pb.RefreshTokenRequest) (*pb.AuthenticateResponse, error) {
+	resp, err := s.impl.RefreshToken(ctx, r.GetRefreshToken())
+	return resp, toStatus(err)
+}
+
+func (s *authServer) GetUserInfo(ctx context.Context, r *pb.GetUserInfoRequest) (*pb.UserInfo, error) {
+	resp, err := s.impl.GetUserInfo(ctx, r.GetAccessToken())
+	return resp, toStatus(err)
+}
+
+// AuthClient is the host's view of an auth provider plugin process.
+type AuthClient struct {
+	c pb.AuthProviderClient
+}
+
+// Configure implements AuthProvider.
+func (c *AuthClient) Configure(ctx context.Context, settings map[string]string) error {
+	_, err := c.c.Configure(ctx, &pb.ConfigureRequest{Settings: settings})
+	return fromStatus(ctx, err)
+}
+
+// Info implements AuthProvider.
+func (c *AuthClient) Info(ctx context.Context) (*ProviderInfo, error) {
+	info, err := c.c.Info(ctx, &pb.InfoRequest{})
+	return info, fromStatus(ctx, err)
+}
+
+// Authenticate implements AuthProvider.
+func (c *AuthClient) Authenticate(ctx context.Context, username, password string) (*AuthenticateResponse, error) {
+	resp, err := c.c.Authenticate(ctx, &pb.AuthenticateRequest{Username: username, Password: password})
+	return resp, fromStatus(ctx, err)
+}
+
+// ValidateToken implements AuthProvider.
+func (c *AuthClient) ValidateToken(ctx context.Context, token string) (*AuthenticateResponse, error) {
+	resp, err := c.c.ValidateToken(ctx, &pb.ValidateTokenRequest{Token: token})
+	return resp, fromStatus(ctx, err)
+}
+
+// RefreshToken implements AuthProvider.
+func (c *AuthClient) RefreshToken(ctx context.Context, refreshToken string) (*AuthenticateResponse, error) {
+	resp, err := c.c.RefreshToken(ctx, &pb.RefreshTokenRequest{RefreshToken: refreshToken})
+	return resp, fromStatus(ctx, err)
+}
+
+// GetUserInfo implements AuthProvider.
+func (c *AuthClient) GetUserInfo(ctx context.Context, accessToken string) (*UserInfo, error) {
+	resp, err := c.c.GetUserInfo(ctx, &pb.GetUserInfoRequest{AccessToken: accessToken})
+	return resp, fromStatus(ctx, err)
+}
+
+var _ AuthProvider = (*AuthClient)(nil)
