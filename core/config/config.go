@@ -1,0 +1,231 @@
+// Package config loads ocrbox's configuration with koanf: built-in defaults,
+// then config.toml, then the environment (OCRBOX_<SECTION>_<KEY> and the
+// legacy names of the original specification), then command-line flags.
+// Invalid values fail at startup with a message that names the key.
+package config
+
+import (
+	"fmt"
+	"os"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/knadh/koanf/parsers/toml/v2"
+	"github.com/knadh/koanf/providers/confmap"
+	"github.com/knadh/koanf/providers/file"
+	"github.com/knadh/koanf/v2"
+)
+
+// Config is the whole configuration. Keys are documented in README.md.
+type Config struct {
+	Server  Server  `koanf:"server"`
+	Storage Storage `koanf:"storage"`
+	OCR     OCR     `koanf:"ocr"`
+	Auth    Auth    `koanf:"auth"`
+	Limits  Limits  `koanf:"limits"`
+	Log     Log     `koanf:"log"`
+	// Plugins holds per-plugin settings tables, e.g. [plugins.tesseract].
+	Plugins map[string]map[string]string `koanf:"plugins"`
+}
+
+// Server configures the HTTP listener.
+type Server struct {
+	Listen          string        `koanf:"listen"`
+	MaxUploadMB     int64         `koanf:"max_upload_mb"`
+	ReadTimeout     time.Duration `koanf:"read_timeout"`
+	ShutdownTimeout time.Duration `koanf:"shutdown_timeout"`
+	// TrustProxy makes the client IP come from X-Forwarded-For.
+	TrustProxy bool `koanf:"trust_proxy"`
+}
+
+// Storage configures where data lives.
+type Storage struct {
+	DataDir string `koanf:"data_dir"`
+}
+
+// OCR configures the worker pool and the defaults of a task.
+type OCR struct {
+	Workers        int           `koanf:"workers"`
+	DefaultEngine  string        `koanf:"default_engine"`
+	DefaultLang    string        `koanf:"default_lang"`
+	DefaultOutputs []string      `koanf:"default_outputs"`
+	MaxAttempts    int           `koanf:"max_attempts"`
+	PageTimeout    time.Duration `koanf:"page_timeout"`
+	PDFDPI         int           `koanf:"pdf_dpi"`
+}
+
+// Auth configures sign-in and sessions.
+type Auth struct {
+	Providers          []string      `koanf:"providers"`
+	SessionIdleTimeout time.Duration `koanf:"session_idle_timeout"`
+	SessionLifetime    time.Duration `koanf:"session_lifetime"`
+	CookieName         string        `koanf:"cookie_name"`
+	CookieSecure       bool          `koanf:"cookie_secure"`
+	LoginRatePerMinute int           `koanf:"login_rate_per_minute"`
+	TokenRefreshBuffer time.Duration `koanf:"token_refresh_buffer"`
+	EnableTaskHistory  bool          `koanf:"enable_task_history"`
+}
+
+// Limits protect the server from oversized or hostile input.
+type Limits struct {
+	MaxPages          int     `koanf:"max_pages"`
+	MaxMegapixels     float64 `koanf:"max_megapixels"`
+	MaxTasksPerUser   int     `koanf:"max_tasks_per_user"`
+	MaxFilesPerUpload int     `koanf:"max_files_per_upload"`
+	TaskRetentionDays int     `koanf:"task_retention_days"`
+}
+
+// Log configures logging.
+type Log struct {
+	Level  string `koanf:"level"`
+	Format string `koanf:"format"` // auto | text | json
+}
+
+// Defaults are the values used when neither config.toml nor the
+// environment set a key. The shipped config.toml repeats them.
+func Defaults() map[string]any {
+	return map[string]any{
+		"server.listen":               "127.0.0.1:8080",
+		"server.max_upload_mb":        512,
+		"server.read_timeout":         "10m",
+		"server.shutdown_timeout":     "30s",
+		"server.trust_proxy":          false,
+		"storage.data_dir":            "./data",
+		"ocr.workers":                 0,
+		"ocr.default_engine":          "tesseract",
+		"ocr.default_lang":            "eng",
+		"ocr.default_outputs":         []string{"txt", "hocr", "json", "pdf"},
+		"ocr.max_attempts":            3,
+		"ocr.page_timeout":            "2m",
+		"ocr.pdf_dpi":                 300,
+		"auth.providers":              []string{"local"},
+		"auth.session_idle_timeout":   "24h",
+		"auth.session_lifetime":       "720h",
+		"auth.cookie_name":            "ocrbox_session",
+		"auth.cookie_secure":          false,
+		"auth.login_rate_per_minute":  10,
+		"auth.token_refresh_buffer":   "5m",
+		"auth.enable_task_history":    true,
+		"limits.max_pages":            500,
+		"limits.max_megapixels":       150.0,
+		"limits.max_tasks_per_user":   0,
+		"limits.max_files_per_upload": 20,
+		"limits.task_retention_days":  0,
+		"log.level":                   "info",
+		"log.format":                  "auto",
+	}
+}
+
+// legacyEnv maps the environment names of the original specification.
+var legacyEnv = map[string]string{
+	"EXTERNAL_AUTH_API_URL":  "plugins.http.api_url",
+	"EXTERNAL_AUTH_ENDPOINT": "plugins.http.endpoint",
+	"EXTERNAL_AUTH_TIMEOUT":  "plugins.http.timeout",
+	"TOKEN_REFRESH_BUFFER":   "auth.token_refresh_buffer",
+	"TASK_RETENTION_DAYS":    "limits.task_retention_days",
+	"MAX_TASKS_PER_USER":     "limits.max_tasks_per_user",
+	"ENABLE_TASK_HISTORY":    "auth.enable_task_history",
+}
+
+// Load reads defaults ← path (if non-empty; a missing explicit file is an
+// error) ← environ ← overrides (flags, already keyed like "server.listen").
+func Load(path string, environ []string, overrides map[string]any) (*Config, error) {
+	k := koanf.New(".")
+	if err := k.Load(confmap.Provider(Defaults(), "."), nil); err != nil {
+		return nil, fmt.Errorf("load defaults: %w", err)
+	}
+	if path != "" {
+		if _, err := os.Stat(path); err != nil {
+			return nil, fmt.Errorf("config file: %w", err)
+		}
+		if err := k.Load(file.Provider(path), toml.Parser()); err != nil {
+			return nil, fmt.Errorf("parse %s: %w", path, err)
+		}
+	}
+	envMap, err := fromEnv(k, environ)
+	if err != nil {
+		return nil, err
+	}
+	if err := k.Load(confmap.Provider(envMap, "."), nil); err != nil {
+		return nil, fmt.Errorf("load environment: %w", err)
+	}
+	if len(overrides) > 0 {
+		if err := k.Load(confmap.Provider(overrides, "."), nil); err != nil {
+			return nil, fmt.Errorf("load flags: %w", err)
+		}
+	}
+	var c Config
+	if err := k.UnmarshalWithConf("", &c, koanf.UnmarshalConf{Tag: "koanf"}); err != nil {
+		return nil, fmt.Errorf("invalid configuration: %w", err)
+	}
+	if err := c.validate(); err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+// fromEnv maps OCRBOX_* variables onto known keys. The key list comes from
+// the loaded tree, so OCRBOX_STORAGE_DATA_DIR is unambiguous even though
+// both section and key contain underscores. Plugin tables accept any key:
+// OCRBOX_PLUGINS_<NAME>_<KEY> sets plugins.<name>.<key> when no known key
+// matches.
+func fromEnv(k *koanf.Koanf, environ []string) (map[string]any, error) {
+	known := map[string]string{}
+	for _, key := range k.Keys() {
+		known["OCRBOX_"+strings.ToUpper(strings.ReplaceAll(key, ".", "_"))] = key
+	}
+	out := map[string]any{}
+	for _, kv := range environ {
+		name, val, ok := strings.Cut(kv, "=")
+		if !ok {
+			continue
+		}
+		if key, ok := legacyEnv[name]; ok {
+			out[key] = val
+			continue
+		}
+		if !strings.HasPrefix(name, "OCRBOX_") {
+			continue
+		}
+		if key, ok := known[name]; ok {
+			out[key] = envValue(k, key, val)
+			continue
+		}
+		if rest, ok := strings.CutPrefix(name, "OCRBOX_PLUGINS_"); ok {
+			plugin, key, ok := strings.Cut(rest, "_")
+			if ok && plugin != "" && key != "" {
+				out["plugins."+strings.ToLower(plugin)+"."+strings.ToLower(key)] = val
+				continue
+			}
+		}
+		if name == "OCRBOX_PLUGIN" || strings.HasPrefix(name, "OCRBOX_TEST") {
+			continue // go-plugin's handshake cookie; test switches
+		}
+		return nil, fmt.Errorf("unknown environment variable %s: no such configuration key", name)
+	}
+	return out, nil
+}
+
+// envValue splits comma-separated lists for keys whose default is a list.
+func envValue(k *koanf.Koanf, key, val string) any {
+	if _, isList := k.Get(key).([]string); isList {
+		parts := strings.Split(val, ",")
+		for i := range parts {
+			parts[i] = strings.TrimSpace(parts[i])
+		}
+		return parts
+	}
+	if _, isList := k.Get(key).([]any); isList {
+		return strings.Split(val, ",")
+	}
+	return val
+}
+
+// EffectiveWorkers is ocr.workers, or the number of CPUs when it is 0.
+func (c *Config) EffectiveWorkers() int {
+	if c.OCR.Workers > 0 {
+		return c.OCR.Workers
+	}
+	return runtime.NumCPU()
+}

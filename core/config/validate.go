@@ -1,0 +1,99 @@
+package config
+
+import (
+	"fmt"
+	"net"
+	"slices"
+	"strings"
+)
+
+// KeyError is a configuration error that names the offending key.
+type KeyError struct {
+	Key    string
+	Reason string
+}
+
+func (e *KeyError) Error() string { return fmt.Sprintf("config key %s: %s", e.Key, e.Reason) }
+
+func (c *Config) validate() error {
+	bad := func(key, format string, args ...any) error {
+		return &KeyError{Key: key, Reason: fmt.Sprintf(format, args...)}
+	}
+	if _, _, err := net.SplitHostPort(c.Server.Listen); err != nil {
+		return bad("server.listen", "%q is not host:port", c.Server.Listen)
+	}
+	if c.Server.MaxUploadMB <= 0 {
+		return bad("server.max_upload_mb", "must be > 0, got %d", c.Server.MaxUploadMB)
+	}
+	if c.Server.ReadTimeout <= 0 {
+		return bad("server.read_timeout", "must be a positive duration")
+	}
+	if strings.TrimSpace(c.Storage.DataDir) == "" {
+		return bad("storage.data_dir", "must not be empty")
+	}
+	if c.OCR.Workers < 0 || c.OCR.Workers > 256 {
+		return bad("ocr.workers", "must be 0 (= number of CPUs) to 256, got %d", c.OCR.Workers)
+	}
+	if c.OCR.DefaultEngine == "" {
+		return bad("ocr.default_engine", "must not be empty")
+	}
+	if c.OCR.DefaultLang == "" {
+		return bad("ocr.default_lang", "must not be empty")
+	}
+	known := []string{"txt", "hocr", "json", "pdf"}
+	if len(c.OCR.DefaultOutputs) == 0 {
+		return bad("ocr.default_outputs", "must list at least one of %v", known)
+	}
+	for _, o := range c.OCR.DefaultOutputs {
+		if !slices.Contains(known, o) {
+			return bad("ocr.default_outputs", "unknown output %q (known: %v)", o, known)
+		}
+	}
+	if c.OCR.MaxAttempts < 1 || c.OCR.MaxAttempts > 20 {
+		return bad("ocr.max_attempts", "must be 1 to 20, got %d", c.OCR.MaxAttempts)
+	}
+	if c.OCR.PageTimeout <= 0 {
+		return bad("ocr.page_timeout", "must be a positive duration")
+	}
+	if c.OCR.PDFDPI < 72 || c.OCR.PDFDPI > 1200 {
+		return bad("ocr.pdf_dpi", "must be 72 to 1200, got %d", c.OCR.PDFDPI)
+	}
+	if len(c.Auth.Providers) == 0 {
+		return bad("auth.providers", "must list at least one provider")
+	}
+	if c.Auth.SessionIdleTimeout <= 0 || c.Auth.SessionLifetime <= 0 {
+		return bad("auth.session_idle_timeout", "session timeouts must be positive durations")
+	}
+	if c.Auth.CookieName == "" {
+		return bad("auth.cookie_name", "must not be empty")
+	}
+	if c.Auth.LoginRatePerMinute < 0 {
+		return bad("auth.login_rate_per_minute", "must be ≥ 0")
+	}
+	if c.Limits.MaxPages < 1 {
+		return bad("limits.max_pages", "must be ≥ 1, got %d", c.Limits.MaxPages)
+	}
+	if c.Limits.MaxMegapixels <= 0 {
+		return bad("limits.max_megapixels", "must be > 0")
+	}
+	if c.Limits.MaxTasksPerUser < 0 {
+		return bad("limits.max_tasks_per_user", "must be ≥ 0 (0 = unlimited)")
+	}
+	if c.Limits.MaxFilesPerUpload < 1 {
+		return bad("limits.max_files_per_upload", "must be ≥ 1")
+	}
+	if c.Limits.TaskRetentionDays < 0 {
+		return bad("limits.task_retention_days", "must be ≥ 0 (0 = keep forever)")
+	}
+	switch c.Log.Level {
+	case "debug", "info", "warn", "error":
+	default:
+		return bad("log.level", "must be debug, info, warn or error, got %q", c.Log.Level)
+	}
+	switch c.Log.Format {
+	case "auto", "text", "json":
+	default:
+		return bad("log.format", "must be auto, text or json, got %q", c.Log.Format)
+	}
+	return nil
+}

@@ -1,0 +1,96 @@
+package host
+
+import (
+	"context"
+	"io"
+	"log"
+	"log/slog"
+
+	"github.com/hashicorp/go-hclog"
+)
+
+// slogAdapter bridges go-plugin's hclog output (including each plugin's
+// stderr) into the host's slog logger, so every line lands in one log.
+type slogAdapter struct {
+	l     *slog.Logger
+	name  string
+	args  []any
+	level hclog.Level
+}
+
+func newHCLog(l *slog.Logger, name string) hclog.Logger {
+	return &slogAdapter{l: l, name: name, level: hclog.Debug}
+}
+
+func (a *slogAdapter) slogLevel(level hclog.Level) slog.Level {
+	switch level {
+	case hclog.Trace, hclog.Debug:
+		return slog.LevelDebug
+	case hclog.Warn:
+		return slog.LevelWarn
+	case hclog.Error:
+		return slog.LevelError
+	default:
+		return slog.LevelInfo
+	}
+}
+
+func (a *slogAdapter) Log(level hclog.Level, msg string, args ...any) {
+	if level == hclog.Off || level < a.level {
+		return
+	}
+	all := append(append([]any{}, a.args...), args...)
+	if a.name != "" {
+		all = append(all, "plugin_logger", a.name)
+	}
+	a.l.Log(context.Background(), a.slogLevel(level), msg, all...)
+}
+
+func (a *slogAdapter) Trace(msg string, args ...any) { a.Log(hclog.Trace, msg, args...) }
+func (a *slogAdapter) Debug(msg string, args ...any) { a.Log(hclog.Debug, msg, args...) }
+func (a *slogAdapter) Info(msg string, args ...any)  { a.Log(hclog.Info, msg, args...) }
+func (a *slogAdapter) Warn(msg string, args ...any)  { a.Log(hclog.Warn, msg, args...) }
+func (a *slogAdapter) Error(msg string, args ...any) { a.Log(hclog.Error, msg, args...) }
+
+func (a *slogAdapter) IsTrace() bool { return a.level <= hclog.Trace }
+func (a *slogAdapter) IsDebug() bool { return a.level <= hclog.Debug }
+func (a *slogAdapter) IsInfo() bool  { return a.level <= hclog.Info }
+func (a *slogAdapter) IsWarn() bool  { return a.level <= hclog.Warn }
+func (a *slogAdapter) IsError() bool { return a.level <= hclog.Error }
+
+func (a *slogAdapter) ImpliedArgs() []any { return a.args }
+
+func (a *slogAdapter) With(args ...any) hclog.Logger {
+	c := *a
+	c.args = append(append([]any{}, a.args...), args...)
+	return &c
+}
+
+func (a *slogAdapter) Name() string { return a.name }
+
+func (a *slogAdapter) Named(name string) hclog.Logger {
+	c := *a
+	if c.name != "" {
+		c.name += "." + name
+	} else {
+		c.name = name
+	}
+	return &c
+}
+
+func (a *slogAdapter) ResetNamed(name string) hclog.Logger {
+	c := *a
+	c.name = name
+	return &c
+}
+
+func (a *slogAdapter) SetLevel(level hclog.Level) { a.level = level }
+func (a *slogAdapter) GetLevel() hclog.Level      { return a.level }
+
+func (a *slogAdapter) StandardLogger(*hclog.StandardLoggerOptions) *log.Logger {
+	return slog.NewLogLogger(a.l.Handler(), slog.LevelInfo)
+}
+
+func (a *slogAdapter) StandardWriter(*hclog.StandardLoggerOptions) io.Writer {
+	return a.StandardLogger(nil).Writer()
+}

@@ -1,0 +1,274 @@
+// Package host starts, supervises and talks to ocrbox plugins: built-in ones
+// by re-executing this binary as `ocrbox plugin NAME`, external ones from a
+// path with a SHA-256 checksum. Each Process is one plugin subprocess that is
+// restarted with backoff when it dies, killed with the host (Pdeathsig), and
+// configured again after every start.
+package host
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/exec"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/hashicorp/go-plugin"
+	"github.com/sethvargo/go-retry"
+
+	"github.com/ocrbox/ocrbox/plugins/sdk"
+)
+
+// Spec says how to start one plugin process.
+type Spec struct {
+	// Name is the plugin's name, e.g. "tesseract" or "local".
+	Name string
+	// Kind is sdk.KindEngine or sdk.KindAuth.
+	Kind string
+	// Path is an external plugin's executable; empty means this binary,
+	// started as `<self> plugin <Name>`.
+	Path string
+	// Args are extra arguments for an external plugin.
+	Args []string
+	// Env is added to the plugin's minimal environment. Plugins never inherit
+	// the host's environment, so ocrbox's secrets stay in the host.
+	Env []string
+	// SHA256 pins an external plugin's executable (go-plugin SecureConfig).
+	SHA256 []byte
+	// Settings are passed to Configure after every start.
+	Settings map[string]string
+	// StartTimeout bounds the handshake; default 30s.
+	StartTimeout time.Duration
+}
+
+// Process is one supervised plugin subprocess.
+type Process struct {
+	spec Spec
+	log  *slog.Logger
+
+	mu       sync.Mutex
+	client   *plugin.Client
+	raw      any
+	restarts int
+	closed   bool
+}
+
+// ErrClosed is returned after Kill.
+var ErrClosed = errors.New("plugin process closed")
+
+// Start launches the plugin, performs the handshake and calls Configure.
+func Start(ctx context.Context, spec Spec, log *slog.Logger) (*Process, error) {
+	if spec.StartTimeout == 0 {
+		spec.StartTimeout = 30 * time.Second
+	}
+	p := &Process{spec: spec, log: log.With("component", "plugin", "plugin", spec.Name)}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if err := p.startLocked(ctx); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// minimalEnv is what every plugin gets: enough to run, nothing secret.
+func minimalEnv(extra []string) []string {
+	env := []string{"OMP_THREAD_LIMIT=1", "LANG=C.UTF-8"}
+	for _, k := range []string{"PATH", "TMPDIR", "TESSDATA_PREFIX", "GOCOVERDIR"} {
+		if v, ok := os.LookupEnv(k); ok {
+			env = append(env, k+"="+v)
+		}
+	}
+	return append(env, extra...)
+}
+
+func (p *Process) command() (*exec.Cmd, *plugin.SecureConfig, error) {
+	var cmd *exec.Cmd
+	var secure *plugin.SecureConfig
+	if p.spec.Path == "" {
+		self, err := os.Executable()
+		if err != nil {
+			return nil, nil, fmt.Errorf("find own executable: %w", err)
+		}
+		cmd = exec.Command(self, "plugin", p.spec.Name)
+	} else {
+		st, err := os.Stat(p.spec.Path)
+		if err != nil {
+			return nil, nil, fmt.Errorf("plugin %q: executable %s: %w", p.spec.Name, p.spec.Path, err)
+		}
+		if st.IsDir() || st.Mode().Perm()&0o111 == 0 {
+			return nil, nil, fmt.Errorf("plugin %q: %s is not an executable file", p.spec.Name, p.spec.Path)
+		}
+		cmd = exec.Command(p.spec.Path, p.spec.Args...)
+		if len(p.spec.SHA256) > 0 {
+			secure = &plugin.SecureConfig{Checksum: p.spec.SHA256, Hash: sha256.New()}
+		}
+	}
+	cmd.Env = minimalEnv(p.spec.Env)
+	// The plugin dies with the host even if the host is SIGKILLed.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	return cmd, secure, nil
+}
+
+func (p *Process) startLocked(ctx context.Context) error {
+	cmd, secure, err := p.command()
+	if err != nil {
+		return err
+	}
+	client := plugin.NewClient(&plugin.ClientConfig{
+		HandshakeConfig:  sdk.Handshake,
+		Plugins:          sdk.PluginMap(),
+		Cmd:              cmd,
+		SecureConfig:     secure,
+		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
+		GRPCDialOptions:  sdk.DialOptions(),
+		Logger:           newHCLog(p.log, p.spec.Name),
+		StartTimeout:     p.spec.StartTimeout,
+		SkipHostEnv:      true,
+	})
+	rpc, err := client.Client()
+	if err != nil {
+		client.Kill()
+		return fmt.Errorf("start plugin %q: %w", p.spec.Name, err)
+	}
+	raw, err := rpc.Dispense(p.spec.Kind)
+	if err != nil {
+		client.Kill()
+		return fmt.Errorf("dispense plugin %q as %s: %w", p.spec.Name, p.spec.Kind, err)
+	}
+	cfgCtx, cancel := context.WithTimeout(ctx, p.spec.StartTimeout)
+	defer cancel()
+	if c, ok := raw.(interface {
+		Configure(context.Context, map[string]string) error
+	}); ok {
+		if err := c.Configure(cfgCtx, p.spec.Settings); err != nil {
+			client.Kill()
+			return fmt.Errorf("configure plugin %q: %w", p.spec.Name, err)
+		}
+	}
+	p.client, p.raw = client, raw
+	p.log.Debug("plugin started", "pid", pid(client))
+	return nil
+}
+
+func pid(c *plugin.Client) int {
+	if rc := c.ReattachConfig(); rc != nil {
+		return rc.Pid
+	}
+	return 0
+}
+
+// get returns the live dispensed client, restarting a dead process with
+// exponential backoff first.
+func (p *Process) get(ctx context.Context) (any, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		return nil, ErrClosed
+	}
+	if p.client != nil && !p.client.Exited() {
+		return p.raw, nil
+	}
+	if p.client != nil {
+		p.log.Warn("plugin process exited; restarting")
+	}
+	if err := p.restartLocked(ctx); err != nil {
+		return nil, err
+	}
+	return p.raw, nil
+}
+
+func (p *Process) restartLocked(ctx context.Context) error {
+	if p.client != nil {
+		p.client.Kill()
+		p.client, p.raw = nil, nil
+	}
+	b := retry.WithMaxRetries(4, retry.WithCappedDuration(5*time.Second, retry.NewExponential(200*time.Millisecond)))
+	err := retry.Do(ctx, b, func(ctx context.Context) error {
+		if err := p.startLocked(ctx); err != nil {
+			p.log.Warn("plugin restart failed", "error", err)
+			return retry.RetryableError(err)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("restart plugin %q: %w", p.spec.Name, err)
+	}
+	p.restarts++
+	return nil
+}
+
+// Restart kills the process and starts a fresh one, e.g. after a call that
+// hung past its deadline.
+func (p *Process) Restart(ctx context.Context) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		return ErrClosed
+	}
+	return p.restartLocked(ctx)
+}
+
+// Engine returns the process as an OCR engine.
+func (p *Process) Engine(ctx context.Context) (sdk.OCREngine, error) {
+	raw, err := p.get(ctx)
+	if err != nil {
+		return nil, err
+	}
+	e, ok := raw.(sdk.OCREngine)
+	if !ok {
+		return nil, fmt.Errorf("plugin %q is not an OCR engine", p.spec.Name)
+	}
+	return e, nil
+}
+
+// Auth returns the process as an auth provider.
+func (p *Process) Auth(ctx context.Context) (sdk.AuthProvider, error) {
+	raw, err := p.get(ctx)
+	if err != nil {
+		return nil, err
+	}
+	a, ok := raw.(sdk.AuthProvider)
+	if !ok {
+		return nil, fmt.Errorf("plugin %q is not an auth provider", p.spec.Name)
+	}
+	return a, nil
+}
+
+// Alive reports whether the process is running and answers a ping.
+func (p *Process) Alive() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed || p.client == nil || p.client.Exited() {
+		return false
+	}
+	rpc, err := p.client.Client()
+	if err != nil {
+		return false
+	}
+	return rpc.Ping() == nil
+}
+
+// Restarts counts how often the process was restarted.
+func (p *Process) Restarts() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.restarts
+}
+
+// Name is the plugin's name.
+func (p *Process) Name() string { return p.spec.Name }
+
+// Kill stops the process for good.
+func (p *Process) Kill() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.closed = true
+	if p.client != nil {
+		p.client.Kill()
+		p.client, p.raw = nil, nil
+	}
+}
