@@ -1,0 +1,10 @@
+package domain
+
+// ListQuery selects and orders one page of a user's tasks.
+type ListQuery struct {
+	Status TaskStatus // empty: any
+	Sort   string     // created_at | filename | status | duration
+	Desc   bool
+	Offset int
+	Limit  int
+}

@@ -1,0 +1,179 @@
+// Package engines runs the OCR engine plugin processes: for each configured
+// engine a fixed set of processes, each with one page in flight, handed out
+// by Acquire and returned by Release. It caches each engine's Info so that
+// uploads can be validated (languages, outputs) without a round trip.
+package engines
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/ocrbox/ocrbox/core/domain"
+	"github.com/ocrbox/ocrbox/plugins/host"
+	"github.com/ocrbox/ocrbox/plugins/sdk"
+)
+
+// Config describes one engine to run.
+type Config struct {
+	Spec      host.Spec
+	Processes int
+}
+
+// Pool holds the processes of every engine.
+type Pool struct {
+	log     *slog.Logger
+	mu      sync.RWMutex
+	engines map[string]*engine
+}
+
+type engine struct {
+	info  *sdk.EngineInfo
+	procs []*host.Process
+	free  chan *host.Process
+}
+
+// Start launches every engine's processes (in parallel) and reads their Info.
+func Start(ctx context.Context, cfgs []Config, log *slog.Logger) (*Pool, error) {
+	p := &Pool{log: log.With("component", "engines"), engines: map[string]*engine{}}
+	for _, c := range cfgs {
+		if c.Processes < 1 {
+			c.Processes = 1
+		}
+		e := &engine{free: make(chan *host.Process, c.Processes)}
+		p.engines[c.Spec.Name] = e
+		type res struct {
+			proc *host.Process
+			err  error
+		}
+		results := make(chan res, c.Processes)
+		for range c.Processes {
+			go func() {
+				proc, err := host.Start(ctx, c.Spec, log)
+				results <- res{proc, err}
+			}()
+		}
+		var errs []error
+		for range c.Processes {
+			r := <-results
+			if r.err != nil {
+				errs = append(errs, r.err)
+				continue
+			}
+			e.procs = append(e.procs, r.proc)
+			e.free <- r.proc
+		}
+		if err := errors.Join(errs...); err != nil {
+			p.Close()
+			return nil, fmt.Errorf("start engine %q: %w", c.Spec.Name, err)
+		}
+		eng, err := e.procs[0].Engine(ctx)
+		if err != nil {
+			p.Close()
+			return nil, err
+		}
+		info, err := eng.Info(ctx)
+		if err != nil {
+			p.Close()
+			return nil, fmt.Errorf("engine %q info: %w", c.Spec.Name, err)
+		}
+		if info.ProtocolVersion != sdk.ProtocolVersion {
+			p.Close()
+			return nil, fmt.Errorf("engine %q speaks plugin protocol %d, this ocrbox speaks %d", c.Spec.Name, info.ProtocolVersion, sdk.ProtocolVersion)
+		}
+		e.info = info
+		p.log.Info("engine ready", "engine", c.Spec.Name, "version", info.Version,
+			"processes", len(e.procs), "languages", len(info.Languages))
+	}
+	return p, nil
+}
+
+// Infos lists the engines, sorted by name.
+func (p *Pool) Infos(context.Context) []*sdk.EngineInfo {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	out := make([]*sdk.EngineInfo, 0, len(p.engines))
+	for _, e := range p.engines {
+		out = append(out, e.info)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// Validate checks that engine exists and supports every language in lang
+// ("eng+deu") and every requested output. Errors are *domain.Error (422).
+func (p *Pool) Validate(_ context.Context, engineName, lang string, outputs []domain.FileKind) error {
+	p.mu.RLock()
+	e, ok := p.engines[engineName]
+	p.mu.RUnlock()
+	if !ok {
+		return domain.Errorf(domain.ErrInvalid, "unknown_engine", "unknown engine %q", engineName)
+	}
+	for _, l := range strings.Split(lang, "+") {
+		if l == "" || !slices.Contains(e.info.Languages, l) {
+			return domain.Errorf(domain.ErrInvalid, "unsupported_language",
+				"engine %q has no language %q (available: %s)", engineName, l, strings.Join(e.info.Languages, ", "))
+		}
+	}
+	for _, o := range outputs {
+		if !slices.Contains(e.info.Outputs, string(o)) {
+			return domain.Errorf(domain.ErrInvalid, "unsupported_output",
+				"engine %q cannot produce %q", engineName, o)
+		}
+	}
+	return nil
+}
+
+// Acquire waits for a free process of the named engine.
+func (p *Pool) Acquire(ctx context.Context, engineName string) (*host.Process, error) {
+	p.mu.RLock()
+	e, ok := p.engines[engineName]
+	p.mu.RUnlock()
+	if !ok {
+		return nil, domain.Errorf(domain.ErrInvalid, "unknown_engine", "unknown engine %q", engineName)
+	}
+	select {
+	case proc := <-e.free:
+		return proc, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// Release returns a process to its engine's free list.
+func (p *Pool) Release(engineName string, proc *host.Process) {
+	p.mu.RLock()
+	e := p.engines[engineName]
+	p.mu.RUnlock()
+	e.free <- proc
+}
+
+// Alive reports whether every engine process answers a ping.
+func (p *Pool) Alive() bool {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	for _, e := range p.engines {
+		for _, proc := range e.procs {
+			if !proc.Alive() {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// Close kills every process.
+func (p *Pool) Close() {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	for _, e := range p.engines {
+		for _, proc := range e.procs {
+			proc.Kill()
+		}
+	}
+}

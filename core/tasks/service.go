@@ -1,0 +1,88 @@
+// Package tasks is the task service: it accepts uploads, validates them,
+// stores the input, queues the task for the worker, and answers the
+// per-user queries of the REST API. Every method takes the caller's user id;
+// the store enforces that nobody reaches another user's task.
+package tasks
+
+import (
+	"context"
+	"os"
+	"time"
+
+	"github.com/ocrbox/ocrbox/core/domain"
+)
+
+// Store is the persistence the service needs (implemented by boltstore).
+type Store interface {
+	CreateTask(ctx context.Context, t *domain.Task) error
+	GetTask(ctx context.Context, userID, taskID string) (*domain.Task, error)
+	UpdateTask(ctx context.Context, userID, taskID string, fn func(*domain.Task) error) (*domain.Task, error)
+	DeleteTask(ctx context.Context, userID, taskID string) (*domain.Task, error)
+	ListTasks(ctx context.Context, userID string, q domain.ListQuery) ([]*domain.Task, int, error)
+	CountTasks(ctx context.Context, userID string) (int, error)
+}
+
+// Files is the per-task file tree (implemented by filestore).
+type Files interface {
+	Create(ctx context.Context, userID, taskID, name string) (*os.File, error)
+	Open(ctx context.Context, userID, taskID, name string) (*os.File, error)
+	Remove(ctx context.Context, userID, taskID, name string) error
+	RemoveTask(ctx context.Context, userID, taskID string) error
+	List(ctx context.Context, userID, taskID string) ([]string, error)
+	Path(ctx context.Context, userID, taskID, name string) (string, error)
+}
+
+// Engines validates an upload's engine, languages and outputs.
+type Engines interface {
+	Validate(ctx context.Context, engine, lang string, outputs []domain.FileKind) error
+}
+
+// Runner is the worker as the service sees it.
+type Runner interface {
+	// Kick wakes the worker because a task became pending.
+	Kick()
+	// Cancel stops a running task's work, if any.
+	Cancel(taskID string)
+}
+
+// Inspector reads a stored input's headers (no pixel decoding) and returns
+// its page count. A *domain.Error of kind ErrTooLarge refuses the upload;
+// ErrBadInput lets it through so the task fails with a readable error.
+type Inspector func(ctx context.Context, path, contentType string) (pages int, err error)
+
+// Sniffer returns the content type of a file from its first bytes.
+type Sniffer func(head []byte) (string, error)
+
+// Options are the service's limits and defaults.
+type Options struct {
+	DefaultEngine   string
+	DefaultLang     string
+	DefaultOutputs  []domain.FileKind
+	MaxUploadBytes  int64
+	MaxTasksPerUser int
+}
+
+// Service implements the task operations.
+type Service struct {
+	store   Store
+	files   Files
+	engines Engines
+	runner  Runner
+	broker  *Broker
+	inspect Inspector
+	sniff   Sniffer
+	newID   func() string
+	opts    Options
+	now     func() time.Time
+}
+
+// NewService wires the service from its dependencies.
+func NewService(store Store, files Files, engines Engines, runner Runner, broker *Broker,
+	sniff Sniffer, inspect Inspector, newID func() string, opts Options) *Service {
+	return &Service{store: store, files: files, engines: engines, runner: runner, broker: broker,
+		sniff: sniff, inspect: inspect, newID: newID, opts: opts, now: time.Now}
+}
+
+// SetRunner attaches the worker after construction (the worker needs the
+// broker, the service needs the worker).
+func (s *Service) SetRunner(r Runner) { s.runner = r }

@@ -1,0 +1,212 @@
+package tasks
+
+import (
+	"bufio"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"path"
+	"slices"
+	"strings"
+	"unicode"
+
+	"github.com/ocrbox/ocrbox/core/domain"
+)
+
+// Upload is one file of a multipart upload with the task parameters.
+type Upload struct {
+	Filename string
+	Engine   string
+	Lang     string
+	Outputs  string // "txt,json,pdf"; empty = defaults
+	Body     io.Reader
+}
+
+// Params are the validated parameters of an upload.
+type Params struct {
+	Engine  string
+	Lang    string
+	Outputs []domain.FileKind
+}
+
+// ParseParams fills defaults and validates engine, languages and outputs.
+func (s *Service) ParseParams(ctx context.Context, engine, lang, outputs string) (Params, error) {
+	p := Params{Engine: strings.TrimSpace(engine), Lang: strings.TrimSpace(lang)}
+	if p.Engine == "" {
+		p.Engine = s.opts.DefaultEngine
+	}
+	if p.Lang == "" {
+		p.Lang = s.opts.DefaultLang
+	}
+	if strings.TrimSpace(outputs) == "" {
+		p.Outputs = append(p.Outputs, s.opts.DefaultOutputs...)
+	} else {
+		for _, o := range strings.Split(outputs, ",") {
+			k := domain.FileKind(strings.ToLower(strings.TrimSpace(o)))
+			if !slices.Contains(domain.OutputKinds, k) {
+				return p, domain.Errorf(domain.ErrInvalid, "invalid_output",
+					"unknown output %q: expected a comma-separated list of txt, hocr, json, pdf", o)
+			}
+			if !slices.Contains(p.Outputs, k) {
+				p.Outputs = append(p.Outputs, k)
+			}
+		}
+	}
+	if err := s.engines.Validate(ctx, p.Engine, p.Lang, p.Outputs); err != nil {
+		return p, err
+	}
+	return p, nil
+}
+
+// CheckQuota refuses a new task when the user is at max_tasks_per_user.
+func (s *Service) CheckQuota(ctx context.Context, userID string, adding int) error {
+	if s.opts.MaxTasksPerUser <= 0 {
+		return nil
+	}
+	n, err := s.store.CountTasks(ctx, userID)
+	if err != nil {
+		return err
+	}
+	if n+adding > s.opts.MaxTasksPerUser {
+		return domain.Errorf(domain.ErrQuota, "quota_exceeded",
+			"task limit reached: at most %d tasks per user (you have %d); delete some tasks first", s.opts.MaxTasksPerUser, n)
+	}
+	return nil
+}
+
+// Create stores one uploaded file and queues its task. The body is streamed
+// to disk, never held in memory. On any error nothing is left behind.
+func (s *Service) Create(ctx context.Context, userID string, p Params, up Upload) (*domain.Task, error) {
+	if err := s.CheckQuota(ctx, userID, 1); err != nil {
+		return nil, err
+	}
+	br := bufio.NewReaderSize(up.Body, 4096)
+	head, err := br.Peek(512)
+	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
+		return nil, domain.Errorf(domain.ErrInvalid, "upload_failed", "reading upload: %v", err)
+	}
+	if len(head) == 0 {
+		return nil, domain.Errorf(domain.ErrInvalid, "empty_file", "file %q is empty", DisplayName(up.Filename))
+	}
+	contentType, err := s.sniff(head)
+	if err != nil {
+		return nil, err
+	}
+	taskID := s.newID()
+	t := &domain.Task{
+		ID: taskID, UserID: userID, Filename: DisplayName(up.Filename), Status: domain.StatusPending,
+		Engine: p.Engine, Lang: p.Lang, Outputs: p.Outputs,
+	}
+	stored := "input" + extFor(contentType)
+	in, err := s.storeInput(ctx, t, stored, contentType, br)
+	if err != nil {
+		_ = s.files.RemoveTask(context.WithoutCancel(ctx), userID, taskID)
+		return nil, err
+	}
+	t.Files = []domain.File{in}
+	t.InputBytes = in.Size
+	if pth, err := s.files.Path(ctx, userID, taskID, stored); err == nil && s.inspect != nil {
+		n, err := s.inspect(ctx, pth, contentType)
+		switch {
+		case err == nil:
+			t.PagesTotal = n
+		case errors.Is(err, domain.ErrTooLarge):
+			_ = s.files.RemoveTask(context.WithoutCancel(ctx), userID, taskID)
+			return nil, err
+		}
+		// ErrBadInput: accepted; the worker fails the task with the reason.
+	}
+	now := s.now().UTC()
+	t.CreatedAt, t.QueuedAt = now, now
+	if err := s.store.CreateTask(ctx, t); err != nil {
+		_ = s.files.RemoveTask(context.WithoutCancel(ctx), userID, taskID)
+		return nil, fmt.Errorf("create task: %w", err)
+	}
+	s.broker.Publish(t)
+	s.runner.Kick()
+	return t, nil
+}
+
+func (s *Service) storeInput(ctx context.Context, t *domain.Task, stored, contentType string, r io.Reader) (domain.File, error) {
+	f, err := s.files.Create(ctx, t.UserID, t.ID, stored)
+	if err != nil {
+		return domain.File{}, fmt.Errorf("store upload: %w", err)
+	}
+	defer f.Close()
+	h := sha256.New()
+	limit := s.opts.MaxUploadBytes
+	n, err := io.Copy(io.MultiWriter(f, h), io.LimitReader(r, limit+1))
+	if err != nil {
+		if ctx.Err() != nil {
+			return domain.File{}, ctx.Err()
+		}
+		if errors.Is(err, domain.ErrTooLarge) {
+			return domain.File{}, err
+		}
+		return domain.File{}, domain.Errorf(domain.ErrInvalid, "upload_failed", "upload interrupted: %v", err)
+	}
+	if n > limit {
+		return domain.File{}, domain.Errorf(domain.ErrTooLarge, "file_too_large",
+			"file %q is larger than the upload limit of %d MB", t.Filename, limit>>20)
+	}
+	if err := f.Sync(); err != nil {
+		return domain.File{}, fmt.Errorf("store upload: %w", err)
+	}
+	return domain.File{
+		ID: s.newID(), TaskID: t.ID, UserID: t.UserID, Kind: domain.KindInput, Name: t.Filename,
+		Size: n, ContentType: contentType, SHA256: hex.EncodeToString(h.Sum(nil)),
+		CreatedAt: s.now().UTC(), StoredName: stored,
+	}, nil
+}
+
+// DisplayName makes a client-supplied filename safe to show and to put in a
+// Content-Disposition header. It is never used as a path.
+func DisplayName(name string) string {
+	name = strings.ToValidUTF8(name, "")
+	name = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) || r == '"' {
+			return -1
+		}
+		return r
+	}, name)
+	name = strings.ReplaceAll(name, "\\", "/")
+	name = strings.TrimSpace(path.Base("/" + name))
+	if name == "/" || name == "." || name == ".." || name == "" {
+		name = "upload"
+	}
+	const maxBytes = 200
+	if len(name) > maxBytes {
+		cut := 0
+		for i := range name { // rune starts, so the cut stays valid UTF-8
+			if i > maxBytes {
+				break
+			}
+			cut = i
+		}
+		name = name[:cut]
+	}
+	return name
+}
+
+func extFor(contentType string) string {
+	switch contentType {
+	case "image/png":
+		return ".png"
+	case "image/jpeg":
+		return ".jpg"
+	case "image/tiff":
+		return ".tif"
+	case "image/bmp":
+		return ".bmp"
+	case "image/webp":
+		return ".webp"
+	case "image/gif":
+		return ".gif"
+	case "application/pdf":
+		return ".pdf"
+	}
+	return ".bin"
+}

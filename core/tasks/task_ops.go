@@ -1,0 +1,138 @@
+package tasks
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	"github.com/ocrbox/ocrbox/core/domain"
+)
+
+// Get returns one of the user's tasks.
+func (s *Service) Get(ctx context.Context, userID, taskID string) (*domain.Task, error) {
+	return s.store.GetTask(ctx, userID, taskID)
+}
+
+// List returns one page of the user's tasks and the exact total.
+func (s *Service) List(ctx context.Context, userID string, q domain.ListQuery) ([]*domain.Task, int, error) {
+	return s.store.ListTasks(ctx, userID, q)
+}
+
+// Delete cancels the task's work if running, then removes its records and
+// files.
+func (s *Service) Delete(ctx context.Context, userID, taskID string) error {
+	if _, err := s.store.GetTask(ctx, userID, taskID); err != nil {
+		return err
+	}
+	s.runner.Cancel(taskID)
+	t, err := s.store.DeleteTask(ctx, userID, taskID)
+	if err != nil {
+		return err
+	}
+	if err := s.files.RemoveTask(ctx, userID, taskID); err != nil {
+		return fmt.Errorf("delete task %s files: %w", taskID, err)
+	}
+	t.Status = domain.StatusCancelled
+	s.broker.Publish(t)
+	return nil
+}
+
+// Retry puts a failed or cancelled task back in the queue, dropping the
+// results of the previous run.
+func (s *Service) Retry(ctx context.Context, userID, taskID string) (*domain.Task, error) {
+	now := s.now().UTC()
+	t, err := s.store.UpdateTask(ctx, userID, taskID, func(t *domain.Task) error {
+		if t.Status != domain.StatusFailed && t.Status != domain.StatusCancelled {
+			return domain.Errorf(domain.ErrConflict, "invalid_state",
+				"only failed or cancelled tasks can be retried; this task is %s", t.Status)
+		}
+		t.Status, t.QueuedAt, t.Error = domain.StatusPending, now, ""
+		t.PagesDone, t.StartedAt, t.CompletedAt, t.DurationMS = 0, nil, nil, 0
+		kept := t.Files[:0]
+		for _, f := range t.Files {
+			if f.Kind == domain.KindInput {
+				kept = append(kept, f)
+			}
+		}
+		t.Files = kept
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := s.removeResults(ctx, t); err != nil {
+		return nil, err
+	}
+	s.broker.Publish(t)
+	s.runner.Kick()
+	return t, nil
+}
+
+// removeResults deletes every file of the task but its input.
+func (s *Service) removeResults(ctx context.Context, t *domain.Task) error {
+	in, _ := t.InputFile()
+	names, err := s.files.List(ctx, t.UserID, t.ID)
+	if err != nil {
+		return fmt.Errorf("list task files: %w", err)
+	}
+	for _, n := range names {
+		if n == in.StoredName {
+			continue
+		}
+		if err := s.files.Remove(ctx, t.UserID, t.ID, n); err != nil {
+			return fmt.Errorf("remove old result %s: %w", n, err)
+		}
+	}
+	return nil
+}
+
+// Cancel stops a pending or processing task.
+func (s *Service) Cancel(ctx context.Context, userID, taskID string) (*domain.Task, error) {
+	now := s.now().UTC()
+	t, err := s.store.UpdateTask(ctx, userID, taskID, func(t *domain.Task) error {
+		if t.Status != domain.StatusPending && t.Status != domain.StatusProcessing {
+			return domain.Errorf(domain.ErrConflict, "invalid_state",
+				"only pending or processing tasks can be cancelled; this task is %s", t.Status)
+		}
+		t.Status, t.CompletedAt = domain.StatusCancelled, &now
+		t.Error = "cancelled by user"
+		if t.StartedAt != nil {
+			t.DurationMS = now.Sub(*t.StartedAt).Milliseconds()
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.runner.Cancel(taskID)
+	s.broker.Publish(t)
+	return t, nil
+}
+
+// OpenFile opens one of the task's files for download.
+func (s *Service) OpenFile(ctx context.Context, userID, taskID, fileID string) (*os.File, domain.File, error) {
+	t, err := s.store.GetTask(ctx, userID, taskID)
+	if err != nil {
+		return nil, domain.File{}, err
+	}
+	f, ok := t.FileByID(fileID)
+	if !ok {
+		return nil, domain.File{}, domain.Errorf(domain.ErrNotFound, "not_found", "this task has no such file")
+	}
+	fh, err := s.files.Open(ctx, userID, taskID, f.StoredName)
+	if err != nil {
+		return nil, domain.File{}, fmt.Errorf("open file %s: %w", fileID, err)
+	}
+	return fh, f, nil
+}
+
+// Watch returns the task's current state and a stream of its updates.
+func (s *Service) Watch(ctx context.Context, userID, taskID string) (*domain.Task, <-chan *domain.Task, func(), error) {
+	ch, stop := s.broker.Subscribe(taskID)
+	t, err := s.store.GetTask(ctx, userID, taskID)
+	if err != nil {
+		stop()
+		return nil, nil, nil, err
+	}
+	return t, ch, stop, nil
+}
