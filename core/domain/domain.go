@@ -146,3 +146,13 @@ func (t *Task) InputFile() (File, bool) {
 	}
 	return File{}, false
 }
+
+// Wants reports whether the task asked for the given output.
+func (t *Task) Wants(kind FileKind) bool {
+	for _, k := range t.Outputs {
+		if k == kind {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,201 @@
+// Package app is the composition root: it builds every service once from
+// the configuration and runs the server until its context ends.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/ocrbox/ocrbox/core/config"
+	"github.com/ocrbox/ocrbox/core/domain"
+	"github.com/ocrbox/ocrbox/core/engines"
+	"github.com/ocrbox/ocrbox/core/httpapi"
+	"github.com/ocrbox/ocrbox/core/pages"
+	"github.com/ocrbox/ocrbox/core/sessions"
+	"github.com/ocrbox/ocrbox/core/tasks"
+	"github.com/ocrbox/ocrbox/core/worker"
+	"github.com/ocrbox/ocrbox/plugins/builtin"
+	"github.com/ocrbox/ocrbox/plugins/host"
+	"github.com/ocrbox/ocrbox/plugins/sdk"
+	"github.com/ocrbox/ocrbox/storage/boltstore"
+	"github.com/ocrbox/ocrbox/storage/filestore"
+	"github.com/ocrbox/ocrbox/ui"
+)
+
+// DBPath is the bbolt file inside the data directory.
+func DBPath(cfg *config.Config) string { return filepath.Join(cfg.Storage.DataDir, "ocrbox.db") }
+
+// openStore opens the database, creating the data directory on first run.
+func openStore(ctx context.Context, cfg *config.Config) (*boltstore.Store, error) {
+	if err := os.MkdirAll(cfg.Storage.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("create data directory %s: %w", cfg.Storage.DataDir, err)
+	}
+	return boltstore.Open(ctx, DBPath(cfg), boltstore.Options{})
+}
+
+// Migrate brings the database schema up to date.
+func Migrate(ctx context.Context, cfg *config.Config) (from, to int, err error) {
+	st, err := openStore(ctx, cfg)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer st.Close()
+	return st.Migrate(ctx)
+}
+
+// Serve runs ocrbox until ctx ends, then shuts down gracefully: stop
+// accepting requests, let running pages finish up to the shutdown timeout,
+// re-queue the rest, close plugins and storage.
+func Serve(ctx context.Context, cfg *config.Config, version string, log *slog.Logger) error {
+	store, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	from, to, err := store.Migrate(ctx)
+	if err != nil {
+		return fmt.Errorf("migrate database: %w", err)
+	}
+	if from != to {
+		log.Info("database schema migrated", "from", from, "to", to)
+	}
+	files, err := filestore.New(filepath.Join(cfg.Storage.DataDir, "files"))
+	if err != nil {
+		return err
+	}
+
+	workers := cfg.EffectiveWorkers()
+	var engCfgs []engines.Config
+	for _, name := range builtin.Names(sdk.KindEngine) {
+		engCfgs = append(engCfgs, engines.Config{Processes: workers,
+			Spec: host.Spec{Name: name, Kind: sdk.KindEngine, Settings: cfg.Plugins[name]}})
+	}
+	pool, err := engines.Start(ctx, engCfgs, log)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+
+	providers, err := startProviders(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		for _, p := range providers {
+			p.Kill()
+		}
+	}()
+
+	limits := pages.Limits{MaxPages: cfg.Limits.MaxPages, MaxMegapixels: cfg.Limits.MaxMegapixels, PDFDPI: cfg.OCR.PDFDPI}
+	broker := tasks.NewBroker()
+	var outputs []domain.FileKind
+	for _, o := range cfg.OCR.DefaultOutputs {
+		outputs = append(outputs, domain.FileKind(o))
+	}
+	maxUpload := cfg.Server.MaxUploadMB << 20
+	taskSvc := tasks.NewService(store, files, pool, nil, broker, pages.Sniff, inspector(limits), boltstore.NewID,
+		tasks.Options{DefaultEngine: cfg.OCR.DefaultEngine, DefaultLang: cfg.OCR.DefaultLang,
+			DefaultOutputs: outputs, MaxUploadBytes: maxUpload, MaxTasksPerUser: cfg.Limits.MaxTasksPerUser})
+	wk := worker.New(store, files, pool, broker, worker.Options{Workers: workers, MaxAttempts: cfg.OCR.MaxAttempts,
+		PageTimeout: cfg.OCR.PageTimeout, Limits: limits, NewID: boltstore.NewID}, log)
+	taskSvc.SetRunner(wk)
+
+	var provs []sessions.Provider
+	for _, p := range providers {
+		provs = append(provs, p)
+	}
+	sessSvc := sessions.NewService(store, provs, sessions.Options{IdleTimeout: cfg.Auth.SessionIdleTimeout,
+		Lifetime: cfg.Auth.SessionLifetime, LoginRatePerMinute: cfg.Auth.LoginRatePerMinute}, log)
+
+	ready := func(ctx context.Context) error {
+		if _, err := store.SchemaVersion(ctx); err != nil {
+			return errors.New("storage unavailable")
+		}
+		if !pool.Alive() {
+			return errors.New("an OCR engine process is down")
+		}
+		return nil
+	}
+	api := httpapi.New(sessSvc, taskSvc, pool, ready, httpapi.Options{
+		MaxUploadBytes: maxUpload, MaxFilesPerUpload: cfg.Limits.MaxFilesPerUpload,
+		ReadTimeout: cfg.Server.ReadTimeout, CookieName: cfg.Auth.CookieName, CookieSecure: cfg.Auth.CookieSecure,
+		SessionLifetime: cfg.Auth.SessionLifetime, TrustProxy: cfg.Server.TrustProxy, UI: ui.FS(),
+	}, log)
+
+	ln, err := net.Listen("tcp", cfg.Server.Listen)
+	if err != nil {
+		return fmt.Errorf("listen on %s (server.listen): %w", cfg.Server.Listen, err)
+	}
+	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
+	workDone := make(chan error, 1)
+	go func() { workDone <- wk.Run(workCtx) }()
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- api.Listener(ln) }()
+	log.Info("ocrbox serving", "version", version, "listen", ln.Addr().String(),
+		"data_dir", cfg.Storage.DataDir, "workers", workers)
+
+	select {
+	case <-ctx.Done():
+	case err := <-serveErr:
+		stopWork()
+		<-workDone
+		return fmt.Errorf("http server: %w", err)
+	}
+	log.Info("shutting down")
+	_ = api.ShutdownWithTimeout(cfg.Server.ShutdownTimeout)
+	stopWork()
+	select {
+	case <-workDone:
+	case <-time.After(cfg.Server.ShutdownTimeout):
+		log.Warn("worker did not stop in time; unfinished tasks are re-queued at next start")
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// inspector counts pages and checks limits from headers at upload time.
+func inspector(lim pages.Limits) tasks.Inspector {
+	return func(ctx context.Context, path, contentType string) (int, error) {
+		doc, err := pages.Open(ctx, path, contentType, lim)
+		if err != nil {
+			return 0, err
+		}
+		defer doc.Close()
+		return doc.PageCount(), nil
+	}
+}
+
+// namedProcess lets a plugin process serve as a sessions.Provider.
+type namedProcess struct{ *host.Process }
+
+func startProviders(ctx context.Context, cfg *config.Config, log *slog.Logger) ([]namedProcess, error) {
+	var out []namedProcess
+	for _, name := range cfg.Auth.Providers {
+		b, ok := builtin.Lookup(name)
+		if !ok || b.Kind != sdk.KindAuth {
+			return nil, &config.KeyError{Key: "auth.providers", Reason: fmt.Sprintf("unknown auth provider %q (built in: %v)", name, builtin.Names(sdk.KindAuth))}
+		}
+		settings := map[string]string{}
+		for k, v := range cfg.Plugins[name] {
+			settings[k] = v
+		}
+		if name == "local" && settings["users_file"] == "" {
+			settings["users_file"] = filepath.Join(cfg.Storage.DataDir, "users.json")
+		}
+		p, err := host.Start(ctx, host.Spec{Name: name, Kind: sdk.KindAuth, Settings: settings}, log)
+		if err != nil {
+			for _, q := range out {
+				q.Kill()
+			}
+			return nil, err
+		}
+		out = append(out, namedProcess{p})
+	}
+	return out, nil
+}

@@ -1,0 +1,169 @@
+// Package cli parses ocrbox's subcommands and hands over to the code that
+// does the work: serve, plugin NAME, users …, migrate, version.
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/ocrbox/ocrbox/core/app"
+	"github.com/ocrbox/ocrbox/core/config"
+	"github.com/ocrbox/ocrbox/core/logging"
+	"github.com/ocrbox/ocrbox/plugins/builtin"
+)
+
+// Version is set at build time with -ldflags "-X .../core/cli.Version=…".
+var Version = "dev"
+
+const usage = `ocrbox — self-hosted multi-user OCR service
+
+Usage:
+  ocrbox serve   [--config FILE] [--listen ADDR] [--data-dir DIR]
+  ocrbox users   add EMAIL [--name NAME] --password-stdin | passwd EMAIL --password-stdin
+                 | delete EMAIL | list            [--config FILE]
+  ocrbox migrate [--config FILE]
+  ocrbox version
+
+The configuration is read from --config (default: ./config.toml if present),
+then OCRBOX_<SECTION>_<KEY> environment variables, then flags.
+`
+
+// Run executes one command line and returns the process exit code.
+func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	var err error
+	switch args[0] {
+	case "serve":
+		err = serve(args[1:], stderr)
+	case "plugin":
+		err = runPlugin(args[1:])
+	case "users":
+		err = users(args[1:], stdin, stdout, stderr)
+	case "migrate":
+		err = migrate(args[1:], stdout, stderr)
+	case "version", "--version":
+		fmt.Fprintf(stdout, "ocrbox %s\n", Version)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+	default:
+		fmt.Fprintf(stderr, "ocrbox: unknown command %q\n\n%s", args[0], usage)
+		return 2
+	}
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 2
+		}
+		fmt.Fprintf(stderr, "ocrbox %s: %v\n", args[0], err)
+		return 1
+	}
+	return 0
+}
+
+// commonFlags are the flags every config-reading command accepts.
+type commonFlags struct {
+	config  string
+	listen  string
+	dataDir string
+}
+
+func parseFlags(name string, args []string, stderr io.Writer, withServer bool) (*flag.FlagSet, commonFlags, error) {
+	var f commonFlags
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&f.config, "config", "", "configuration file (default ./config.toml if it exists)")
+	fs.StringVar(&f.dataDir, "data-dir", "", "data directory (storage.data_dir)")
+	if withServer {
+		fs.StringVar(&f.listen, "listen", "", "listen address (server.listen)")
+	}
+	return fs, f, nil
+}
+
+func loadConfig(f commonFlags) (*config.Config, error) {
+	path := f.config
+	if path == "" {
+		if _, err := os.Stat("config.toml"); err == nil {
+			path = "config.toml"
+		}
+	}
+	over := map[string]any{}
+	if f.listen != "" {
+		over["server.listen"] = f.listen
+	}
+	if f.dataDir != "" {
+		over["storage.data_dir"] = f.dataDir
+	}
+	return config.Load(path, os.Environ(), over)
+}
+
+func serve(args []string, stderr io.Writer) error {
+	fs, f, _ := parseFlags("serve", args, stderr, true)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	f = reparse(fs, f)
+	cfg, err := loadConfig(f)
+	if err != nil {
+		return err
+	}
+	log := logging.New(stderr, cfg.Log.Level, cfg.Log.Format)
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	return app.Serve(ctx, cfg, Version, log)
+}
+
+// reparse reads the flag values back (flag.FlagSet binds to the copy made
+// in parseFlags).
+func reparse(fs *flag.FlagSet, f commonFlags) commonFlags {
+	if v := fs.Lookup("config"); v != nil {
+		f.config = v.Value.String()
+	}
+	if v := fs.Lookup("data-dir"); v != nil {
+		f.dataDir = v.Value.String()
+	}
+	if v := fs.Lookup("listen"); v != nil {
+		f.listen = v.Value.String()
+	}
+	return f
+}
+
+func runPlugin(args []string) error {
+	if len(args) != 1 {
+		return fmt.Errorf("usage: ocrbox plugin NAME (started by ocrbox serve, not by hand)")
+	}
+	p, ok := builtin.Lookup(args[0])
+	if !ok {
+		return fmt.Errorf("no built-in plugin %q", args[0])
+	}
+	p.Serve() // exits the process itself when the cookie is missing
+	return nil
+}
+
+func migrate(args []string, stdout, stderr io.Writer) error {
+	fs, f, _ := parseFlags("migrate", args, stderr, false)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	cfg, err := loadConfig(reparse(fs, f))
+	if err != nil {
+		return err
+	}
+	from, to, err := app.Migrate(context.Background(), cfg)
+	if err != nil {
+		return err
+	}
+	if from == to {
+		fmt.Fprintf(stdout, "schema is up to date (version %d)\n", to)
+	} else {
+		fmt.Fprintf(stdout, "migrated schema from version %d to %d\n", from, to)
+	}
+	return nil
+}

@@ -1,0 +1,122 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/ocrbox/ocrbox/core/config"
+	"github.com/ocrbox/ocrbox/plugins/localauth"
+)
+
+// UsersFile is where the local provider keeps its accounts: the
+// plugins.local.users_file setting, or users.json in the data directory.
+func UsersFile(cfg *config.Config) string {
+	if p := cfg.Plugins["local"]["users_file"]; p != "" {
+		return p
+	}
+	return filepath.Join(cfg.Storage.DataDir, "users.json") // same default as core/app
+}
+
+// users manages local accounts. It edits the users file directly (with a
+// file lock), so it works while the server runs.
+func users(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		return errors.New("usage: ocrbox users add|passwd|delete|list …")
+	}
+	sub, rest := args[0], args[1:]
+	fs, f, _ := parseFlags("users "+sub, rest, stderr, false)
+	name := fs.String("name", "", "display name (add)")
+	pwStdin := fs.Bool("password-stdin", false, "read the password from standard input")
+	// Accept EMAIL before or after the flags.
+	var positional []string
+	for len(rest) > 0 {
+		if err := fs.Parse(rest); err != nil {
+			return err
+		}
+		rest = fs.Args()
+		if len(rest) > 0 {
+			positional = append(positional, rest[0])
+			rest = rest[1:]
+		}
+	}
+	cfg, err := loadConfig(reparse(fs, f))
+	if err != nil {
+		return err
+	}
+	uf := localauth.OpenUserFile(UsersFile(cfg))
+	ctx := context.Background()
+	email := ""
+	if len(positional) > 0 {
+		email = positional[0]
+	}
+	needEmail := func() error {
+		if email == "" {
+			return fmt.Errorf("usage: ocrbox users %s EMAIL", sub)
+		}
+		return nil
+	}
+	readPassword := func() (string, error) {
+		if !*pwStdin {
+			return "", errors.New("pass the password on standard input with --password-stdin")
+		}
+		line, err := bufio.NewReader(stdin).ReadString('\n')
+		if err != nil && !errors.Is(err, io.EOF) {
+			return "", fmt.Errorf("read password: %w", err)
+		}
+		return strings.TrimRight(line, "\r\n"), nil
+	}
+	switch sub {
+	case "add":
+		if err := needEmail(); err != nil {
+			return err
+		}
+		pw, err := readPassword()
+		if err != nil {
+			return err
+		}
+		if err := uf.Add(ctx, email, *name, pw); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "added %s\n", strings.ToLower(email))
+	case "passwd":
+		if err := needEmail(); err != nil {
+			return err
+		}
+		pw, err := readPassword()
+		if err != nil {
+			return err
+		}
+		if err := uf.SetPassword(ctx, email, pw); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "password changed for %s\n", strings.ToLower(email))
+	case "delete":
+		if err := needEmail(); err != nil {
+			return err
+		}
+		if err := uf.Delete(ctx, email); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "deleted %s (their tasks stay until removed from the server)\n", strings.ToLower(email))
+	case "list":
+		list, err := uf.List(ctx)
+		if err != nil {
+			return err
+		}
+		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "EMAIL\tNAME\tDISABLED\tCREATED")
+		for _, u := range list {
+			fmt.Fprintf(tw, "%s\t%s\t%v\t%s\n", u.Email, u.Name, u.Disabled, u.CreatedAt.Format("2006-01-02"))
+		}
+		return tw.Flush()
+	default:
+		return fmt.Errorf("unknown users command %q (add, passwd, delete, list)", sub)
+	}
+	return nil
+}

@@ -1,0 +1,101 @@
+package config
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestShippedConfigLoads(t *testing.T) {
+	c, err := Load("../../config.toml", nil, nil)
+	if err != nil {
+		t.Fatalf("shipped config.toml: %v", err)
+	}
+	if c.Server.Listen != "127.0.0.1:8080" || c.Storage.DataDir != "./data" {
+		t.Fatalf("unexpected defaults: %+v %+v", c.Server, c.Storage)
+	}
+	if c.OCR.PageTimeout != 2*time.Minute || len(c.OCR.DefaultOutputs) != 4 {
+		t.Fatalf("ocr section: %+v", c.OCR)
+	}
+	if c.Plugins["tesseract"]["psm"] != "3" {
+		t.Fatalf("plugin table not loaded: %v", c.Plugins)
+	}
+}
+
+func TestPrecedence(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "c.toml")
+	if err := os.WriteFile(path, []byte("[server]\nlisten = \"127.0.0.1:9000\"\n[ocr]\nworkers = 3\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name     string
+		env      []string
+		over     map[string]any
+		listen   string
+		workers  int
+		dataDir  string
+		outputs  int
+		maxTasks int
+	}{
+		{"file", nil, nil, "127.0.0.1:9000", 3, "./data", 4, 0},
+		{"env beats file", []string{"OCRBOX_SERVER_LISTEN=127.0.0.1:9100", "OCRBOX_STORAGE_DATA_DIR=/tmp/x"}, nil, "127.0.0.1:9100", 3, "/tmp/x", 4, 0},
+		{"flag beats env", []string{"OCRBOX_SERVER_LISTEN=127.0.0.1:9100"}, map[string]any{"server.listen": "127.0.0.1:9200"}, "127.0.0.1:9200", 3, "./data", 4, 0},
+		{"list from env", []string{"OCRBOX_OCR_DEFAULT_OUTPUTS=txt, pdf"}, nil, "127.0.0.1:9000", 3, "./data", 2, 0},
+		{"legacy name", []string{"MAX_TASKS_PER_USER=7"}, nil, "127.0.0.1:9000", 3, "./data", 4, 7},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := Load(path, tt.env, tt.over)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.Server.Listen != tt.listen || c.OCR.Workers != tt.workers || c.Storage.DataDir != tt.dataDir ||
+				len(c.OCR.DefaultOutputs) != tt.outputs || c.Limits.MaxTasksPerUser != tt.maxTasks {
+				t.Fatalf("got listen=%s workers=%d data=%s outputs=%v max=%d", c.Server.Listen, c.OCR.Workers,
+					c.Storage.DataDir, c.OCR.DefaultOutputs, c.Limits.MaxTasksPerUser)
+			}
+		})
+	}
+}
+
+func TestInvalidValuesNameTheKey(t *testing.T) {
+	tests := []struct {
+		env []string
+		key string
+	}{
+		{[]string{"OCRBOX_SERVER_LISTEN=nonsense"}, "server.listen"},
+		{[]string{"OCRBOX_OCR_WORKERS=-1"}, "ocr.workers"},
+		{[]string{"OCRBOX_OCR_WORKERS=abc"}, "ocr.workers"},
+		{[]string{"OCRBOX_OCR_DEFAULT_OUTPUTS=txt,docx"}, "ocr.default_outputs"},
+		{[]string{"OCRBOX_LOG_LEVEL=loud"}, "log.level"},
+		{[]string{"OCRBOX_OCR_PAGE_TIMEOUT=soon"}, "ocr.page_timeout"},
+		{[]string{"OCRBOX_LIMITS_MAX_PAGES=0"}, "limits.max_pages"},
+		{[]string{"OCRBOX_NO_SUCH_KEY=1"}, "OCRBOX_NO_SUCH_KEY"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.key, func(t *testing.T) {
+			_, err := Load("", tt.env, nil)
+			if err == nil {
+				t.Fatal("expected an error")
+			}
+			if !strings.Contains(err.Error(), tt.key) {
+				t.Fatalf("error %q does not name %s", err, tt.key)
+			}
+		})
+	}
+	var ke *KeyError
+	_, err := Load("", []string{"OCRBOX_OCR_WORKERS=-1"}, nil)
+	if !errors.As(err, &ke) || ke.Key != "ocr.workers" {
+		t.Fatalf("want KeyError for ocr.workers, got %v", err)
+	}
+}
+
+func TestMissingExplicitFile(t *testing.T) {
+	if _, err := Load(filepath.Join(t.TempDir(), "nope.toml"), nil, nil); err == nil {
+		t.Fatal("a missing --config file must be an error")
+	}
+}

@@ -1,0 +1,94 @@
+package httpapi
+
+import (
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/ocrbox/ocrbox/core/domain"
+	"github.com/ocrbox/ocrbox/core/sessions"
+)
+
+type loginRequest struct {
+	Username string `json:"username"`
+	Email    string `json:"email"`
+	Password string `json:"password"`
+}
+
+func (s *Server) login(c *fiber.Ctx) error {
+	var req loginRequest
+	if err := c.BodyParser(&req); err != nil {
+		return domain.Errorf(domain.ErrInvalid, "invalid_request", "expected a JSON body {\"username\":…,\"password\":…}")
+	}
+	if req.Username == "" {
+		req.Username = req.Email
+	}
+	tok, err := s.sessions.Login(c.UserContext(), req.Username, req.Password, c.IP())
+	if err != nil {
+		return err
+	}
+	s.setSessionCookie(c, tok)
+	return c.JSON(tok)
+}
+
+func (s *Server) refresh(c *fiber.Ctx) error {
+	var req struct {
+		RefreshToken string `json:"refresh_token"`
+	}
+	if err := c.BodyParser(&req); err != nil {
+		return domain.Errorf(domain.ErrInvalid, "invalid_request", "expected a JSON body {\"refresh_token\":…}")
+	}
+	tok, err := s.sessions.Refresh(c.UserContext(), req.RefreshToken)
+	if err != nil {
+		return err
+	}
+	s.setSessionCookie(c, tok)
+	return c.JSON(tok)
+}
+
+func (s *Server) setSessionCookie(c *fiber.Ctx, tok *sessions.Tokens) {
+	c.Cookie(&fiber.Cookie{
+		Name: s.opts.CookieName, Value: tok.AccessToken, Path: "/",
+		Expires:  time.Now().Add(s.opts.SessionLifetime),
+		HTTPOnly: true, Secure: s.opts.CookieSecure, SameSite: fiber.CookieSameSiteLaxMode,
+	})
+}
+
+func (s *Server) logout(c *fiber.Ctx) error {
+	if err := s.sessions.Logout(c.UserContext(), tokenOf(c, s.opts.CookieName)); err != nil {
+		return err
+	}
+	c.ClearCookie(s.opts.CookieName)
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+func (s *Server) me(c *fiber.Ctx) error {
+	return c.JSON(fiber.Map{"user": userOf(c)})
+}
+
+type engineJSON struct {
+	Name      string   `json:"name"`
+	Version   string   `json:"version"`
+	Languages []string `json:"languages"`
+	Outputs   []string `json:"outputs"`
+}
+
+func (s *Server) listEngines(c *fiber.Ctx) error {
+	out := []engineJSON{}
+	for _, e := range s.engines.Infos(c.UserContext()) {
+		out = append(out, engineJSON{Name: e.GetName(), Version: e.GetVersion(),
+			Languages: e.GetLanguages(), Outputs: e.GetOutputs()})
+	}
+	return c.JSON(out)
+}
+
+func (s *Server) healthz(c *fiber.Ctx) error {
+	return c.JSON(fiber.Map{"status": "ok"})
+}
+
+func (s *Server) readyz(c *fiber.Ctx) error {
+	if err := s.ready(c.UserContext()); err != nil {
+		return c.Status(fiber.StatusServiceUnavailable).JSON(fiber.Map{"status": "unavailable", "reason": err.Error()})
+	}
+	return c.JSON(fiber.Map{"status": "ready"})
+}

@@ -1,0 +1,104 @@
+package httpapi
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/ocrbox/ocrbox/core/domain"
+	"github.com/ocrbox/ocrbox/core/sessions"
+)
+
+// errorBody is the API's error shape: {"error":{"code","message","request_id"}}.
+type errorBody struct {
+	Error errorDetail `json:"error"`
+}
+
+type errorDetail struct {
+	Code      string `json:"code"`
+	Message   string `json:"message"`
+	RequestID string `json:"request_id"`
+}
+
+// statusFor maps a domain sentinel to its HTTP status and default code.
+var statusFor = []struct {
+	kind   error
+	status int
+	code   string
+	msg    string
+}{
+	{domain.ErrNotFound, http.StatusNotFound, "not_found", "not found"},
+	{domain.ErrForbidden, http.StatusForbidden, "forbidden", "you do not have access to this resource"},
+	{domain.ErrConflict, http.StatusConflict, "invalid_state", "the resource is not in a state that allows this"},
+	{domain.ErrInvalid, http.StatusUnprocessableEntity, "invalid_parameter", "invalid parameter"},
+	{domain.ErrUnsupportedType, http.StatusUnsupportedMediaType, "unsupported_type", "unsupported file type"},
+	{domain.ErrTooLarge, http.StatusRequestEntityTooLarge, "too_large", "too large"},
+	{domain.ErrQuota, http.StatusTooManyRequests, "quota_exceeded", "quota exceeded"},
+	{domain.ErrRateLimited, http.StatusTooManyRequests, "rate_limited", "too many requests"},
+	{domain.ErrUnauthenticated, http.StatusUnauthorized, "unauthenticated", "sign in required"},
+	{domain.ErrInvalidCredentials, http.StatusUnauthorized, "invalid_credentials", "wrong username or password"},
+	{domain.ErrAuthUnavailable, http.StatusServiceUnavailable, "auth_unavailable", "sign-in is temporarily unavailable"},
+	{domain.ErrFeatureDisabled, http.StatusNotFound, "feature_disabled", "this feature is disabled"},
+	{domain.ErrBadInput, http.StatusUnprocessableEntity, "unreadable_input", "the file cannot be read"},
+}
+
+// handleError is Fiber's ErrorHandler: the one place errors become HTTP.
+func (s *Server) handleError(c *fiber.Ctx, err error) error {
+	status, code, msg := http.StatusInternalServerError, "internal_error", "internal server error"
+	var fe *fiber.Error
+	var de *domain.Error
+	var rl *sessions.RateLimitError
+	switch {
+	case errors.As(err, &rl):
+		status, code, msg = http.StatusTooManyRequests, "rate_limited", rl.Error()
+		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(rl.RetryAfter.Seconds()+0.999)))
+	case errors.As(err, &fe):
+		status, msg = fe.Code, fe.Message
+		code = codeForStatus(fe.Code)
+	default:
+		for _, m := range statusFor {
+			if errors.Is(err, m.kind) {
+				status, code, msg = m.status, m.code, m.msg
+				break
+			}
+		}
+		// A domain.Error carries a message meant for the client, except for
+		// 403 whose body must reveal nothing about the resource.
+		if errors.As(err, &de) && status != http.StatusForbidden {
+			code, msg = de.Code, de.Message
+		}
+	}
+	if status == http.StatusServiceUnavailable {
+		c.Set(fiber.HeaderRetryAfter, "10")
+	}
+	rid := requestIDOf(c)
+	if status >= 500 {
+		s.log.Error("request failed", "request_id", rid, "method", c.Method(), "route", routeOf(c), "error", err)
+	}
+	return c.Status(status).JSON(errorBody{Error: errorDetail{Code: code, Message: msg, RequestID: rid}})
+}
+
+func codeForStatus(status int) string {
+	switch status {
+	case http.StatusNotFound:
+		return "not_found"
+	case http.StatusMethodNotAllowed:
+		return "method_not_allowed"
+	case http.StatusRequestEntityTooLarge:
+		return "too_large"
+	case http.StatusBadRequest:
+		return "bad_request"
+	case http.StatusUnsupportedMediaType:
+		return "unsupported_type"
+	case http.StatusRequestTimeout:
+		return "timeout"
+	case http.StatusUnprocessableEntity:
+		return "invalid_parameter"
+	}
+	if status >= 500 {
+		return "internal_error"
+	}
+	return "error"
+}

@@ -1,0 +1,58 @@
+package httpapi
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/ocrbox/ocrbox/core/domain"
+)
+
+// taskEvents streams the task's status and page progress as Server-Sent
+// Events ("event: task"), starting with its current state and ending after
+// a terminal state. A comment line every 15 s keeps proxies from timing out.
+func (s *Server) taskEvents(c *fiber.Ctx) error {
+	t, updates, stop, err := s.tasks.Watch(c.UserContext(), userOf(c).ID, c.Params("id"))
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, "text/event-stream")
+	c.Set(fiber.HeaderCacheControl, "no-cache")
+	c.Set(fiber.HeaderConnection, "keep-alive")
+	c.Set("X-Accel-Buffering", "no")
+	c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
+		defer stop()
+		if send(w, t) != nil || t.Status.Terminal() {
+			return
+		}
+		keepAlive := time.NewTicker(15 * time.Second)
+		defer keepAlive.Stop()
+		for {
+			select {
+			case nt := <-updates:
+				if send(w, nt) != nil || nt.Status.Terminal() {
+					return
+				}
+			case <-keepAlive.C:
+				if _, err := w.WriteString(": keep-alive\n\n"); err != nil || w.Flush() != nil {
+					return // client went away
+				}
+			}
+		}
+	})
+	return nil
+}
+
+func send(w *bufio.Writer, t *domain.Task) error {
+	data, err := json.Marshal(t)
+	if err != nil {
+		return err
+	}
+	if _, err := fmt.Fprintf(w, "event: task\ndata: %s\n\n", data); err != nil {
+		return err
+	}
+	return w.Flush()
+}

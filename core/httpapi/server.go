@@ -1,0 +1,96 @@
+// Package httpapi is ocrbox's REST API (DESIGN.md §6) on Fiber v2, plus the
+// embedded browser UI. Handlers are thin: parse, one service call, respond.
+// Domain errors become HTTP status codes in one place (errors.go).
+package httpapi
+
+import (
+	"context"
+	"io/fs"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/ocrbox/ocrbox/core/domain"
+	"github.com/ocrbox/ocrbox/core/sessions"
+	"github.com/ocrbox/ocrbox/core/tasks"
+	"github.com/ocrbox/ocrbox/plugins/sdk"
+)
+
+// Sessions is the session service as the API uses it.
+type Sessions interface {
+	Login(ctx context.Context, username, password, ip string) (*sessions.Tokens, error)
+	Refresh(ctx context.Context, refreshToken string) (*sessions.Tokens, error)
+	Logout(ctx context.Context, token string) error
+	Authenticate(ctx context.Context, token string) (domain.User, error)
+}
+
+// Tasks is the task service as the API uses it.
+type Tasks interface {
+	ParseParams(ctx context.Context, engine, lang, outputs string) (tasks.Params, error)
+	CheckQuota(ctx context.Context, userID string, adding int) error
+	Create(ctx context.Context, userID string, p tasks.Params, up tasks.Upload) (*domain.Task, error)
+	Get(ctx context.Context, userID, taskID string) (*domain.Task, error)
+	List(ctx context.Context, userID string, q domain.ListQuery) ([]*domain.Task, int, error)
+	Delete(ctx context.Context, userID, taskID string) error
+	Retry(ctx context.Context, userID, taskID string) (*domain.Task, error)
+	Cancel(ctx context.Context, userID, taskID string) (*domain.Task, error)
+	OpenFile(ctx context.Context, userID, taskID, fileID string) (*os.File, domain.File, error)
+	Watch(ctx context.Context, userID, taskID string) (*domain.Task, <-chan *domain.Task, func(), error)
+}
+
+// Engines lists the installed OCR engines.
+type Engines interface {
+	Infos(ctx context.Context) []*sdk.EngineInfo
+}
+
+// Readiness reports whether the server can do work.
+type Readiness func(ctx context.Context) error
+
+// Options configure the HTTP layer.
+type Options struct {
+	MaxUploadBytes    int64
+	MaxFilesPerUpload int
+	ReadTimeout       time.Duration
+	CookieName        string
+	CookieSecure      bool
+	SessionLifetime   time.Duration
+	TrustProxy        bool
+	// UI is the built browser app; nil serves no UI.
+	UI fs.FS
+}
+
+// Server holds the handlers' dependencies.
+type Server struct {
+	sessions Sessions
+	tasks    Tasks
+	engines  Engines
+	ready    Readiness
+	opts     Options
+	log      *slog.Logger
+}
+
+// New builds the Fiber app with every route mounted.
+func New(sess Sessions, t Tasks, eng Engines, ready Readiness, opts Options, log *slog.Logger) *fiber.App {
+	s := &Server{sessions: sess, tasks: t, engines: eng, ready: ready, opts: opts, log: log.With("component", "http")}
+	cfg := fiber.Config{
+		AppName:                      "ocrbox",
+		ErrorHandler:                 s.handleError,
+		StreamRequestBody:            true,
+		DisablePreParseMultipartForm: true,
+		// Uploads are streamed and bounded per file by the upload handler;
+		// this caps the whole request.
+		BodyLimit:             int(opts.MaxUploadBytes) + (4 << 20),
+		ReadTimeout:           opts.ReadTimeout,
+		IdleTimeout:           2 * time.Minute,
+		DisableStartupMessage: true,
+		ReadBufferSize:        16 << 10,
+	}
+	if opts.TrustProxy {
+		cfg.ProxyHeader = fiber.HeaderXForwardedFor
+	}
+	app := fiber.New(cfg)
+	s.routes(app)
+	return app
+}

@@ -1,0 +1,127 @@
+package httpapi
+
+import (
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/ocrbox/ocrbox/core/domain"
+)
+
+type listResponse struct {
+	Items    []*domain.Task `json:"items"`
+	Total    int            `json:"total"`
+	Page     int            `json:"page"`
+	PageSize int            `json:"page_size"`
+}
+
+func (s *Server) listTasks(c *fiber.Ctx) error {
+	q, page, size, err := parseListQuery(c)
+	if err != nil {
+		return err
+	}
+	items, total, err := s.tasks.List(c.UserContext(), userOf(c).ID, q)
+	if err != nil {
+		return err
+	}
+	if items == nil {
+		items = []*domain.Task{}
+	}
+	return c.JSON(listResponse{Items: items, Total: total, Page: page, PageSize: size})
+}
+
+func parseListQuery(c *fiber.Ctx) (domain.ListQuery, int, int, error) {
+	var q domain.ListQuery
+	page, size := 1, 20
+	var err error
+	if v := c.Query("page"); v != "" {
+		if page, err = strconv.Atoi(v); err != nil || page < 1 {
+			return q, 0, 0, domain.Errorf(domain.ErrInvalid, "invalid_parameter", "page must be a positive integer")
+		}
+	}
+	if v := c.Query("page_size"); v != "" {
+		if size, err = strconv.Atoi(v); err != nil || size < 1 || size > 200 {
+			return q, 0, 0, domain.Errorf(domain.ErrInvalid, "invalid_parameter", "page_size must be 1 to 200")
+		}
+	}
+	if v := c.Query("status"); v != "" {
+		q.Status = domain.TaskStatus(v)
+		if !q.Status.Valid() {
+			return q, 0, 0, domain.Errorf(domain.ErrInvalid, "invalid_parameter",
+				"status must be one of pending, processing, completed, failed, cancelled")
+		}
+	}
+	q.Sort = c.Query("sort", "created_at")
+	switch q.Sort {
+	case "created_at", "filename", "status", "duration":
+	default:
+		return q, 0, 0, domain.Errorf(domain.ErrInvalid, "invalid_parameter", "sort must be created_at, filename, status or duration")
+	}
+	switch c.Query("order", "desc") {
+	case "desc":
+		q.Desc = true
+	case "asc":
+	default:
+		return q, 0, 0, domain.Errorf(domain.ErrInvalid, "invalid_parameter", "order must be asc or desc")
+	}
+	q.Offset, q.Limit = (page-1)*size, size
+	return q, page, size, nil
+}
+
+func (s *Server) getTask(c *fiber.Ctx) error {
+	t, err := s.tasks.Get(c.UserContext(), userOf(c).ID, c.Params("id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(t)
+}
+
+func (s *Server) deleteTask(c *fiber.Ctx) error {
+	if err := s.tasks.Delete(c.UserContext(), userOf(c).ID, c.Params("id")); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+func (s *Server) retryTask(c *fiber.Ctx) error {
+	t, err := s.tasks.Retry(c.UserContext(), userOf(c).ID, c.Params("id"))
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusAccepted).JSON(t)
+}
+
+func (s *Server) cancelTask(c *fiber.Ctx) error {
+	t, err := s.tasks.Cancel(c.UserContext(), userOf(c).ID, c.Params("id"))
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusAccepted).JSON(t)
+}
+
+func (s *Server) downloadFile(c *fiber.Ctx) error {
+	f, meta, err := s.tasks.OpenFile(c.UserContext(), userOf(c).ID, c.Params("id"), c.Params("file_id"))
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, meta.ContentType)
+	c.Set(fiber.HeaderContentDisposition, contentDisposition(meta.Name))
+	c.Set(fiber.HeaderXContentTypeOptions, "nosniff")
+	c.Set(fiber.HeaderCacheControl, "private, no-store")
+	return c.SendStream(f, int(meta.Size)) // fasthttp closes f when done
+}
+
+// contentDisposition builds an attachment header with an ASCII fallback
+// and the exact UTF-8 name (RFC 6266 / 5987).
+func contentDisposition(name string) string {
+	ascii := strings.Map(func(r rune) rune {
+		if r < 0x20 || r > 0x7e || r == '"' || r == '\\' || r == '/' {
+			return '_'
+		}
+		return r
+	}, name)
+	return fmt.Sprintf(`attachment; filename="%s"; filename*=UTF-8''%s`, ascii, url.PathEscape(name))
+}

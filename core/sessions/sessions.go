@@ -1,0 +1,206 @@
+// Package sessions signs people in through the configured auth providers
+// and issues ocrbox's own opaque session tokens. A token is 256 random bits;
+// only its SHA-256 is stored, so a leaked database reveals no usable token.
+package sessions
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/ocrbox/ocrbox/core/domain"
+	"github.com/ocrbox/ocrbox/plugins/sdk"
+)
+
+// Store persists users and sessions.
+type Store interface {
+	UpsertUser(ctx context.Context, u domain.User) (domain.User, error)
+	GetUser(ctx context.Context, id string) (domain.User, error)
+	CreateSession(ctx context.Context, s domain.Session) error
+	GetSession(ctx context.Context, tokenHash string) (domain.Session, error)
+	UpdateSession(ctx context.Context, tokenHash string, fn func(*domain.Session) error) (domain.Session, error)
+	DeleteSession(ctx context.Context, tokenHash string) error
+	FindSessionByRefresh(ctx context.Context, refreshHash string) (domain.Session, error)
+}
+
+// Provider is one configured auth provider.
+type Provider interface {
+	Name() string
+	Auth(ctx context.Context) (sdk.AuthProvider, error)
+}
+
+// Options configure session lifetimes and login rate limits.
+type Options struct {
+	IdleTimeout        time.Duration
+	Lifetime           time.Duration
+	LoginRatePerMinute int
+}
+
+// Service signs users in and checks their sessions.
+type Service struct {
+	store     Store
+	providers []Provider
+	opts      Options
+	limiter   *limiter
+	log       *slog.Logger
+	now       func() time.Time
+}
+
+// NewService builds the session service; providers are tried in order.
+func NewService(store Store, providers []Provider, opts Options, log *slog.Logger) *Service {
+	return &Service{store: store, providers: providers, opts: opts,
+		limiter: newLimiter(opts.LoginRatePerMinute), log: log.With("component", "sessions"), now: time.Now}
+}
+
+// Tokens is what a successful login or refresh returns.
+type Tokens struct {
+	AccessToken  string      `json:"access_token"`
+	TokenType    string      `json:"token_type"`
+	ExpiresIn    int64       `json:"expires_in"`
+	RefreshToken string      `json:"refresh_token"`
+	User         domain.User `json:"user"`
+}
+
+// Login checks the credentials against each provider in turn and opens a
+// session for the first that accepts them.
+func (s *Service) Login(ctx context.Context, username, password, ip string) (*Tokens, error) {
+	username = strings.TrimSpace(username)
+	if username == "" || password == "" {
+		return nil, domain.Errorf(domain.ErrInvalid, "invalid_request", "username and password are required")
+	}
+	if wait := s.limiter.allow(strings.ToLower(username), ip); wait > 0 {
+		return nil, &RateLimitError{RetryAfter: wait}
+	}
+	var unavailable error
+	for _, p := range s.providers {
+		a, err := p.Auth(ctx)
+		if err != nil {
+			unavailable = err
+			continue
+		}
+		resp, err := a.Authenticate(ctx, username, password)
+		switch {
+		case err == nil:
+			s.log.Info("login", "provider", p.Name(), "result", "success")
+			return s.open(ctx, p.Name(), resp)
+		case errors.Is(err, sdk.ErrInvalidCredentials):
+			continue
+		default:
+			s.log.Warn("auth provider failed", "provider", p.Name(), "error", err)
+			unavailable = err
+		}
+	}
+	if unavailable != nil {
+		s.log.Info("login", "result", "unavailable")
+		return nil, domain.Errorf(domain.ErrAuthUnavailable, "auth_unavailable",
+			"sign-in is temporarily unavailable; please try again shortly")
+	}
+	s.log.Info("login", "result", "invalid_credentials")
+	return nil, domain.Errorf(domain.ErrInvalidCredentials, "invalid_credentials", "wrong username or password")
+}
+
+func (s *Service) open(ctx context.Context, provider string, resp *sdk.AuthenticateResponse) (*Tokens, error) {
+	ui := resp.GetUser()
+	email := strings.ToLower(strings.TrimSpace(ui.GetEmail()))
+	if email == "" {
+		email = strings.ToLower(ui.GetSubject())
+	}
+	if email == "" {
+		return nil, fmt.Errorf("provider %s returned no email or subject", provider)
+	}
+	now := s.now().UTC()
+	u, err := s.store.UpsertUser(ctx, domain.User{Email: email, Name: ui.GetName(), Provider: provider,
+		Extra: ui.GetExtra(), LastLogin: now})
+	if err != nil {
+		return nil, fmt.Errorf("record user: %w", err)
+	}
+	return s.issue(ctx, u, provider)
+}
+
+func (s *Service) issue(ctx context.Context, u domain.User, provider string) (*Tokens, error) {
+	access, refresh := newToken(), newToken()
+	now := s.now().UTC()
+	sess := domain.Session{TokenHash: Hash(access), UserID: u.ID, Provider: provider, CreatedAt: now,
+		LastSeen: now, ExpiresAt: now.Add(s.opts.Lifetime), IdleExpiry: now.Add(s.opts.IdleTimeout),
+		RefreshHash: Hash(refresh)}
+	if err := s.store.CreateSession(ctx, sess); err != nil {
+		return nil, fmt.Errorf("create session: %w", err)
+	}
+	return &Tokens{AccessToken: access, TokenType: "bearer", RefreshToken: refresh,
+		ExpiresIn: int64(s.opts.IdleTimeout.Seconds()), User: u}, nil
+}
+
+// Authenticate resolves a session token to its user, sliding the idle
+// expiry forward.
+func (s *Service) Authenticate(ctx context.Context, token string) (domain.User, error) {
+	unauth := domain.Errorf(domain.ErrUnauthenticated, "unauthenticated", "sign in required: the session is missing, invalid or expired")
+	if token == "" {
+		return domain.User{}, unauth
+	}
+	h := Hash(token)
+	sess, err := s.store.GetSession(ctx, h)
+	if err != nil {
+		return domain.User{}, unauth
+	}
+	now := s.now().UTC()
+	if now.After(sess.ExpiresAt) || now.After(sess.IdleExpiry) {
+		_ = s.store.DeleteSession(ctx, h)
+		return domain.User{}, unauth
+	}
+	// Write the sliding expiry at most once a minute, not on every request.
+	if now.Sub(sess.LastSeen) > time.Minute {
+		_, _ = s.store.UpdateSession(ctx, h, func(x *domain.Session) error {
+			x.LastSeen, x.IdleExpiry = now, now.Add(s.opts.IdleTimeout)
+			return nil
+		})
+	}
+	u, err := s.store.GetUser(ctx, sess.UserID)
+	if err != nil {
+		return domain.User{}, unauth
+	}
+	return u, nil
+}
+
+// Refresh trades a refresh token for a new session; the old one ends.
+func (s *Service) Refresh(ctx context.Context, refreshToken string) (*Tokens, error) {
+	unauth := domain.Errorf(domain.ErrUnauthenticated, "invalid_refresh_token", "the refresh token is invalid or expired")
+	if refreshToken == "" {
+		return nil, unauth
+	}
+	sess, err := s.store.FindSessionByRefresh(ctx, Hash(refreshToken))
+	if err != nil || s.now().After(sess.ExpiresAt) {
+		return nil, unauth
+	}
+	u, err := s.store.GetUser(ctx, sess.UserID)
+	if err != nil {
+		return nil, unauth
+	}
+	if err := s.store.DeleteSession(ctx, sess.TokenHash); err != nil {
+		return nil, err
+	}
+	return s.issue(ctx, u, sess.Provider)
+}
+
+// Logout ends the session of token.
+func (s *Service) Logout(ctx context.Context, token string) error {
+	return s.store.DeleteSession(ctx, Hash(token))
+}
+
+// Hash is how tokens are stored: hex SHA-256.
+func Hash(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:])
+}
+
+func newToken() string {
+	b := make([]byte, 32)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails on Linux
+	return base64.RawURLEncoding.EncodeToString(b)
+}

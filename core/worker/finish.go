@@ -1,0 +1,142 @@
+package worker
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/ocrbox/ocrbox/core/domain"
+	"github.com/ocrbox/ocrbox/core/outputs"
+)
+
+
+
+var contentTypes = map[domain.FileKind]string{
+	domain.KindTxt:  "text/plain; charset=utf-8",
+	domain.KindHOCR: "application/xhtml+xml; charset=utf-8",
+	domain.KindJSON: "application/json",
+	domain.KindPDF:  "application/pdf",
+}
+
+// finish assembles the requested outputs from the stored page results and
+// marks the task completed.
+func (w *Worker) finish(ctx context.Context, t *domain.Task, total int, log *slog.Logger) error {
+	pgs := make([]outputs.Page, 0, total)
+	for n := 1; n <= total; n++ {
+		f, err := w.files.Open(ctx, t.UserID, t.ID, pageJSONName(n))
+		if err != nil {
+			return fmt.Errorf("read page %d result: %w", n, err)
+		}
+		var p outputs.Page
+		err = json.NewDecoder(f).Decode(&p)
+		f.Close()
+		if err != nil {
+			return fmt.Errorf("decode page %d result: %w", n, err)
+		}
+		pgs = append(pgs, p)
+	}
+	meta := outputs.Meta{TaskID: t.ID, Filename: t.Filename, Engine: t.Engine, Lang: t.Lang, CreatedAt: t.CreatedAt}
+	base := strings.TrimSuffix(t.Filename, path.Ext(t.Filename))
+	var files []domain.File
+	for _, kind := range domain.OutputKinds {
+		if !t.Wants(kind) {
+			continue
+		}
+		stored := "result." + string(kind)
+		size, err := w.writeOutput(ctx, t, stored, func(out io.Writer) error {
+			switch kind {
+			case domain.KindTxt:
+				return outputs.WriteText(out, pgs)
+			case domain.KindHOCR:
+				return outputs.WriteHOCR(out, pgs, meta)
+			case domain.KindJSON:
+				return outputs.WriteJSON(out, pgs, meta)
+			default:
+				return w.mergePDF(ctx, t, total, out)
+			}
+		})
+		if err != nil {
+			return fmt.Errorf("assemble %s: %w", kind, err)
+		}
+		files = append(files, domain.File{
+			ID: w.opts.NewID(), TaskID: t.ID, UserID: t.UserID, Kind: kind, Name: base + "." + string(kind),
+			Size: size, ContentType: contentTypes[kind], CreatedAt: time.Now().UTC(), StoredName: stored,
+		})
+	}
+	now := time.Now().UTC()
+	_, err := w.update(ctx, t, func(x *domain.Task) error {
+		if err := stillProcessing(x); err != nil {
+			return err
+		}
+		x.Files = slices.DeleteFunc(x.Files, func(f domain.File) bool { return f.Kind != domain.KindInput })
+		x.Files = append(x.Files, files...)
+		x.Status, x.CompletedAt, x.Error = domain.StatusCompleted, &now, ""
+		x.PagesDone = total
+		if x.StartedAt != nil {
+			x.DurationMS = now.Sub(*x.StartedAt).Milliseconds()
+		}
+		return nil
+	})
+	if err == nil {
+		log.Info("task completed", "pages", total)
+	}
+	return err
+}
+
+// writeOutput writes one output file, replacing any left by a crashed run.
+func (w *Worker) writeOutput(ctx context.Context, t *domain.Task, name string, fill func(io.Writer) error) (int64, error) {
+	_ = w.files.Remove(ctx, t.UserID, t.ID, name)
+	f, err := w.files.Create(ctx, t.UserID, t.ID, name)
+	if err != nil {
+		return 0, err
+	}
+	cw := &countingWriter{w: f}
+	if err := fill(cw); err != nil {
+		f.Close()
+		return 0, err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return 0, err
+	}
+	return cw.n, f.Close()
+}
+
+func (w *Worker) mergePDF(ctx context.Context, t *domain.Task, total int, out io.Writer) error {
+	var readers []io.ReadSeeker
+	var opened []*os.File
+	defer func() {
+		for _, f := range opened {
+			f.Close()
+		}
+	}()
+	for n := 1; n <= total; n++ {
+		f, err := w.files.Open(ctx, t.UserID, t.ID, pagePDFName(n))
+		if err != nil {
+			return fmt.Errorf("open page %d pdf: %w", n, err)
+		}
+		opened = append(opened, f)
+		readers = append(readers, f)
+	}
+	return outputs.MergePDF(ctx, out, readers)
+}
+
+type countingWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
+}
+
+func splitLang(lang string) []string { return strings.Split(lang, "+") }

@@ -1,0 +1,164 @@
+package worker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/ocrbox/ocrbox/core/domain"
+	"github.com/ocrbox/ocrbox/core/pages"
+)
+
+// process runs one claimed task to a terminal state, or back to pending
+// when the server shuts down under it.
+func (w *Worker) process(ctx context.Context, t *domain.Task) {
+	log := w.log.With("task_id", t.ID, "user_id", t.UserID)
+	log.Info("task started", "filename_bytes", len(t.Filename), "engine", t.Engine, "lang", t.Lang, "attempt", t.Attempts)
+	err := w.run(ctx, t, log)
+	if err == nil {
+		return
+	}
+	bg := context.WithoutCancel(ctx)
+	switch cause := context.Cause(ctx); {
+	case errors.Is(cause, errCancelled):
+		log.Info("task cancelled")
+		return
+	case errors.Is(cause, errShutdown):
+		w.update(bg, t, func(x *domain.Task) error {
+			if x.Status == domain.StatusProcessing {
+				x.Status = domain.StatusPending
+			}
+			return nil
+		})
+		log.Info("task re-queued for shutdown")
+		return
+	}
+	if errors.Is(err, domain.ErrNotFound) || errors.Is(err, errCancelled) {
+		return // deleted or cancelled while we worked
+	}
+	msg := userMessage(err)
+	log.Warn("task failed", "error", err)
+	now := time.Now().UTC()
+	w.update(bg, t, func(x *domain.Task) error {
+		if x.Status != domain.StatusProcessing {
+			return errCancelled
+		}
+		x.Status, x.Error, x.CompletedAt = domain.StatusFailed, msg, &now
+		if x.StartedAt != nil {
+			x.DurationMS = now.Sub(*x.StartedAt).Milliseconds()
+		}
+		return nil
+	})
+}
+
+// userMessage turns an error into text fit for the task's error field:
+// domain errors carry their own message; anything else is summarised.
+func userMessage(err error) string {
+	var de *domain.Error
+	if errors.As(err, &de) {
+		return de.Message
+	}
+	return err.Error()
+}
+
+// update applies fn to the stored task and publishes the result.
+func (w *Worker) update(ctx context.Context, t *domain.Task, fn func(*domain.Task) error) (*domain.Task, error) {
+	nt, err := w.store.UpdateTask(ctx, t.UserID, t.ID, fn)
+	if err != nil {
+		return nil, err
+	}
+	w.pub.Publish(nt)
+	return nt, nil
+}
+
+// stillProcessing aborts an update when the task was cancelled meanwhile.
+func stillProcessing(x *domain.Task) error {
+	if x.Status != domain.StatusProcessing {
+		return errCancelled
+	}
+	return nil
+}
+
+func (w *Worker) run(ctx context.Context, t *domain.Task, log *slog.Logger) error {
+	in, ok := t.InputFile()
+	if !ok {
+		return domain.Errorf(domain.ErrBadInput, "unreadable_input", "the task has no input file")
+	}
+	path, err := w.files.Path(ctx, t.UserID, t.ID, in.StoredName)
+	if err != nil {
+		return fmt.Errorf("locate input: %w", err)
+	}
+	doc, err := pages.Open(ctx, path, in.ContentType, w.opts.Limits)
+	if err != nil {
+		return err
+	}
+	defer doc.Close()
+	total := doc.PageCount()
+	done := make([]bool, total)
+	nDone := 0
+	for i := range total {
+		if ok, _ := w.pageDone(ctx, t, i+1); ok {
+			done[i] = true
+			nDone++
+		}
+	}
+	if _, err := w.update(ctx, t, func(x *domain.Task) error {
+		x.PagesTotal, x.PagesDone = total, nDone
+		return stillProcessing(x)
+	}); err != nil {
+		return err
+	}
+	if err := w.recognizeAll(ctx, t, doc, done, log); err != nil {
+		return err
+	}
+	return w.finish(ctx, t, total, log)
+}
+
+// recognizeAll decodes pages one at a time and recognises up to Workers of
+// them concurrently; the first error stops the rest.
+func (w *Worker) recognizeAll(ctx context.Context, t *domain.Task, doc *pages.Document, done []bool, log *slog.Logger) error {
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	sem := make(chan struct{}, w.opts.Workers)
+	errc := make(chan error, len(done))
+	pending := 0
+	for i := range done {
+		if done[i] {
+			continue
+		}
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+		}
+		if ctx.Err() != nil {
+			break
+		}
+		pg, err := doc.Page(ctx, i)
+		if err != nil {
+			<-sem
+			cancel(err)
+			break
+		}
+		pending++
+		go func() {
+			defer func() { <-sem }()
+			err := w.doPage(ctx, t, pg, log)
+			if err != nil {
+				cancel(err)
+			}
+			errc <- err
+		}()
+	}
+	var first error
+	for range pending {
+		if err := <-errc; err != nil && first == nil {
+			first = err
+		}
+	}
+	if first == nil {
+		first = context.Cause(ctx) // nil unless cancelled
+	}
+	return first
+}

@@ -1,0 +1,192 @@
+// Package worker runs OCR tasks. The queue is durable: pending tasks live in
+// bbolt (tasks_by_status), so a restart loses nothing, and tasks left in
+// processing by a crash are re-queued at start. Up to Workers tasks run at
+// once; their pages share the engine processes, one page in flight per
+// process. Each page is retried with backoff for transient engine failures
+// only (crash, timeout), up to MaxAttempts.
+package worker
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/ocrbox/ocrbox/core/domain"
+	"github.com/ocrbox/ocrbox/core/pages"
+	"github.com/ocrbox/ocrbox/plugins/host"
+)
+
+// Store is the durable queue and task record.
+type Store interface {
+	ClaimNextPending(ctx context.Context, now time.Time) (*domain.Task, error)
+	RequeueProcessing(ctx context.Context, now time.Time) (int, error)
+	GetTask(ctx context.Context, userID, taskID string) (*domain.Task, error)
+	UpdateTask(ctx context.Context, userID, taskID string, fn func(*domain.Task) error) (*domain.Task, error)
+}
+
+// Files is the per-task file tree.
+type Files interface {
+	Path(ctx context.Context, userID, taskID, name string) (string, error)
+	Open(ctx context.Context, userID, taskID, name string) (*os.File, error)
+	Create(ctx context.Context, userID, taskID, name string) (*os.File, error)
+	WriteFileAtomic(ctx context.Context, userID, taskID, name string, data []byte) error
+	Remove(ctx context.Context, userID, taskID, name string) error
+	RemoveTask(ctx context.Context, userID, taskID string) error
+}
+
+// Engines hands out engine processes.
+type Engines interface {
+	Acquire(ctx context.Context, engine string) (*host.Process, error)
+	Release(engine string, proc *host.Process)
+}
+
+// Publisher receives every task update (for the SSE streams).
+type Publisher interface {
+	Publish(t *domain.Task)
+}
+
+// Options tune the worker.
+type Options struct {
+	Workers     int
+	MaxAttempts int
+	PageTimeout time.Duration
+	Limits      pages.Limits
+	// PollInterval is how often an idle worker looks at the queue even
+	// without a Kick; default 2s.
+	PollInterval time.Duration
+	// Backoff is the first retry delay of a failed page; default 500ms.
+	Backoff time.Duration
+	NewID   func() string
+}
+
+// Worker claims pending tasks and processes them.
+type Worker struct {
+	store   Store
+	files   Files
+	engines Engines
+	pub     Publisher
+	opts    Options
+	log     *slog.Logger
+
+	kick chan struct{}
+
+	mu      sync.Mutex
+	running map[string]context.CancelCauseFunc
+	wg      sync.WaitGroup
+}
+
+// errCancelled is the cause when a user cancels or deletes a running task.
+var errCancelled = errors.New("task cancelled")
+
+// errShutdown is the cause when the server stops while a task runs.
+var errShutdown = errors.New("server shutting down")
+
+// New builds a worker; call Run to start it.
+func New(store Store, files Files, engines Engines, pub Publisher, opts Options, log *slog.Logger) *Worker {
+	if opts.Workers < 1 {
+		opts.Workers = 1
+	}
+	if opts.MaxAttempts < 1 {
+		opts.MaxAttempts = 1
+	}
+	if opts.PollInterval == 0 {
+		opts.PollInterval = 2 * time.Second
+	}
+	if opts.Backoff == 0 {
+		opts.Backoff = 500 * time.Millisecond
+	}
+	return &Worker{store: store, files: files, engines: engines, pub: pub, opts: opts,
+		log: log.With("component", "worker"), kick: make(chan struct{}, 1),
+		running: map[string]context.CancelCauseFunc{}}
+}
+
+// Kick wakes the dispatcher because a task became pending.
+func (w *Worker) Kick() {
+	select {
+	case w.kick <- struct{}{}:
+	default:
+	}
+}
+
+// Cancel stops the work on a task, if it is running here.
+func (w *Worker) Cancel(taskID string) {
+	w.mu.Lock()
+	cancel := w.running[taskID]
+	w.mu.Unlock()
+	if cancel != nil {
+		cancel(errCancelled)
+	}
+}
+
+// Running counts the tasks in progress.
+func (w *Worker) Running() int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return len(w.running)
+}
+
+// Run re-queues tasks a crash left in processing, then dispatches pending
+// tasks until ctx ends. On return every running task has stopped; the ones
+// interrupted by shutdown are back in the queue.
+func (w *Worker) Run(ctx context.Context) error {
+	n, err := w.store.RequeueProcessing(ctx, time.Now().UTC())
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		w.log.Info("re-queued tasks interrupted by a restart", "count", n)
+	}
+	slots := make(chan struct{}, w.opts.Workers)
+	ticker := time.NewTicker(w.opts.PollInterval)
+	defer ticker.Stop()
+	defer w.wg.Wait()
+	for {
+		select {
+		case slots <- struct{}{}:
+		case <-ctx.Done():
+			return nil
+		}
+		t, err := w.store.ClaimNextPending(ctx, time.Now().UTC())
+		if err != nil && ctx.Err() == nil {
+			w.log.Error("claim next task", "error", err)
+		}
+		if t == nil {
+			<-slots
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-w.kick:
+			case <-ticker.C:
+			}
+			continue
+		}
+		w.start(ctx, t, slots)
+	}
+}
+
+func (w *Worker) start(parent context.Context, t *domain.Task, slots chan struct{}) {
+	// The task's context is not a child of parent: shutdown is signalled as
+	// a cause so the task can tell it from a user's cancel.
+	ctx, cancel := context.WithCancelCause(context.WithoutCancel(parent))
+	w.mu.Lock()
+	w.running[t.ID] = cancel
+	w.mu.Unlock()
+	stop := context.AfterFunc(parent, func() { cancel(errShutdown) })
+	w.wg.Add(1)
+	go func() {
+		defer w.wg.Done()
+		defer func() { <-slots }()
+		defer stop()
+		defer func() {
+			w.mu.Lock()
+			delete(w.running, t.ID)
+			w.mu.Unlock()
+			cancel(nil)
+		}()
+		w.pub.Publish(t)
+		w.process(ctx, t)
+	}()
+}

@@ -1,0 +1,45 @@
+// Package builtin is the one registry of plugins compiled into the ocrbox
+// binary. The host starts each as a subprocess by re-executing itself as
+// `ocrbox plugin NAME`; go-plugin's handshake cookie makes that command
+// refuse to run when started by hand.
+package builtin
+
+import (
+	"sort"
+
+	"github.com/ocrbox/ocrbox/plugins/localauth"
+	"github.com/ocrbox/ocrbox/plugins/sdk"
+	"github.com/ocrbox/ocrbox/plugins/tesseract"
+)
+
+// Plugin is one built-in plugin.
+type Plugin struct {
+	// Kind is sdk.KindEngine or sdk.KindAuth.
+	Kind string
+	// Serve runs the plugin's gRPC server until the host goes away.
+	Serve func()
+}
+
+// registry is fixed at compile time and never modified.
+var registry = map[string]Plugin{
+	"tesseract": {Kind: sdk.KindEngine, Serve: func() { sdk.ServeEngine(tesseract.New(nil)) }},
+	"local":     {Kind: sdk.KindAuth, Serve: func() { sdk.ServeAuth(localauth.New()) }},
+}
+
+// Lookup returns the built-in plugin called name.
+func Lookup(name string) (Plugin, bool) {
+	p, ok := registry[name]
+	return p, ok
+}
+
+// Names lists the built-in plugins of a kind, sorted.
+func Names(kind string) []string {
+	var out []string
+	for n, p := range registry {
+		if p.Kind == kind {
+			out = append(out, n)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
