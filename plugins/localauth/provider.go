@@ -1,0 +1,88 @@
+package localauth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync/atomic"
+
+	"github.com/ocrbox/ocrbox/plugins/sdk"
+)
+
+// Name is the provider's name in config and in ProviderInfo.
+const Name = "local"
+
+// Version is reported in ProviderInfo.
+const Version = "1.0.0"
+
+// SettingUsersFile is the Configure key holding the users file's path.
+const SettingUsersFile = "users_file"
+
+// Provider is the "local" sdk.AuthProvider: it checks passwords against a
+// users file and issues no tokens of its own (ocrbox issues the session).
+// Serve it with sdk.ServeAuth(localauth.New()).
+type Provider struct {
+	params argonParams // for the UserFile built by Configure
+	users  atomic.Pointer[UserFile]
+}
+
+// New returns an unconfigured Provider; Configure must be called before
+// Authenticate.
+func New() *Provider {
+	return &Provider{params: defaultParams}
+}
+
+// Configure reads the settings: SettingUsersFile (required) is the users
+// file's path. A missing file is fine (no accounts yet, `ocrbox users add`
+// creates it); an unreadable or corrupt one fails here, early.
+func (p *Provider) Configure(ctx context.Context, settings map[string]string) error {
+	path := strings.TrimSpace(settings[SettingUsersFile])
+	if path == "" {
+		return fmt.Errorf("configure %s auth: setting %q is required", Name, SettingUsersFile)
+	}
+	uf := openUserFile(path, p.params)
+	if _, err := uf.List(ctx); err != nil {
+		return fmt.Errorf("configure %s auth: %w", Name, err)
+	}
+	p.users.Store(uf)
+	return nil
+}
+
+// Info describes the provider: password sign-in, no refresh tokens.
+func (p *Provider) Info(context.Context) (*sdk.ProviderInfo, error) {
+	return &sdk.ProviderInfo{Name: Name, Version: Version, SupportsPassword: true, SupportsRefresh: false}, nil
+}
+
+// Authenticate checks username (an email) and password. Wrong password,
+// unknown or disabled account: an error wrapping sdk.ErrInvalidCredentials.
+func (p *Provider) Authenticate(ctx context.Context, username, password string) (*sdk.AuthenticateResponse, error) {
+	uf := p.users.Load()
+	if uf == nil {
+		return nil, errNotConfigured
+	}
+	u, err := uf.Verify(ctx, username, password)
+	if err != nil {
+		return nil, err
+	}
+	return &sdk.AuthenticateResponse{User: &sdk.UserInfo{Subject: u.Email, Email: u.Email, Name: u.Name}}, nil
+}
+
+// ValidateToken is not supported: the provider issues no tokens.
+func (p *Provider) ValidateToken(context.Context, string) (*sdk.AuthenticateResponse, error) {
+	return nil, fmt.Errorf("%s auth: validate token: %w", Name, sdk.ErrNotImplemented)
+}
+
+// RefreshToken is not supported: the provider issues no tokens.
+func (p *Provider) RefreshToken(context.Context, string) (*sdk.AuthenticateResponse, error) {
+	return nil, fmt.Errorf("%s auth: refresh token: %w", Name, sdk.ErrNotImplemented)
+}
+
+// GetUserInfo is not supported: the provider issues no tokens.
+func (p *Provider) GetUserInfo(context.Context, string) (*sdk.UserInfo, error) {
+	return nil, fmt.Errorf("%s auth: user info: %w", Name, sdk.ErrNotImplemented)
+}
+
+var errNotConfigured = errors.New(Name + " auth: not configured")
+
+var _ sdk.AuthProvider = (*Provider)(nil)
