@@ -1,0 +1,136 @@
+package boltstore
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Migration is one step of the schema. The list returned by Migrations is
+// append-only: never edit or reorder a released migration, add a new one.
+type Migration struct {
+	// Version is the schema version after Up; versions are 1, 2, 3, …
+	Version int
+	// Name says what the step does, for logs and `ocrbox migrate`.
+	Name string
+	// Up applies the step inside the transaction that also records Version.
+	Up func(tx *bolt.Tx) error
+}
+
+// Migrations returns the schema steps in order. Each one runs in its own
+// transaction and has its own test.
+func Migrations() []Migration {
+	return []Migration{
+		{Version: 1, Name: "create buckets", Up: migrateCreateBuckets},
+	}
+}
+
+// LatestSchema is the schema version this build writes and understands.
+func LatestSchema() int {
+	m := Migrations()
+	return m[len(m)-1].Version
+}
+
+// migrateCreateBuckets is migration 1: the initial bucket tree.
+func migrateCreateBuckets(tx *bolt.Tx) error {
+	for _, name := range []string{
+		bucketMeta, bucketUsers, bucketUsersByEmail, bucketTasks, bucketTaskFiles,
+		bucketTasksByUser, bucketTasksByStatus, bucketSessions, bucketSessionsByUser,
+		bucketSessionsByRefresh, bucketAudit, bucketUserStats,
+	} {
+		if _, err := tx.CreateBucketIfNotExists([]byte(name)); err != nil {
+			return fmt.Errorf("create bucket %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+// SchemaVersion returns the version of the last migration applied, 0 for a
+// new database.
+func (s *Store) SchemaVersion(ctx context.Context) (int, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, fmt.Errorf("read schema version: %w", err)
+	}
+	var v int
+	err := s.db.View(func(tx *bolt.Tx) error {
+		var err error
+		v, err = readSchemaVersion(tx)
+		return err
+	})
+	return v, err
+}
+
+func readSchemaVersion(tx *bolt.Tx) (int, error) {
+	meta := tx.Bucket([]byte(bucketMeta))
+	if meta == nil {
+		return 0, nil
+	}
+	raw := meta.Get([]byte(keySchemaVersion))
+	if raw == nil {
+		return 0, nil
+	}
+	if len(raw) != 8 {
+		return 0, fmt.Errorf("read schema version: bad length %d", len(raw))
+	}
+	return int(binary.BigEndian.Uint64(raw)), nil
+}
+
+func writeSchemaVersion(tx *bolt.Tx, v int) error {
+	meta, err := tx.CreateBucketIfNotExists([]byte(bucketMeta))
+	if err != nil {
+		return fmt.Errorf("write schema version: %w", err)
+	}
+	raw := make([]byte, 8)
+	binary.BigEndian.PutUint64(raw, uint64(v))
+	return meta.Put([]byte(keySchemaVersion), raw)
+}
+
+// Migrate applies the pending migrations, each in its own transaction, and
+// returns the schema versions before and after. On error, to is the last
+// version that was applied successfully. Back up the file first (ocrbox
+// migrate does).
+func (s *Store) Migrate(ctx context.Context) (from, to int, err error) {
+	return s.migrate(ctx, Migrations())
+}
+
+func (s *Store) migrate(ctx context.Context, steps []Migration) (from, to int, err error) {
+	from, err = s.SchemaVersion(ctx)
+	if err != nil {
+		return 0, 0, fmt.Errorf("migrate: %w", err)
+	}
+	if latest := steps[len(steps)-1].Version; from > latest {
+		return from, from, fmt.Errorf("migrate: schema version %d, this ocrbox knows up to %d: %w", from, latest, ErrSchemaTooNew)
+	}
+	to = from
+	for _, m := range steps {
+		if m.Version <= to {
+			continue
+		}
+		if err := ctx.Err(); err != nil {
+			return from, to, fmt.Errorf("migrate: %w", err)
+		}
+		err := s.db.Update(func(tx *bolt.Tx) error {
+			cur, err := readSchemaVersion(tx)
+			if err != nil {
+				return err
+			}
+			if cur >= m.Version { // another Migrate got here first
+				return nil
+			}
+			if cur != m.Version-1 {
+				return fmt.Errorf("schema version %d cannot step to %d", cur, m.Version)
+			}
+			if err := m.Up(tx); err != nil {
+				return err
+			}
+			return writeSchemaVersion(tx, m.Version)
+		})
+		if err != nil {
+			return from, to, fmt.Errorf("migrate to version %d (%s): %w", m.Version, m.Name, err)
+		}
+		to = m.Version
+	}
+	return from, to, nil
+}

@@ -1,0 +1,98 @@
+package boltstore
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/ocrbox/ocrbox/core/domain"
+)
+
+// The worker's queue is the pending range of tasks_by_status, oldest
+// queued_at first. The methods in this file take no user id: they are for
+// core/worker and startup recovery only and must never be reachable from a
+// request handler (DESIGN.md §4, isolation by construction).
+
+// ClaimNextPending takes the pending task with the oldest QueuedAt and, in
+// the same transaction, sets it processing, sets StartedAt to now if unset
+// and increments Attempts. Concurrent callers never get the same task. It
+// returns (nil, nil) when nothing is pending. Internal: worker only.
+func (s *Store) ClaimNextPending(ctx context.Context, now time.Time) (*domain.Task, error) {
+	var out *domain.Task
+	err := s.update(ctx, func(x *txn) error {
+		prefix := statusPrefix(domain.StatusPending)
+		k, _ := x.tasksByStatus.Cursor().Seek(prefix)
+		if k == nil || !bytes.HasPrefix(k, prefix) {
+			return nil
+		}
+		old, err := x.getTask(string(k[1+timeLen:]))
+		if err != nil {
+			return err
+		}
+		if old.Status != domain.StatusPending {
+			return fmt.Errorf("queue entry for task %s in status %s: index out of step", old.ID, old.Status)
+		}
+		next := old.Clone()
+		next.Status = domain.StatusProcessing
+		if next.StartedAt == nil {
+			started := now
+			next.StartedAt = &started
+		}
+		next.Attempts++
+		out = next.Clone()
+		return x.putTask(old, next)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("claim next pending task: %w", err)
+	}
+	return out, nil
+}
+
+// RequeueProcessing puts every processing task back to pending, keeping its
+// QueuedAt so it is claimed before newer work, and returns how many. Run it
+// at startup before the workers (crash recovery). now is not used yet: it
+// keeps the signature stable for stamping recovery time later. Internal:
+// startup only.
+func (s *Store) RequeueProcessing(ctx context.Context, now time.Time) (int, error) {
+	_ = now
+	var n int
+	err := s.update(ctx, func(x *txn) error {
+		for _, k := range prefixKeys(x.tasksByStatus, statusPrefix(domain.StatusProcessing)) {
+			old, err := x.getTask(string(k[1+timeLen:]))
+			if err != nil {
+				return err
+			}
+			next := old.Clone()
+			next.Status = domain.StatusPending
+			if err := x.putTask(old, next); err != nil {
+				return err
+			}
+			n++
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("requeue processing tasks: %w", err)
+	}
+	return n, nil
+}
+
+// QueueStats returns how many tasks are pending and the QueuedAt of the
+// oldest (zero when none), for metrics and /readyz. Internal: worker and
+// metrics only.
+func (s *Store) QueueStats(ctx context.Context) (pending int, oldest time.Time, err error) {
+	err = s.view(ctx, func(x *txn) error {
+		return walkPrefix(x.tasksByStatus, statusPrefix(domain.StatusPending), false, func(k, _ []byte) (bool, error) {
+			if pending == 0 {
+				oldest = keyTime(k[1 : 1+timeLen])
+			}
+			pending++
+			return false, nil
+		})
+	})
+	if err != nil {
+		return 0, time.Time{}, fmt.Errorf("queue stats: %w", err)
+	}
+	return pending, oldest, nil
+}

@@ -1,0 +1,166 @@
+package filestore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"github.com/ocrbox/ocrbox/core/domain"
+)
+
+// Create creates a new file (0600) in a task's directory, creating the
+// directories (0700) as needed. An existing file → domain.ErrConflict.
+func (s *Store) Create(ctx context.Context, userID, taskID, name string) (*os.File, error) {
+	if err := checkPath(userID, taskID, name); err != nil {
+		return nil, fmt.Errorf("create file: %w", err)
+	}
+	tr, err := s.taskRoot(ctx, userID, taskID, true)
+	if err != nil {
+		return nil, fmt.Errorf("create file %s/%s/%s: %w", userID, taskID, name, err)
+	}
+	defer tr.Close()
+	f, err := tr.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, filePerm)
+	if errors.Is(err, fs.ErrExist) {
+		err = fmt.Errorf("%w: %w", domain.ErrConflict, err)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("create file %s/%s/%s: %w", userID, taskID, name, err)
+	}
+	return f, nil
+}
+
+// Open opens a task's file for reading; missing → domain.ErrNotFound.
+func (s *Store) Open(ctx context.Context, userID, taskID, name string) (*os.File, error) {
+	if err := checkPath(userID, taskID, name); err != nil {
+		return nil, fmt.Errorf("open file: %w", err)
+	}
+	tr, err := s.taskRoot(ctx, userID, taskID, false)
+	if err != nil {
+		return nil, fmt.Errorf("open file %s/%s/%s: %w", userID, taskID, name, err)
+	}
+	defer tr.Close()
+	f, err := tr.Open(name)
+	if err != nil {
+		return nil, fmt.Errorf("open file %s/%s/%s: %w", userID, taskID, name, wrapNotExist(err))
+	}
+	return f, nil
+}
+
+// Stat describes a task's file; missing → domain.ErrNotFound.
+func (s *Store) Stat(ctx context.Context, userID, taskID, name string) (fs.FileInfo, error) {
+	if err := checkPath(userID, taskID, name); err != nil {
+		return nil, fmt.Errorf("stat file: %w", err)
+	}
+	tr, err := s.taskRoot(ctx, userID, taskID, false)
+	if err != nil {
+		return nil, fmt.Errorf("stat file %s/%s/%s: %w", userID, taskID, name, err)
+	}
+	defer tr.Close()
+	fi, err := tr.Stat(name)
+	if err != nil {
+		return nil, fmt.Errorf("stat file %s/%s/%s: %w", userID, taskID, name, wrapNotExist(err))
+	}
+	return fi, nil
+}
+
+// Exists reports whether a task's file exists.
+func (s *Store) Exists(ctx context.Context, userID, taskID, name string) (bool, error) {
+	_, err := s.Stat(ctx, userID, taskID, name)
+	switch {
+	case err == nil:
+		return true, nil
+	case errors.Is(err, domain.ErrNotFound):
+		return false, nil
+	}
+	return false, err
+}
+
+// Remove deletes a task's file. A file that is already gone is not an
+// error, so cleanup can be retried.
+func (s *Store) Remove(ctx context.Context, userID, taskID, name string) error {
+	if err := checkPath(userID, taskID, name); err != nil {
+		return fmt.Errorf("remove file: %w", err)
+	}
+	tr, err := s.taskRoot(ctx, userID, taskID, false)
+	if errors.Is(err, domain.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("remove file %s/%s/%s: %w", userID, taskID, name, err)
+	}
+	defer tr.Close()
+	if err := tr.Remove(name); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("remove file %s/%s/%s: %w", userID, taskID, name, err)
+	}
+	return nil
+}
+
+// RemoveTask deletes a task's directory and everything in it. It is
+// idempotent: a task without files is not an error.
+func (s *Store) RemoveTask(ctx context.Context, userID, taskID string) error {
+	if err := checkIDs(userID, taskID); err != nil {
+		return fmt.Errorf("remove task files: %w", err)
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("remove task files: %w", err)
+	}
+	ur, err := openDir(s.root, userID, false)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("remove task files %s/%s: %w", userID, taskID, err)
+	}
+	defer ur.Close()
+	if err := ur.RemoveAll(taskID); err != nil {
+		return fmt.Errorf("remove task files %s/%s: %w", userID, taskID, err)
+	}
+	return nil
+}
+
+// RemoveUser deletes a user's whole tree; idempotent like RemoveTask.
+func (s *Store) RemoveUser(ctx context.Context, userID string) error {
+	if !validID(userID) {
+		return fmt.Errorf("remove user files: user id %q: %w", userID, domain.ErrInvalid)
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("remove user files: %w", err)
+	}
+	if err := s.root.RemoveAll(userID); err != nil {
+		return fmt.Errorf("remove user files %s: %w", userID, err)
+	}
+	return nil
+}
+
+// DiskUsage returns the total size in bytes of the regular files in the
+// tree (for the storage-bytes metric). Symlinks are not followed.
+func (s *Store) DiskUsage(ctx context.Context) (int64, error) {
+	var total int64
+	err := fs.WalkDir(s.root.FS(), ".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if !d.Type().IsRegular() {
+			return nil
+		}
+		fi, err := d.Info()
+		if errors.Is(err, fs.ErrNotExist) { // removed while walking
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		total += fi.Size()
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("disk usage of %s: %w", filepath.Clean(s.dir), err)
+	}
+	return total, nil
+}
