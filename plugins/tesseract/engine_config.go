@@ -1,0 +1,166 @@
+package tesseract
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/ocrbox/ocrbox/plugins/sdk"
+)
+
+// Setting keys accepted by Configure.
+const (
+	SettingTessdataDir     = "tessdata_dir"
+	SettingPSM             = "psm"
+	SettingMaxCachedModels = "max_cached_models"
+)
+
+const (
+	defaultPSM             = 3 // fully automatic page segmentation, no OSD
+	defaultMaxCachedModels = 2
+	defaultLanguage        = "eng" // what tesseract itself assumes
+	// debianTessdataDir is the last resort when neither the settings, the
+	// environment nor the library can tell where the models are.
+	debianTessdataDir = "/usr/share/tesseract-ocr/5/tessdata"
+	traineddataSuffix = ".traineddata"
+	// pdfFont is the glyph-less font the PDF renderer embeds for the
+	// invisible text layer; tesseract looks for it beside the models.
+	pdfFont = "pdf.ttf"
+)
+
+// config is the engine's resolved settings. It is replaced as a whole, never
+// modified, so a page always sees one consistent version.
+type config struct {
+	tessdataDir     string
+	psm             int
+	maxCachedModels int
+	languages       []string // installed models, sorted, without "osd"
+	canPDF          bool     // pdfFont is present
+}
+
+// parseConfig validates settings and fills in defaults. unknown lists keys it
+// does not know, for the caller to warn about: a typo should be visible, but
+// must not stop the engine from starting.
+func parseConfig(settings map[string]string) (cfg config, unknown []string, err error) {
+	cfg = config{psm: defaultPSM, maxCachedModels: defaultMaxCachedModels}
+	for key, value := range settings {
+		switch key {
+		case SettingTessdataDir:
+			cfg.tessdataDir = value
+		case SettingPSM:
+			if cfg.psm, err = parsePSM(value); err != nil {
+				return config{}, nil, fmt.Errorf("setting %s: %w", key, err)
+			}
+		case SettingMaxCachedModels:
+			n, err := strconv.Atoi(strings.TrimSpace(value))
+			if err != nil || n < 1 {
+				return config{}, nil, fmt.Errorf("setting %s: %q is not a whole number >= 1", key, value)
+			}
+			cfg.maxCachedModels = n
+		default:
+			unknown = append(unknown, key)
+		}
+	}
+	if cfg.tessdataDir == "" {
+		cfg.tessdataDir = findTessdataDir()
+		if cfg.tessdataDir == "" {
+			return config{}, nil, fmt.Errorf("setting %s: no tessdata directory found (tried TESSDATA_PREFIX, libtesseract's default and %s); set it",
+				SettingTessdataDir, debianTessdataDir)
+		}
+	}
+	if cfg.languages, err = listLanguages(cfg.tessdataDir); err != nil {
+		return config{}, nil, fmt.Errorf("setting %s: %w", SettingTessdataDir, err)
+	}
+	_, err = os.Stat(filepath.Join(cfg.tessdataDir, pdfFont))
+	cfg.canPDF = err == nil
+	slices.Sort(unknown)
+	return cfg, unknown, nil
+}
+
+// parsePSM accepts tesseract's page segmentation modes except the two that
+// only analyse layout or orientation and never produce text.
+func parsePSM(value string) (int, error) {
+	psm, err := strconv.Atoi(strings.TrimSpace(value))
+	switch {
+	case err != nil || psm < 0 || psm > 13:
+		return 0, fmt.Errorf("%q is not a page segmentation mode (0-13)", value)
+	case psm == 0 || psm == 2:
+		return 0, fmt.Errorf("mode %d only analyses the page and produces no text; use 1 or 3-13", psm)
+	}
+	return psm, nil
+}
+
+// findTessdataDir resolves the default models directory the way tesseract
+// does, cheapest source first: TESSDATA_PREFIX (tesseract 5 wants the tessdata
+// directory itself; tesseract 3 wanted its parent), then the library's
+// compiled-in default, which costs loading "eng" to learn.
+func findTessdataDir() string {
+	var candidates []string
+	if prefix := os.Getenv("TESSDATA_PREFIX"); prefix != "" {
+		candidates = append(candidates, prefix, filepath.Join(prefix, "tessdata"))
+	}
+	for _, dir := range candidates {
+		if langs, err := listLanguages(dir); err == nil && len(langs) > 0 {
+			return dir
+		}
+	}
+	for _, dir := range []string{defaultDatapath(), debianTessdataDir} {
+		if dir == "" {
+			continue
+		}
+		if langs, err := listLanguages(dir); err == nil && len(langs) > 0 {
+			return filepath.Clean(dir)
+		}
+	}
+	return ""
+}
+
+// listLanguages returns the models in dir. "osd" is left out: it detects
+// orientation and script and cannot recognise text.
+func listLanguages(dir string) ([]string, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	var langs []string
+	for _, e := range entries {
+		lang, ok := strings.CutSuffix(e.Name(), traineddataSuffix)
+		if !ok || lang == "" || lang == "osd" || strings.HasPrefix(lang, ".") || e.IsDir() {
+			continue
+		}
+		langs = append(langs, lang)
+	}
+	if len(langs) == 0 {
+		return nil, fmt.Errorf("no *%s files in %s", traineddataSuffix, dir)
+	}
+	slices.Sort(langs)
+	return langs, nil
+}
+
+// languageKey turns the requested languages into tesseract's "eng+deu" form,
+// which is also the model cache key. Order is kept because tesseract treats
+// the first language as the primary one; duplicates are dropped. Checking
+// against the installed list also keeps names like "../x" away from the
+// library, which would build a file path from them.
+func (c *config) languageKey(requested []string) (string, error) {
+	if len(requested) == 0 {
+		requested = []string{defaultLanguage}
+	}
+	var key []string
+	for _, r := range requested {
+		for lang := range strings.SplitSeq(r, "+") {
+			lang = strings.TrimSpace(lang)
+			if !slices.Contains(c.languages, lang) {
+				return "", fmt.Errorf("%w: language %q is not installed (available: %s)",
+					sdk.ErrUnsupported, lang, strings.Join(c.languages, ", "))
+			}
+			if !slices.Contains(key, lang) {
+				key = append(key, lang)
+			}
+		}
+	}
+	return strings.Join(key, "+"), nil
+}

@@ -1,0 +1,126 @@
+package tesseract
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/ocrbox/ocrbox/plugins/sdk"
+)
+
+// Resolutions tesseract believes, from its kMinCredibleResolution and
+// kMaxCredibleResolution. A file's ppi outside them is a placeholder (0 or 1
+// when the format has none, a wrong unit) and scaling the models by it
+// would wreck recognition.
+const (
+	minCredibleDPI = 70
+	maxCredibleDPI = 2400
+	fallbackDPI    = 300 // what scanners and ocrbox's PDF rasteriser mostly produce
+)
+
+// Recognize OCRs one page. It fails with sdk.ErrUnsupported for a language
+// that is not installed, sdk.ErrBadImage for bytes leptonica cannot decode,
+// and ctx's error when ctx ends first, which stops tesseract mid-page.
+func (e *Engine) Recognize(ctx context.Context, req *sdk.RecognizeRequest) (*sdk.RecognizeResponse, error) {
+	if err := e.lock(ctx); err != nil {
+		return nil, fmt.Errorf("recognize: %w", err)
+	}
+	defer e.unlock()
+	cfg, err := e.config()
+	if err != nil {
+		return nil, err
+	}
+	lang, err := cfg.languageKey(req.GetLanguages())
+	if err != nil {
+		return nil, err
+	}
+	if req.GetWantPdf() && !cfg.canPDF {
+		return nil, fmt.Errorf("%w: pdf output (no %s in %s)", sdk.ErrUnsupported, pdfFont, cfg.tessdataDir)
+	}
+	img := readPix(req.GetImage())
+	if img == nil {
+		return nil, fmt.Errorf("%w: not a PNG, JPEG, TIFF, BMP, WebP or PNM image (%d bytes, content type %q)",
+			sdk.ErrBadImage, len(req.GetImage()), req.GetContentType())
+	}
+	defer img.destroy()
+	api, err := e.model(cfg, lang)
+	if err != nil {
+		return nil, err
+	}
+
+	start := time.Now()
+	api.setPageSegMode(cfg.psm)
+	api.setImage(img)
+	// Clear drops the page but keeps the model, so the next page starts clean
+	// whatever happens below.
+	defer api.clear()
+	dpi := sourceResolution(req.GetDpi(), img.yResolution())
+	api.setSourceResolution(dpi)
+	if err := e.runRecognition(ctx, api); err != nil {
+		return nil, err
+	}
+	resp := &sdk.RecognizeResponse{
+		Text:           api.utf8Text(),
+		Words:          pageWords(api),
+		Width:          int32(img.width()),
+		Height:         int32(img.height()),
+		MeanConfidence: float32(api.meanTextConf()),
+	}
+	if req.GetWantHocr() {
+		resp.Hocr = api.hocrText(pageIndex(req.GetPageNumber()))
+	}
+	if req.GetWantPdf() {
+		if resp.Pdf, err = renderPagePDF(api, cfg.tessdataDir); err != nil {
+			return nil, err
+		}
+	}
+	e.logger.Debug("recognized page", "page_number", req.GetPageNumber(), "language", lang,
+		"width", resp.Width, "height", resp.Height, "dpi", dpi, "words", len(resp.Words),
+		"mean_confidence", resp.MeanConfidence, "duration", time.Since(start))
+	return resp, nil
+}
+
+// runRecognition runs tesseract under a monitor tied to ctx.
+func (e *Engine) runRecognition(ctx context.Context, api *tessAPI) error {
+	mon, err := startMonitor(ctx)
+	if err != nil {
+		return fmt.Errorf("recognize: %w", err)
+	}
+	ok := api.recognize(mon)
+	if mon.stop() {
+		e.stops++
+	}
+	// Checked even when tesseract finished: nobody is waiting for the result.
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("recognize: %w", err)
+	}
+	if !ok {
+		// Tesseract's own deadline never fires before ctx's (see
+		// deadlineMillis), but ctx's timer may not have run yet.
+		if dl, has := ctx.Deadline(); has && !time.Now().Before(dl) {
+			return fmt.Errorf("recognize: %w", context.DeadlineExceeded)
+		}
+		return errors.New("recognize: tesseract failed (see its stderr)")
+	}
+	return nil
+}
+
+// sourceResolution picks the ppi tesseract scales its models by: the host's
+// when it rasterised the page, else the file's if believable, else a guess.
+func sourceResolution(requested int32, fromFile int) int {
+	switch {
+	case requested > 0:
+		return int(requested)
+	case fromFile >= minCredibleDPI && fromFile <= maxCredibleDPI:
+		return fromFile
+	}
+	return fallbackDPI
+}
+
+// pageIndex converts the request's 1-based page number to the 0-based index
+// tesseract's hOCR wants (it writes id='page_N' for N = index+1). An unset
+// page number counts as page 1.
+func pageIndex(pageNumber int32) int {
+	return max(int(pageNumber), 1) - 1
+}
