@@ -1,0 +1,78 @@
+// Package outputs assembles a task's output files (txt, hocr, json, pdf)
+// from its per-page OCR results.
+//
+// The worker stores each page's result as it arrives (a Page as JSON, plus
+// the engine's one-page PDF in a file of its own), so a crash loses at most
+// the page in flight; the writers here then stream the pages into the final
+// documents in page order.
+package outputs
+
+import (
+	"math"
+	"time"
+
+	"github.com/ocrbox/ocrbox/plugins/sdk"
+)
+
+// Page is one page's OCR result as the worker stores it between the engine
+// call and assembly.
+type Page struct {
+	Number         int     `json:"number"` // 1-based
+	Width          int     `json:"width"`  // pixels of the image OCRed
+	Height         int     `json:"height"`
+	DPI            int     `json:"dpi"`
+	Text           string  `json:"text"`
+	HOCR           string  `json:"hocr"` // the engine's hOCR for this page, usually one ocr_page div
+	Words          []Word  `json:"words"`
+	MeanConfidence float64 `json:"mean_confidence"`
+}
+
+// Word is one recognised word with its box in page pixels.
+type Word struct {
+	Text       string  `json:"text"`
+	BBox       [4]int  `json:"bbox"`       // x0, y0, x1, y1; origin top-left
+	Confidence float64 `json:"confidence"` // 0..100; negative when the engine gives none
+	Block      int     `json:"block"`
+	Paragraph  int     `json:"paragraph"`
+	Line       int     `json:"line"`
+}
+
+// Meta describes the task in the assembled documents.
+type Meta struct {
+	TaskID    string
+	Filename  string
+	Engine    string // e.g. "tesseract 5.3.0"
+	Lang      string // e.g. "eng+deu"
+	CreatedAt time.Time
+}
+
+// FromResponse converts an engine's answer for page number (1-based),
+// rendered at dpi (0 if unknown), into the stored form. The one-page PDF
+// in r is not copied: the worker keeps it in a separate file.
+func FromResponse(number, dpi int, r *sdk.RecognizeResponse) Page {
+	p := Page{Number: number, DPI: dpi, Words: []Word{}}
+	if r == nil {
+		return p
+	}
+	p.Width, p.Height = int(r.GetWidth()), int(r.GetHeight())
+	p.Text, p.HOCR = r.GetText(), r.GetHocr()
+	p.MeanConfidence = roundConf(r.GetMeanConfidence())
+	p.Words = make([]Word, 0, len(r.GetWords()))
+	for _, w := range r.GetWords() {
+		p.Words = append(p.Words, Word{
+			Text:       w.GetText(),
+			BBox:       [4]int{int(w.GetX0()), int(w.GetY0()), int(w.GetX1()), int(w.GetY1())},
+			Confidence: roundConf(w.GetConfidence()),
+			Block:      int(w.GetBlock()),
+			Paragraph:  int(w.GetParagraph()),
+			Line:       int(w.GetLine()),
+		})
+	}
+	return p
+}
+
+// roundConf keeps two decimals: the wire carries float32, and widening it
+// prints as 96.12000274658203 in JSON.
+func roundConf(c float32) float64 {
+	return math.Round(float64(c)*100) / 100
+}
