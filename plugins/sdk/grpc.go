@@ -94,8 +94,10 @@ func toStatus(err error) error {
 	}
 	code := codes.Internal
 	switch {
-	case errors.Is(err, ErrBadImage), errors.Is(err, ErrUnsupported):
+	case errors.Is(err, ErrBadImage):
 		code = codes.InvalidArgument
+	case errors.Is(err, ErrUnsupported):
+		code = codes.FailedPrecondition
 	case errors.Is(err, ErrInvalidCredentials):
 		code = codes.Unauthenticated
 	case errors.Is(err, ErrUnavailable):
@@ -127,6 +129,8 @@ func fromStatus(ctx context.Context, err error) error {
 	switch st.Code() {
 	case codes.InvalidArgument:
 		kind = ErrBadImage
+	case codes.FailedPrecondition:
+		kind = ErrUnsupported
 	case codes.Unauthenticated:
 		kind = ErrInvalidCredentials
 	case codes.Unimplemented:

@@ -39,8 +39,9 @@ type OCREngineClient interface {
 	Configure(ctx context.Context, in *ConfigureRequest, opts ...grpc.CallOption) (*ConfigureResponse, error)
 	// Info describes the engine: version, languages, accepted images, outputs.
 	Info(ctx context.Context, in *InfoRequest, opts ...grpc.CallOption) (*EngineInfo, error)
-	// Recognize OCRs one page. Errors: INVALID_ARGUMENT for an unreadable image
-	// or unsupported language (permanent), anything else is treated as transient.
+	// Recognize OCRs one page. Errors: INVALID_ARGUMENT for an unreadable image,
+	// FAILED_PRECONDITION for an unsupported language or option (both permanent);
+	// anything else is treated as transient and retried.
 	Recognize(ctx context.Context, in *RecognizeRequest, opts ...grpc.CallOption) (*RecognizeResponse, error)
 }
 
@@ -93,8 +94,9 @@ type OCREngineServer interface {
 	Configure(context.Context, *ConfigureRequest) (*ConfigureResponse, error)
 	// Info describes the engine: version, languages, accepted images, outputs.
 	Info(context.Context, *InfoRequest) (*EngineInfo, error)
-	// Recognize OCRs one page. Errors: INVALID_ARGUMENT for an unreadable image
-	// or unsupported language (permanent), anything else is treated as transient.
+	// Recognize OCRs one page. Errors: INVALID_ARGUMENT for an unreadable image,
+	// FAILED_PRECONDITION for an unsupported language or option (both permanent);
+	// anything else is treated as transient and retried.
 	Recognize(context.Context, *RecognizeRequest) (*RecognizeResponse, error)
 	mustEmbedUnimplementedOCREngineServer()
 }
