@@ -17,7 +17,9 @@ func (s *Server) routes(app *fiber.App) {
 	api.Post("/auth/login", s.login)
 	api.Post("/auth/refresh", s.refresh)
 
-	authed := api.Group("", s.requireSession)
+	// The session check sits on each route rather than on a group, so an
+	// unknown /api path answers 404, not 401.
+	authed := sessionRoutes{api, s.requireSession}
 	authed.Post("/auth/logout", s.logout)
 	authed.Get("/auth/me", s.me)
 	authed.Get("/engines", s.listEngines)
@@ -35,3 +37,13 @@ func (s *Server) routes(app *fiber.App) {
 	})
 	s.mountUI(app)
 }
+
+// sessionRoutes registers routes that require a signed-in user.
+type sessionRoutes struct {
+	r    fiber.Router
+	auth fiber.Handler
+}
+
+func (g sessionRoutes) Get(path string, h fiber.Handler)    { g.r.Get(path, g.auth, h) }
+func (g sessionRoutes) Post(path string, h fiber.Handler)   { g.r.Post(path, g.auth, h) }
+func (g sessionRoutes) Delete(path string, h fiber.Handler) { g.r.Delete(path, g.auth, h) }

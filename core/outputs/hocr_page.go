@@ -15,6 +15,17 @@ const xmlNamespace = "http://www.w3.org/XML/1998/namespace"
 var voidElements = map[string]bool{"br": true, "img": true, "hr": true, "wbr": true,
 	"meta": true, "link": true, "input": true, "area": true, "base": true, "col": true, "param": true}
 
+// Only hOCR's own markup is copied from an engine: the document is served
+// to browsers, and a plugin's script, link or event handler must not ride
+// along. Other elements are unwrapped (their text kept), other attributes
+// dropped.
+var (
+	allowedElements = map[string]bool{"div": true, "p": true, "span": true, "br": true,
+		"em": true, "strong": true, "sub": true, "sup": true}
+	allowedAttrs = map[string]bool{"class": true, "id": true, "title": true, "lang": true,
+		"xml:lang": true, "dir": true}
+)
+
 var (
 	ppageno = regexp.MustCompile(`ppageno \d+`)
 	// The engine saw a temporary file or none; its name would leak a
@@ -35,9 +46,9 @@ func hocrPageDiv(p Page) ([]byte, bool) {
 	dec.Entity = xml.HTMLEntity
 	dec.AutoClose = xml.HTMLAutoClose
 	var (
-		b     bytes.Buffer
-		depth int
-		ids   idMapper
+		b    bytes.Buffer
+		open []string // elements open inside the page; "" for unwrapped ones
+		ids  idMapper
 	)
 	b.WriteString("  ")
 	for {
@@ -47,28 +58,40 @@ func hocrPageDiv(p Page) ([]byte, bool) {
 		}
 		switch t := tok.(type) {
 		case xml.StartElement:
-			if depth == 0 {
-				if !hasClass(t, "ocr_page") {
-					continue
-				}
+			name := t.Name.Local
+			switch {
+			case len(open) == 0 && !hasClass(t, "ocr_page"):
+				continue
+			case len(open) == 0:
 				ids = newIDMapper(t, p.Number)
+				name = "div"
+			case !allowedElements[name]:
+				name = ""
 			}
 			if voidElements[t.Name.Local] {
-				writeStart(&b, t, &ids, false, p.Number, "/>")
+				if name != "" {
+					writeStart(&b, name, t, &ids, false, p.Number, "/>")
+				}
 				continue
 			}
-			depth++
-			writeStart(&b, t, &ids, depth == 1, p.Number, ">")
+			if name != "" {
+				writeStart(&b, name, t, &ids, len(open) == 0, p.Number, ">")
+			}
+			open = append(open, name)
 		case xml.EndElement:
-			if depth == 0 || voidElements[t.Name.Local] {
+			if len(open) == 0 || voidElements[t.Name.Local] {
 				continue
 			}
-			b.WriteString("</" + t.Name.Local + ">")
-			if depth--; depth == 0 {
+			name := open[len(open)-1]
+			open = open[:len(open)-1]
+			if name != "" {
+				b.WriteString("</" + name + ">")
+			}
+			if len(open) == 0 {
 				return b.Bytes(), true
 			}
 		case xml.CharData:
-			if depth > 0 {
+			if len(open) > 0 {
 				escapeTo(&b, string(t))
 			}
 		}
@@ -88,18 +111,20 @@ func hasClass(t xml.StartElement, class string) bool {
 	return false
 }
 
-// writeStart writes a start tag with renumbered ids; namespace
-// declarations and foreign-namespace attributes are dropped (the document
-// declares XHTML once at the top).
-func writeStart(b *bytes.Buffer, t xml.StartElement, ids *idMapper, isPage bool, number int, end string) {
-	b.WriteString("<" + t.Name.Local)
+// writeStart writes t's start tag as name with allowed attributes and
+// renumbered ids; namespace declarations go (the document declares XHTML
+// once at the top).
+func writeStart(b *bytes.Buffer, name string, t xml.StartElement, ids *idMapper, isPage bool, number int, end string) {
+	b.WriteString("<" + name)
 	hasID := false
 	for _, a := range t.Attr {
 		name := a.Name.Local
-		switch {
-		case a.Name.Space == xmlNamespace:
+		if a.Name.Space == xmlNamespace {
 			name = "xml:" + name
-		case a.Name.Space != "" || name == "xmlns":
+		} else if a.Name.Space != "" {
+			continue
+		}
+		if !allowedAttrs[name] {
 			continue
 		}
 		val := a.Value

@@ -74,8 +74,10 @@ func TestWriteHOCR(t *testing.T) {
 	pages := []Page{
 		{Number: 1, Width: 640, Height: 480, HOCR: fmt.Sprintf(tessPage, "This")},
 		{Number: 2, Width: 640, Height: 480, HOCR: fmt.Sprintf(tessPage, "Tom &amp; Jerry &lt;3&gt;")},
-		// HTML-flavoured: an entity XML does not know and a void element.
-		{Number: 3, Width: 640, Height: 480, HOCR: fmt.Sprintf(tessPage, "a&nbsp;b<br>")},
+		// HTML-flavoured: an entity XML does not know and a void element;
+		// and markup a browser would run, which must not survive.
+		{Number: 3, Width: 640, Height: 480, HOCR: fmt.Sprintf(tessPage,
+			`a&nbsp;b<br><script>alert(1)</script><img src="http://x/" onerror="alert(2)"><span onclick="alert(3)"></span>`)},
 		// Broken fragment: falls back to the words.
 		{Number: 4, Width: 100, Height: 50, HOCR: "<div class='ocr_page'><span>unclosed",
 			Words: []Word{
@@ -119,6 +121,7 @@ func TestWriteHOCR(t *testing.T) {
 			t.Errorf("missing id %q in %v", id, ids)
 		}
 	}
+	// hocrSummary stops collecting a word's text at its first end tag (<br/>).
 	wantWords := []string{"This", "is", "Tom & Jerry <3>", "is", "a\u00a0b", "is", "x<y", "z", "w", "bad\uFFFD\uFFFD"}
 	if strings.Join(words, "|") != strings.Join(wantWords, "|") {
 		t.Errorf("words = %q, want %q", words, wantWords)
@@ -127,6 +130,11 @@ func TestWriteHOCR(t *testing.T) {
 		"ocr-capabilities", "<meta name='ocr-number-of-pages' content='6'/>"} {
 		if !bytes.Contains(out, []byte(want)) {
 			t.Errorf("head lacks %s", want)
+		}
+	}
+	for _, bad := range []string{"<script", "<img", "onerror", "onclick", "http://x/"} {
+		if bytes.Contains(out, []byte(bad)) {
+			t.Errorf("engine markup %q survived", bad)
 		}
 	}
 	// The synthesised page has line boxes built from its words.

@@ -6,9 +6,12 @@
 // pixel is decoded. Page decodes a single page; nothing holds more than one
 // page of pixels, however many pages the file has.
 //
-// Formats: PNG, JPEG and GIF headers are read with Go's image decoders;
-// TIFF (multi-page, G4), BMP, WebP and PNM go through leptonica (cgo,
-// pkg-config lept), the library the tesseract engine reads images with. A
+// Formats: pixels are decoded by leptonica (cgo, pkg-config lept), the
+// library the tesseract engine reads images with, so what passes here the
+// engine can read. Headers: Go's decoders for PNG, JPEG and GIF, a few
+// lines of Go for BMP, leptonica for WebP and PNM; a TIFF's pages are
+// counted by libtiff and every page's size is read in one walk of its
+// directory chain, which also catches a truncated multi-page file. A
 // single-page PNG, JPEG or TIFF is handed to the engine as uploaded; other
 // pages are re-encoded as TIFF-G4 when bilevel, PNG otherwise.
 //

@@ -31,9 +31,9 @@ func init() { C.ocrbox_lept_quiet() }
 // and the caller knows which operation it was.
 var errLept = errors.New("leptonica failed")
 
-// header is what an image declares about itself before any pixel is decoded.
+// header is the size an image declares before any pixel is decoded.
 type header struct {
-	Width, Height, Depth, DPI int
+	Width, Height int
 }
 
 // pix owns one leptonica image; free must be called exactly once.
@@ -63,14 +63,16 @@ func cBytes(b []byte) (*C.l_uint8, C.size_t) {
 	return (*C.l_uint8)(unsafe.Pointer(&b[0])), C.size_t(len(b))
 }
 
-// memHeader reads an in-memory image's dimensions without decoding pixels.
+// memHeader reads an in-memory WebP or PNM image's dimensions without
+// decoding pixels. Not for BMP or GIF: leptonica decodes those whole to
+// answer.
 func memHeader(data []byte) (header, error) {
 	var format, w, h, bps, spp, cmap C.l_int32
 	p, n := cBytes(data)
 	if C.pixReadHeaderMem(p, n, &format, &w, &h, &bps, &spp, &cmap) != 0 {
 		return header{}, errLept
 	}
-	return header{Width: int(w), Height: int(h), Depth: int(bps * spp)}, nil
+	return header{Width: int(w), Height: int(h)}, nil
 }
 
 // decodeMem decodes an in-memory image of any format leptonica reads.
@@ -92,17 +94,6 @@ func tiffCount(path string) (int, error) {
 		return 0, errLept
 	}
 	return int(n), nil
-}
-
-// tiffHeader reads page n's (0-based) header of a TIFF file.
-func tiffHeader(path string, n int) (header, error) {
-	cpath := C.CString(path)
-	defer C.free(unsafe.Pointer(cpath))
-	var w, h, bps, spp, res, cmap, format C.l_int32
-	if C.readHeaderTiff(cpath, C.l_int32(n), &w, &h, &bps, &spp, &res, &cmap, &format) != 0 {
-		return header{}, errLept
-	}
-	return header{Width: int(w), Height: int(h), Depth: int(bps * spp), DPI: int(res)}, nil
 }
 
 // tiffPage decodes page n (0-based) of a TIFF file.

@@ -11,11 +11,11 @@ import (
 type tiffSource struct {
 	path  string
 	pages int
-	dpi   []int // declared resolution per page, from the headers
 }
 
-// openTIFF counts the directories and checks every page's declared size:
-// any page of a multi-page TIFF can be the pixel flood.
+// openTIFF counts the pages with libtiff (through leptonica), checks the
+// directory chain agrees, and checks every page's declared size: any page
+// of a multi-page TIFF can be the pixel flood.
 func openTIFF(path string, lim Limits) (*tiffSource, error) {
 	if _, err := os.Stat(path); err != nil {
 		return nil, fmt.Errorf("open upload: %w", err)
@@ -27,21 +27,16 @@ func openTIFF(path string, lim Limits) (*tiffSource, error) {
 	if err := lim.checkPages(n); err != nil {
 		return nil, err
 	}
-	if m, err := tiffChainLen(path, lim.MaxPages); err != nil || m != n {
-		return nil, unreadable("TIFF file is truncated or corrupt: a page after page %d is missing", min(n, m))
+	dirs, err := tiffDirs(path, lim.MaxPages)
+	if err != nil || len(dirs) != n {
+		return nil, unreadable("TIFF file is truncated or corrupt: a page after page %d is missing", min(n, len(dirs)))
 	}
-	s := &tiffSource{path: path, pages: n, dpi: make([]int, n)}
-	for i := 0; i < n; i++ {
-		h, err := tiffHeader(path, i)
-		if err != nil {
-			return nil, unreadable("TIFF page %d header cannot be read: the file is corrupt or truncated", i+1)
-		}
+	for i, h := range dirs {
 		if err := lim.checkSize(i+1, h.Width, h.Height); err != nil {
 			return nil, err
 		}
-		s.dpi[i] = h.DPI
 	}
-	return s, nil
+	return &tiffSource{path: path, pages: n}, nil
 }
 
 func (s *tiffSource) count() int { return s.pages }
@@ -58,9 +53,6 @@ func (s *tiffSource) page(_ context.Context, i int) (Page, error) {
 	}
 	defer x.free()
 	p := Page{Number: i + 1, Width: x.width(), Height: x.height(), DPI: x.dpi()}
-	if p.DPI == 0 {
-		p.DPI = s.dpi[i]
-	}
 	if s.pages == 1 {
 		p.Data, err = os.ReadFile(s.path)
 		if err != nil {

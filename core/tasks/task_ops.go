@@ -2,6 +2,7 @@ package tasks
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 
@@ -10,7 +11,17 @@ import (
 
 // Get returns one of the user's tasks.
 func (s *Service) Get(ctx context.Context, userID, taskID string) (*domain.Task, error) {
-	return s.store.GetTask(ctx, userID, taskID)
+	t, err := s.store.GetTask(ctx, userID, taskID)
+	return t, notFound(err)
+}
+
+// notFound turns the store's "malformed id" into a plain 404: an id that
+// cannot exist is simply not found.
+func notFound(err error) error {
+	if errors.Is(err, domain.ErrInvalid) {
+		return domain.Errorf(domain.ErrNotFound, "not_found", "no such task")
+	}
+	return err
 }
 
 // List returns one page of the user's tasks and the exact total.
@@ -22,7 +33,7 @@ func (s *Service) List(ctx context.Context, userID string, q domain.ListQuery) (
 // files.
 func (s *Service) Delete(ctx context.Context, userID, taskID string) error {
 	if _, err := s.store.GetTask(ctx, userID, taskID); err != nil {
-		return err
+		return notFound(err)
 	}
 	s.runner.Cancel(taskID)
 	t, err := s.store.DeleteTask(ctx, userID, taskID)
@@ -58,7 +69,7 @@ func (s *Service) Retry(ctx context.Context, userID, taskID string) (*domain.Tas
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return nil, notFound(err)
 	}
 	if err := s.removeResults(ctx, t); err != nil {
 		return nil, err
@@ -102,7 +113,7 @@ func (s *Service) Cancel(ctx context.Context, userID, taskID string) (*domain.Ta
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return nil, notFound(err)
 	}
 	s.runner.Cancel(taskID)
 	s.broker.Publish(t)
@@ -113,7 +124,7 @@ func (s *Service) Cancel(ctx context.Context, userID, taskID string) (*domain.Ta
 func (s *Service) OpenFile(ctx context.Context, userID, taskID, fileID string) (*os.File, domain.File, error) {
 	t, err := s.store.GetTask(ctx, userID, taskID)
 	if err != nil {
-		return nil, domain.File{}, err
+		return nil, domain.File{}, notFound(err)
 	}
 	f, ok := t.FileByID(fileID)
 	if !ok {
@@ -132,7 +143,7 @@ func (s *Service) Watch(ctx context.Context, userID, taskID string) (*domain.Tas
 	t, err := s.store.GetTask(ctx, userID, taskID)
 	if err != nil {
 		stop()
-		return nil, nil, nil, err
+		return nil, nil, nil, notFound(err)
 	}
 	return t, ch, stop, nil
 }
