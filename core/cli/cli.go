@@ -75,8 +75,8 @@ type commonFlags struct {
 	dataDir string
 }
 
-func parseFlags(name string, args []string, stderr io.Writer, withServer bool) (*flag.FlagSet, commonFlags, error) {
-	var f commonFlags
+// newFlagSet returns a flag set with the config-reading flags bound to f.
+func newFlagSet(name string, stderr io.Writer, f *commonFlags, withServer bool) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&f.config, "config", "", "configuration file (default ./config.toml if it exists)")
@@ -84,7 +84,7 @@ func parseFlags(name string, args []string, stderr io.Writer, withServer bool) (
 	if withServer {
 		fs.StringVar(&f.listen, "listen", "", "listen address (server.listen)")
 	}
-	return fs, f, nil
+	return fs
 }
 
 func loadConfig(f commonFlags) (*config.Config, error) {
@@ -105,11 +105,10 @@ func loadConfig(f commonFlags) (*config.Config, error) {
 }
 
 func serve(args []string, stderr io.Writer) error {
-	fs, f, _ := parseFlags("serve", args, stderr, true)
-	if err := fs.Parse(args); err != nil {
+	var f commonFlags
+	if err := newFlagSet("serve", stderr, &f, true).Parse(args); err != nil {
 		return err
 	}
-	f = reparse(fs, f)
 	cfg, err := loadConfig(f)
 	if err != nil {
 		return err
@@ -118,21 +117,6 @@ func serve(args []string, stderr io.Writer) error {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	return app.Serve(ctx, cfg, Version, log)
-}
-
-// reparse reads the flag values back (flag.FlagSet binds to the copy made
-// in parseFlags).
-func reparse(fs *flag.FlagSet, f commonFlags) commonFlags {
-	if v := fs.Lookup("config"); v != nil {
-		f.config = v.Value.String()
-	}
-	if v := fs.Lookup("data-dir"); v != nil {
-		f.dataDir = v.Value.String()
-	}
-	if v := fs.Lookup("listen"); v != nil {
-		f.listen = v.Value.String()
-	}
-	return f
 }
 
 func runPlugin(args []string) error {
@@ -148,11 +132,11 @@ func runPlugin(args []string) error {
 }
 
 func migrate(args []string, stdout, stderr io.Writer) error {
-	fs, f, _ := parseFlags("migrate", args, stderr, false)
-	if err := fs.Parse(args); err != nil {
+	var f commonFlags
+	if err := newFlagSet("migrate", stderr, &f, false).Parse(args); err != nil {
 		return err
 	}
-	cfg, err := loadConfig(reparse(fs, f))
+	cfg, err := loadConfig(f)
 	if err != nil {
 		return err
 	}

@@ -30,7 +30,8 @@ func users(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		return errors.New("usage: ocrbox users add|passwd|delete|list …")
 	}
 	sub, rest := args[0], args[1:]
-	fs, f, _ := parseFlags("users "+sub, rest, stderr, false)
+	var f commonFlags
+	fs := newFlagSet("users "+sub, stderr, &f, false)
 	name := fs.String("name", "", "display name (add)")
 	pwStdin := fs.Bool("password-stdin", false, "read the password from standard input")
 	// Accept EMAIL before or after the flags.
@@ -45,7 +46,7 @@ func users(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 			rest = rest[1:]
 		}
 	}
-	cfg, err := loadConfig(reparse(fs, f))
+	cfg, err := loadConfig(f)
 	if err != nil {
 		return err
 	}
