@@ -197,3 +197,20 @@ func TestHCLogBridge(t *testing.T) {
 		t.Fatalf("plugin lifecycle not logged through slog: %s", buf.String())
 	}
 }
+
+func TestSupervisorRestartsDeadProcess(t *testing.T) {
+	p := startEcho(t, host.Spec{HealthInterval: 50 * time.Millisecond})
+	resp, _ := recognize(t, p, []byte("a"), nil)
+	var pid int
+	fmt.Sscanf(resp.GetText()[strings.Index(resp.GetText(), "pid="):], "pid=%d", &pid)
+	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for p.Restarts() == 0 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if p.Restarts() != 1 || !p.Alive() {
+		t.Fatalf("restarts=%d alive=%v: the supervisor did not replace the killed process", p.Restarts(), p.Alive())
+	}
+}

@@ -43,6 +43,9 @@ type Spec struct {
 	Settings map[string]string
 	// StartTimeout bounds the handshake; default 30s.
 	StartTimeout time.Duration
+	// HealthInterval is how often a dead process is noticed and restarted
+	// without waiting for the next call; default 5s, negative disables.
+	HealthInterval time.Duration
 }
 
 // Process is one supervised plugin subprocess.
@@ -55,6 +58,7 @@ type Process struct {
 	raw      any
 	restarts int
 	closed   bool
+	done     chan struct{}
 }
 
 // ErrClosed is returned after Kill.
@@ -65,13 +69,37 @@ func Start(ctx context.Context, spec Spec, log *slog.Logger) (*Process, error) {
 	if spec.StartTimeout == 0 {
 		spec.StartTimeout = 30 * time.Second
 	}
-	p := &Process{spec: spec, log: log.With("component", "plugin", "plugin", spec.Name)}
+	if spec.HealthInterval == 0 {
+		spec.HealthInterval = 5 * time.Second
+	}
+	p := &Process{spec: spec, log: log.With("component", "plugin", "plugin", spec.Name), done: make(chan struct{})}
 	p.mu.Lock()
-	defer p.mu.Unlock()
-	if err := p.startLocked(ctx); err != nil {
+	err := p.startLocked(ctx)
+	p.mu.Unlock()
+	if err != nil {
 		return nil, err
 	}
+	if spec.HealthInterval > 0 {
+		go p.supervise(context.WithoutCancel(ctx))
+	}
 	return p, nil
+}
+
+// supervise restarts a process that died between calls, so readiness
+// recovers and the next page does not pay for the restart.
+func (p *Process) supervise(ctx context.Context) {
+	t := time.NewTicker(p.spec.HealthInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-p.done:
+			return
+		case <-t.C:
+			if _, err := p.get(ctx); err != nil && !errors.Is(err, ErrClosed) {
+				p.log.Error("plugin is down and could not be restarted", "error", err)
+			}
+		}
+	}
 }
 
 // minimalEnv is what every plugin gets: enough to run, nothing secret.
@@ -266,6 +294,9 @@ func (p *Process) Name() string { return p.spec.Name }
 func (p *Process) Kill() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if !p.closed {
+		close(p.done)
+	}
 	p.closed = true
 	if p.client != nil {
 		p.client.Kill()
