@@ -16,8 +16,6 @@ import (
 	"github.com/ocrbox/ocrbox/core/outputs"
 )
 
-
-
 var contentTypes = map[domain.FileKind]string{
 	domain.KindTxt:  "text/plain; charset=utf-8",
 	domain.KindHOCR: "application/xhtml+xml; charset=utf-8",
