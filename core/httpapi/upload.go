@@ -18,7 +18,14 @@ import (
 // Parameters (engine, lang, outputs) come as query parameters or as form
 // fields placed before the files. All or nothing: if one file is refused,
 // the tasks already made from this request are removed.
-func (s *Server) createTasks(c *fiber.Ctx) error {
+func (s *Server) createTasks(c *fiber.Ctx) (err error) {
+	defer func() {
+		// A refused upload leaves unread body bytes on the connection; they
+		// must not be parsed as the next request.
+		if err != nil {
+			c.Context().SetConnectionClose()
+		}
+	}()
 	ctx := c.UserContext()
 	user := userOf(c)
 	if cl := c.Request().Header.ContentLength(); cl > 0 && int64(cl) > s.opts.MaxUploadBytes+(4<<20) {
