@@ -111,7 +111,8 @@ func Serve(ctx context.Context, cfg *config.Config, version string, log *slog.Lo
 		provs = append(provs, p)
 	}
 	sessSvc := sessions.NewService(store, provs, sessions.Options{IdleTimeout: cfg.Auth.SessionIdleTimeout,
-		Lifetime: cfg.Auth.SessionLifetime, LoginRatePerMinute: cfg.Auth.LoginRatePerMinute}, log)
+		Lifetime: cfg.Auth.SessionLifetime, LoginRatePerMinute: cfg.Auth.LoginRatePerMinute,
+		UserRecheck: cfg.Auth.UserRecheck}, log)
 
 	ready := func(ctx context.Context) error {
 		if _, err := store.SchemaVersion(ctx); err != nil {

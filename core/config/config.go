@@ -63,6 +63,7 @@ type Auth struct {
 	CookieName         string        `koanf:"cookie_name"`
 	CookieSecure       bool          `koanf:"cookie_secure"`
 	LoginRatePerMinute int           `koanf:"login_rate_per_minute"`
+	UserRecheck        time.Duration `koanf:"user_recheck_interval"`
 	TokenRefreshBuffer time.Duration `koanf:"token_refresh_buffer"`
 	EnableTaskHistory  bool          `koanf:"enable_task_history"`
 }
@@ -105,6 +106,7 @@ func Defaults() map[string]any {
 		"auth.cookie_name":            "ocrbox_session",
 		"auth.cookie_secure":          false,
 		"auth.login_rate_per_minute":  10,
+		"auth.user_recheck_interval":  "1m",
 		"auth.token_refresh_buffer":   "5m",
 		"auth.enable_task_history":    true,
 		"limits.max_pages":            500,

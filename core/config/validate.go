@@ -70,6 +70,9 @@ func (c *Config) validate() error {
 	if c.Auth.LoginRatePerMinute < 0 {
 		return bad("auth.login_rate_per_minute", "must be ≥ 0")
 	}
+	if c.Auth.UserRecheck < 0 {
+		return bad("auth.user_recheck_interval", "must be ≥ 0 (0 = on every request)")
+	}
 	if c.Limits.MaxPages < 1 {
 		return bad("limits.max_pages", "must be ≥ 1, got %d", c.Limits.MaxPages)
 	}

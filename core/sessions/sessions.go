@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/ocrbox/ocrbox/core/domain"
@@ -41,6 +42,10 @@ type Options struct {
 	IdleTimeout        time.Duration
 	Lifetime           time.Duration
 	LoginRatePerMinute int
+	// UserRecheck is how often a session's account is confirmed with its
+	// provider (deleted or disabled accounts lose their sessions); 0 checks
+	// on every request.
+	UserRecheck time.Duration
 }
 
 // Service signs users in and checks their sessions.
@@ -51,6 +56,7 @@ type Service struct {
 	limiter   *limiter
 	log       *slog.Logger
 	now       func() time.Time
+	checked   sync.Map // user id → time.Time of the last confirmation
 }
 
 // NewService builds the session service; providers are tried in order.
@@ -165,7 +171,41 @@ func (s *Service) Authenticate(ctx context.Context, token string) (domain.User, 
 	if err != nil {
 		return domain.User{}, unauth
 	}
+	if !s.accountAlive(ctx, sess, u, false) {
+		_ = s.store.DeleteSession(ctx, h)
+		return domain.User{}, unauth
+	}
 	return u, nil
+}
+
+// accountAlive confirms with the session's provider that the account still
+// exists, at most once per UserRecheck unless forced. When the provider
+// cannot answer, the session keeps working (DESIGN.md §5 fallback).
+func (s *Service) accountAlive(ctx context.Context, sess domain.Session, u domain.User, force bool) bool {
+	now := s.now()
+	if last, ok := s.checked.Load(u.ID); ok && !force && now.Sub(last.(time.Time)) < s.opts.UserRecheck {
+		return true
+	}
+	for _, p := range s.providers {
+		if p.Name() != sess.Provider {
+			continue
+		}
+		a, err := p.Auth(ctx)
+		if err != nil {
+			return true
+		}
+		_, err = a.LookupUser(ctx, u.Email)
+		switch {
+		case errors.Is(err, sdk.ErrUserNotFound):
+			s.checked.Delete(u.ID)
+			s.log.Info("session ended: account no longer exists at its provider", "user_id", u.ID, "provider", sess.Provider)
+			return false
+		case err == nil:
+			s.checked.Store(u.ID, now)
+		}
+		return true
+	}
+	return true // provider no longer configured: nothing to ask
 }
 
 // Refresh trades a refresh token for a new session; the old one ends.
@@ -180,6 +220,10 @@ func (s *Service) Refresh(ctx context.Context, refreshToken string) (*Tokens, er
 	}
 	u, err := s.store.GetUser(ctx, sess.UserID)
 	if err != nil {
+		return nil, unauth
+	}
+	if !s.accountAlive(ctx, sess, u, true) {
+		_ = s.store.DeleteSession(ctx, sess.TokenHash)
 		return nil, unauth
 	}
 	if err := s.store.DeleteSession(ctx, sess.TokenHash); err != nil {

@@ -37,7 +37,7 @@ func (downProvider) Authenticate(context.Context, string, string) (*sdk.Authenti
 	return nil, fmt.Errorf("dial backend: %w", sdk.ErrUnavailable)
 }
 
-func setup(t *testing.T, provs ...Provider) (*Service, *boltstore.Store) {
+func setup(t *testing.T, provs ...Provider) (*Service, *boltstore.Store, string) {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
@@ -49,8 +49,8 @@ func setup(t *testing.T, provs ...Provider) (*Service, *boltstore.Store) {
 	if _, _, err := st.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
+	uf := filepath.Join(dir, "users.json")
 	if len(provs) == 0 {
-		uf := filepath.Join(dir, "users.json")
 		if err := localauth.OpenUserFile(uf).Add(ctx, "Alice@Example.org", "Alice A.", "password-1"); err != nil {
 			t.Fatal(err)
 		}
@@ -61,11 +61,11 @@ func setup(t *testing.T, provs ...Provider) (*Service, *boltstore.Store) {
 		provs = []Provider{provider{name: "local", impl: lp}}
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	return NewService(st, provs, Options{IdleTimeout: time.Hour, Lifetime: 24 * time.Hour, LoginRatePerMinute: 100}, log), st
+	return NewService(st, provs, Options{IdleTimeout: time.Hour, Lifetime: 24 * time.Hour, LoginRatePerMinute: 100}, log), st, uf
 }
 
 func TestLoginCreatesThenUpdatesUser(t *testing.T) {
-	s, st := setup(t)
+	s, st, _ := setup(t)
 	ctx := context.Background()
 	tok, err := s.Login(ctx, "alice@example.org", "password-1", "127.0.0.1")
 	if err != nil {
@@ -99,7 +99,7 @@ func TestLoginCreatesThenUpdatesUser(t *testing.T) {
 
 func TestLoginErrors(t *testing.T) {
 	ctx := context.Background()
-	s, _ := setup(t)
+	s, _, _ := setup(t)
 	tests := []struct {
 		name, user, pass string
 		want             error
@@ -123,12 +123,12 @@ func TestLoginErrors(t *testing.T) {
 
 func TestProviderDownIsUnavailable(t *testing.T) {
 	ctx := context.Background()
-	s, _ := setup(t, provider{name: "http", impl: downProvider{}})
+	s, _, _ := setup(t, provider{name: "http", impl: downProvider{}})
 	_, err := s.Login(ctx, "alice@example.org", "password-1", "10.0.0.1")
 	if !errors.Is(err, domain.ErrAuthUnavailable) {
 		t.Fatalf("got %v", err)
 	}
-	s2, _ := setup(t, provider{name: "dead", err: errors.New("plugin process gone")})
+	s2, _, _ := setup(t, provider{name: "dead", err: errors.New("plugin process gone")})
 	if _, err := s2.Login(ctx, "alice@example.org", "password-1", "10.0.0.1"); !errors.Is(err, domain.ErrAuthUnavailable) {
 		t.Fatalf("got %v", err)
 	}
@@ -136,7 +136,7 @@ func TestProviderDownIsUnavailable(t *testing.T) {
 
 func TestSessionExpiry(t *testing.T) {
 	ctx := context.Background()
-	s, _ := setup(t)
+	s, _, _ := setup(t)
 	now := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
 	s.now = func() time.Time { return now }
 	tok, err := s.Login(ctx, "alice@example.org", "password-1", "1.2.3.4")
@@ -182,5 +182,24 @@ func TestRateLimitPerAccountAndIP(t *testing.T) {
 	}
 	if newLimiter(0).allow("a", "b") != 0 {
 		t.Fatal("0 disables the limit")
+	}
+}
+
+func TestDeletedAccountLosesSessions(t *testing.T) {
+	ctx := context.Background()
+	s, _, usersFile := setup(t)
+	tok, err := s.Login(ctx, "alice@example.org", "password-1", "1.2.3.4")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Remove the account from the provider's users file, as `ocrbox users delete` does.
+	if err := localauth.OpenUserFile(usersFile).Delete(ctx, "alice@example.org"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Authenticate(ctx, tok.AccessToken); !errors.Is(err, domain.ErrUnauthenticated) {
+		t.Fatalf("session of a deleted account still valid: %v", err)
+	}
+	if _, err := s.Refresh(ctx, tok.RefreshToken); !errors.Is(err, domain.ErrUnauthenticated) {
+		t.Fatalf("refresh of a deleted account: %v", err)
 	}
 }

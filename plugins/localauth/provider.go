@@ -83,6 +83,19 @@ func (p *Provider) GetUserInfo(context.Context, string) (*sdk.UserInfo, error) {
 	return nil, fmt.Errorf("%s auth: user info: %w", Name, sdk.ErrNotImplemented)
 }
 
+// LookupUser reports whether the account still exists and is enabled.
+func (p *Provider) LookupUser(ctx context.Context, subject string) (*sdk.UserInfo, error) {
+	uf := p.users.Load()
+	if uf == nil {
+		return nil, errNotConfigured
+	}
+	u, err := uf.Lookup(ctx, subject)
+	if err != nil {
+		return nil, err
+	}
+	return &sdk.UserInfo{Subject: u.Email, Email: u.Email, Name: u.Name}, nil
+}
+
 var errNotConfigured = errors.New(Name + " auth: not configured")
 
 var _ sdk.AuthProvider = (*Provider)(nil)

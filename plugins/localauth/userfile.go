@@ -178,6 +178,24 @@ func (u *UserFile) List(ctx context.Context) ([]UserEntry, error) {
 	return out, nil
 }
 
+// Lookup returns an enabled account by email; a missing or disabled one is
+// an error wrapping sdk.ErrUserNotFound. No password is involved: the host
+// uses it to end sessions of accounts deleted since sign-in.
+func (u *UserFile) Lookup(ctx context.Context, email string) (UserEntry, error) {
+	if err := ctx.Err(); err != nil {
+		return UserEntry{}, err
+	}
+	users, err := u.snapshot()
+	if err != nil {
+		return UserEntry{}, fmt.Errorf("look up user: %w", err)
+	}
+	rec, found := users[normalizeEmail(email)]
+	if !found || rec.Disabled {
+		return UserEntry{}, fmt.Errorf("look up user: %w", sdk.ErrUserNotFound)
+	}
+	return rec.entry(), nil
+}
+
 // Verify checks a password and returns the account. A wrong password, an
 // unknown email and a disabled account all give the same error, wrapping
 // sdk.ErrInvalidCredentials, after the same amount of argon2 work, so neither

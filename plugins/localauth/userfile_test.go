@@ -1,6 +1,7 @@
 package localauth
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -408,5 +409,25 @@ func TestReloadOnChange(t *testing.T) {
 	server.mu.Unlock()
 	if !same {
 		t.Fatal("unchanged file was re-read")
+	}
+}
+
+func TestLookup(t *testing.T) {
+	ctx := context.Background()
+	uf := newTestFile(t)
+	if err := uf.Add(ctx, "Carol@Example.org", "Carol", "password-carol"); err != nil {
+		t.Fatal(err)
+	}
+	if u, err := uf.Lookup(ctx, "carol@example.ORG"); err != nil || u.Name != "Carol" {
+		t.Fatalf("lookup: %v %+v", err, u)
+	}
+	if err := uf.SetDisabled(ctx, "carol@example.org", true); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := uf.Lookup(ctx, "carol@example.org"); !errors.Is(err, sdk.ErrUserNotFound) {
+		t.Fatalf("disabled: %v", err)
+	}
+	if _, err := uf.Lookup(ctx, "nobody@example.org"); !errors.Is(err, sdk.ErrUserNotFound) {
+		t.Fatalf("unknown: %v", err)
 	}
 }

@@ -104,6 +104,8 @@ func toStatus(err error) error {
 		code = codes.Unavailable
 	case errors.Is(err, ErrNotImplemented):
 		code = codes.Unimplemented
+	case errors.Is(err, ErrUserNotFound):
+		code = codes.NotFound
 	case errors.Is(err, context.Canceled):
 		code = codes.Canceled
 	case errors.Is(err, context.DeadlineExceeded):
@@ -135,6 +137,8 @@ func fromStatus(ctx context.Context, err error) error {
 		kind = ErrInvalidCredentials
 	case codes.Unimplemented:
 		kind = ErrNotImplemented
+	case codes.NotFound:
+		kind = ErrUserNotFound
 	case codes.Canceled:
 		kind = context.Canceled
 	case codes.DeadlineExceeded:

@@ -44,6 +44,11 @@ func (s *authServer) GetUserInfo(ctx context.Context, r *pb.GetUserInfoRequest) 
 	return resp, toStatus(err)
 }
 
+func (s *authServer) LookupUser(ctx context.Context, r *pb.LookupUserRequest) (*pb.UserInfo, error) {
+	resp, err := s.impl.LookupUser(ctx, r.GetSubject())
+	return resp, toStatus(err)
+}
+
 // AuthClient is the host's view of an auth provider plugin process.
 type AuthClient struct {
 	c pb.AuthProviderClient
@@ -82,6 +87,12 @@ func (c *AuthClient) RefreshToken(ctx context.Context, refreshToken string) (*Au
 // GetUserInfo implements AuthProvider.
 func (c *AuthClient) GetUserInfo(ctx context.Context, accessToken string) (*UserInfo, error) {
 	resp, err := c.c.GetUserInfo(ctx, &pb.GetUserInfoRequest{AccessToken: accessToken})
+	return resp, fromStatus(ctx, err)
+}
+
+// LookupUser implements AuthProvider.
+func (c *AuthClient) LookupUser(ctx context.Context, subject string) (*UserInfo, error) {
+	resp, err := c.c.LookupUser(ctx, &pb.LookupUserRequest{Subject: subject})
 	return resp, fromStatus(ctx, err)
 }
 

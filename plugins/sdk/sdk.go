@@ -85,6 +85,9 @@ type AuthProvider interface {
 	ValidateToken(ctx context.Context, token string) (*AuthenticateResponse, error)
 	RefreshToken(ctx context.Context, refreshToken string) (*AuthenticateResponse, error)
 	GetUserInfo(ctx context.Context, accessToken string) (*UserInfo, error)
+	// LookupUser returns ErrUserNotFound when the account was deleted or
+	// disabled since sign-in; the host then ends its sessions.
+	LookupUser(ctx context.Context, subject string) (*UserInfo, error)
 }
 
 // Errors with a fixed meaning across the process boundary; the adapters turn
@@ -95,4 +98,5 @@ var (
 	ErrInvalidCredentials = errors.New("invalid credentials")
 	ErrUnavailable        = errors.New("backend unavailable")
 	ErrNotImplemented     = errors.New("not implemented")
+	ErrUserNotFound       = errors.New("user not found")
 )

@@ -123,6 +123,7 @@ func serverEnv(cfg serverConfig, addr string) []string {
 	env = append(env,
 		"OCRBOX_SERVER_LISTEN="+addr,
 		"OCRBOX_AUTH_LOGIN_RATE_PER_MINUTE=1000",
+		"OCRBOX_AUTH_USER_RECHECK_INTERVAL=0s",
 		"OCRBOX_SERVER_SHUTDOWN_TIMEOUT=10s",
 	)
 	return append(env, cfg.Env...)

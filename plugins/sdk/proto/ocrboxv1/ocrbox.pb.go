@@ -945,6 +945,51 @@ func (x *GetUserInfoRequest) GetAccessToken() string {
 	return ""
 }
 
+type LookupUserRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The subject or email the provider returned at sign-in.
+	Subject       string `protobuf:"bytes,1,opt,name=subject,proto3" json:"subject,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *LookupUserRequest) Reset() {
+	*x = LookupUserRequest{}
+	mi := &file_ocrbox_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LookupUserRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LookupUserRequest) ProtoMessage() {}
+
+func (x *LookupUserRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_ocrbox_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LookupUserRequest.ProtoReflect.Descriptor instead.
+func (*LookupUserRequest) Descriptor() ([]byte, []int) {
+	return file_ocrbox_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *LookupUserRequest) GetSubject() string {
+	if x != nil {
+		return x.Subject
+	}
+	return ""
+}
+
 var File_ocrbox_proto protoreflect.FileDescriptor
 
 const file_ocrbox_proto_rawDesc = "" +
@@ -1030,18 +1075,22 @@ const file_ocrbox_proto_rawDesc = "" +
 	"\x13RefreshTokenRequest\x12#\n" +
 	"\rrefresh_token\x18\x01 \x01(\tR\frefreshToken\"7\n" +
 	"\x12GetUserInfoRequest\x12!\n" +
-	"\faccess_token\x18\x01 \x01(\tR\vaccessToken2\xfc\x01\n" +
+	"\faccess_token\x18\x01 \x01(\tR\vaccessToken\"-\n" +
+	"\x11LookupUserRequest\x12\x18\n" +
+	"\asubject\x18\x01 \x01(\tR\asubject2\xfc\x01\n" +
 	"\tOCREngine\x12T\n" +
 	"\tConfigure\x12\".ocrbox.plugin.v1.ConfigureRequest\x1a#.ocrbox.plugin.v1.ConfigureResponse\x12C\n" +
 	"\x04Info\x12\x1d.ocrbox.plugin.v1.InfoRequest\x1a\x1c.ocrbox.plugin.v1.EngineInfo\x12T\n" +
-	"\tRecognize\x12\".ocrbox.plugin.v1.RecognizeRequest\x1a#.ocrbox.plugin.v1.RecognizeResponse2\x9b\x04\n" +
+	"\tRecognize\x12\".ocrbox.plugin.v1.RecognizeRequest\x1a#.ocrbox.plugin.v1.RecognizeResponse2\xea\x04\n" +
 	"\fAuthProvider\x12T\n" +
 	"\tConfigure\x12\".ocrbox.plugin.v1.ConfigureRequest\x1a#.ocrbox.plugin.v1.ConfigureResponse\x12E\n" +
 	"\x04Info\x12\x1d.ocrbox.plugin.v1.InfoRequest\x1a\x1e.ocrbox.plugin.v1.ProviderInfo\x12]\n" +
 	"\fAuthenticate\x12%.ocrbox.plugin.v1.AuthenticateRequest\x1a&.ocrbox.plugin.v1.AuthenticateResponse\x12_\n" +
 	"\rValidateToken\x12&.ocrbox.plugin.v1.ValidateTokenRequest\x1a&.ocrbox.plugin.v1.AuthenticateResponse\x12]\n" +
 	"\fRefreshToken\x12%.ocrbox.plugin.v1.RefreshTokenRequest\x1a&.ocrbox.plugin.v1.AuthenticateResponse\x12O\n" +
-	"\vGetUserInfo\x12$.ocrbox.plugin.v1.GetUserInfoRequest\x1a\x1a.ocrbox.plugin.v1.UserInfoB>Z<github.com/ocrbox/ocrbox/plugins/sdk/proto/ocrboxv1;ocrboxv1b\x06proto3"
+	"\vGetUserInfo\x12$.ocrbox.plugin.v1.GetUserInfoRequest\x1a\x1a.ocrbox.plugin.v1.UserInfo\x12M\n" +
+	"\n" +
+	"LookupUser\x12#.ocrbox.plugin.v1.LookupUserRequest\x1a\x1a.ocrbox.plugin.v1.UserInfoB>Z<github.com/ocrbox/ocrbox/plugins/sdk/proto/ocrboxv1;ocrboxv1b\x06proto3"
 
 var (
 	file_ocrbox_proto_rawDescOnce sync.Once
@@ -1055,7 +1104,7 @@ func file_ocrbox_proto_rawDescGZIP() []byte {
 	return file_ocrbox_proto_rawDescData
 }
 
-var file_ocrbox_proto_msgTypes = make([]protoimpl.MessageInfo, 17)
+var file_ocrbox_proto_msgTypes = make([]protoimpl.MessageInfo, 18)
 var file_ocrbox_proto_goTypes = []any{
 	(*ConfigureRequest)(nil),     // 0: ocrbox.plugin.v1.ConfigureRequest
 	(*ConfigureResponse)(nil),    // 1: ocrbox.plugin.v1.ConfigureResponse
@@ -1071,15 +1120,16 @@ var file_ocrbox_proto_goTypes = []any{
 	(*ValidateTokenRequest)(nil), // 11: ocrbox.plugin.v1.ValidateTokenRequest
 	(*RefreshTokenRequest)(nil),  // 12: ocrbox.plugin.v1.RefreshTokenRequest
 	(*GetUserInfoRequest)(nil),   // 13: ocrbox.plugin.v1.GetUserInfoRequest
-	nil,                          // 14: ocrbox.plugin.v1.ConfigureRequest.SettingsEntry
-	nil,                          // 15: ocrbox.plugin.v1.RecognizeRequest.OptionsEntry
-	nil,                          // 16: ocrbox.plugin.v1.UserInfo.ExtraEntry
+	(*LookupUserRequest)(nil),    // 14: ocrbox.plugin.v1.LookupUserRequest
+	nil,                          // 15: ocrbox.plugin.v1.ConfigureRequest.SettingsEntry
+	nil,                          // 16: ocrbox.plugin.v1.RecognizeRequest.OptionsEntry
+	nil,                          // 17: ocrbox.plugin.v1.UserInfo.ExtraEntry
 }
 var file_ocrbox_proto_depIdxs = []int32{
-	14, // 0: ocrbox.plugin.v1.ConfigureRequest.settings:type_name -> ocrbox.plugin.v1.ConfigureRequest.SettingsEntry
-	15, // 1: ocrbox.plugin.v1.RecognizeRequest.options:type_name -> ocrbox.plugin.v1.RecognizeRequest.OptionsEntry
+	15, // 0: ocrbox.plugin.v1.ConfigureRequest.settings:type_name -> ocrbox.plugin.v1.ConfigureRequest.SettingsEntry
+	16, // 1: ocrbox.plugin.v1.RecognizeRequest.options:type_name -> ocrbox.plugin.v1.RecognizeRequest.OptionsEntry
 	5,  // 2: ocrbox.plugin.v1.RecognizeResponse.words:type_name -> ocrbox.plugin.v1.Word
-	16, // 3: ocrbox.plugin.v1.UserInfo.extra:type_name -> ocrbox.plugin.v1.UserInfo.ExtraEntry
+	17, // 3: ocrbox.plugin.v1.UserInfo.extra:type_name -> ocrbox.plugin.v1.UserInfo.ExtraEntry
 	9,  // 4: ocrbox.plugin.v1.AuthenticateResponse.user:type_name -> ocrbox.plugin.v1.UserInfo
 	0,  // 5: ocrbox.plugin.v1.OCREngine.Configure:input_type -> ocrbox.plugin.v1.ConfigureRequest
 	2,  // 6: ocrbox.plugin.v1.OCREngine.Info:input_type -> ocrbox.plugin.v1.InfoRequest
@@ -1090,17 +1140,19 @@ var file_ocrbox_proto_depIdxs = []int32{
 	11, // 11: ocrbox.plugin.v1.AuthProvider.ValidateToken:input_type -> ocrbox.plugin.v1.ValidateTokenRequest
 	12, // 12: ocrbox.plugin.v1.AuthProvider.RefreshToken:input_type -> ocrbox.plugin.v1.RefreshTokenRequest
 	13, // 13: ocrbox.plugin.v1.AuthProvider.GetUserInfo:input_type -> ocrbox.plugin.v1.GetUserInfoRequest
-	1,  // 14: ocrbox.plugin.v1.OCREngine.Configure:output_type -> ocrbox.plugin.v1.ConfigureResponse
-	3,  // 15: ocrbox.plugin.v1.OCREngine.Info:output_type -> ocrbox.plugin.v1.EngineInfo
-	6,  // 16: ocrbox.plugin.v1.OCREngine.Recognize:output_type -> ocrbox.plugin.v1.RecognizeResponse
-	1,  // 17: ocrbox.plugin.v1.AuthProvider.Configure:output_type -> ocrbox.plugin.v1.ConfigureResponse
-	7,  // 18: ocrbox.plugin.v1.AuthProvider.Info:output_type -> ocrbox.plugin.v1.ProviderInfo
-	10, // 19: ocrbox.plugin.v1.AuthProvider.Authenticate:output_type -> ocrbox.plugin.v1.AuthenticateResponse
-	10, // 20: ocrbox.plugin.v1.AuthProvider.ValidateToken:output_type -> ocrbox.plugin.v1.AuthenticateResponse
-	10, // 21: ocrbox.plugin.v1.AuthProvider.RefreshToken:output_type -> ocrbox.plugin.v1.AuthenticateResponse
-	9,  // 22: ocrbox.plugin.v1.AuthProvider.GetUserInfo:output_type -> ocrbox.plugin.v1.UserInfo
-	14, // [14:23] is the sub-list for method output_type
-	5,  // [5:14] is the sub-list for method input_type
+	14, // 14: ocrbox.plugin.v1.AuthProvider.LookupUser:input_type -> ocrbox.plugin.v1.LookupUserRequest
+	1,  // 15: ocrbox.plugin.v1.OCREngine.Configure:output_type -> ocrbox.plugin.v1.ConfigureResponse
+	3,  // 16: ocrbox.plugin.v1.OCREngine.Info:output_type -> ocrbox.plugin.v1.EngineInfo
+	6,  // 17: ocrbox.plugin.v1.OCREngine.Recognize:output_type -> ocrbox.plugin.v1.RecognizeResponse
+	1,  // 18: ocrbox.plugin.v1.AuthProvider.Configure:output_type -> ocrbox.plugin.v1.ConfigureResponse
+	7,  // 19: ocrbox.plugin.v1.AuthProvider.Info:output_type -> ocrbox.plugin.v1.ProviderInfo
+	10, // 20: ocrbox.plugin.v1.AuthProvider.Authenticate:output_type -> ocrbox.plugin.v1.AuthenticateResponse
+	10, // 21: ocrbox.plugin.v1.AuthProvider.ValidateToken:output_type -> ocrbox.plugin.v1.AuthenticateResponse
+	10, // 22: ocrbox.plugin.v1.AuthProvider.RefreshToken:output_type -> ocrbox.plugin.v1.AuthenticateResponse
+	9,  // 23: ocrbox.plugin.v1.AuthProvider.GetUserInfo:output_type -> ocrbox.plugin.v1.UserInfo
+	9,  // 24: ocrbox.plugin.v1.AuthProvider.LookupUser:output_type -> ocrbox.plugin.v1.UserInfo
+	15, // [15:25] is the sub-list for method output_type
+	5,  // [5:15] is the sub-list for method input_type
 	5,  // [5:5] is the sub-list for extension type_name
 	5,  // [5:5] is the sub-list for extension extendee
 	0,  // [0:5] is the sub-list for field type_name
@@ -1117,7 +1169,7 @@ func file_ocrbox_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_ocrbox_proto_rawDesc), len(file_ocrbox_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   17,
+			NumMessages:   18,
 			NumExtensions: 0,
 			NumServices:   2,
 		},

@@ -223,6 +223,7 @@ const (
 	AuthProvider_ValidateToken_FullMethodName = "/ocrbox.plugin.v1.AuthProvider/ValidateToken"
 	AuthProvider_RefreshToken_FullMethodName  = "/ocrbox.plugin.v1.AuthProvider/RefreshToken"
 	AuthProvider_GetUserInfo_FullMethodName   = "/ocrbox.plugin.v1.AuthProvider/GetUserInfo"
+	AuthProvider_LookupUser_FullMethodName    = "/ocrbox.plugin.v1.AuthProvider/LookupUser"
 )
 
 // AuthProviderClient is the client API for AuthProvider service.
@@ -239,6 +240,10 @@ type AuthProviderClient interface {
 	ValidateToken(ctx context.Context, in *ValidateTokenRequest, opts ...grpc.CallOption) (*AuthenticateResponse, error)
 	RefreshToken(ctx context.Context, in *RefreshTokenRequest, opts ...grpc.CallOption) (*AuthenticateResponse, error)
 	GetUserInfo(ctx context.Context, in *GetUserInfoRequest, opts ...grpc.CallOption) (*UserInfo, error)
+	// LookupUser says whether an account still exists and may sign in, so the
+	// host can end the sessions of a deleted or disabled account. NOT_FOUND
+	// when it does not.
+	LookupUser(ctx context.Context, in *LookupUserRequest, opts ...grpc.CallOption) (*UserInfo, error)
 }
 
 type authProviderClient struct {
@@ -309,6 +314,16 @@ func (c *authProviderClient) GetUserInfo(ctx context.Context, in *GetUserInfoReq
 	return out, nil
 }
 
+func (c *authProviderClient) LookupUser(ctx context.Context, in *LookupUserRequest, opts ...grpc.CallOption) (*UserInfo, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(UserInfo)
+	err := c.cc.Invoke(ctx, AuthProvider_LookupUser_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // AuthProviderServer is the server API for AuthProvider service.
 // All implementations must embed UnimplementedAuthProviderServer
 // for forward compatibility.
@@ -323,6 +338,10 @@ type AuthProviderServer interface {
 	ValidateToken(context.Context, *ValidateTokenRequest) (*AuthenticateResponse, error)
 	RefreshToken(context.Context, *RefreshTokenRequest) (*AuthenticateResponse, error)
 	GetUserInfo(context.Context, *GetUserInfoRequest) (*UserInfo, error)
+	// LookupUser says whether an account still exists and may sign in, so the
+	// host can end the sessions of a deleted or disabled account. NOT_FOUND
+	// when it does not.
+	LookupUser(context.Context, *LookupUserRequest) (*UserInfo, error)
 	mustEmbedUnimplementedAuthProviderServer()
 }
 
@@ -350,6 +369,9 @@ func (UnimplementedAuthProviderServer) RefreshToken(context.Context, *RefreshTok
 }
 func (UnimplementedAuthProviderServer) GetUserInfo(context.Context, *GetUserInfoRequest) (*UserInfo, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method GetUserInfo not implemented")
+}
+func (UnimplementedAuthProviderServer) LookupUser(context.Context, *LookupUserRequest) (*UserInfo, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method LookupUser not implemented")
 }
 func (UnimplementedAuthProviderServer) mustEmbedUnimplementedAuthProviderServer() {}
 func (UnimplementedAuthProviderServer) testEmbeddedByValue()                      {}
@@ -480,6 +502,24 @@ func _AuthProvider_GetUserInfo_Handler(srv interface{}, ctx context.Context, dec
 	return interceptor(ctx, in, info, handler)
 }
 
+func _AuthProvider_LookupUser_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(LookupUserRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AuthProviderServer).LookupUser(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AuthProvider_LookupUser_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AuthProviderServer).LookupUser(ctx, req.(*LookupUserRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // AuthProvider_ServiceDesc is the grpc.ServiceDesc for AuthProvider service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -510,6 +550,10 @@ var AuthProvider_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "GetUserInfo",
 			Handler:    _AuthProvider_GetUserInfo_Handler,
+		},
+		{
+			MethodName: "LookupUser",
+			Handler:    _AuthProvider_LookupUser_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},
