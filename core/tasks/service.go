@@ -14,7 +14,9 @@ import (
 
 // Store is the persistence the service needs (implemented by boltstore).
 type Store interface {
-	CreateTask(ctx context.Context, t *domain.Task) error
+	// CreateTaskLimited stores a new task unless the user already has
+	// maxTasks (0 = no limit); the check and the insert are one transaction.
+	CreateTaskLimited(ctx context.Context, t *domain.Task, maxTasks int) error
 	GetTask(ctx context.Context, userID, taskID string) (*domain.Task, error)
 	UpdateTask(ctx context.Context, userID, taskID string, fn func(*domain.Task) error) (*domain.Task, error)
 	DeleteTask(ctx context.Context, userID, taskID string) (*domain.Task, error)

@@ -61,7 +61,8 @@ func (s *Service) ParseParams(ctx context.Context, engine, lang, outputs string)
 	return p, nil
 }
 
-// CheckQuota refuses a new task when the user is at max_tasks_per_user.
+// CheckQuota refuses a new task early, before its upload is streamed, when
+// the user is at max_tasks_per_user. The store checks again atomically.
 func (s *Service) CheckQuota(ctx context.Context, userID string, adding int) error {
 	if s.opts.MaxTasksPerUser <= 0 {
 		return nil
@@ -84,7 +85,7 @@ func (s *Service) Create(ctx context.Context, userID string, p Params, up Upload
 		return nil, err
 	}
 	br := bufio.NewReaderSize(up.Body, 4096)
-	head, err := br.Peek(512)
+	head, err := br.Peek(1024) // as much as pages.Sniff looks at
 	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
 		return nil, domain.Errorf(domain.ErrInvalid, "upload_failed", "reading upload: %v", err)
 	}
@@ -121,7 +122,7 @@ func (s *Service) Create(ctx context.Context, userID string, p Params, up Upload
 	}
 	now := s.now().UTC()
 	t.CreatedAt, t.QueuedAt = now, now
-	if err := s.store.CreateTask(ctx, t); err != nil {
+	if err := s.store.CreateTaskLimited(ctx, t, s.opts.MaxTasksPerUser); err != nil {
 		_ = s.files.RemoveTask(context.WithoutCancel(ctx), userID, taskID)
 		return nil, fmt.Errorf("create task: %w", err)
 	}
@@ -179,14 +180,20 @@ func DisplayName(name string) string {
 	}
 	const maxBytes = 200
 	if len(name) > maxBytes {
+		// Shorten the stem, keep a short extension so the type stays visible.
+		ext := path.Ext(name)
+		if len(ext) > 16 {
+			ext = ""
+		}
+		stem := name[:len(name)-len(ext)]
 		cut := 0
-		for i := range name { // rune starts, so the cut stays valid UTF-8
-			if i > maxBytes {
+		for i := range stem { // rune starts, so the cut stays valid UTF-8
+			if i > maxBytes-len(ext) {
 				break
 			}
 			cut = i
 		}
-		name = name[:cut]
+		name = stem[:cut] + ext
 	}
 	return name
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/sethvargo/go-retry"
+	"google.golang.org/grpc/codes"
 
 	"github.com/ocrbox/ocrbox/core/domain"
 	"github.com/ocrbox/ocrbox/core/outputs"
@@ -117,10 +118,18 @@ func (w *Worker) recognizeOnce(ctx context.Context, engine string, req *sdk.Reco
 	if err != nil {
 		return nil, err
 	}
-	pctx, cancel := context.WithTimeout(ctx, w.opts.PageTimeout)
+	deadline := time.Now().Add(w.opts.PageTimeout)
+	pctx, cancel := context.WithDeadline(ctx, deadline)
 	defer cancel()
 	resp, err := eng.Recognize(pctx, req)
-	if err != nil && pctx.Err() != nil && ctx.Err() == nil {
+	if err == nil || ctx.Err() != nil {
+		return resp, err
+	}
+	// The deadline travels with the call, so the plugin side may cancel it
+	// (and the error arrive) a moment before our own timer fires: judge by
+	// the clock, not only by pctx.Err().
+	if pctx.Err() != nil || !time.Now().Before(deadline) ||
+		errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
 		// The engine hung past the page timeout: replace the process so the
 		// next page does not queue behind it.
 		if rerr := proc.Restart(ctx); rerr != nil {
@@ -128,5 +137,10 @@ func (w *Worker) recognizeOnce(ctx context.Context, engine string, req *sdk.Reco
 		}
 		return nil, fmt.Errorf("page timed out after %s", w.opts.PageTimeout)
 	}
-	return resp, err
+	var remote *sdk.RemoteError
+	if errors.As(err, &remote) && remote.Code == codes.Unavailable {
+		w.log.Warn("engine process lost during a page", "engine", engine, "error", err)
+		return nil, errors.New("the engine process stopped unexpectedly")
+	}
+	return nil, err
 }

@@ -74,8 +74,14 @@ type Worker struct {
 	kick chan struct{}
 
 	mu      sync.Mutex
-	running map[string]context.CancelCauseFunc
+	running map[string]*run
 	wg      sync.WaitGroup
+}
+
+// run is one in-progress task; a pointer, so a finishing run removes only
+// its own entry even if the task was retried and claimed again meanwhile.
+type run struct {
+	cancel context.CancelCauseFunc
 }
 
 // errCancelled is the cause when a user cancels or deletes a running task.
@@ -100,7 +106,7 @@ func New(store Store, files Files, engines Engines, pub Publisher, opts Options,
 	}
 	return &Worker{store: store, files: files, engines: engines, pub: pub, opts: opts,
 		log: log.With("component", "worker"), kick: make(chan struct{}, 1),
-		running: map[string]context.CancelCauseFunc{}}
+		running: map[string]*run{}}
 }
 
 // Kick wakes the dispatcher because a task became pending.
@@ -114,10 +120,10 @@ func (w *Worker) Kick() {
 // Cancel stops the work on a task, if it is running here.
 func (w *Worker) Cancel(taskID string) {
 	w.mu.Lock()
-	cancel := w.running[taskID]
+	r := w.running[taskID]
 	w.mu.Unlock()
-	if cancel != nil {
-		cancel(errCancelled)
+	if r != nil {
+		r.cancel(errCancelled)
 	}
 }
 
@@ -171,8 +177,9 @@ func (w *Worker) start(parent context.Context, t *domain.Task, slots chan struct
 	// The task's context is not a child of parent: shutdown is signalled as
 	// a cause so the task can tell it from a user's cancel.
 	ctx, cancel := context.WithCancelCause(context.WithoutCancel(parent))
+	r := &run{cancel: cancel}
 	w.mu.Lock()
-	w.running[t.ID] = cancel
+	w.running[t.ID] = r
 	w.mu.Unlock()
 	stop := context.AfterFunc(parent, func() { cancel(errShutdown) })
 	w.wg.Add(1)
@@ -182,7 +189,9 @@ func (w *Worker) start(parent context.Context, t *domain.Task, slots chan struct
 		defer stop()
 		defer func() {
 			w.mu.Lock()
-			delete(w.running, t.ID)
+			if w.running[t.ID] == r {
+				delete(w.running, t.ID)
+			}
 			w.mu.Unlock()
 			cancel(nil)
 		}()

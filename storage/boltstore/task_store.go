@@ -12,6 +12,13 @@ import (
 // Status, CreatedAt and QueuedAt (a zero QueuedAt becomes CreatedAt). A
 // task or file id already in use → domain.ErrConflict.
 func (s *Store) CreateTask(ctx context.Context, t *domain.Task) error {
+	return s.CreateTaskLimited(ctx, t, 0)
+}
+
+// CreateTaskLimited is CreateTask with a per-user task limit checked in the
+// same transaction, so concurrent uploads cannot overshoot it: a user who
+// already has maxTasks tasks gets domain.ErrQuota. 0 means no limit.
+func (s *Store) CreateTaskLimited(ctx context.Context, t *domain.Task, maxTasks int) error {
 	if t.QueuedAt.IsZero() {
 		t.QueuedAt = t.CreatedAt
 	}
@@ -24,6 +31,16 @@ func (s *Store) CreateTask(ctx context.Context, t *domain.Task) error {
 		}
 		if x.tasks.Get([]byte(t.ID)) != nil {
 			return fmt.Errorf("task %s exists: %w", t.ID, domain.ErrConflict)
+		}
+		if maxTasks > 0 {
+			st, err := x.getStats(t.UserID)
+			if err != nil {
+				return err
+			}
+			if st.Tasks >= maxTasks {
+				return domain.Errorf(domain.ErrQuota, "quota_exceeded",
+					"task limit reached: at most %d tasks per user (you have %d); delete some tasks first", maxTasks, st.Tasks)
+			}
 		}
 		return x.putTask(nil, t)
 	})

@@ -1,0 +1,278 @@
+package tasks_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"errors"
+	"image"
+	"image/color"
+	"image/png"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ocrbox/ocrbox/core/domain"
+	"github.com/ocrbox/ocrbox/core/pages"
+	"github.com/ocrbox/ocrbox/core/tasks"
+	"github.com/ocrbox/ocrbox/storage/boltstore"
+	"github.com/ocrbox/ocrbox/storage/filestore"
+)
+
+// engineSet validates uploads the way the engine pool does, from a fixed
+// list: the pool itself runs real plugin processes and is exercised by the
+// worker tests.
+type engineSet map[string]struct{ langs, outputs []string }
+
+var testEngines = engineSet{
+	"tesseract": {langs: []string{"eng", "deu"}, outputs: []string{"txt", "hocr", "json", "pdf"}},
+	"textonly":  {langs: []string{"eng"}, outputs: []string{"txt"}},
+}
+
+func (e engineSet) Validate(_ context.Context, engine, lang string, outputs []domain.FileKind) error {
+	info, ok := e[engine]
+	if !ok {
+		return domain.Errorf(domain.ErrInvalid, "unknown_engine", "unknown engine %q", engine)
+	}
+	for _, l := range strings.Split(lang, "+") {
+		if !slices.Contains(info.langs, l) {
+			return domain.Errorf(domain.ErrInvalid, "unsupported_language", "engine %q has no language %q", engine, l)
+		}
+	}
+	for _, o := range outputs {
+		if !slices.Contains(info.outputs, string(o)) {
+			return domain.Errorf(domain.ErrInvalid, "unsupported_output", "engine %q cannot produce %q", engine, o)
+		}
+	}
+	return nil
+}
+
+// runner records what the service asks of the worker.
+type runner struct {
+	mu        sync.Mutex
+	kicks     int
+	cancelled []string
+}
+
+func (r *runner) Kick() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.kicks++
+}
+
+func (r *runner) Cancel(taskID string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.cancelled = append(r.cancelled, taskID)
+}
+
+func (r *runner) state() (kicks int, cancelled []string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.kicks, slices.Clone(r.cancelled)
+}
+
+// fixture is the task service on a real bbolt file and file tree.
+type fixture struct {
+	svc      *tasks.Service
+	store    *boltstore.Store
+	files    *filestore.Store
+	filesDir string
+	broker   *tasks.Broker
+	runner   *runner
+	alice    domain.User
+	bob      domain.User
+}
+
+// limits are the page limits the fixture's inspector enforces.
+var limits = pages.Limits{MaxPages: 3}
+
+func newFixture(t *testing.T, opts tasks.Options) *fixture {
+	t.Helper()
+	ctx := context.Background()
+	dir := t.TempDir()
+	store, err := boltstore.Open(ctx, filepath.Join(dir, "ocrbox.db"), boltstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = store.Close() })
+	if _, _, err := store.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	f := &fixture{store: store, filesDir: filepath.Join(dir, "files"), broker: tasks.NewBroker(), runner: &runner{}}
+	if f.files, err = filestore.New(f.filesDir); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = f.files.Close() })
+	for _, u := range []*domain.User{&f.alice, &f.bob} {
+		name := "alice"
+		if u == &f.bob {
+			name = "bob"
+		}
+		if *u, err = store.UpsertUser(ctx, domain.User{Email: name + "@example.org", Name: name, Provider: "local"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if opts.DefaultEngine == "" {
+		opts.DefaultEngine, opts.DefaultLang = "tesseract", "eng"
+		opts.DefaultOutputs = []domain.FileKind{domain.KindTxt, domain.KindJSON}
+	}
+	if opts.MaxUploadBytes == 0 {
+		opts.MaxUploadBytes = 8 << 20
+	}
+	inspect := func(ctx context.Context, path, contentType string) (int, error) {
+		doc, err := pages.Open(ctx, path, contentType, limits)
+		if err != nil {
+			return 0, err
+		}
+		defer doc.Close()
+		return doc.PageCount(), nil
+	}
+	f.svc = tasks.NewService(store, f.files, testEngines, f.runner, f.broker, pages.Sniff, inspect, boltstore.NewID, opts)
+	return f
+}
+
+// upload creates a task of user from data with the default parameters.
+func (f *fixture) upload(t *testing.T, user domain.User, filename string, data []byte) *domain.Task {
+	t.Helper()
+	ctx := context.Background()
+	p, err := f.svc.ParseParams(ctx, "", "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	task, err := f.svc.Create(ctx, user.ID, p, tasks.Upload{Filename: filename, Body: bytes.NewReader(data)})
+	if err != nil {
+		t.Fatalf("Create(%s): %v", filename, err)
+	}
+	return task
+}
+
+// setStatus moves a task to status as the worker would, with a result file
+// on disk and in the record when the status implies one.
+func (f *fixture) setStatus(t *testing.T, task *domain.Task, status domain.TaskStatus) *domain.Task {
+	t.Helper()
+	ctx := context.Background()
+	now := time.Now().UTC()
+	var results []domain.File
+	if status != domain.StatusPending {
+		for _, name := range []string{"page-0001.json", "result.txt"} {
+			if err := f.files.WriteFileAtomic(ctx, task.UserID, task.ID, name, []byte("x")); err != nil {
+				t.Fatal(err)
+			}
+		}
+		results = append(results, domain.File{ID: boltstore.NewID(), Kind: domain.KindTxt, Name: "r.txt",
+			StoredName: "result.txt", Size: 1, ContentType: "text/plain; charset=utf-8", CreatedAt: now})
+	}
+	out, err := f.store.UpdateTask(ctx, task.UserID, task.ID, func(x *domain.Task) error {
+		x.Status = status
+		if status != domain.StatusPending {
+			x.StartedAt, x.PagesDone, x.Attempts = &now, 1, 1
+		}
+		if status.Terminal() {
+			x.CompletedAt, x.DurationMS = &now, 5
+			x.Files = append(x.Files, results...)
+		}
+		if status == domain.StatusFailed {
+			x.Error = "it broke"
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// taskDirs lists every <user>/<task> directory of the file tree.
+func (f *fixture) taskDirs(t *testing.T) []string {
+	t.Helper()
+	var dirs []string
+	users, err := os.ReadDir(f.filesDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range users {
+		ts, err := os.ReadDir(filepath.Join(f.filesDir, u.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, x := range ts {
+			dirs = append(dirs, u.Name()+"/"+x.Name())
+		}
+	}
+	return dirs
+}
+
+// wantDomainError fails unless err is a *domain.Error of kind and code.
+func wantDomainError(t *testing.T, err error, kind error, code string) *domain.Error {
+	t.Helper()
+	var de *domain.Error
+	if !errors.As(err, &de) || !errors.Is(err, kind) || (code != "" && de.Code != code) {
+		t.Fatalf("err = %v (%T), want a domain error %v with code %q", err, err, kind, code)
+	}
+	return de
+}
+
+// pngBytes is a valid w x h gray PNG.
+func pngBytes(t *testing.T, w, h int) []byte {
+	t.Helper()
+	img := image.NewGray(image.Rect(0, 0, w, h))
+	for i := range img.Pix {
+		img.Pix[i] = uint8(i * 7)
+	}
+	img.SetGray(0, 0, color.Gray{Y: 3})
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// grayTIFF builds an uncompressed 8-bit gray TIFF of n 16x16 pages.
+func grayTIFF(n int) []byte {
+	const w, h, entries = 16, 16, 9
+	var buf bytes.Buffer
+	le := func(v any) { _ = binary.Write(&buf, binary.LittleEndian, v) }
+	buf.WriteString("II*\x00")
+	le(uint32(8))
+	for i := range n {
+		dataOff := uint32(buf.Len()) + 2 + entries*12 + 4
+		next := uint32(0)
+		if i < n-1 {
+			next = dataOff + w*h
+		}
+		entry := func(tag, typ uint16, val uint32) { le(tag); le(typ); le(uint32(1)); le(val) }
+		le(uint16(entries))
+		entry(256, 4, w)
+		entry(257, 4, h)
+		entry(258, 3, 8)
+		entry(259, 3, 1)
+		entry(262, 3, 1)
+		entry(273, 4, dataOff)
+		entry(277, 3, 1)
+		entry(278, 4, h)
+		entry(279, 4, w*h)
+		le(next)
+		buf.Write(bytes.Repeat([]byte{byte(100 + i)}, w*h))
+	}
+	return buf.Bytes()
+}
+
+// errReader yields data, then fails.
+type errReader struct {
+	data []byte
+	err  error
+}
+
+func (r *errReader) Read(p []byte) (int, error) {
+	if len(r.data) == 0 {
+		return 0, r.err
+	}
+	n := copy(p, r.data)
+	r.data = r.data[n:]
+	return n, nil
+}

@@ -1,0 +1,146 @@
+package worker_test
+
+import (
+	"bytes"
+	"encoding/binary"
+	"hash/crc32"
+	"image"
+	"image/color"
+	"image/draw"
+	"image/png"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"golang.org/x/image/font"
+	"golang.org/x/image/font/basicfont"
+	"golang.org/x/image/math/fixed"
+)
+
+// corpusDir is the shared OCR corpus beside the repository clone; go test
+// runs in the package directory.
+const corpusDir = "../../../shared/testdata/ocr"
+
+// corpusFile reads a file of the shared corpus (required when CI=true).
+func corpusFile(t *testing.T, name string) []byte {
+	t.Helper()
+	if _, err := os.Stat(corpusDir); err != nil {
+		failOrSkip(t, "OCR corpus not found at %s: %v", corpusDir, err)
+	}
+	b, err := os.ReadFile(filepath.Join(corpusDir, name))
+	if err != nil {
+		t.Fatalf("read corpus file: %v", err)
+	}
+	return b
+}
+
+// textPNG renders lines of black text on white with the 7x13 bitmap font,
+// magnified scale times so tesseract sees letters of a readable size.
+func textPNG(t *testing.T, scale int, lines ...string) []byte {
+	t.Helper()
+	const margin, lineHeight = 10, 18
+	width := 0
+	for _, l := range lines {
+		width = max(width, font.MeasureString(basicfont.Face7x13, l).Ceil())
+	}
+	small := image.NewGray(image.Rect(0, 0, width+2*margin, len(lines)*lineHeight+2*margin))
+	draw.Draw(small, small.Bounds(), image.White, image.Point{}, draw.Src)
+	d := font.Drawer{Dst: small, Src: image.Black, Face: basicfont.Face7x13}
+	for i, l := range lines {
+		d.Dot = fixed.P(margin, margin+(i+1)*lineHeight-5)
+		d.DrawString(l)
+	}
+	b := small.Bounds()
+	big := image.NewGray(image.Rect(0, 0, b.Dx()*scale, b.Dy()*scale))
+	for y := range big.Bounds().Dy() {
+		for x := range big.Bounds().Dx() {
+			big.SetGray(x, y, small.GrayAt(x/scale, y/scale))
+		}
+	}
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, big); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// grayPNG is a small gray page whose pixels depend on seed, so pages with
+// different seeds have different bytes.
+func grayPNG(t *testing.T, seed int) []byte {
+	t.Helper()
+	img := image.NewGray(image.Rect(0, 0, 64, 48))
+	for y := range 48 {
+		for x := range 64 {
+			img.SetGray(x, y, color.Gray{Y: uint8(40 + (x*y+seed*37)%180)})
+		}
+	}
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// pngWithMarker inserts a tEXt chunk holding marker after the IHDR chunk:
+// decoders ignore it, but it travels in the page bytes a single-page PNG
+// is sent to the engine as.
+func pngWithMarker(t *testing.T, pngData []byte, marker string) []byte {
+	t.Helper()
+	const ihdrEnd = 8 + 4 + 4 + 13 + 4 // signature, length, type, data, crc
+	if len(pngData) < ihdrEnd || string(pngData[12:16]) != "IHDR" {
+		t.Fatal("not a PNG starting with IHDR")
+	}
+	var buf bytes.Buffer
+	buf.Write(pngData[:ihdrEnd])
+	data := append([]byte("Comment\x00"), marker...)
+	_ = binary.Write(&buf, binary.BigEndian, uint32(len(data)))
+	crc := crc32.NewIEEE()
+	crc.Write([]byte("tEXt"))
+	crc.Write(data)
+	buf.WriteString("tEXt")
+	buf.Write(data)
+	_ = binary.Write(&buf, binary.BigEndian, crc.Sum32())
+	buf.Write(pngData[ihdrEnd:])
+	return buf.Bytes()
+}
+
+// grayTIFF builds a little-endian, uncompressed, 8-bit gray multi-page
+// TIFF of n small pages, each a different shade.
+func grayTIFF(n int) []byte {
+	const w, h, entries = 48, 32, 9
+	var buf bytes.Buffer
+	le := func(v any) { _ = binary.Write(&buf, binary.LittleEndian, v) }
+	buf.WriteString("II*\x00")
+	le(uint32(8))
+	for i := range n {
+		ifdStart := uint32(buf.Len())
+		dataOff := ifdStart + 2 + entries*12 + 4
+		next := uint32(0)
+		if i < n-1 {
+			next = dataOff + w*h
+		}
+		entry := func(tag, typ uint16, val uint32) {
+			le(tag)
+			le(typ)
+			le(uint32(1))
+			le(val)
+		}
+		le(uint16(entries))
+		entry(256, 4, w)       // ImageWidth
+		entry(257, 4, h)       // ImageLength
+		entry(258, 3, 8)       // BitsPerSample
+		entry(259, 3, 1)       // Compression: none
+		entry(262, 3, 1)       // Photometric: BlackIsZero
+		entry(273, 4, dataOff) // StripOffsets
+		entry(277, 3, 1)       // SamplesPerPixel
+		entry(278, 4, h)       // RowsPerStrip
+		entry(279, 4, w*h)     // StripByteCounts
+		le(next)
+		px := make([]byte, w*h)
+		for j := range px {
+			px[j] = byte(60 + i*20 + j%50)
+		}
+		buf.Write(px)
+	}
+	return buf.Bytes()
+}
