@@ -121,9 +121,9 @@ func Defaults() map[string]any {
 
 // legacyEnv maps the environment names of the original specification.
 var legacyEnv = map[string]string{
-	"EXTERNAL_AUTH_API_URL":  "plugins.http.api_url",
-	"EXTERNAL_AUTH_ENDPOINT": "plugins.http.endpoint",
-	"EXTERNAL_AUTH_TIMEOUT":  "plugins.http.timeout",
+	"EXTERNAL_AUTH_API_URL":  "plugins.http.external_auth_api_url",
+	"EXTERNAL_AUTH_ENDPOINT": "plugins.http.external_auth_endpoint",
+	"EXTERNAL_AUTH_TIMEOUT":  "plugins.http.external_auth_timeout",
 	"TOKEN_REFRESH_BUFFER":   "auth.token_refresh_buffer",
 	"TASK_RETENTION_DAYS":    "limits.task_retention_days",
 	"MAX_TASKS_PER_USER":     "limits.max_tasks_per_user",

@@ -23,6 +23,7 @@ const SettingUsersFile = "users_file"
 // users file and issues no tokens of its own (ocrbox issues the session).
 // Serve it with sdk.ServeAuth(localauth.New()).
 type Provider struct {
+	sdk.UnimplementedAuth // no tokens, no browser flow
 	params argonParams // for the UserFile built by Configure
 	users  atomic.Pointer[UserFile]
 }
@@ -68,20 +69,8 @@ func (p *Provider) Authenticate(ctx context.Context, username, password string) 
 	return &sdk.AuthenticateResponse{User: &sdk.UserInfo{Subject: u.Email, Email: u.Email, Name: u.Name}}, nil
 }
 
-// ValidateToken is not supported: the provider issues no tokens.
-func (p *Provider) ValidateToken(context.Context, string) (*sdk.AuthenticateResponse, error) {
-	return nil, fmt.Errorf("%s auth: validate token: %w", Name, sdk.ErrNotImplemented)
-}
 
-// RefreshToken is not supported: the provider issues no tokens.
-func (p *Provider) RefreshToken(context.Context, string) (*sdk.AuthenticateResponse, error) {
-	return nil, fmt.Errorf("%s auth: refresh token: %w", Name, sdk.ErrNotImplemented)
-}
 
-// GetUserInfo is not supported: the provider issues no tokens.
-func (p *Provider) GetUserInfo(context.Context, string) (*sdk.UserInfo, error) {
-	return nil, fmt.Errorf("%s auth: user info: %w", Name, sdk.ErrNotImplemented)
-}
 
 // LookupUser reports whether the account still exists and is enabled.
 func (p *Provider) LookupUser(ctx context.Context, subject string) (*sdk.UserInfo, error) {

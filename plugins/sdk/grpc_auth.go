@@ -49,6 +49,23 @@ func (s *authServer) LookupUser(ctx context.Context, r *pb.LookupUserRequest) (*
 	return resp, toStatus(err)
 }
 
+func (s *authServer) BeginBrowserLogin(ctx context.Context, r *pb.BeginBrowserLoginRequest) (*pb.BeginBrowserLoginResponse, error) {
+	u, err := s.impl.BeginBrowserLogin(ctx, r)
+	if err != nil {
+		return nil, toStatus(err)
+	}
+	return &pb.BeginBrowserLoginResponse{AuthUrl: u}, nil
+}
+
+func (s *authServer) CompleteBrowserLogin(ctx context.Context, r *pb.CompleteBrowserLoginRequest) (*pb.AuthenticateResponse, error) {
+	resp, err := s.impl.CompleteBrowserLogin(ctx, r)
+	return resp, toStatus(err)
+}
+
+func (s *authServer) RevokeToken(ctx context.Context, r *pb.RevokeTokenRequest) (*pb.RevokeTokenResponse, error) {
+	return &pb.RevokeTokenResponse{}, toStatus(s.impl.RevokeToken(ctx, r.GetToken(), r.GetTokenTypeHint()))
+}
+
 // AuthClient is the host's view of an auth provider plugin process.
 type AuthClient struct {
 	c pb.AuthProviderClient
@@ -94,6 +111,27 @@ func (c *AuthClient) GetUserInfo(ctx context.Context, accessToken string) (*User
 func (c *AuthClient) LookupUser(ctx context.Context, subject string) (*UserInfo, error) {
 	resp, err := c.c.LookupUser(ctx, &pb.LookupUserRequest{Subject: subject})
 	return resp, fromStatus(ctx, err)
+}
+
+// BeginBrowserLogin implements AuthProvider.
+func (c *AuthClient) BeginBrowserLogin(ctx context.Context, r *BeginBrowserLoginRequest) (string, error) {
+	resp, err := c.c.BeginBrowserLogin(ctx, r)
+	if err != nil {
+		return "", fromStatus(ctx, err)
+	}
+	return resp.GetAuthUrl(), nil
+}
+
+// CompleteBrowserLogin implements AuthProvider.
+func (c *AuthClient) CompleteBrowserLogin(ctx context.Context, r *CompleteBrowserLoginRequest) (*AuthenticateResponse, error) {
+	resp, err := c.c.CompleteBrowserLogin(ctx, r)
+	return resp, fromStatus(ctx, err)
+}
+
+// RevokeToken implements AuthProvider.
+func (c *AuthClient) RevokeToken(ctx context.Context, token, hint string) error {
+	_, err := c.c.RevokeToken(ctx, &pb.RevokeTokenRequest{Token: token, TokenTypeHint: hint})
+	return fromStatus(ctx, err)
 }
 
 var _ AuthProvider = (*AuthClient)(nil)

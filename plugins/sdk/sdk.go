@@ -59,6 +59,9 @@ type (
 	AuthenticateRequest  = pb.AuthenticateRequest
 	AuthenticateResponse = pb.AuthenticateResponse
 	UserInfo             = pb.UserInfo
+
+	BeginBrowserLoginRequest    = pb.BeginBrowserLoginRequest
+	CompleteBrowserLoginRequest = pb.CompleteBrowserLoginRequest
 )
 
 // OCREngine recognises text on one page at a time. Implementations must honour
@@ -88,6 +91,13 @@ type AuthProvider interface {
 	// LookupUser returns ErrUserNotFound when the account was deleted or
 	// disabled since sign-in; the host then ends its sessions.
 	LookupUser(ctx context.Context, subject string) (*UserInfo, error)
+	// BeginBrowserLogin and CompleteBrowserLogin run an authorization-code
+	// login with PKCE (OIDC); others return ErrNotImplemented.
+	BeginBrowserLogin(ctx context.Context, req *BeginBrowserLoginRequest) (string, error)
+	CompleteBrowserLogin(ctx context.Context, req *CompleteBrowserLoginRequest) (*AuthenticateResponse, error)
+	// RevokeToken revokes a token at the provider; ErrNotImplemented when
+	// the provider cannot.
+	RevokeToken(ctx context.Context, token, tokenTypeHint string) error
 }
 
 // Errors with a fixed meaning across the process boundary; the adapters turn

@@ -547,8 +547,16 @@ type ProviderInfo struct {
 	ProtocolVersion  uint32                 `protobuf:"varint,3,opt,name=protocol_version,json=protocolVersion,proto3" json:"protocol_version,omitempty"`
 	SupportsPassword bool                   `protobuf:"varint,4,opt,name=supports_password,json=supportsPassword,proto3" json:"supports_password,omitempty"`
 	SupportsRefresh  bool                   `protobuf:"varint,5,opt,name=supports_refresh,json=supportsRefresh,proto3" json:"supports_refresh,omitempty"`
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	// The provider can run BeginBrowserLogin / CompleteBrowserLogin.
+	SupportsBrowserLogin bool `protobuf:"varint,6,opt,name=supports_browser_login,json=supportsBrowserLogin,proto3" json:"supports_browser_login,omitempty"`
+	// The provider validates its own JWT access tokens (ValidateToken), so a
+	// client may present one as a bearer token.
+	ValidatesJwt   bool `protobuf:"varint,7,opt,name=validates_jwt,json=validatesJwt,proto3" json:"validates_jwt,omitempty"`
+	SupportsRevoke bool `protobuf:"varint,8,opt,name=supports_revoke,json=supportsRevoke,proto3" json:"supports_revoke,omitempty"`
+	// Human-readable name for a "Sign in with …" button.
+	DisplayName   string `protobuf:"bytes,9,opt,name=display_name,json=displayName,proto3" json:"display_name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ProviderInfo) Reset() {
@@ -614,6 +622,34 @@ func (x *ProviderInfo) GetSupportsRefresh() bool {
 		return x.SupportsRefresh
 	}
 	return false
+}
+
+func (x *ProviderInfo) GetSupportsBrowserLogin() bool {
+	if x != nil {
+		return x.SupportsBrowserLogin
+	}
+	return false
+}
+
+func (x *ProviderInfo) GetValidatesJwt() bool {
+	if x != nil {
+		return x.ValidatesJwt
+	}
+	return false
+}
+
+func (x *ProviderInfo) GetSupportsRevoke() bool {
+	if x != nil {
+		return x.SupportsRevoke
+	}
+	return false
+}
+
+func (x *ProviderInfo) GetDisplayName() string {
+	if x != nil {
+		return x.DisplayName
+	}
+	return ""
 }
 
 type AuthenticateRequest struct {
@@ -990,6 +1026,278 @@ func (x *LookupUserRequest) GetSubject() string {
 	return ""
 }
 
+type BeginBrowserLoginRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Where the IdP sends the browser back (the host's callback URL).
+	RedirectUri string `protobuf:"bytes,1,opt,name=redirect_uri,json=redirectUri,proto3" json:"redirect_uri,omitempty"`
+	// Opaque value the host checks on the callback (CSRF protection).
+	State string `protobuf:"bytes,2,opt,name=state,proto3" json:"state,omitempty"`
+	// PKCE S256 challenge of the verifier the host keeps.
+	CodeChallenge string `protobuf:"bytes,3,opt,name=code_challenge,json=codeChallenge,proto3" json:"code_challenge,omitempty"`
+	Nonce         string `protobuf:"bytes,4,opt,name=nonce,proto3" json:"nonce,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BeginBrowserLoginRequest) Reset() {
+	*x = BeginBrowserLoginRequest{}
+	mi := &file_ocrbox_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BeginBrowserLoginRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BeginBrowserLoginRequest) ProtoMessage() {}
+
+func (x *BeginBrowserLoginRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_ocrbox_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BeginBrowserLoginRequest.ProtoReflect.Descriptor instead.
+func (*BeginBrowserLoginRequest) Descriptor() ([]byte, []int) {
+	return file_ocrbox_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *BeginBrowserLoginRequest) GetRedirectUri() string {
+	if x != nil {
+		return x.RedirectUri
+	}
+	return ""
+}
+
+func (x *BeginBrowserLoginRequest) GetState() string {
+	if x != nil {
+		return x.State
+	}
+	return ""
+}
+
+func (x *BeginBrowserLoginRequest) GetCodeChallenge() string {
+	if x != nil {
+		return x.CodeChallenge
+	}
+	return ""
+}
+
+func (x *BeginBrowserLoginRequest) GetNonce() string {
+	if x != nil {
+		return x.Nonce
+	}
+	return ""
+}
+
+type BeginBrowserLoginResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	AuthUrl       string                 `protobuf:"bytes,1,opt,name=auth_url,json=authUrl,proto3" json:"auth_url,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BeginBrowserLoginResponse) Reset() {
+	*x = BeginBrowserLoginResponse{}
+	mi := &file_ocrbox_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BeginBrowserLoginResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BeginBrowserLoginResponse) ProtoMessage() {}
+
+func (x *BeginBrowserLoginResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_ocrbox_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BeginBrowserLoginResponse.ProtoReflect.Descriptor instead.
+func (*BeginBrowserLoginResponse) Descriptor() ([]byte, []int) {
+	return file_ocrbox_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *BeginBrowserLoginResponse) GetAuthUrl() string {
+	if x != nil {
+		return x.AuthUrl
+	}
+	return ""
+}
+
+type CompleteBrowserLoginRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Code          string                 `protobuf:"bytes,1,opt,name=code,proto3" json:"code,omitempty"`
+	CodeVerifier  string                 `protobuf:"bytes,2,opt,name=code_verifier,json=codeVerifier,proto3" json:"code_verifier,omitempty"`
+	RedirectUri   string                 `protobuf:"bytes,3,opt,name=redirect_uri,json=redirectUri,proto3" json:"redirect_uri,omitempty"`
+	Nonce         string                 `protobuf:"bytes,4,opt,name=nonce,proto3" json:"nonce,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CompleteBrowserLoginRequest) Reset() {
+	*x = CompleteBrowserLoginRequest{}
+	mi := &file_ocrbox_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CompleteBrowserLoginRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CompleteBrowserLoginRequest) ProtoMessage() {}
+
+func (x *CompleteBrowserLoginRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_ocrbox_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CompleteBrowserLoginRequest.ProtoReflect.Descriptor instead.
+func (*CompleteBrowserLoginRequest) Descriptor() ([]byte, []int) {
+	return file_ocrbox_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *CompleteBrowserLoginRequest) GetCode() string {
+	if x != nil {
+		return x.Code
+	}
+	return ""
+}
+
+func (x *CompleteBrowserLoginRequest) GetCodeVerifier() string {
+	if x != nil {
+		return x.CodeVerifier
+	}
+	return ""
+}
+
+func (x *CompleteBrowserLoginRequest) GetRedirectUri() string {
+	if x != nil {
+		return x.RedirectUri
+	}
+	return ""
+}
+
+func (x *CompleteBrowserLoginRequest) GetNonce() string {
+	if x != nil {
+		return x.Nonce
+	}
+	return ""
+}
+
+type RevokeTokenRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Token string                 `protobuf:"bytes,1,opt,name=token,proto3" json:"token,omitempty"`
+	// "refresh_token" or "access_token".
+	TokenTypeHint string `protobuf:"bytes,2,opt,name=token_type_hint,json=tokenTypeHint,proto3" json:"token_type_hint,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RevokeTokenRequest) Reset() {
+	*x = RevokeTokenRequest{}
+	mi := &file_ocrbox_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RevokeTokenRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RevokeTokenRequest) ProtoMessage() {}
+
+func (x *RevokeTokenRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_ocrbox_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RevokeTokenRequest.ProtoReflect.Descriptor instead.
+func (*RevokeTokenRequest) Descriptor() ([]byte, []int) {
+	return file_ocrbox_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *RevokeTokenRequest) GetToken() string {
+	if x != nil {
+		return x.Token
+	}
+	return ""
+}
+
+func (x *RevokeTokenRequest) GetTokenTypeHint() string {
+	if x != nil {
+		return x.TokenTypeHint
+	}
+	return ""
+}
+
+type RevokeTokenResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RevokeTokenResponse) Reset() {
+	*x = RevokeTokenResponse{}
+	mi := &file_ocrbox_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RevokeTokenResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RevokeTokenResponse) ProtoMessage() {}
+
+func (x *RevokeTokenResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_ocrbox_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RevokeTokenResponse.ProtoReflect.Descriptor instead.
+func (*RevokeTokenResponse) Descriptor() ([]byte, []int) {
+	return file_ocrbox_proto_rawDescGZIP(), []int{19}
+}
+
 var File_ocrbox_proto protoreflect.FileDescriptor
 
 const file_ocrbox_proto_rawDesc = "" +
@@ -1044,13 +1352,17 @@ const file_ocrbox_proto_rawDesc = "" +
 	"\x03pdf\x18\x04 \x01(\fR\x03pdf\x12\x14\n" +
 	"\x05width\x18\x05 \x01(\x05R\x05width\x12\x16\n" +
 	"\x06height\x18\x06 \x01(\x05R\x06height\x12'\n" +
-	"\x0fmean_confidence\x18\a \x01(\x02R\x0emeanConfidence\"\xbf\x01\n" +
+	"\x0fmean_confidence\x18\a \x01(\x02R\x0emeanConfidence\"\xe6\x02\n" +
 	"\fProviderInfo\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x18\n" +
 	"\aversion\x18\x02 \x01(\tR\aversion\x12)\n" +
 	"\x10protocol_version\x18\x03 \x01(\rR\x0fprotocolVersion\x12+\n" +
 	"\x11supports_password\x18\x04 \x01(\bR\x10supportsPassword\x12)\n" +
-	"\x10supports_refresh\x18\x05 \x01(\bR\x0fsupportsRefresh\"M\n" +
+	"\x10supports_refresh\x18\x05 \x01(\bR\x0fsupportsRefresh\x124\n" +
+	"\x16supports_browser_login\x18\x06 \x01(\bR\x14supportsBrowserLogin\x12#\n" +
+	"\rvalidates_jwt\x18\a \x01(\bR\fvalidatesJwt\x12'\n" +
+	"\x0fsupports_revoke\x18\b \x01(\bR\x0esupportsRevoke\x12!\n" +
+	"\fdisplay_name\x18\t \x01(\tR\vdisplayName\"M\n" +
 	"\x13AuthenticateRequest\x12\x1a\n" +
 	"\busername\x18\x01 \x01(\tR\busername\x12\x1a\n" +
 	"\bpassword\x18\x02 \x01(\tR\bpassword\"\xc5\x01\n" +
@@ -1077,11 +1389,27 @@ const file_ocrbox_proto_rawDesc = "" +
 	"\x12GetUserInfoRequest\x12!\n" +
 	"\faccess_token\x18\x01 \x01(\tR\vaccessToken\"-\n" +
 	"\x11LookupUserRequest\x12\x18\n" +
-	"\asubject\x18\x01 \x01(\tR\asubject2\xfc\x01\n" +
+	"\asubject\x18\x01 \x01(\tR\asubject\"\x90\x01\n" +
+	"\x18BeginBrowserLoginRequest\x12!\n" +
+	"\fredirect_uri\x18\x01 \x01(\tR\vredirectUri\x12\x14\n" +
+	"\x05state\x18\x02 \x01(\tR\x05state\x12%\n" +
+	"\x0ecode_challenge\x18\x03 \x01(\tR\rcodeChallenge\x12\x14\n" +
+	"\x05nonce\x18\x04 \x01(\tR\x05nonce\"6\n" +
+	"\x19BeginBrowserLoginResponse\x12\x19\n" +
+	"\bauth_url\x18\x01 \x01(\tR\aauthUrl\"\x8f\x01\n" +
+	"\x1bCompleteBrowserLoginRequest\x12\x12\n" +
+	"\x04code\x18\x01 \x01(\tR\x04code\x12#\n" +
+	"\rcode_verifier\x18\x02 \x01(\tR\fcodeVerifier\x12!\n" +
+	"\fredirect_uri\x18\x03 \x01(\tR\vredirectUri\x12\x14\n" +
+	"\x05nonce\x18\x04 \x01(\tR\x05nonce\"R\n" +
+	"\x12RevokeTokenRequest\x12\x14\n" +
+	"\x05token\x18\x01 \x01(\tR\x05token\x12&\n" +
+	"\x0ftoken_type_hint\x18\x02 \x01(\tR\rtokenTypeHint\"\x15\n" +
+	"\x13RevokeTokenResponse2\xfc\x01\n" +
 	"\tOCREngine\x12T\n" +
 	"\tConfigure\x12\".ocrbox.plugin.v1.ConfigureRequest\x1a#.ocrbox.plugin.v1.ConfigureResponse\x12C\n" +
 	"\x04Info\x12\x1d.ocrbox.plugin.v1.InfoRequest\x1a\x1c.ocrbox.plugin.v1.EngineInfo\x12T\n" +
-	"\tRecognize\x12\".ocrbox.plugin.v1.RecognizeRequest\x1a#.ocrbox.plugin.v1.RecognizeResponse2\xea\x04\n" +
+	"\tRecognize\x12\".ocrbox.plugin.v1.RecognizeRequest\x1a#.ocrbox.plugin.v1.RecognizeResponse2\xa3\a\n" +
 	"\fAuthProvider\x12T\n" +
 	"\tConfigure\x12\".ocrbox.plugin.v1.ConfigureRequest\x1a#.ocrbox.plugin.v1.ConfigureResponse\x12E\n" +
 	"\x04Info\x12\x1d.ocrbox.plugin.v1.InfoRequest\x1a\x1e.ocrbox.plugin.v1.ProviderInfo\x12]\n" +
@@ -1090,7 +1418,10 @@ const file_ocrbox_proto_rawDesc = "" +
 	"\fRefreshToken\x12%.ocrbox.plugin.v1.RefreshTokenRequest\x1a&.ocrbox.plugin.v1.AuthenticateResponse\x12O\n" +
 	"\vGetUserInfo\x12$.ocrbox.plugin.v1.GetUserInfoRequest\x1a\x1a.ocrbox.plugin.v1.UserInfo\x12M\n" +
 	"\n" +
-	"LookupUser\x12#.ocrbox.plugin.v1.LookupUserRequest\x1a\x1a.ocrbox.plugin.v1.UserInfoB>Z<github.com/ocrbox/ocrbox/plugins/sdk/proto/ocrboxv1;ocrboxv1b\x06proto3"
+	"LookupUser\x12#.ocrbox.plugin.v1.LookupUserRequest\x1a\x1a.ocrbox.plugin.v1.UserInfo\x12l\n" +
+	"\x11BeginBrowserLogin\x12*.ocrbox.plugin.v1.BeginBrowserLoginRequest\x1a+.ocrbox.plugin.v1.BeginBrowserLoginResponse\x12m\n" +
+	"\x14CompleteBrowserLogin\x12-.ocrbox.plugin.v1.CompleteBrowserLoginRequest\x1a&.ocrbox.plugin.v1.AuthenticateResponse\x12Z\n" +
+	"\vRevokeToken\x12$.ocrbox.plugin.v1.RevokeTokenRequest\x1a%.ocrbox.plugin.v1.RevokeTokenResponseB>Z<github.com/ocrbox/ocrbox/plugins/sdk/proto/ocrboxv1;ocrboxv1b\x06proto3"
 
 var (
 	file_ocrbox_proto_rawDescOnce sync.Once
@@ -1104,32 +1435,37 @@ func file_ocrbox_proto_rawDescGZIP() []byte {
 	return file_ocrbox_proto_rawDescData
 }
 
-var file_ocrbox_proto_msgTypes = make([]protoimpl.MessageInfo, 18)
+var file_ocrbox_proto_msgTypes = make([]protoimpl.MessageInfo, 23)
 var file_ocrbox_proto_goTypes = []any{
-	(*ConfigureRequest)(nil),     // 0: ocrbox.plugin.v1.ConfigureRequest
-	(*ConfigureResponse)(nil),    // 1: ocrbox.plugin.v1.ConfigureResponse
-	(*InfoRequest)(nil),          // 2: ocrbox.plugin.v1.InfoRequest
-	(*EngineInfo)(nil),           // 3: ocrbox.plugin.v1.EngineInfo
-	(*RecognizeRequest)(nil),     // 4: ocrbox.plugin.v1.RecognizeRequest
-	(*Word)(nil),                 // 5: ocrbox.plugin.v1.Word
-	(*RecognizeResponse)(nil),    // 6: ocrbox.plugin.v1.RecognizeResponse
-	(*ProviderInfo)(nil),         // 7: ocrbox.plugin.v1.ProviderInfo
-	(*AuthenticateRequest)(nil),  // 8: ocrbox.plugin.v1.AuthenticateRequest
-	(*UserInfo)(nil),             // 9: ocrbox.plugin.v1.UserInfo
-	(*AuthenticateResponse)(nil), // 10: ocrbox.plugin.v1.AuthenticateResponse
-	(*ValidateTokenRequest)(nil), // 11: ocrbox.plugin.v1.ValidateTokenRequest
-	(*RefreshTokenRequest)(nil),  // 12: ocrbox.plugin.v1.RefreshTokenRequest
-	(*GetUserInfoRequest)(nil),   // 13: ocrbox.plugin.v1.GetUserInfoRequest
-	(*LookupUserRequest)(nil),    // 14: ocrbox.plugin.v1.LookupUserRequest
-	nil,                          // 15: ocrbox.plugin.v1.ConfigureRequest.SettingsEntry
-	nil,                          // 16: ocrbox.plugin.v1.RecognizeRequest.OptionsEntry
-	nil,                          // 17: ocrbox.plugin.v1.UserInfo.ExtraEntry
+	(*ConfigureRequest)(nil),            // 0: ocrbox.plugin.v1.ConfigureRequest
+	(*ConfigureResponse)(nil),           // 1: ocrbox.plugin.v1.ConfigureResponse
+	(*InfoRequest)(nil),                 // 2: ocrbox.plugin.v1.InfoRequest
+	(*EngineInfo)(nil),                  // 3: ocrbox.plugin.v1.EngineInfo
+	(*RecognizeRequest)(nil),            // 4: ocrbox.plugin.v1.RecognizeRequest
+	(*Word)(nil),                        // 5: ocrbox.plugin.v1.Word
+	(*RecognizeResponse)(nil),           // 6: ocrbox.plugin.v1.RecognizeResponse
+	(*ProviderInfo)(nil),                // 7: ocrbox.plugin.v1.ProviderInfo
+	(*AuthenticateRequest)(nil),         // 8: ocrbox.plugin.v1.AuthenticateRequest
+	(*UserInfo)(nil),                    // 9: ocrbox.plugin.v1.UserInfo
+	(*AuthenticateResponse)(nil),        // 10: ocrbox.plugin.v1.AuthenticateResponse
+	(*ValidateTokenRequest)(nil),        // 11: ocrbox.plugin.v1.ValidateTokenRequest
+	(*RefreshTokenRequest)(nil),         // 12: ocrbox.plugin.v1.RefreshTokenRequest
+	(*GetUserInfoRequest)(nil),          // 13: ocrbox.plugin.v1.GetUserInfoRequest
+	(*LookupUserRequest)(nil),           // 14: ocrbox.plugin.v1.LookupUserRequest
+	(*BeginBrowserLoginRequest)(nil),    // 15: ocrbox.plugin.v1.BeginBrowserLoginRequest
+	(*BeginBrowserLoginResponse)(nil),   // 16: ocrbox.plugin.v1.BeginBrowserLoginResponse
+	(*CompleteBrowserLoginRequest)(nil), // 17: ocrbox.plugin.v1.CompleteBrowserLoginRequest
+	(*RevokeTokenRequest)(nil),          // 18: ocrbox.plugin.v1.RevokeTokenRequest
+	(*RevokeTokenResponse)(nil),         // 19: ocrbox.plugin.v1.RevokeTokenResponse
+	nil,                                 // 20: ocrbox.plugin.v1.ConfigureRequest.SettingsEntry
+	nil,                                 // 21: ocrbox.plugin.v1.RecognizeRequest.OptionsEntry
+	nil,                                 // 22: ocrbox.plugin.v1.UserInfo.ExtraEntry
 }
 var file_ocrbox_proto_depIdxs = []int32{
-	15, // 0: ocrbox.plugin.v1.ConfigureRequest.settings:type_name -> ocrbox.plugin.v1.ConfigureRequest.SettingsEntry
-	16, // 1: ocrbox.plugin.v1.RecognizeRequest.options:type_name -> ocrbox.plugin.v1.RecognizeRequest.OptionsEntry
+	20, // 0: ocrbox.plugin.v1.ConfigureRequest.settings:type_name -> ocrbox.plugin.v1.ConfigureRequest.SettingsEntry
+	21, // 1: ocrbox.plugin.v1.RecognizeRequest.options:type_name -> ocrbox.plugin.v1.RecognizeRequest.OptionsEntry
 	5,  // 2: ocrbox.plugin.v1.RecognizeResponse.words:type_name -> ocrbox.plugin.v1.Word
-	17, // 3: ocrbox.plugin.v1.UserInfo.extra:type_name -> ocrbox.plugin.v1.UserInfo.ExtraEntry
+	22, // 3: ocrbox.plugin.v1.UserInfo.extra:type_name -> ocrbox.plugin.v1.UserInfo.ExtraEntry
 	9,  // 4: ocrbox.plugin.v1.AuthenticateResponse.user:type_name -> ocrbox.plugin.v1.UserInfo
 	0,  // 5: ocrbox.plugin.v1.OCREngine.Configure:input_type -> ocrbox.plugin.v1.ConfigureRequest
 	2,  // 6: ocrbox.plugin.v1.OCREngine.Info:input_type -> ocrbox.plugin.v1.InfoRequest
@@ -1141,18 +1477,24 @@ var file_ocrbox_proto_depIdxs = []int32{
 	12, // 12: ocrbox.plugin.v1.AuthProvider.RefreshToken:input_type -> ocrbox.plugin.v1.RefreshTokenRequest
 	13, // 13: ocrbox.plugin.v1.AuthProvider.GetUserInfo:input_type -> ocrbox.plugin.v1.GetUserInfoRequest
 	14, // 14: ocrbox.plugin.v1.AuthProvider.LookupUser:input_type -> ocrbox.plugin.v1.LookupUserRequest
-	1,  // 15: ocrbox.plugin.v1.OCREngine.Configure:output_type -> ocrbox.plugin.v1.ConfigureResponse
-	3,  // 16: ocrbox.plugin.v1.OCREngine.Info:output_type -> ocrbox.plugin.v1.EngineInfo
-	6,  // 17: ocrbox.plugin.v1.OCREngine.Recognize:output_type -> ocrbox.plugin.v1.RecognizeResponse
-	1,  // 18: ocrbox.plugin.v1.AuthProvider.Configure:output_type -> ocrbox.plugin.v1.ConfigureResponse
-	7,  // 19: ocrbox.plugin.v1.AuthProvider.Info:output_type -> ocrbox.plugin.v1.ProviderInfo
-	10, // 20: ocrbox.plugin.v1.AuthProvider.Authenticate:output_type -> ocrbox.plugin.v1.AuthenticateResponse
-	10, // 21: ocrbox.plugin.v1.AuthProvider.ValidateToken:output_type -> ocrbox.plugin.v1.AuthenticateResponse
-	10, // 22: ocrbox.plugin.v1.AuthProvider.RefreshToken:output_type -> ocrbox.plugin.v1.AuthenticateResponse
-	9,  // 23: ocrbox.plugin.v1.AuthProvider.GetUserInfo:output_type -> ocrbox.plugin.v1.UserInfo
-	9,  // 24: ocrbox.plugin.v1.AuthProvider.LookupUser:output_type -> ocrbox.plugin.v1.UserInfo
-	15, // [15:25] is the sub-list for method output_type
-	5,  // [5:15] is the sub-list for method input_type
+	15, // 15: ocrbox.plugin.v1.AuthProvider.BeginBrowserLogin:input_type -> ocrbox.plugin.v1.BeginBrowserLoginRequest
+	17, // 16: ocrbox.plugin.v1.AuthProvider.CompleteBrowserLogin:input_type -> ocrbox.plugin.v1.CompleteBrowserLoginRequest
+	18, // 17: ocrbox.plugin.v1.AuthProvider.RevokeToken:input_type -> ocrbox.plugin.v1.RevokeTokenRequest
+	1,  // 18: ocrbox.plugin.v1.OCREngine.Configure:output_type -> ocrbox.plugin.v1.ConfigureResponse
+	3,  // 19: ocrbox.plugin.v1.OCREngine.Info:output_type -> ocrbox.plugin.v1.EngineInfo
+	6,  // 20: ocrbox.plugin.v1.OCREngine.Recognize:output_type -> ocrbox.plugin.v1.RecognizeResponse
+	1,  // 21: ocrbox.plugin.v1.AuthProvider.Configure:output_type -> ocrbox.plugin.v1.ConfigureResponse
+	7,  // 22: ocrbox.plugin.v1.AuthProvider.Info:output_type -> ocrbox.plugin.v1.ProviderInfo
+	10, // 23: ocrbox.plugin.v1.AuthProvider.Authenticate:output_type -> ocrbox.plugin.v1.AuthenticateResponse
+	10, // 24: ocrbox.plugin.v1.AuthProvider.ValidateToken:output_type -> ocrbox.plugin.v1.AuthenticateResponse
+	10, // 25: ocrbox.plugin.v1.AuthProvider.RefreshToken:output_type -> ocrbox.plugin.v1.AuthenticateResponse
+	9,  // 26: ocrbox.plugin.v1.AuthProvider.GetUserInfo:output_type -> ocrbox.plugin.v1.UserInfo
+	9,  // 27: ocrbox.plugin.v1.AuthProvider.LookupUser:output_type -> ocrbox.plugin.v1.UserInfo
+	16, // 28: ocrbox.plugin.v1.AuthProvider.BeginBrowserLogin:output_type -> ocrbox.plugin.v1.BeginBrowserLoginResponse
+	10, // 29: ocrbox.plugin.v1.AuthProvider.CompleteBrowserLogin:output_type -> ocrbox.plugin.v1.AuthenticateResponse
+	19, // 30: ocrbox.plugin.v1.AuthProvider.RevokeToken:output_type -> ocrbox.plugin.v1.RevokeTokenResponse
+	18, // [18:31] is the sub-list for method output_type
+	5,  // [5:18] is the sub-list for method input_type
 	5,  // [5:5] is the sub-list for extension type_name
 	5,  // [5:5] is the sub-list for extension extendee
 	0,  // [0:5] is the sub-list for field type_name
@@ -1169,7 +1511,7 @@ func file_ocrbox_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_ocrbox_proto_rawDesc), len(file_ocrbox_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   18,
+			NumMessages:   23,
 			NumExtensions: 0,
 			NumServices:   2,
 		},

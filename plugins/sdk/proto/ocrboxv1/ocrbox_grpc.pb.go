@@ -217,13 +217,16 @@ var OCREngine_ServiceDesc = grpc.ServiceDesc{
 }
 
 const (
-	AuthProvider_Configure_FullMethodName     = "/ocrbox.plugin.v1.AuthProvider/Configure"
-	AuthProvider_Info_FullMethodName          = "/ocrbox.plugin.v1.AuthProvider/Info"
-	AuthProvider_Authenticate_FullMethodName  = "/ocrbox.plugin.v1.AuthProvider/Authenticate"
-	AuthProvider_ValidateToken_FullMethodName = "/ocrbox.plugin.v1.AuthProvider/ValidateToken"
-	AuthProvider_RefreshToken_FullMethodName  = "/ocrbox.plugin.v1.AuthProvider/RefreshToken"
-	AuthProvider_GetUserInfo_FullMethodName   = "/ocrbox.plugin.v1.AuthProvider/GetUserInfo"
-	AuthProvider_LookupUser_FullMethodName    = "/ocrbox.plugin.v1.AuthProvider/LookupUser"
+	AuthProvider_Configure_FullMethodName            = "/ocrbox.plugin.v1.AuthProvider/Configure"
+	AuthProvider_Info_FullMethodName                 = "/ocrbox.plugin.v1.AuthProvider/Info"
+	AuthProvider_Authenticate_FullMethodName         = "/ocrbox.plugin.v1.AuthProvider/Authenticate"
+	AuthProvider_ValidateToken_FullMethodName        = "/ocrbox.plugin.v1.AuthProvider/ValidateToken"
+	AuthProvider_RefreshToken_FullMethodName         = "/ocrbox.plugin.v1.AuthProvider/RefreshToken"
+	AuthProvider_GetUserInfo_FullMethodName          = "/ocrbox.plugin.v1.AuthProvider/GetUserInfo"
+	AuthProvider_LookupUser_FullMethodName           = "/ocrbox.plugin.v1.AuthProvider/LookupUser"
+	AuthProvider_BeginBrowserLogin_FullMethodName    = "/ocrbox.plugin.v1.AuthProvider/BeginBrowserLogin"
+	AuthProvider_CompleteBrowserLogin_FullMethodName = "/ocrbox.plugin.v1.AuthProvider/CompleteBrowserLogin"
+	AuthProvider_RevokeToken_FullMethodName          = "/ocrbox.plugin.v1.AuthProvider/RevokeToken"
 )
 
 // AuthProviderClient is the client API for AuthProvider service.
@@ -244,6 +247,15 @@ type AuthProviderClient interface {
 	// host can end the sessions of a deleted or disabled account. NOT_FOUND
 	// when it does not.
 	LookupUser(ctx context.Context, in *LookupUserRequest, opts ...grpc.CallOption) (*UserInfo, error)
+	// BeginBrowserLogin returns the URL to send a browser to for an
+	// authorization-code login (OIDC), carrying the host's state and PKCE
+	// challenge. UNIMPLEMENTED for providers without a browser flow.
+	BeginBrowserLogin(ctx context.Context, in *BeginBrowserLoginRequest, opts ...grpc.CallOption) (*BeginBrowserLoginResponse, error)
+	// CompleteBrowserLogin exchanges the code from the callback for tokens
+	// and the user, verifying the PKCE verifier and nonce.
+	CompleteBrowserLogin(ctx context.Context, in *CompleteBrowserLoginRequest, opts ...grpc.CallOption) (*AuthenticateResponse, error)
+	// RevokeToken revokes a provider token at logout where the provider can.
+	RevokeToken(ctx context.Context, in *RevokeTokenRequest, opts ...grpc.CallOption) (*RevokeTokenResponse, error)
 }
 
 type authProviderClient struct {
@@ -324,6 +336,36 @@ func (c *authProviderClient) LookupUser(ctx context.Context, in *LookupUserReque
 	return out, nil
 }
 
+func (c *authProviderClient) BeginBrowserLogin(ctx context.Context, in *BeginBrowserLoginRequest, opts ...grpc.CallOption) (*BeginBrowserLoginResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(BeginBrowserLoginResponse)
+	err := c.cc.Invoke(ctx, AuthProvider_BeginBrowserLogin_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *authProviderClient) CompleteBrowserLogin(ctx context.Context, in *CompleteBrowserLoginRequest, opts ...grpc.CallOption) (*AuthenticateResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(AuthenticateResponse)
+	err := c.cc.Invoke(ctx, AuthProvider_CompleteBrowserLogin_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *authProviderClient) RevokeToken(ctx context.Context, in *RevokeTokenRequest, opts ...grpc.CallOption) (*RevokeTokenResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(RevokeTokenResponse)
+	err := c.cc.Invoke(ctx, AuthProvider_RevokeToken_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // AuthProviderServer is the server API for AuthProvider service.
 // All implementations must embed UnimplementedAuthProviderServer
 // for forward compatibility.
@@ -342,6 +384,15 @@ type AuthProviderServer interface {
 	// host can end the sessions of a deleted or disabled account. NOT_FOUND
 	// when it does not.
 	LookupUser(context.Context, *LookupUserRequest) (*UserInfo, error)
+	// BeginBrowserLogin returns the URL to send a browser to for an
+	// authorization-code login (OIDC), carrying the host's state and PKCE
+	// challenge. UNIMPLEMENTED for providers without a browser flow.
+	BeginBrowserLogin(context.Context, *BeginBrowserLoginRequest) (*BeginBrowserLoginResponse, error)
+	// CompleteBrowserLogin exchanges the code from the callback for tokens
+	// and the user, verifying the PKCE verifier and nonce.
+	CompleteBrowserLogin(context.Context, *CompleteBrowserLoginRequest) (*AuthenticateResponse, error)
+	// RevokeToken revokes a provider token at logout where the provider can.
+	RevokeToken(context.Context, *RevokeTokenRequest) (*RevokeTokenResponse, error)
 	mustEmbedUnimplementedAuthProviderServer()
 }
 
@@ -372,6 +423,15 @@ func (UnimplementedAuthProviderServer) GetUserInfo(context.Context, *GetUserInfo
 }
 func (UnimplementedAuthProviderServer) LookupUser(context.Context, *LookupUserRequest) (*UserInfo, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method LookupUser not implemented")
+}
+func (UnimplementedAuthProviderServer) BeginBrowserLogin(context.Context, *BeginBrowserLoginRequest) (*BeginBrowserLoginResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method BeginBrowserLogin not implemented")
+}
+func (UnimplementedAuthProviderServer) CompleteBrowserLogin(context.Context, *CompleteBrowserLoginRequest) (*AuthenticateResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method CompleteBrowserLogin not implemented")
+}
+func (UnimplementedAuthProviderServer) RevokeToken(context.Context, *RevokeTokenRequest) (*RevokeTokenResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method RevokeToken not implemented")
 }
 func (UnimplementedAuthProviderServer) mustEmbedUnimplementedAuthProviderServer() {}
 func (UnimplementedAuthProviderServer) testEmbeddedByValue()                      {}
@@ -520,6 +580,60 @@ func _AuthProvider_LookupUser_Handler(srv interface{}, ctx context.Context, dec 
 	return interceptor(ctx, in, info, handler)
 }
 
+func _AuthProvider_BeginBrowserLogin_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(BeginBrowserLoginRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AuthProviderServer).BeginBrowserLogin(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AuthProvider_BeginBrowserLogin_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AuthProviderServer).BeginBrowserLogin(ctx, req.(*BeginBrowserLoginRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AuthProvider_CompleteBrowserLogin_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CompleteBrowserLoginRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AuthProviderServer).CompleteBrowserLogin(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AuthProvider_CompleteBrowserLogin_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AuthProviderServer).CompleteBrowserLogin(ctx, req.(*CompleteBrowserLoginRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AuthProvider_RevokeToken_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RevokeTokenRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AuthProviderServer).RevokeToken(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AuthProvider_RevokeToken_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AuthProviderServer).RevokeToken(ctx, req.(*RevokeTokenRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // AuthProvider_ServiceDesc is the grpc.ServiceDesc for AuthProvider service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -554,6 +668,18 @@ var AuthProvider_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "LookupUser",
 			Handler:    _AuthProvider_LookupUser_Handler,
+		},
+		{
+			MethodName: "BeginBrowserLogin",
+			Handler:    _AuthProvider_BeginBrowserLogin_Handler,
+		},
+		{
+			MethodName: "CompleteBrowserLogin",
+			Handler:    _AuthProvider_CompleteBrowserLogin_Handler,
+		},
+		{
+			MethodName: "RevokeToken",
+			Handler:    _AuthProvider_RevokeToken_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},
