@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/ocrbox/ocrbox/core/authguard"
 	"github.com/ocrbox/ocrbox/core/config"
 	"github.com/ocrbox/ocrbox/core/domain"
 	"github.com/ocrbox/ocrbox/core/engines"
@@ -108,7 +109,14 @@ func Serve(ctx context.Context, cfg *config.Config, version string, log *slog.Lo
 
 	var provs []sessions.Provider
 	for _, p := range providers {
-		provs = append(provs, p)
+		timeout := cfg.Auth.ProviderTimeout
+		if d, err := time.ParseDuration(cfg.Plugins[p.Name()]["external_auth_timeout"]); err == nil && d > 0 {
+			timeout = d // the http provider's own setting (EXTERNAL_AUTH_TIMEOUT)
+		}
+		provs = append(provs, authguard.New(p.Name(), p, authguard.Options{
+			Timeout: timeout, Retries: uint64(cfg.Auth.ProviderRetries),
+			TripAfter: uint32(cfg.Auth.BreakerFailures), OpenFor: cfg.Auth.BreakerOpen,
+		}, log))
 	}
 	sessSvc := sessions.NewService(store, provs, sessions.Options{IdleTimeout: cfg.Auth.SessionIdleTimeout,
 		Lifetime: cfg.Auth.SessionLifetime, LoginRatePerMinute: cfg.Auth.LoginRatePerMinute,
@@ -172,11 +180,8 @@ func inspector(lim pages.Limits) tasks.Inspector {
 	}
 }
 
-// namedProcess lets a plugin process serve as a sessions.Provider.
-type namedProcess struct{ *host.Process }
-
-func startProviders(ctx context.Context, cfg *config.Config, log *slog.Logger) ([]namedProcess, error) {
-	var out []namedProcess
+func startProviders(ctx context.Context, cfg *config.Config, log *slog.Logger) ([]*host.Process, error) {
+	var out []*host.Process
 	for _, name := range cfg.Auth.Providers {
 		b, ok := builtin.Lookup(name)
 		if !ok || b.Kind != sdk.KindAuth {
@@ -196,7 +201,7 @@ func startProviders(ctx context.Context, cfg *config.Config, log *slog.Logger) (
 			}
 			return nil, err
 		}
-		out = append(out, namedProcess{p})
+		out = append(out, p)
 	}
 	return out, nil
 }

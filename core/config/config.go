@@ -64,6 +64,14 @@ type Auth struct {
 	CookieSecure       bool          `koanf:"cookie_secure"`
 	LoginRatePerMinute int           `koanf:"login_rate_per_minute"`
 	UserRecheck        time.Duration `koanf:"user_recheck_interval"`
+	ProviderTimeout    time.Duration `koanf:"provider_timeout"`
+	ProviderRetries    int           `koanf:"provider_retries"`
+	BreakerFailures    int           `koanf:"breaker_failures"`
+	BreakerOpen        time.Duration `koanf:"breaker_open"`
+	// TokenKey is a base64 AES-256 key for provider tokens at rest; empty =
+	// generated into data_dir/token.key. TokenKeysOld decrypt only (rotation).
+	TokenKey           string        `koanf:"token_key"`
+	TokenKeysOld       []string      `koanf:"token_keys_old"`
 	TokenRefreshBuffer time.Duration `koanf:"token_refresh_buffer"`
 	EnableTaskHistory  bool          `koanf:"enable_task_history"`
 }
@@ -107,6 +115,12 @@ func Defaults() map[string]any {
 		"auth.cookie_secure":          false,
 		"auth.login_rate_per_minute":  10,
 		"auth.user_recheck_interval":  "1m",
+		"auth.provider_timeout":       "10s",
+		"auth.provider_retries":       2,
+		"auth.breaker_failures":       5,
+		"auth.breaker_open":           "30s",
+		"auth.token_key":              "",
+		"auth.token_keys_old":         []string{},
 		"auth.token_refresh_buffer":   "5m",
 		"auth.enable_task_history":    true,
 		"limits.max_pages":            500,

@@ -73,6 +73,18 @@ func (c *Config) validate() error {
 	if c.Auth.UserRecheck < 0 {
 		return bad("auth.user_recheck_interval", "must be ≥ 0 (0 = on every request)")
 	}
+	if c.Auth.ProviderTimeout <= 0 {
+		return bad("auth.provider_timeout", "must be a positive duration")
+	}
+	if c.Auth.ProviderRetries < 0 || c.Auth.ProviderRetries > 10 {
+		return bad("auth.provider_retries", "must be 0 to 10")
+	}
+	if c.Auth.BreakerFailures < 1 {
+		return bad("auth.breaker_failures", "must be ≥ 1")
+	}
+	if c.Auth.BreakerOpen <= 0 {
+		return bad("auth.breaker_open", "must be a positive duration")
+	}
 	if c.Limits.MaxPages < 1 {
 		return bad("limits.max_pages", "must be ≥ 1, got %d", c.Limits.MaxPages)
 	}
