@@ -20,6 +20,7 @@ import (
 	"github.com/ocrbox/ocrbox/core/pages"
 	"github.com/ocrbox/ocrbox/core/sessions"
 	"github.com/ocrbox/ocrbox/core/tasks"
+	"github.com/ocrbox/ocrbox/core/tokenvault"
 	"github.com/ocrbox/ocrbox/core/worker"
 	"github.com/ocrbox/ocrbox/plugins/builtin"
 	"github.com/ocrbox/ocrbox/plugins/host"
@@ -118,7 +119,12 @@ func Serve(ctx context.Context, cfg *config.Config, version string, log *slog.Lo
 			TripAfter: uint32(cfg.Auth.BreakerFailures), OpenFor: cfg.Auth.BreakerOpen,
 		}, log))
 	}
-	sessSvc := sessions.NewService(store, provs, sessions.Options{IdleTimeout: cfg.Auth.SessionIdleTimeout,
+	vault, err := openVault(cfg)
+	if err != nil {
+		return err
+	}
+	sessSvc := sessions.NewService(store, vault, provs, sessions.Options{IdleTimeout: cfg.Auth.SessionIdleTimeout,
+		RefreshBuffer: cfg.Auth.TokenRefreshBuffer,
 		Lifetime: cfg.Auth.SessionLifetime, LoginRatePerMinute: cfg.Auth.LoginRatePerMinute,
 		UserRecheck: cfg.Auth.UserRecheck}, log)
 
@@ -142,6 +148,7 @@ func Serve(ctx context.Context, cfg *config.Config, version string, log *slog.Lo
 		return fmt.Errorf("listen on %s (server.listen): %w", cfg.Server.Listen, err)
 	}
 	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
+	go sessSvc.RunRefresher(workCtx, 30*time.Second)
 	workDone := make(chan error, 1)
 	go func() { workDone <- wk.Run(workCtx) }()
 	serveErr := make(chan error, 1)
@@ -204,4 +211,28 @@ func startProviders(ctx context.Context, cfg *config.Config, log *slog.Logger) (
 		out = append(out, p)
 	}
 	return out, nil
+}
+
+// openVault builds the provider-token vault: auth.token_key if set, else a
+// key generated once into data_dir/token.key (0600); auth.token_keys_old
+// still decrypt after a rotation.
+func openVault(cfg *config.Config) (*tokenvault.Vault, error) {
+	var primary []byte
+	var err error
+	if cfg.Auth.TokenKey != "" {
+		if primary, err = tokenvault.ParseKey(cfg.Auth.TokenKey); err != nil {
+			return nil, &config.KeyError{Key: "auth.token_key", Reason: err.Error()}
+		}
+	} else if primary, err = tokenvault.LoadOrCreateKeyFile(filepath.Join(cfg.Storage.DataDir, "token.key")); err != nil {
+		return nil, err
+	}
+	var old [][]byte
+	for _, s := range cfg.Auth.TokenKeysOld {
+		k, err := tokenvault.ParseKey(s)
+		if err != nil {
+			return nil, &config.KeyError{Key: "auth.token_keys_old", Reason: err.Error()}
+		}
+		old = append(old, k)
+	}
+	return tokenvault.New(primary, old...)
 }

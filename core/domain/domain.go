@@ -71,6 +71,16 @@ type Session struct {
 	IdleExpiry time.Time `json:"idle_expiry"`
 	// RefreshHash is the SHA-256 of the refresh token issued with the session.
 	RefreshHash string `json:"refresh_hash,omitempty"`
+	// ProviderTokens are the provider's access, ID and refresh tokens,
+	// sealed with AES-256-GCM (core/tokenvault); empty for providers that
+	// issue none (local, LDAP).
+	ProviderTokens []byte `json:"provider_tokens,omitempty"`
+	// ProviderExpiry is when the provider's access token expires; the
+	// refresher renews it before then, and the session ends if it cannot.
+	ProviderExpiry time.Time `json:"provider_expiry,omitempty"`
+	// RefreshFailures counts consecutive failed renewals (for backoff).
+	RefreshFailures int       `json:"refresh_failures,omitempty"`
+	NextRefresh     time.Time `json:"next_refresh,omitempty"`
 }
 
 // File is one stored file of a task: the input or an output.

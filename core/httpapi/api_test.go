@@ -3,6 +3,7 @@ package httpapi_test
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"image"
 	"image/png"
@@ -24,6 +25,7 @@ import (
 	"github.com/ocrbox/ocrbox/core/pages"
 	"github.com/ocrbox/ocrbox/core/sessions"
 	"github.com/ocrbox/ocrbox/core/tasks"
+	"github.com/ocrbox/ocrbox/core/tokenvault"
 	"github.com/ocrbox/ocrbox/plugins/localauth"
 	"github.com/ocrbox/ocrbox/plugins/sdk"
 	"github.com/ocrbox/ocrbox/storage/boltstore"
@@ -108,7 +110,13 @@ func newEnv(t *testing.T, rate int) *env {
 	svc := tasks.NewService(store, files, engines{}, idleRunner{}, tasks.NewBroker(), pages.Sniff, inspect, boltstore.NewID,
 		tasks.Options{DefaultEngine: "tesseract", DefaultLang: "eng", DefaultOutputs: []domain.FileKind{domain.KindTxt},
 			MaxUploadBytes: 1 << 20, MaxTasksPerUser: 3})
-	sess := sessions.NewService(store, []sessions.Provider{localProvider{prov}},
+	key := make([]byte, 32)
+	rand.Read(key)
+	vault, err := tokenvault.New(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sess := sessions.NewService(store, vault, []sessions.Provider{localProvider{prov}},
 		sessions.Options{IdleTimeout: time.Hour, Lifetime: 24 * time.Hour, LoginRatePerMinute: rate}, log)
 	ui := fstest.MapFS{"index.html": {Data: []byte("<html>ocrbox ui</html>")}, "app.js": {Data: []byte("1")}}
 	app := httpapi.New(sess, svc, engines{}, func(context.Context) error { return nil }, httpapi.Options{

@@ -29,6 +29,14 @@ type Store interface {
 	UpdateSession(ctx context.Context, tokenHash string, fn func(*domain.Session) error) (domain.Session, error)
 	DeleteSession(ctx context.Context, tokenHash string) error
 	FindSessionByRefresh(ctx context.Context, refreshHash string) (domain.Session, error)
+	ListSessions(ctx context.Context, keep func(domain.Session) bool) ([]domain.Session, error)
+}
+
+// Vault seals provider tokens at rest (core/tokenvault).
+type Vault interface {
+	Seal(plain, aad []byte) ([]byte, error)
+	Open(sealed, aad []byte) ([]byte, error)
+	Stale(sealed []byte) bool
 }
 
 // Provider is one configured auth provider.
@@ -42,6 +50,9 @@ type Options struct {
 	IdleTimeout        time.Duration
 	Lifetime           time.Duration
 	LoginRatePerMinute int
+	// RefreshBuffer is how long before the provider's access token expires
+	// the refresher renews it (auth.token_refresh_buffer).
+	RefreshBuffer time.Duration
 	// UserRecheck is how often a session's account is confirmed with its
 	// provider (deleted or disabled accounts lose their sessions); 0 checks
 	// on every request.
@@ -51,19 +62,29 @@ type Options struct {
 // Service signs users in and checks their sessions.
 type Service struct {
 	store     Store
+	vault     Vault
 	providers []Provider
 	opts      Options
 	limiter   *limiter
 	log       *slog.Logger
 	now       func() time.Time
 	checked   sync.Map // user id → time.Time of the last confirmation
+	jwts      jwtCache
+	flows     flowStore
 }
 
 // NewService builds the session service; providers are tried in order.
-func NewService(store Store, providers []Provider, opts Options, log *slog.Logger) *Service {
-	return &Service{store: store, providers: providers, opts: opts,
-		limiter: newLimiter(opts.LoginRatePerMinute), log: log.With("component", "sessions"), now: time.Now}
+func NewService(store Store, vault Vault, providers []Provider, opts Options, log *slog.Logger) *Service {
+	return &Service{store: store, vault: vault, providers: providers, opts: opts,
+		limiter: newLimiter(opts.LoginRatePerMinute), log: log.With("component", "sessions"), now: time.Now,
+		jwts: newJWTCache(), flows: newFlowStore()}
 }
+
+// Field limits: anything longer is refused before a provider is asked.
+const (
+	maxUsernameBytes = 320
+	maxPasswordBytes = 1024
+)
 
 // Tokens is what a successful login or refresh returns.
 type Tokens struct {
@@ -80,6 +101,10 @@ func (s *Service) Login(ctx context.Context, username, password, ip string) (*To
 	username = strings.TrimSpace(username)
 	if username == "" || password == "" {
 		return nil, domain.Errorf(domain.ErrInvalid, "invalid_request", "username and password are required")
+	}
+	if len(username) > maxUsernameBytes || len(password) > maxPasswordBytes {
+		return nil, domain.Errorf(domain.ErrInvalid, "invalid_request",
+			"username (at most %d bytes) or password (at most %d bytes) is too long", maxUsernameBytes, maxPasswordBytes)
 	}
 	if wait := s.limiter.allow(strings.ToLower(username), ip); wait > 0 {
 		return nil, &RateLimitError{RetryAfter: wait}
@@ -113,29 +138,42 @@ func (s *Service) Login(ctx context.Context, username, password, ip string) (*To
 }
 
 func (s *Service) open(ctx context.Context, provider string, resp *sdk.AuthenticateResponse) (*Tokens, error) {
-	ui := resp.GetUser()
+	u, err := s.recordUser(ctx, provider, resp.GetUser())
+	if err != nil {
+		return nil, err
+	}
+	return s.issue(ctx, u, provider, resp)
+}
+
+// recordUser creates the user at first sign-in and updates name, provider
+// and extra info at later ones.
+func (s *Service) recordUser(ctx context.Context, provider string, ui *sdk.UserInfo) (domain.User, error) {
 	email := strings.ToLower(strings.TrimSpace(ui.GetEmail()))
 	if email == "" {
 		email = strings.ToLower(ui.GetSubject())
 	}
 	if email == "" {
-		return nil, fmt.Errorf("provider %s returned no email or subject", provider)
+		return domain.User{}, fmt.Errorf("provider %s returned no email or subject", provider)
 	}
-	now := s.now().UTC()
 	u, err := s.store.UpsertUser(ctx, domain.User{Email: email, Name: ui.GetName(), Provider: provider,
-		Extra: ui.GetExtra(), LastLogin: now})
+		Extra: ui.GetExtra(), LastLogin: s.now().UTC()})
 	if err != nil {
-		return nil, fmt.Errorf("record user: %w", err)
+		return domain.User{}, fmt.Errorf("record user: %w", err)
 	}
-	return s.issue(ctx, u, provider)
+	return u, nil
 }
 
-func (s *Service) issue(ctx context.Context, u domain.User, provider string) (*Tokens, error) {
+// issue opens a session for u; the provider's tokens, if any, are sealed
+// into it.
+func (s *Service) issue(ctx context.Context, u domain.User, provider string, ptok *sdk.AuthenticateResponse) (*Tokens, error) {
 	access, refresh := newToken(), newToken()
 	now := s.now().UTC()
 	sess := domain.Session{TokenHash: Hash(access), UserID: u.ID, Provider: provider, CreatedAt: now,
 		LastSeen: now, ExpiresAt: now.Add(s.opts.Lifetime), IdleExpiry: now.Add(s.opts.IdleTimeout),
 		RefreshHash: Hash(refresh)}
+	if err := s.sealProviderTokens(&sess, ptok); err != nil {
+		return nil, err
+	}
 	if err := s.store.CreateSession(ctx, sess); err != nil {
 		return nil, fmt.Errorf("create session: %w", err)
 	}
@@ -150,13 +188,17 @@ func (s *Service) Authenticate(ctx context.Context, token string) (domain.User, 
 	if token == "" {
 		return domain.User{}, unauth
 	}
+	if looksLikeJWT(token) {
+		return s.authenticateJWT(ctx, token)
+	}
 	h := Hash(token)
 	sess, err := s.store.GetSession(ctx, h)
 	if err != nil {
 		return domain.User{}, unauth
 	}
 	now := s.now().UTC()
-	if now.After(sess.ExpiresAt) || now.After(sess.IdleExpiry) {
+	providerExpired := !sess.ProviderExpiry.IsZero() && now.After(sess.ProviderExpiry)
+	if now.After(sess.ExpiresAt) || now.After(sess.IdleExpiry) || providerExpired {
 		_ = s.store.DeleteSession(ctx, h)
 		return domain.User{}, unauth
 	}
@@ -229,12 +271,28 @@ func (s *Service) Refresh(ctx context.Context, refreshToken string) (*Tokens, er
 	if err := s.store.DeleteSession(ctx, sess.TokenHash); err != nil {
 		return nil, err
 	}
-	return s.issue(ctx, u, sess.Provider)
+	ptok, err := s.openProviderTokens(sess)
+	if err != nil {
+		s.log.Warn("provider tokens unreadable; continuing without them", "user_id", u.ID, "error", err)
+	}
+	return s.issue(ctx, u, sess.Provider, ptok)
 }
 
-// Logout ends the session of token.
+// Logout ends the session of token, deletes its stored provider tokens
+// and revokes them at the provider where it supports that.
 func (s *Service) Logout(ctx context.Context, token string) error {
-	return s.store.DeleteSession(ctx, Hash(token))
+	h := Hash(token)
+	sess, err := s.store.GetSession(ctx, h)
+	if err != nil {
+		return nil // already gone
+	}
+	if err := s.store.DeleteSession(ctx, h); err != nil {
+		return err
+	}
+	if ptok, err := s.openProviderTokens(sess); err == nil && ptok != nil {
+		s.revoke(context.WithoutCancel(ctx), sess.Provider, ptok)
+	}
+	return nil
 }
 
 // Hash is how tokens are stored: hex SHA-256.

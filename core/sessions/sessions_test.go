@@ -2,6 +2,7 @@ package sessions
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/ocrbox/ocrbox/core/domain"
+	"github.com/ocrbox/ocrbox/core/tokenvault"
 	"github.com/ocrbox/ocrbox/plugins/localauth"
 	"github.com/ocrbox/ocrbox/plugins/sdk"
 	"github.com/ocrbox/ocrbox/storage/boltstore"
@@ -35,6 +37,17 @@ type downProvider struct{ sdk.AuthProvider }
 
 func (downProvider) Authenticate(context.Context, string, string) (*sdk.AuthenticateResponse, error) {
 	return nil, fmt.Errorf("dial backend: %w", sdk.ErrUnavailable)
+}
+
+func testVault(t *testing.T) *tokenvault.Vault {
+	t.Helper()
+	k := make([]byte, 32)
+	rand.Read(k)
+	v, err := tokenvault.New(k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
 }
 
 func setup(t *testing.T, provs ...Provider) (*Service, *boltstore.Store, string) {
@@ -61,7 +74,7 @@ func setup(t *testing.T, provs ...Provider) (*Service, *boltstore.Store, string)
 		provs = []Provider{provider{name: "local", impl: lp}}
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	return NewService(st, provs, Options{IdleTimeout: time.Hour, Lifetime: 24 * time.Hour, LoginRatePerMinute: 100}, log), st, uf
+	return NewService(st, testVault(t), provs, Options{IdleTimeout: time.Hour, Lifetime: 24 * time.Hour, LoginRatePerMinute: 100}, log), st, uf
 }
 
 func TestLoginCreatesThenUpdatesUser(t *testing.T) {

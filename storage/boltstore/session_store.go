@@ -247,3 +247,26 @@ func (x *txn) deleteUserSessions(userID string) (int, error) {
 	}
 	return len(keys), nil
 }
+
+// ListSessions returns every session for which keep reports true. It is a
+// full scan, meant for background work such as the provider token
+// refresher, not for request paths.
+func (s *Store) ListSessions(ctx context.Context, keep func(domain.Session) bool) ([]domain.Session, error) {
+	var out []domain.Session
+	err := s.view(ctx, func(x *txn) error {
+		return x.sessions.ForEach(func(k, _ []byte) error {
+			sess, err := x.getSession(string(k))
+			if err != nil {
+				return err
+			}
+			if keep(*sess) {
+				out = append(out, *sess)
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list sessions: %w", err)
+	}
+	return out, nil
+}
