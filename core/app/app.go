@@ -125,7 +125,7 @@ func Serve(ctx context.Context, cfg *config.Config, version string, log *slog.Lo
 	}
 	sessSvc := sessions.NewService(store, vault, provs, sessions.Options{IdleTimeout: cfg.Auth.SessionIdleTimeout,
 		RefreshBuffer: cfg.Auth.TokenRefreshBuffer,
-		Lifetime: cfg.Auth.SessionLifetime, LoginRatePerMinute: cfg.Auth.LoginRatePerMinute,
+		Lifetime:      cfg.Auth.SessionLifetime, LoginRatePerMinute: cfg.Auth.LoginRatePerMinute,
 		UserRecheck: cfg.Auth.UserRecheck}, log)
 
 	ready := func(ctx context.Context) error {
@@ -140,7 +140,7 @@ func Serve(ctx context.Context, cfg *config.Config, version string, log *slog.Lo
 	api := httpapi.New(sessSvc, taskSvc, pool, ready, httpapi.Options{
 		MaxUploadBytes: maxUpload, MaxFilesPerUpload: cfg.Limits.MaxFilesPerUpload,
 		ReadTimeout: cfg.Server.ReadTimeout, CookieName: cfg.Auth.CookieName, CookieSecure: cfg.Auth.CookieSecure,
-		SessionLifetime: cfg.Auth.SessionLifetime, TrustProxy: cfg.Server.TrustProxy, UI: ui.FS(),
+		SessionLifetime: cfg.Auth.SessionLifetime, TrustProxy: cfg.Server.TrustProxy, PublicURL: cfg.Server.PublicURL, UI: ui.FS(),
 	}, log)
 
 	ln, err := net.Listen("tcp", cfg.Server.Listen)

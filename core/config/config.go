@@ -37,6 +37,9 @@ type Server struct {
 	ShutdownTimeout time.Duration `koanf:"shutdown_timeout"`
 	// TrustProxy makes the client IP come from X-Forwarded-For.
 	TrustProxy bool `koanf:"trust_proxy"`
+	// PublicURL is the base URL browsers use (e.g. https://ocr.example.org),
+	// needed for the OIDC callback behind a proxy; empty = from the request.
+	PublicURL string `koanf:"public_url"`
 }
 
 // Storage configures where data lives.

@@ -46,19 +46,27 @@ func (s *Server) refresh(c *fiber.Ctx) error {
 	return c.JSON(tok)
 }
 
+// setSessionCookie sets the HttpOnly session cookie and the CSRF cookie the
+// browser app echoes in X-CSRF-Token (readable by scripts on this origin
+// only).
 func (s *Server) setSessionCookie(c *fiber.Ctx, tok *sessions.Tokens) {
+	exp := time.Now().Add(s.opts.SessionLifetime)
 	c.Cookie(&fiber.Cookie{
-		Name: s.opts.CookieName, Value: tok.AccessToken, Path: "/",
-		Expires:  time.Now().Add(s.opts.SessionLifetime),
+		Name: s.opts.CookieName, Value: tok.AccessToken, Path: "/", Expires: exp,
 		HTTPOnly: true, Secure: s.opts.CookieSecure, SameSite: fiber.CookieSameSiteLaxMode,
+	})
+	c.Cookie(&fiber.Cookie{
+		Name: csrfCookie, Value: randomToken(), Path: "/", Expires: exp,
+		HTTPOnly: false, Secure: s.opts.CookieSecure, SameSite: fiber.CookieSameSiteStrictMode,
 	})
 }
 
 func (s *Server) logout(c *fiber.Ctx) error {
-	if err := s.sessions.Logout(c.UserContext(), tokenOf(c, s.opts.CookieName)); err != nil {
+	tok, _ := tokenOf(c, s.opts.CookieName)
+	if err := s.sessions.Logout(c.UserContext(), tok); err != nil {
 		return err
 	}
-	c.ClearCookie(s.opts.CookieName)
+	c.ClearCookie(s.opts.CookieName, csrfCookie)
 	return c.SendStatus(fiber.StatusNoContent)
 }
 

@@ -65,8 +65,8 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 			}
 		}
 		// A domain.Error carries a message meant for the client, except for
-		// 403 whose body must reveal nothing about the resource.
-		if errors.As(err, &de) && status != http.StatusForbidden {
+		// a 403 about a resource, whose body must reveal nothing about it.
+		if errors.As(err, &de) && (status != http.StatusForbidden || de.Code == "csrf_failed") {
 			code, msg = de.Code, de.Message
 		}
 	}

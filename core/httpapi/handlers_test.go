@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -226,5 +227,55 @@ func TestRoutingAndRequestID(t *testing.T) {
 	}
 	if r := e.do(t, "GET", "/healthz", "", nil, ""); r.status != 200 {
 		t.Fatalf("healthz: %d", r.status)
+	}
+}
+
+func TestCSRFForCookieSessions(t *testing.T) {
+	e := newEnv(t, 100)
+	r := e.do(t, "POST", "/api/v1/auth/login", "", strings.NewReader(`{"username":"alice@example.org","password":"password-alice"}`), "application/json")
+	var session, csrf string
+	for _, ck := range r.header.Values("Set-Cookie") {
+		name, rest, _ := strings.Cut(ck, "=")
+		val, _, _ := strings.Cut(rest, ";")
+		switch name {
+		case "ocrbox_session":
+			session = val
+			if !strings.Contains(ck, "HttpOnly") || !strings.Contains(strings.ToLower(ck), "samesite=lax") {
+				t.Fatalf("session cookie flags: %s", ck)
+			}
+		case "ocrbox_csrf":
+			csrf = val
+		}
+	}
+	if session == "" || csrf == "" {
+		t.Fatalf("cookies: %v", r.header.Values("Set-Cookie"))
+	}
+	send := func(method, path string, withCSRF string) int {
+		req := httptest.NewRequest(method, path, nil)
+		req.Header.Set("Cookie", "ocrbox_session="+session+"; ocrbox_csrf="+csrf)
+		if withCSRF != "" {
+			req.Header.Set("X-CSRF-Token", withCSRF)
+		}
+		res, err := e.app.Test(req, 10_000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res.StatusCode
+	}
+	if st := send("GET", "/api/v1/auth/me", ""); st != 200 {
+		t.Fatalf("cookie GET: %d", st)
+	}
+	if st := send("POST", "/api/v1/tasks/01a2199d-e566-75f4-9367-6f040d5e168b/cancel", ""); st != 403 {
+		t.Fatalf("cookie POST without CSRF token: %d, want 403", st)
+	}
+	if st := send("POST", "/api/v1/tasks/01a2199d-e566-75f4-9367-6f040d5e168b/cancel", "wrong"); st != 403 {
+		t.Fatalf("cookie POST with a wrong CSRF token: %d, want 403", st)
+	}
+	if st := send("POST", "/api/v1/tasks/01a2199d-e566-75f4-9367-6f040d5e168b/cancel", csrf); st != 404 {
+		t.Fatalf("cookie POST with the CSRF token: %d, want 404 (passes CSRF, unknown task)", st)
+	}
+	// Bearer clients need no CSRF token.
+	if r := e.do(t, "POST", "/api/v1/tasks/01a2199d-e566-75f4-9367-6f040d5e168b/cancel", session, nil, ""); r.status != 404 {
+		t.Fatalf("bearer POST: %d", r.status)
 	}
 }

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"crypto/subtle"
 	"strings"
 	"time"
 
@@ -61,26 +62,49 @@ func (s *Server) accessLog(c *fiber.Ctx) error {
 	return nil
 }
 
-// requireSession resolves the session cookie or bearer token to a user.
+// requireSession resolves the bearer token or session cookie to a user.
+// Cookie-authenticated requests that change state must also carry the CSRF
+// token (double submit: the X-CSRF-Token header equals the csrf cookie),
+// which a cross-site page cannot read; bearer clients are not exposed to
+// CSRF and need none.
 func (s *Server) requireSession(c *fiber.Ctx) error {
-	u, err := s.sessions.Authenticate(c.UserContext(), tokenOf(c, s.opts.CookieName))
+	tok, fromCookie := tokenOf(c, s.opts.CookieName)
+	u, err := s.sessions.Authenticate(c.UserContext(), tok)
 	if err != nil {
 		return err
+	}
+	if fromCookie && !safeMethod(c.Method()) {
+		want := c.Cookies(csrfCookie)
+		got := c.Get(csrfHeader)
+		if want == "" || subtle.ConstantTimeCompare([]byte(want), []byte(got)) != 1 {
+			return domain.Errorf(domain.ErrForbidden, "csrf_failed",
+				"missing or wrong X-CSRF-Token header for a cookie-authenticated request")
+		}
 	}
 	c.Locals(localUser, u)
 	return c.Next()
 }
 
-func tokenOf(c *fiber.Ctx, cookie string) string {
+const (
+	csrfCookie = "ocrbox_csrf"
+	csrfHeader = "X-CSRF-Token"
+)
+
+func safeMethod(m string) bool {
+	return m == fiber.MethodGet || m == fiber.MethodHead || m == fiber.MethodOptions
+}
+
+// tokenOf returns the request's token and whether it came from the cookie.
+func tokenOf(c *fiber.Ctx, cookie string) (string, bool) {
 	if h := c.Get(fiber.HeaderAuthorization); h != "" {
 		if t, ok := strings.CutPrefix(h, "Bearer "); ok {
-			return strings.TrimSpace(t)
+			return strings.TrimSpace(t), false
 		}
 		if t, ok := strings.CutPrefix(h, "bearer "); ok {
-			return strings.TrimSpace(t)
+			return strings.TrimSpace(t), false
 		}
 	}
-	return c.Cookies(cookie)
+	return c.Cookies(cookie), true
 }
 
 func userOf(c *fiber.Ctx) domain.User {

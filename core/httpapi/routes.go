@@ -16,6 +16,9 @@ func (s *Server) routes(app *fiber.App) {
 	api.Get("/readyz", s.readyz)
 	api.Post("/auth/login", s.login)
 	api.Post("/auth/refresh", s.refresh)
+	api.Get("/auth/providers", s.listProviders)
+	api.Get("/auth/oidc/login", s.oidcLogin)
+	api.Get("/auth/oidc/callback", s.oidcCallback)
 
 	// The session check sits on each route rather than on a group, so an
 	// unknown /api path answers 404, not 401.

@@ -24,6 +24,9 @@ type Sessions interface {
 	Refresh(ctx context.Context, refreshToken string) (*sessions.Tokens, error)
 	Logout(ctx context.Context, token string) error
 	Authenticate(ctx context.Context, token string) (domain.User, error)
+	BrowserProviders(ctx context.Context) []sessions.BrowserProvider
+	BeginBrowserLogin(ctx context.Context, provider, redirectURI, returnTo string) (authURL, state string, err error)
+	CompleteBrowserLogin(ctx context.Context, state, cookieState, code string) (*sessions.Tokens, string, error)
 }
 
 // Tasks is the task service as the API uses it.
@@ -57,6 +60,9 @@ type Options struct {
 	CookieSecure      bool
 	SessionLifetime   time.Duration
 	TrustProxy        bool
+	// PublicURL is the externally visible base URL (for the OIDC callback);
+	// empty derives it from each request.
+	PublicURL string
 	// UI is the built browser app; nil serves no UI.
 	UI fs.FS
 }

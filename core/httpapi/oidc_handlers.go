@@ -1,0 +1,78 @@
+package httpapi
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+)
+
+const stateCookie = "ocrbox_login_state"
+
+func randomToken() string {
+	b := make([]byte, 32)
+	_, _ = rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// listProviders tells the sign-in page which "Sign in with …" buttons to
+// show; password sign-in is always offered.
+func (s *Server) listProviders(c *fiber.Ctx) error {
+	return c.JSON(fiber.Map{"browser": s.sessions.BrowserProviders(c.UserContext())})
+}
+
+// callbackURL is where the identity provider sends the browser back.
+func (s *Server) callbackURL(c *fiber.Ctx) string {
+	base := strings.TrimSuffix(s.opts.PublicURL, "/")
+	if base == "" {
+		base = c.BaseURL()
+	}
+	return base + "/api/v1/auth/oidc/callback"
+}
+
+// safeReturn accepts only a local path, so the login cannot be used as an
+// open redirect.
+func safeReturn(p string) string {
+	if p == "" || !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.Contains(p, "\\") {
+		return "/"
+	}
+	if u, err := url.Parse(p); err != nil || u.Host != "" || u.Scheme != "" {
+		return "/"
+	}
+	return p
+}
+
+// oidcLogin starts a browser sign-in: GET /api/v1/auth/oidc/login
+// ?provider=NAME&return_to=/path redirects to the identity provider.
+func (s *Server) oidcLogin(c *fiber.Ctx) error {
+	authURL, state, err := s.sessions.BeginBrowserLogin(c.UserContext(), c.Query("provider"),
+		s.callbackURL(c), safeReturn(c.Query("return_to")))
+	if err != nil {
+		return err
+	}
+	// Lax: the cookie must come back on the IdP's top-level redirect.
+	c.Cookie(&fiber.Cookie{Name: stateCookie, Value: state, Path: "/api/v1/auth/oidc",
+		Expires: time.Now().Add(10 * time.Minute), HTTPOnly: true, Secure: s.opts.CookieSecure,
+		SameSite: fiber.CookieSameSiteLaxMode})
+	return c.Redirect(authURL, fiber.StatusFound)
+}
+
+// oidcCallback finishes a browser sign-in and sends the browser back to
+// where it started, signed in.
+func (s *Server) oidcCallback(c *fiber.Ctx) error {
+	if e := c.Query("error"); e != "" {
+		return c.Redirect("/?login_error="+url.QueryEscape(e), fiber.StatusFound)
+	}
+	tok, returnTo, err := s.sessions.CompleteBrowserLogin(c.UserContext(), c.Query("state"),
+		c.Cookies(stateCookie), c.Query("code"))
+	c.Cookie(&fiber.Cookie{Name: stateCookie, Value: "", Path: "/api/v1/auth/oidc",
+		Expires: time.Unix(0, 0), HTTPOnly: true, Secure: s.opts.CookieSecure, SameSite: fiber.CookieSameSiteLaxMode})
+	if err != nil {
+		return err
+	}
+	s.setSessionCookie(c, tok)
+	return c.Redirect(safeReturn(returnTo), fiber.StatusFound)
+}
