@@ -7,6 +7,7 @@ package builtin
 import (
 	"sort"
 
+	"github.com/ocrbox/ocrbox/plugins/httpauth"
 	"github.com/ocrbox/ocrbox/plugins/localauth"
 	"github.com/ocrbox/ocrbox/plugins/sdk"
 	"github.com/ocrbox/ocrbox/plugins/tesseract"
@@ -24,6 +25,7 @@ type Plugin struct {
 var registry = map[string]Plugin{
 	"tesseract": {Kind: sdk.KindEngine, Serve: func() { sdk.ServeEngine(tesseract.New(nil)) }},
 	"local":     {Kind: sdk.KindAuth, Serve: func() { sdk.ServeAuth(localauth.New()) }},
+	"http":      {Kind: sdk.KindAuth, Serve: func() { sdk.ServeAuth(httpauth.New()) }},
 }
 
 // Lookup returns the built-in plugin called name.
