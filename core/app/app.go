@@ -148,7 +148,8 @@ func Serve(ctx context.Context, cfg *config.Config, version string, log *slog.Lo
 		return fmt.Errorf("listen on %s (server.listen): %w", cfg.Server.Listen, err)
 	}
 	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
-	go sessSvc.RunRefresher(workCtx, 30*time.Second)
+	// Check often enough that a token is renewed well inside its buffer.
+	go sessSvc.RunRefresher(workCtx, min(30*time.Second, max(cfg.Auth.TokenRefreshBuffer/2, time.Second)))
 	workDone := make(chan error, 1)
 	go func() { workDone <- wk.Run(workCtx) }()
 	serveErr := make(chan error, 1)

@@ -8,6 +8,7 @@ import (
 	"sort"
 
 	"github.com/ocrbox/ocrbox/plugins/httpauth"
+	"github.com/ocrbox/ocrbox/plugins/ldapauth"
 	"github.com/ocrbox/ocrbox/plugins/localauth"
 	"github.com/ocrbox/ocrbox/plugins/sdk"
 	"github.com/ocrbox/ocrbox/plugins/tesseract"
@@ -26,6 +27,7 @@ var registry = map[string]Plugin{
 	"tesseract": {Kind: sdk.KindEngine, Serve: func() { sdk.ServeEngine(tesseract.New(nil)) }},
 	"local":     {Kind: sdk.KindAuth, Serve: func() { sdk.ServeAuth(localauth.New()) }},
 	"http":      {Kind: sdk.KindAuth, Serve: func() { sdk.ServeAuth(httpauth.New()) }},
+	"ldap":      {Kind: sdk.KindAuth, Serve: func() { sdk.ServeAuth(ldapauth.New()) }},
 }
 
 // Lookup returns the built-in plugin called name.

@@ -1,0 +1,203 @@
+package integration
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// orgAPI is a fake organisation auth API (the edge we cannot run here):
+// the http provider plugin inside the real ocrbox binary talks to it.
+type orgAPI struct {
+	mu        sync.Mutex
+	mode      string // up | flaky | down
+	n         int
+	expiresIn int
+	refreshes atomic.Int64
+	refreshOK bool
+	issued    []string // every secret handed out, to grep the logs for
+}
+
+const orgPassword = "Org-Passw0rd-SECRET"
+
+func (a *orgAPI) setMode(m string) { a.mu.Lock(); a.mode = m; a.mu.Unlock() }
+
+func (a *orgAPI) failing() bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.n++
+	return a.mode == "down" || (a.mode == "flaky" && a.n%2 == 1)
+}
+
+func (a *orgAPI) tokens() map[string]any {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.n++
+	access := fmt.Sprintf("org-access-SECRET-%d", a.n)
+	refresh := fmt.Sprintf("org-refresh-SECRET-%d", a.n)
+	a.issued = append(a.issued, access, refresh)
+	return map[string]any{"access_token": access, "refresh_token": refresh, "expires_in": a.expiresIn,
+		"user": map[string]any{"id": "u-1", "email": "Carol@Org.example", "name": "Carol Org", "department": "Archive"}}
+}
+
+func (a *orgAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if a.failing() {
+		http.Error(w, `{"error":"maintenance"}`, http.StatusServiceUnavailable)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	switch r.URL.Path {
+	case "/auth/login":
+		var req struct{ Username, Password string }
+		_ = json.NewDecoder(r.Body).Decode(&req)
+		if strings.ToLower(req.Username) != "carol@org.example" || req.Password != orgPassword {
+			w.WriteHeader(http.StatusUnauthorized)
+			_, _ = w.Write([]byte(`{"error":"invalid credentials"}`))
+			return
+		}
+		_ = json.NewEncoder(w).Encode(a.tokens())
+	case "/auth/refresh":
+		a.refreshes.Add(1)
+		a.mu.Lock()
+		ok := a.refreshOK
+		a.mu.Unlock()
+		if !ok {
+			http.Error(w, `{"error":"refresh backend down"}`, http.StatusBadGateway)
+			return
+		}
+		_ = json.NewEncoder(w).Encode(a.tokens())
+	default:
+		http.NotFound(w, r)
+	}
+}
+
+func TestHTTPProviderResilience(t *testing.T) {
+	api := &orgAPI{mode: "up", expiresIn: 3600, refreshOK: true}
+	fake := httptest.NewServer(api)
+	defer fake.Close()
+	s := startTestServer(t, serverConfig{Bin: binPath, DataDir: t.TempDir(), Env: []string{
+		"OCRBOX_AUTH_PROVIDERS=http,local",
+		"EXTERNAL_AUTH_API_URL=" + fake.URL,
+		"EXTERNAL_AUTH_TIMEOUT=2s",
+		"OCRBOX_PLUGINS_HTTP_MAP_EXTRA=user.department",
+		"OCRBOX_AUTH_BREAKER_FAILURES=3",
+		"OCRBOX_AUTH_BREAKER_OPEN=2s",
+	}})
+	anon := newClient(s)
+
+	carol := anon.login(t, "carol@org.example", orgPassword)
+	me := carol.me(t)
+	if me.Name != "Carol Org" || me.Email != "carol@org.example" || me.Provider != "http" {
+		t.Fatalf("user from the org API: %+v", me)
+	}
+	if r := anon.tryLogin(t, "carol@org.example", "wrong-password"); r.Status != http.StatusUnauthorized || r.apiError(t).Error.Code != "invalid_credentials" {
+		t.Fatalf("wrong password: %d %s", r.Status, r.Body)
+	}
+
+	t.Run("503 half the time: retries make every login succeed", func(t *testing.T) {
+		api.setMode("flaky")
+		for i := range 8 {
+			if r := anon.tryLogin(t, "carol@org.example", orgPassword); r.Status != http.StatusOK {
+				t.Fatalf("login %d: %d %s", i, r.Status, r.Body)
+			}
+		}
+	})
+
+	t.Run("fully down: sessions live on, new logins fail fast once the breaker opens", func(t *testing.T) {
+		api.setMode("down")
+		for range 2 { // each login makes up to 3 attempts; 3 failures open the breaker
+			if r := anon.tryLogin(t, "carol@org.example", orgPassword); r.Status != http.StatusServiceUnavailable {
+				t.Fatalf("login while down: %d %s", r.Status, r.Body)
+			}
+		}
+		start := time.Now()
+		r := anon.tryLogin(t, "carol@org.example", orgPassword)
+		took := time.Since(start)
+		if r.Status != http.StatusServiceUnavailable || r.apiError(t).Error.Code != "auth_unavailable" || r.Header.Get("Retry-After") == "" {
+			t.Fatalf("login with the breaker open: %d %s", r.Status, r.Body)
+		}
+		if took > 100*time.Millisecond {
+			t.Fatalf("login with the breaker open took %s, want < 100ms", took)
+		}
+		t.Logf("login refused in %s with the breaker open", took)
+		if got := carol.me(t); got.Email != "carol@org.example" {
+			t.Fatalf("existing session while the provider is down: %+v", got)
+		}
+	})
+
+	t.Run("recovery", func(t *testing.T) {
+		api.setMode("up")
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			r := anon.tryLogin(t, "carol@org.example", orgPassword)
+			if r.Status == http.StatusOK {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("no recovery: %d %s", r.Status, r.Body)
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+	})
+
+	t.Run("local accounts keep working beside the external provider", func(t *testing.T) {
+		addUser(t, binPath, s.cfg.DataDir, "dora@example.org", "Dora", "dora-password-1")
+		if got := anon.login(t, "dora@example.org", "dora-password-1").me(t); got.Provider != "local" {
+			t.Fatalf("local user: %+v", got)
+		}
+	})
+
+	t.Run("no secret reaches the log", func(t *testing.T) {
+		log := s.stderr.From(0)
+		api.mu.Lock()
+		secrets := append([]string{orgPassword, "dora-password-1", carol.token}, api.issued...)
+		api.mu.Unlock()
+		for _, sec := range secrets {
+			if strings.Contains(log, sec) {
+				t.Errorf("the server log contains a secret (%.12s…)", sec)
+			}
+		}
+	})
+}
+
+func TestProviderTokenRefresh(t *testing.T) {
+	api := &orgAPI{mode: "up", expiresIn: 4, refreshOK: true}
+	fake := httptest.NewServer(api)
+	defer fake.Close()
+	s := startTestServer(t, serverConfig{Bin: binPath, DataDir: t.TempDir(), Env: []string{
+		"OCRBOX_AUTH_PROVIDERS=http",
+		"EXTERNAL_AUTH_API_URL=" + fake.URL,
+		"TOKEN_REFRESH_BUFFER=3s",
+	}})
+	carol := newClient(s).login(t, "carol@org.example", orgPassword)
+	// The provider token lives 4 s and is renewed 3 s before expiry, so
+	// after 6 s the session is alive only thanks to the refresher.
+	time.Sleep(6 * time.Second)
+	if api.refreshes.Load() == 0 {
+		t.Fatal("the refresher never renewed the provider token")
+	}
+	if r := carol.get(t, "/auth/me"); r.Status != http.StatusOK {
+		t.Fatalf("session after renewals: %d %s", r.Status, r.Body)
+	}
+	// When renewal keeps failing, the session ends with the provider token.
+	api.mu.Lock()
+	api.refreshOK = false
+	api.mu.Unlock()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		r := carol.get(t, "/auth/me")
+		if r.Status == http.StatusUnauthorized {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("session outlived its provider token: %d", r.Status)
+		}
+		time.Sleep(300 * time.Millisecond)
+	}
+}
