@@ -10,6 +10,7 @@ import (
 	"github.com/ocrbox/ocrbox/plugins/httpauth"
 	"github.com/ocrbox/ocrbox/plugins/ldapauth"
 	"github.com/ocrbox/ocrbox/plugins/localauth"
+	"github.com/ocrbox/ocrbox/plugins/oidc"
 	"github.com/ocrbox/ocrbox/plugins/sdk"
 	"github.com/ocrbox/ocrbox/plugins/tesseract"
 )
@@ -28,6 +29,7 @@ var registry = map[string]Plugin{
 	"local":     {Kind: sdk.KindAuth, Serve: func() { sdk.ServeAuth(localauth.New()) }},
 	"http":      {Kind: sdk.KindAuth, Serve: func() { sdk.ServeAuth(httpauth.New()) }},
 	"ldap":      {Kind: sdk.KindAuth, Serve: func() { sdk.ServeAuth(ldapauth.New()) }},
+	"oidc":      {Kind: sdk.KindAuth, Serve: func() { sdk.ServeAuth(oidc.New()) }},
 }
 
 // Lookup returns the built-in plugin called name.

@@ -1,0 +1,106 @@
+package oidc
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"regexp"
+
+	"golang.org/x/oauth2"
+
+	"github.com/ocrbox/ocrbox/plugins/sdk"
+)
+
+// pkceChallenge is an S256 challenge: base64url without padding of a
+// SHA-256, 43 characters. pkceVerifier is RFC 7636's code_verifier.
+var (
+	pkceChallenge = regexp.MustCompile(`^[A-Za-z0-9_-]{43}$`)
+	pkceVerifier  = regexp.MustCompile(`^[A-Za-z0-9._~-]{43,128}$`)
+)
+
+// BeginBrowserLogin returns the IdP's authorization URL for an
+// authorization-code login. The host generates and keeps (server-side or
+// in a short-lived HttpOnly cookie bound to the browser) a random state, a
+// PKCE verifier and a nonce; it passes the state, the verifier's S256
+// challenge and the nonce here, and checks the state on the callback
+// itself before calling CompleteBrowserLogin. All four fields are
+// required.
+func (p *Provider) BeginBrowserLogin(ctx context.Context, req *sdk.BeginBrowserLoginRequest) (string, error) {
+	c, err := p.client()
+	if err != nil {
+		return "", err
+	}
+	if err := checkRedirectURI(req.GetRedirectUri()); err != nil {
+		return "", fmt.Errorf("browser login: %w", err)
+	}
+	switch {
+	case req.GetState() == "":
+		return "", fmt.Errorf("browser login: state is required")
+	case req.GetNonce() == "":
+		return "", fmt.Errorf("browser login: nonce is required")
+	case !pkceChallenge.MatchString(req.GetCodeChallenge()):
+		return "", fmt.Errorf("browser login: code_challenge must be an S256 challenge (43 base64url characters)")
+	}
+	ctx, cancel := c.callContext(ctx)
+	defer cancel()
+	d, err := c.discover(ctx)
+	if err != nil {
+		return "", fmt.Errorf("browser login: %w", err)
+	}
+	conf := d.oauth
+	conf.RedirectURL = req.GetRedirectUri()
+	return conf.AuthCodeURL(req.GetState(),
+		oauth2.SetAuthURLParam("code_challenge", req.GetCodeChallenge()),
+		oauth2.SetAuthURLParam("code_challenge_method", "S256"),
+		oauth2.SetAuthURLParam("nonce", req.GetNonce()),
+	), nil
+}
+
+// CompleteBrowserLogin exchanges the callback's code for tokens, sending
+// the PKCE verifier and the same redirect_uri, then verifies the ID token
+// including its nonce. A used, expired or foreign code, a wrong verifier
+// or a nonce mismatch is sdk.ErrInvalidCredentials.
+func (p *Provider) CompleteBrowserLogin(ctx context.Context, req *sdk.CompleteBrowserLoginRequest) (*sdk.AuthenticateResponse, error) {
+	c, err := p.client()
+	if err != nil {
+		return nil, err
+	}
+	if err := checkRedirectURI(req.GetRedirectUri()); err != nil {
+		return nil, fmt.Errorf("browser login: %w", err)
+	}
+	switch {
+	case req.GetCode() == "":
+		return nil, fmt.Errorf("browser login: %w: no code", sdk.ErrInvalidCredentials)
+	case req.GetNonce() == "":
+		return nil, fmt.Errorf("browser login: nonce is required")
+	case !pkceVerifier.MatchString(req.GetCodeVerifier()):
+		return nil, fmt.Errorf("browser login: code_verifier must be 43 to 128 unreserved characters")
+	}
+	ctx, cancel := c.callContext(ctx)
+	defer cancel()
+	d, err := c.discover(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("browser login: %w", err)
+	}
+	conf := d.oauth
+	conf.RedirectURL = req.GetRedirectUri()
+	tok, err := conf.Exchange(ctx, req.GetCode(), oauth2.VerifierOption(req.GetCodeVerifier()))
+	if err != nil {
+		return nil, tokenError("browser login: exchange code", err)
+	}
+	resp, err := c.tokenResponse(ctx, d, tok, true, req.GetNonce())
+	if err != nil {
+		return nil, fmt.Errorf("browser login: %w", err)
+	}
+	return resp, nil
+}
+
+// checkRedirectURI accepts an absolute http(s) URL; the IdP compares it
+// with the client's registered redirect URIs.
+func checkRedirectURI(s string) error {
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.Fragment != "" {
+		return fmt.Errorf("redirect_uri %q is not an absolute http(s) URL", s)
+	}
+	return nil
+}
