@@ -81,7 +81,10 @@ type Server struct {
 func New(sess Sessions, t Tasks, eng Engines, ready Readiness, opts Options, log *slog.Logger) *fiber.App {
 	s := &Server{sessions: sess, tasks: t, engines: eng, ready: ready, opts: opts, log: log.With("component", "http")}
 	cfg := fiber.Config{
-		AppName:                      "ocrbox",
+		AppName: "ocrbox",
+		// Values from c.Params/c.Query/c.Get outlive handlers (login flows,
+		// events), so they must not alias fasthttp's reused buffers.
+		Immutable:                    true,
 		ErrorHandler:                 s.handleError,
 		StreamRequestBody:            true,
 		DisablePreParseMultipartForm: true,

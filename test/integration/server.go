@@ -74,6 +74,9 @@ type serverConfig struct {
 	DataDir string
 	// Env adds OCRBOX_* settings (per-test limits) to the standard ones.
 	Env []string
+	// Port fixes the listen port (e.g. one registered at an IdP as the
+	// redirect URI's); 0 picks a free one.
+	Port int
 }
 
 // server is one running `ocrbox serve` process.
@@ -147,9 +150,12 @@ func startServer(cfg serverConfig) (*server, error) {
 }
 
 func startServerOnce(cfg serverConfig) (*server, error) {
-	port, err := freePort()
-	if err != nil {
-		return nil, fmt.Errorf("find a free port: %w", err)
+	port := cfg.Port
+	if port == 0 {
+		var err error
+		if port, err = freePort(); err != nil {
+			return nil, fmt.Errorf("find a free port: %w", err)
+		}
 	}
 	addr := "127.0.0.1:" + strconv.Itoa(port)
 	s := &server{cfg: cfg, addr: addr, baseURL: "http://" + addr, stderr: &syncBuffer{}, done: make(chan struct{})}
