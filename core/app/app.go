@@ -12,11 +12,15 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/ocrbox/ocrbox/core/accounts"
+	"github.com/ocrbox/ocrbox/core/admin"
 	"github.com/ocrbox/ocrbox/core/authguard"
 	"github.com/ocrbox/ocrbox/core/config"
 	"github.com/ocrbox/ocrbox/core/domain"
 	"github.com/ocrbox/ocrbox/core/engines"
+	filesvc "github.com/ocrbox/ocrbox/core/files"
 	"github.com/ocrbox/ocrbox/core/httpapi"
+	"github.com/ocrbox/ocrbox/core/janitor"
 	"github.com/ocrbox/ocrbox/core/pages"
 	"github.com/ocrbox/ocrbox/core/sessions"
 	"github.com/ocrbox/ocrbox/core/tasks"
@@ -96,17 +100,30 @@ func Serve(ctx context.Context, cfg *config.Config, version string, log *slog.Lo
 
 	limits := pages.Limits{MaxPages: cfg.Limits.MaxPages, MaxMegapixels: cfg.Limits.MaxMegapixels, PDFDPI: cfg.OCR.PDFDPI}
 	broker := tasks.NewBroker()
+	hist, err := openHistory(ctx, cfg, store, files, broker, log)
+	if err != nil {
+		return err
+	}
+	defer hist.close(log) // on early returns; a no-op after the shutdown below
 	var outputs []domain.FileKind
 	for _, o := range cfg.OCR.DefaultOutputs {
 		outputs = append(outputs, domain.FileKind(o))
 	}
 	maxUpload := cfg.Server.MaxUploadMB << 20
-	taskSvc := tasks.NewService(store, files, pool, nil, broker, pages.Sniff, inspector(limits), boltstore.NewID,
+	taskSvc := tasks.NewService(store, files, pool, nil, hist.events, pages.Sniff, inspector(limits), boltstore.NewID,
 		tasks.Options{DefaultEngine: cfg.OCR.DefaultEngine, DefaultLang: cfg.OCR.DefaultLang,
-			DefaultOutputs: outputs, MaxUploadBytes: maxUpload, MaxTasksPerUser: cfg.Limits.MaxTasksPerUser})
-	wk := worker.New(store, files, pool, broker, worker.Options{Workers: workers, MaxAttempts: cfg.OCR.MaxAttempts,
+			DefaultOutputs: outputs, MaxUploadBytes: maxUpload, MaxTasksPerUser: cfg.Limits.MaxTasksPerUser,
+			MaxStorageBytesPerUser: cfg.Limits.MaxStorageMBPerUser << 20})
+	wk := worker.New(store, files, pool, hist.events, worker.Options{Workers: workers, MaxAttempts: cfg.OCR.MaxAttempts,
 		PageTimeout: cfg.OCR.PageTimeout, Limits: limits, NewID: boltstore.NewID}, log)
 	taskSvc.SetRunner(wk)
+	taskSvc.SetSearcher(hist.searcher())
+	fileSvc := filesvc.NewService(store, files, log)
+	adminSrv, err := listenAdmin(cfg, admin.Deps{Accounts: accounts.NewService(store, files, hist.deindexer(), wk, log)}, log)
+	if err != nil {
+		return err
+	}
+	defer shutdownAdmin(adminSrv, time.Second) // on early returns; a no-op after the shutdown below
 
 	var provs []sessions.Provider
 	for _, p := range providers {
@@ -137,10 +154,11 @@ func Serve(ctx context.Context, cfg *config.Config, version string, log *slog.Lo
 		}
 		return nil
 	}
-	api := httpapi.New(sessSvc, taskSvc, pool, ready, httpapi.Options{
+	api := httpapi.New(sessSvc, taskSvc, fileSvc, pool, ready, httpapi.Options{
 		MaxUploadBytes: maxUpload, MaxFilesPerUpload: cfg.Limits.MaxFilesPerUpload,
 		ReadTimeout: cfg.Server.ReadTimeout, CookieName: cfg.Auth.CookieName, CookieSecure: cfg.Auth.CookieSecure,
 		SessionLifetime: cfg.Auth.SessionLifetime, TrustProxy: cfg.Server.TrustProxy, PublicURL: cfg.Server.PublicURL, UI: ui.FS(),
+		History: hist.api(),
 	}, log)
 
 	ln, err := net.Listen("tcp", cfg.Server.Listen)
@@ -152,6 +170,21 @@ func Serve(ctx context.Context, cfg *config.Config, version string, log *slog.Lo
 	go sessSvc.RunRefresher(workCtx, min(30*time.Second, max(cfg.Auth.TokenRefreshBuffer/2, time.Second)))
 	workDone := make(chan error, 1)
 	go func() { workDone <- wk.Run(workCtx) }()
+	hist.start(ctx, log)
+	janitorDone := make(chan struct{})
+	if days := cfg.Limits.TaskRetentionDays; days > 0 {
+		jan := janitor.New(store, files, hist.deindexer(), janitor.Options{Retention: time.Duration(days) * 24 * time.Hour}, log)
+		go func() { defer close(janitorDone); jan.Run(workCtx) }()
+	} else {
+		close(janitorDone)
+	}
+	if adminSrv != nil {
+		go func() {
+			if err := adminSrv.Serve(); err != nil {
+				log.Error("admin socket stopped", "error", err)
+			}
+		}()
+	}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- api.Listener(ln) }()
 	log.Info("ocrbox serving", "version", version, "listen", ln.Addr().String(),
@@ -160,18 +193,23 @@ func Serve(ctx context.Context, cfg *config.Config, version string, log *slog.Lo
 	select {
 	case <-ctx.Done():
 	case err := <-serveErr:
+		shutdownAdmin(adminSrv, cfg.Server.ShutdownTimeout)
 		stopWork()
 		<-workDone
+		<-janitorDone
 		return fmt.Errorf("http server: %w", err)
 	}
 	log.Info("shutting down")
 	_ = api.ShutdownWithTimeout(cfg.Server.ShutdownTimeout)
+	shutdownAdmin(adminSrv, cfg.Server.ShutdownTimeout)
 	stopWork()
 	select {
 	case <-workDone:
 	case <-time.After(cfg.Server.ShutdownTimeout):
 		log.Warn("worker did not stop in time; unfinished tasks are re-queued at next start")
 	}
+	<-janitorDone   // a sweep finishes its current batch: one short transaction
+	hist.close(log) // after everything that publishes task updates
 	log.Info("stopped")
 	return nil
 }

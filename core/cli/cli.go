@@ -26,7 +26,7 @@ const usage = `ocrbox — self-hosted multi-user OCR service
 Usage:
   ocrbox serve   [--config FILE] [--listen ADDR] [--data-dir DIR]
   ocrbox users   add EMAIL [--name NAME] --password-stdin | passwd EMAIL --password-stdin
-                 | delete EMAIL | list            [--config FILE]
+                 | delete EMAIL [--data-only] | list   [--config FILE]
   ocrbox migrate [--config FILE]
   ocrbox version
 

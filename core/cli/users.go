@@ -24,16 +24,18 @@ func UsersFile(cfg *config.Config) string {
 }
 
 // users manages local accounts. It edits the users file directly (with a
-// file lock), so it works while the server runs.
+// file lock), so it works while the server runs; `delete` also purges the
+// person's data (see deleteUser).
 func users(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return errors.New("usage: ocrbox users add|passwd|delete|list …")
+		return errors.New("usage: ocrbox users add|passwd|delete [--data-only]|list …")
 	}
 	sub, rest := args[0], args[1:]
 	var f commonFlags
 	fs := newFlagSet("users "+sub, stderr, &f, false)
 	name := fs.String("name", "", "display name (add)")
 	pwStdin := fs.Bool("password-stdin", false, "read the password from standard input")
+	dataOnly := fs.Bool("data-only", false, "delete: only purge the data (for users of another provider, e.g. LDAP or OIDC)")
 	// Accept EMAIL before or after the flags.
 	var positional []string
 	for len(rest) > 0 {
@@ -101,10 +103,7 @@ func users(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		if err := needEmail(); err != nil {
 			return err
 		}
-		if err := uf.Delete(ctx, email); err != nil {
-			return err
-		}
-		fmt.Fprintf(stdout, "deleted %s (their tasks stay until removed from the server)\n", strings.ToLower(email))
+		return deleteUser(ctx, cfg, uf, email, *dataOnly, stdout, stderr)
 	case "list":
 		list, err := uf.List(ctx)
 		if err != nil {

@@ -24,6 +24,7 @@ type Config struct {
 	OCR     OCR     `koanf:"ocr"`
 	Auth    Auth    `koanf:"auth"`
 	Limits  Limits  `koanf:"limits"`
+	History History `koanf:"history"`
 	Log     Log     `koanf:"log"`
 	// Plugins holds per-plugin settings tables, e.g. [plugins.tesseract].
 	Plugins map[string]map[string]string `koanf:"plugins"`
@@ -76,7 +77,14 @@ type Auth struct {
 	TokenKey           string        `koanf:"token_key"`
 	TokenKeysOld       []string      `koanf:"token_keys_old"`
 	TokenRefreshBuffer time.Duration `koanf:"token_refresh_buffer"`
-	EnableTaskHistory  bool          `koanf:"enable_task_history"`
+}
+
+// History configures the task history (search, stats, export).
+type History struct {
+	// Enabled turns the /history endpoints and the search index on; off,
+	// they answer 404 feature_disabled. Also ENABLE_TASK_HISTORY and the
+	// older key auth.enable_task_history.
+	Enabled bool `koanf:"enabled"`
 }
 
 // Limits protect the server from oversized or hostile input.
@@ -86,6 +94,9 @@ type Limits struct {
 	MaxTasksPerUser   int     `koanf:"max_tasks_per_user"`
 	MaxFilesPerUpload int     `koanf:"max_files_per_upload"`
 	TaskRetentionDays int     `koanf:"task_retention_days"`
+	// MaxStorageMBPerUser caps the task files (inputs and results) a user
+	// keeps, in MB; 0 = unlimited.
+	MaxStorageMBPerUser int64 `koanf:"max_storage_mb_per_user"`
 }
 
 // Log configures logging.
@@ -98,41 +109,42 @@ type Log struct {
 // environment set a key. The shipped config.toml repeats them.
 func Defaults() map[string]any {
 	return map[string]any{
-		"server.listen":               "127.0.0.1:8080",
-		"server.max_upload_mb":        512,
-		"server.read_timeout":         "10m",
-		"server.shutdown_timeout":     "30s",
-		"server.trust_proxy":          false,
-		"storage.data_dir":            "./data",
-		"ocr.workers":                 0,
-		"ocr.default_engine":          "tesseract",
-		"ocr.default_lang":            "eng",
-		"ocr.default_outputs":         []string{"txt", "hocr", "json", "pdf"},
-		"ocr.max_attempts":            3,
-		"ocr.page_timeout":            "2m",
-		"ocr.pdf_dpi":                 300,
-		"auth.providers":              []string{"local"},
-		"auth.session_idle_timeout":   "24h",
-		"auth.session_lifetime":       "720h",
-		"auth.cookie_name":            "ocrbox_session",
-		"auth.cookie_secure":          false,
-		"auth.login_rate_per_minute":  10,
-		"auth.user_recheck_interval":  "1m",
-		"auth.provider_timeout":       "10s",
-		"auth.provider_retries":       2,
-		"auth.breaker_failures":       5,
-		"auth.breaker_open":           "30s",
-		"auth.token_key":              "",
-		"auth.token_keys_old":         []string{},
-		"auth.token_refresh_buffer":   "5m",
-		"auth.enable_task_history":    true,
-		"limits.max_pages":            500,
-		"limits.max_megapixels":       150.0,
-		"limits.max_tasks_per_user":   0,
-		"limits.max_files_per_upload": 20,
-		"limits.task_retention_days":  0,
-		"log.level":                   "info",
-		"log.format":                  "auto",
+		"server.listen":                  "127.0.0.1:8080",
+		"server.max_upload_mb":           512,
+		"server.read_timeout":            "10m",
+		"server.shutdown_timeout":        "30s",
+		"server.trust_proxy":             false,
+		"storage.data_dir":               "./data",
+		"ocr.workers":                    0,
+		"ocr.default_engine":             "tesseract",
+		"ocr.default_lang":               "eng",
+		"ocr.default_outputs":            []string{"txt", "hocr", "json", "pdf"},
+		"ocr.max_attempts":               3,
+		"ocr.page_timeout":               "2m",
+		"ocr.pdf_dpi":                    300,
+		"auth.providers":                 []string{"local"},
+		"auth.session_idle_timeout":      "24h",
+		"auth.session_lifetime":          "720h",
+		"auth.cookie_name":               "ocrbox_session",
+		"auth.cookie_secure":             false,
+		"auth.login_rate_per_minute":     10,
+		"auth.user_recheck_interval":     "1m",
+		"auth.provider_timeout":          "10s",
+		"auth.provider_retries":          2,
+		"auth.breaker_failures":          5,
+		"auth.breaker_open":              "30s",
+		"auth.token_key":                 "",
+		"auth.token_keys_old":            []string{},
+		"auth.token_refresh_buffer":      "5m",
+		"history.enabled":                true,
+		"limits.max_pages":               500,
+		"limits.max_megapixels":          150.0,
+		"limits.max_tasks_per_user":      0,
+		"limits.max_files_per_upload":    20,
+		"limits.task_retention_days":     0,
+		"limits.max_storage_mb_per_user": 0,
+		"log.level":                      "info",
+		"log.format":                     "auto",
 	}
 }
 
@@ -144,7 +156,7 @@ var legacyEnv = map[string]string{
 	"TOKEN_REFRESH_BUFFER":   "auth.token_refresh_buffer",
 	"TASK_RETENTION_DAYS":    "limits.task_retention_days",
 	"MAX_TASKS_PER_USER":     "limits.max_tasks_per_user",
-	"ENABLE_TASK_HISTORY":    "auth.enable_task_history",
+	"ENABLE_TASK_HISTORY":    "history.enabled",
 }
 
 // Load reads defaults ← path (if non-empty; a missing explicit file is an
@@ -160,6 +172,13 @@ func Load(path string, environ []string, overrides map[string]any) (*Config, err
 		}
 		if err := k.Load(file.Provider(path), toml.Parser()); err != nil {
 			return nil, fmt.Errorf("parse %s: %w", path, err)
+		}
+		// The first releases had the history flag under [auth].
+		if k.Exists("auth.enable_task_history") {
+			if err := k.Set("history.enabled", k.Get("auth.enable_task_history")); err != nil {
+				return nil, fmt.Errorf("parse %s: %w", path, err)
+			}
+			k.Delete("auth.enable_task_history")
 		}
 	}
 	envMap, err := fromEnv(k, environ)

@@ -99,3 +99,77 @@ func TestMissingExplicitFile(t *testing.T) {
 		t.Fatal("a missing --config file must be an error")
 	}
 }
+
+// TestRetentionAndStorageKeys: the retention and storage-quota keys come
+// from the file, OCRBOX_LIMITS_* or the legacy TASK_RETENTION_DAYS, and
+// negative values are refused naming the key.
+func TestRetentionAndStorageKeys(t *testing.T) {
+	tests := []struct {
+		env       []string
+		days      int
+		storageMB int64
+	}{
+		{nil, 0, 0},
+		{[]string{"TASK_RETENTION_DAYS=30"}, 30, 0},
+		{[]string{"OCRBOX_LIMITS_TASK_RETENTION_DAYS=7", "OCRBOX_LIMITS_MAX_STORAGE_MB_PER_USER=250"}, 7, 250},
+	}
+	for _, tt := range tests {
+		c, err := Load("", tt.env, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.Limits.TaskRetentionDays != tt.days || c.Limits.MaxStorageMBPerUser != tt.storageMB {
+			t.Errorf("%v: days %d, storage %d MB", tt.env, c.Limits.TaskRetentionDays, c.Limits.MaxStorageMBPerUser)
+		}
+	}
+	for env, key := range map[string]string{
+		"TASK_RETENTION_DAYS=-1":                     "limits.task_retention_days",
+		"OCRBOX_LIMITS_MAX_STORAGE_MB_PER_USER=-5":   "limits.max_storage_mb_per_user",
+		"OCRBOX_LIMITS_MAX_STORAGE_MB_PER_USER=lots": "limits.max_storage_mb_per_user",
+	} {
+		if _, err := Load("", []string{env}, nil); err == nil || !strings.Contains(err.Error(), key) {
+			t.Errorf("%s: err %v does not name %s", env, err, key)
+		}
+	}
+}
+
+// TestHistoryFlag: history.enabled defaults to on and is switched by the
+// file ([history] or the older [auth] enable_task_history), by
+// OCRBOX_HISTORY_ENABLED and by the legacy ENABLE_TASK_HISTORY.
+func TestHistoryFlag(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, body string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	newKey := write("new.toml", "[history]\nenabled = false\n")
+	oldKey := write("old.toml", "[auth]\nenable_task_history = false\n")
+	tests := []struct {
+		name string
+		file string
+		env  []string
+		want bool
+	}{
+		{"default", "", nil, true},
+		{"file", newKey, nil, false},
+		{"older key", oldKey, nil, false},
+		{"env", "", []string{"OCRBOX_HISTORY_ENABLED=false"}, false},
+		{"legacy env", "", []string{"ENABLE_TASK_HISTORY=false"}, false},
+		{"legacy env beats file", newKey, []string{"ENABLE_TASK_HISTORY=true"}, true},
+	}
+	for _, tt := range tests {
+		c, err := Load(tt.file, tt.env, nil)
+		if err != nil {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+		if c.History.Enabled != tt.want {
+			t.Errorf("%s: history.enabled = %v, want %v", tt.name, c.History.Enabled, tt.want)
+		}
+	}
+	if _, err := Load("", []string{"ENABLE_TASK_HISTORY=maybe"}, nil); err == nil {
+		t.Error("a non-boolean ENABLE_TASK_HISTORY must be refused")
+	}
+}

@@ -20,6 +20,9 @@ var (
 	ErrInvalidCredentials = errors.New("invalid credentials")
 	ErrAuthUnavailable    = errors.New("auth provider unavailable")
 	ErrFeatureDisabled    = errors.New("feature disabled")
+	// ErrUnavailable is a temporary condition (503 with Retry-After), e.g.
+	// the search index being rebuilt.
+	ErrUnavailable = errors.New("temporarily unavailable")
 	// ErrBadInput marks a document the engine or the decoder cannot read
 	// (corrupt, truncated, pixel flood): permanent, never retried.
 	ErrBadInput = errors.New("unreadable input")

@@ -21,6 +21,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/ocrbox/ocrbox/core/domain"
+	filesvc "github.com/ocrbox/ocrbox/core/files"
 	"github.com/ocrbox/ocrbox/core/httpapi"
 	"github.com/ocrbox/ocrbox/core/pages"
 	"github.com/ocrbox/ocrbox/core/sessions"
@@ -66,11 +67,18 @@ func (l localProvider) Name() string                                   { return 
 func (l localProvider) Auth(context.Context) (sdk.AuthProvider, error) { return l.p, nil }
 
 type env struct {
-	app *fiber.App
-	dir string
+	app   *fiber.App
+	dir   string
+	store *boltstore.Store
 }
 
 func newEnv(t *testing.T, rate int) *env {
+	t.Helper()
+	return newEnvWith(t, rate, func(*tasks.Options) {})
+}
+
+// newEnvWith is newEnv with the task options adjusted by set.
+func newEnvWith(t *testing.T, rate int, set func(*tasks.Options)) *env {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
@@ -107,9 +115,10 @@ func newEnv(t *testing.T, rate int) *env {
 		defer d.Close()
 		return d.PageCount(), nil
 	}
-	svc := tasks.NewService(store, files, engines{}, idleRunner{}, tasks.NewBroker(), pages.Sniff, inspect, boltstore.NewID,
-		tasks.Options{DefaultEngine: "tesseract", DefaultLang: "eng", DefaultOutputs: []domain.FileKind{domain.KindTxt},
-			MaxUploadBytes: 1 << 20, MaxTasksPerUser: 3})
+	opts := tasks.Options{DefaultEngine: "tesseract", DefaultLang: "eng", DefaultOutputs: []domain.FileKind{domain.KindTxt},
+		MaxUploadBytes: 1 << 20, MaxTasksPerUser: 3}
+	set(&opts)
+	svc := tasks.NewService(store, files, engines{}, idleRunner{}, tasks.NewBroker(), pages.Sniff, inspect, boltstore.NewID, opts)
 	key := make([]byte, 32)
 	rand.Read(key)
 	vault, err := tokenvault.New(key)
@@ -119,10 +128,10 @@ func newEnv(t *testing.T, rate int) *env {
 	sess := sessions.NewService(store, vault, []sessions.Provider{localProvider{prov}},
 		sessions.Options{IdleTimeout: time.Hour, Lifetime: 24 * time.Hour, LoginRatePerMinute: rate}, log)
 	ui := fstest.MapFS{"index.html": {Data: []byte("<html>ocrbox ui</html>")}, "app.js": {Data: []byte("1")}}
-	app := httpapi.New(sess, svc, engines{}, func(context.Context) error { return nil }, httpapi.Options{
+	app := httpapi.New(sess, svc, filesvc.NewService(store, files, log), engines{}, func(context.Context) error { return nil }, httpapi.Options{
 		MaxUploadBytes: 1 << 20, MaxFilesPerUpload: 3, ReadTimeout: time.Minute, CookieName: "ocrbox_session",
 		SessionLifetime: time.Hour, UI: ui}, log)
-	return &env{app: app, dir: dir}
+	return &env{app: app, dir: dir, store: store}
 }
 
 type resp struct {

@@ -41,6 +41,7 @@ var statusFor = []struct {
 	{domain.ErrInvalidCredentials, http.StatusUnauthorized, "invalid_credentials", "wrong username or password"},
 	{domain.ErrAuthUnavailable, http.StatusServiceUnavailable, "auth_unavailable", "sign-in is temporarily unavailable"},
 	{domain.ErrFeatureDisabled, http.StatusNotFound, "feature_disabled", "this feature is disabled"},
+	{domain.ErrUnavailable, http.StatusServiceUnavailable, "unavailable", "temporarily unavailable, try again shortly"},
 	{domain.ErrBadInput, http.StatusUnprocessableEntity, "unreadable_input", "the file cannot be read"},
 }
 

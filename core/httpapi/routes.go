@@ -34,6 +34,10 @@ func (s *Server) routes(app *fiber.App) {
 	authed.Post("/tasks/:id/cancel", s.cancelTask)
 	authed.Get("/tasks/:id/files/:file_id", s.downloadFile)
 	authed.Get("/tasks/:id/events", s.taskEvents)
+	authed.Get("/audit", s.listAudit)
+	authed.Get("/history", s.searchHistory)
+	authed.Get("/history/stats", s.historyStats)
+	authed.Post("/history/export", s.exportHistory)
 
 	api.All("/*", func(c *fiber.Ctx) error {
 		return fiber.NewError(fiber.StatusNotFound, "no such API endpoint")

@@ -33,14 +33,21 @@ type Sessions interface {
 type Tasks interface {
 	ParseParams(ctx context.Context, engine, lang, outputs string) (tasks.Params, error)
 	CheckQuota(ctx context.Context, userID string, adding int) error
+	CheckStorage(ctx context.Context, userID string, incoming int64) error
 	Create(ctx context.Context, userID string, p tasks.Params, up tasks.Upload) (*domain.Task, error)
 	Get(ctx context.Context, userID, taskID string) (*domain.Task, error)
 	List(ctx context.Context, userID string, q domain.ListQuery) ([]*domain.Task, int, error)
 	Delete(ctx context.Context, userID, taskID string) error
 	Retry(ctx context.Context, userID, taskID string) (*domain.Task, error)
 	Cancel(ctx context.Context, userID, taskID string) (*domain.Task, error)
-	OpenFile(ctx context.Context, userID, taskID, fileID string) (*os.File, domain.File, error)
 	Watch(ctx context.Context, userID, taskID string) (*domain.Task, <-chan *domain.Task, func(), error)
+}
+
+// Files is the file access service (core/files): every download goes
+// through it, so ownership is checked and the access audited in one place.
+type Files interface {
+	Open(ctx context.Context, userID, taskID, fileID, ip string) (*os.File, domain.File, error)
+	Audit(ctx context.Context, userID string, limit int) ([]domain.AuditEvent, error)
 }
 
 // Engines lists the installed OCR engines.
@@ -65,12 +72,16 @@ type Options struct {
 	PublicURL string
 	// UI is the built browser app; nil serves no UI.
 	UI fs.FS
+	// History serves /history (core/history); nil when history.enabled is
+	// off: the endpoints then answer 404 feature_disabled.
+	History History
 }
 
 // Server holds the handlers' dependencies.
 type Server struct {
 	sessions Sessions
 	tasks    Tasks
+	files    Files
 	engines  Engines
 	ready    Readiness
 	opts     Options
@@ -78,8 +89,8 @@ type Server struct {
 }
 
 // New builds the Fiber app with every route mounted.
-func New(sess Sessions, t Tasks, eng Engines, ready Readiness, opts Options, log *slog.Logger) *fiber.App {
-	s := &Server{sessions: sess, tasks: t, engines: eng, ready: ready, opts: opts, log: log.With("component", "http")}
+func New(sess Sessions, t Tasks, files Files, eng Engines, ready Readiness, opts Options, log *slog.Logger) *fiber.App {
+	s := &Server{sessions: sess, tasks: t, files: files, engines: eng, ready: ready, opts: opts, log: log.With("component", "http")}
 	cfg := fiber.Config{
 		AppName: "ocrbox",
 		// Values from c.Params/c.Query/c.Get outlive handlers (login flows,

@@ -1,10 +1,7 @@
 package httpapi
 
 import (
-	"fmt"
-	"net/url"
 	"strconv"
-	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -100,28 +97,4 @@ func (s *Server) cancelTask(c *fiber.Ctx) error {
 		return err
 	}
 	return c.Status(fiber.StatusAccepted).JSON(t)
-}
-
-func (s *Server) downloadFile(c *fiber.Ctx) error {
-	f, meta, err := s.tasks.OpenFile(c.UserContext(), userOf(c).ID, c.Params("id"), c.Params("file_id"))
-	if err != nil {
-		return err
-	}
-	c.Set(fiber.HeaderContentType, meta.ContentType)
-	c.Set(fiber.HeaderContentDisposition, contentDisposition(meta.Name))
-	c.Set(fiber.HeaderXContentTypeOptions, "nosniff")
-	c.Set(fiber.HeaderCacheControl, "private, no-store")
-	return c.SendStream(f, int(meta.Size)) // fasthttp closes f when done
-}
-
-// contentDisposition builds an attachment header with an ASCII fallback
-// and the exact UTF-8 name (RFC 6266 / 5987).
-func contentDisposition(name string) string {
-	ascii := strings.Map(func(r rune) rune {
-		if r < 0x20 || r > 0x7e || r == '"' || r == '\\' || r == '/' {
-			return '_'
-		}
-		return r
-	}, name)
-	return fmt.Sprintf(`attachment; filename="%s"; filename*=UTF-8''%s`, ascii, url.PathEscape(name))
 }

@@ -31,6 +31,13 @@ func (s *Server) createTasks(c *fiber.Ctx) (err error) {
 	if cl := c.Request().Header.ContentLength(); cl > 0 && int64(cl) > s.opts.MaxUploadBytes+(4<<20) {
 		return domain.Errorf(domain.ErrTooLarge, "file_too_large", "the upload is larger than the limit of %d MB", s.opts.MaxUploadBytes>>20)
 	}
+	if cl := c.Request().Header.ContentLength(); cl > 0 {
+		// Refuse before reading a byte when it cannot fit the storage quota;
+		// Create checks again while streaming and when storing the task.
+		if err := s.tasks.CheckStorage(ctx, user.ID, int64(cl)); err != nil {
+			return err
+		}
+	}
 	mt, params, err := mime.ParseMediaType(string(c.Request().Header.ContentType()))
 	if err != nil || mt != "multipart/form-data" || params["boundary"] == "" {
 		return domain.Errorf(domain.ErrInvalid, "invalid_request", "expected multipart/form-data with one or more `file` parts")

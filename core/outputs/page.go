@@ -8,6 +8,7 @@
 package outputs
 
 import (
+	"fmt"
 	"math"
 	"time"
 
@@ -26,6 +27,10 @@ type Page struct {
 	Words          []Word  `json:"words"`
 	MeanConfidence float64 `json:"mean_confidence"`
 }
+
+// PageJSONName is the file name, in the task's directory, of page n's
+// stored Page (1-based). The files stay after the task completes.
+func PageJSONName(n int) string { return fmt.Sprintf("page-%04d.json", n) }
 
 // Word is one recognised word with its box in page pixels.
 type Word struct {

@@ -51,13 +51,13 @@ func TestCreateStoresInputAndQueues(t *testing.T) {
 	if stored.Status != domain.StatusPending || stored.Filename != task.Filename || len(stored.Files) != 1 {
 		t.Errorf("stored task %+v", stored)
 	}
-	fh, meta, err := f.svc.OpenFile(ctx, f.alice.ID, task.ID, in.ID)
+	fh, err := f.files.Open(ctx, f.alice.ID, task.ID, in.StoredName)
 	if err != nil {
 		t.Fatal(err)
 	}
 	got, _ := io.ReadAll(fh)
 	fh.Close()
-	if !bytes.Equal(got, data) || meta.ID != in.ID {
+	if !bytes.Equal(got, data) {
 		t.Errorf("stored input differs from the upload (%d vs %d bytes)", len(got), len(data))
 	}
 	if kicks, _ := f.runner.state(); kicks != 1 {

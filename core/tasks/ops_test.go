@@ -53,14 +53,12 @@ func TestOtherUsersTasksAreOutOfReach(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t, tasks.Options{})
 	task := f.setStatus(t, f.upload(t, f.alice, "a.png", pngBytes(t, 20, 20)), domain.StatusFailed)
-	in, _ := task.InputFile()
 	bob := f.bob.ID
 	calls := map[string]error{}
 	_, calls["Get"] = f.svc.Get(ctx, bob, task.ID)
 	calls["Delete"] = f.svc.Delete(ctx, bob, task.ID)
 	_, calls["Retry"] = f.svc.Retry(ctx, bob, task.ID)
 	_, calls["Cancel"] = f.svc.Cancel(ctx, bob, task.ID)
-	_, _, calls["OpenFile"] = f.svc.OpenFile(ctx, bob, task.ID, in.ID)
 	_, _, _, calls["Watch"] = f.svc.Watch(ctx, bob, task.ID)
 	for op, err := range calls {
 		if !errors.Is(err, domain.ErrForbidden) {
@@ -79,23 +77,19 @@ func TestMissingOrMalformedIDsAreNotFound(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	f := newFixture(t, tasks.Options{})
-	task := f.upload(t, f.alice, "a.png", pngBytes(t, 20, 20))
+	f.upload(t, f.alice, "a.png", pngBytes(t, 20, 20)) // a task exists; the ids below are not it
 	for _, id := range []string{"01900000-0000-7000-8000-000000000000", "../etc", "", "NOT-A-UUID"} {
 		calls := map[string]error{}
 		_, calls["Get"] = f.svc.Get(ctx, f.alice.ID, id)
 		calls["Delete"] = f.svc.Delete(ctx, f.alice.ID, id)
 		_, calls["Retry"] = f.svc.Retry(ctx, f.alice.ID, id)
 		_, calls["Cancel"] = f.svc.Cancel(ctx, f.alice.ID, id)
-		_, _, calls["OpenFile"] = f.svc.OpenFile(ctx, f.alice.ID, id, id)
 		_, _, _, calls["Watch"] = f.svc.Watch(ctx, f.alice.ID, id)
 		for op, err := range calls {
 			if !errors.Is(err, domain.ErrNotFound) {
 				t.Errorf("%s(%q): %v, want ErrNotFound", op, id, err)
 			}
 		}
-	}
-	if _, _, err := f.svc.OpenFile(ctx, f.alice.ID, task.ID, "01900000-0000-7000-8000-000000000000"); !errors.Is(err, domain.ErrNotFound) {
-		t.Errorf("OpenFile of an unknown file id: %v", err)
 	}
 }
 

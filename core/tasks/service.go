@@ -14,14 +14,17 @@ import (
 
 // Store is the persistence the service needs (implemented by boltstore).
 type Store interface {
-	// CreateTaskLimited stores a new task unless the user already has
-	// maxTasks (0 = no limit); the check and the insert are one transaction.
-	CreateTaskLimited(ctx context.Context, t *domain.Task, maxTasks int) error
+	// CreateTaskLimited stores a new task unless it would take the user
+	// past the quota (zero fields = no limit); the check and the insert are
+	// one transaction.
+	CreateTaskLimited(ctx context.Context, t *domain.Task, q domain.Quota) error
 	GetTask(ctx context.Context, userID, taskID string) (*domain.Task, error)
 	UpdateTask(ctx context.Context, userID, taskID string, fn func(*domain.Task) error) (*domain.Task, error)
 	DeleteTask(ctx context.Context, userID, taskID string) (*domain.Task, error)
 	ListTasks(ctx context.Context, userID string, q domain.ListQuery) ([]*domain.Task, int, error)
 	CountTasks(ctx context.Context, userID string) (int, error)
+	// StoredBytes is the size of all the user's task files (user_stats).
+	StoredBytes(ctx context.Context, userID string) (int64, error)
 }
 
 // Files is the per-task file tree (implemented by filestore).
@@ -62,6 +65,9 @@ type Options struct {
 	DefaultOutputs  []domain.FileKind
 	MaxUploadBytes  int64
 	MaxTasksPerUser int
+	// MaxStorageBytesPerUser caps the bytes of task files a user keeps
+	// (inputs and results); 0 = unlimited. Uploads past it get 429.
+	MaxStorageBytesPerUser int64
 }
 
 // Service implements the task operations.
@@ -70,7 +76,8 @@ type Service struct {
 	files   Files
 	engines Engines
 	runner  Runner
-	broker  *Broker
+	broker  Events
+	search  Searcher // nil: every order is served by the store
 	inspect Inspector
 	sniff   Sniffer
 	newID   func() string
@@ -79,7 +86,7 @@ type Service struct {
 }
 
 // NewService wires the service from its dependencies.
-func NewService(store Store, files Files, engines Engines, runner Runner, broker *Broker,
+func NewService(store Store, files Files, engines Engines, runner Runner, broker Events,
 	sniff Sniffer, inspect Inspector, newID func() string, opts Options) *Service {
 	return &Service{store: store, files: files, engines: engines, runner: runner, broker: broker,
 		sniff: sniff, inspect: inspect, newID: newID, opts: opts, now: time.Now}

@@ -72,16 +72,45 @@ func (s *Service) CheckQuota(ctx context.Context, userID string, adding int) err
 		return err
 	}
 	if n+adding > s.opts.MaxTasksPerUser {
-		return domain.Errorf(domain.ErrQuota, "quota_exceeded",
-			"task limit reached: at most %d tasks per user (you have %d); delete some tasks first", s.opts.MaxTasksPerUser, n)
+		return domain.TaskQuotaError(s.opts.MaxTasksPerUser, n)
 	}
 	return nil
+}
+
+// CheckStorage refuses an upload early, before it is streamed, when the
+// user's stored files plus incoming bytes (the request's Content-Length)
+// would pass max_storage_mb_per_user. Create enforces the limit again while
+// streaming and atomically when the task is stored.
+func (s *Service) CheckStorage(ctx context.Context, userID string, incoming int64) error {
+	_, err := s.storageLeft(ctx, userID, incoming)
+	return err
+}
+
+// storageLeft returns how many more bytes the user may store (-1 when
+// unlimited), or the quota error when incoming bytes do not fit.
+func (s *Service) storageLeft(ctx context.Context, userID string, incoming int64) (int64, error) {
+	limit := s.opts.MaxStorageBytesPerUser
+	if limit <= 0 {
+		return -1, nil
+	}
+	used, err := s.store.StoredBytes(ctx, userID)
+	if err != nil {
+		return 0, err
+	}
+	if used+incoming > limit || used >= limit {
+		return 0, domain.StorageQuotaError(limit, used)
+	}
+	return limit - used, nil
 }
 
 // Create stores one uploaded file and queues its task. The body is streamed
 // to disk, never held in memory. On any error nothing is left behind.
 func (s *Service) Create(ctx context.Context, userID string, p Params, up Upload) (*domain.Task, error) {
 	if err := s.CheckQuota(ctx, userID, 1); err != nil {
+		return nil, err
+	}
+	left, err := s.storageLeft(ctx, userID, 0)
+	if err != nil {
 		return nil, err
 	}
 	br := bufio.NewReaderSize(up.Body, 4096)
@@ -102,7 +131,7 @@ func (s *Service) Create(ctx context.Context, userID string, p Params, up Upload
 		Engine: p.Engine, Lang: p.Lang, Outputs: p.Outputs,
 	}
 	stored := "input" + extFor(contentType)
-	in, err := s.storeInput(ctx, t, stored, contentType, br)
+	in, err := s.storeInput(ctx, t, stored, contentType, br, left)
 	if err != nil {
 		_ = s.files.RemoveTask(context.WithoutCancel(ctx), userID, taskID)
 		return nil, err
@@ -122,7 +151,8 @@ func (s *Service) Create(ctx context.Context, userID string, p Params, up Upload
 	}
 	now := s.now().UTC()
 	t.CreatedAt, t.QueuedAt = now, now
-	if err := s.store.CreateTaskLimited(ctx, t, s.opts.MaxTasksPerUser); err != nil {
+	quota := domain.Quota{MaxTasks: s.opts.MaxTasksPerUser, MaxBytes: s.opts.MaxStorageBytesPerUser}
+	if err := s.store.CreateTaskLimited(ctx, t, quota); err != nil {
 		_ = s.files.RemoveTask(context.WithoutCancel(ctx), userID, taskID)
 		return nil, fmt.Errorf("create task: %w", err)
 	}
@@ -131,7 +161,9 @@ func (s *Service) Create(ctx context.Context, userID string, p Params, up Upload
 	return t, nil
 }
 
-func (s *Service) storeInput(ctx context.Context, t *domain.Task, stored, contentType string, r io.Reader) (domain.File, error) {
+// storeInput streams the upload to disk, stopping at the upload limit or,
+// when storageLeft ≥ 0 is smaller, at what the user may still store.
+func (s *Service) storeInput(ctx context.Context, t *domain.Task, stored, contentType string, r io.Reader, storageLeft int64) (domain.File, error) {
 	f, err := s.files.Create(ctx, t.UserID, t.ID, stored)
 	if err != nil {
 		return domain.File{}, fmt.Errorf("store upload: %w", err)
@@ -139,6 +171,10 @@ func (s *Service) storeInput(ctx context.Context, t *domain.Task, stored, conten
 	defer f.Close()
 	h := sha256.New()
 	limit := s.opts.MaxUploadBytes
+	byQuota := storageLeft >= 0 && storageLeft < limit
+	if byQuota {
+		limit = storageLeft
+	}
 	n, err := io.Copy(io.MultiWriter(f, h), io.LimitReader(r, limit+1))
 	if err != nil {
 		if ctx.Err() != nil {
@@ -148,6 +184,9 @@ func (s *Service) storeInput(ctx context.Context, t *domain.Task, stored, conten
 			return domain.File{}, err
 		}
 		return domain.File{}, domain.Errorf(domain.ErrInvalid, "upload_failed", "upload interrupted: %v", err)
+	}
+	if n > limit && byQuota {
+		return domain.File{}, domain.StorageQuotaError(s.opts.MaxStorageBytesPerUser, s.opts.MaxStorageBytesPerUser-storageLeft)
 	}
 	if n > limit {
 		return domain.File{}, domain.Errorf(domain.ErrTooLarge, "file_too_large",

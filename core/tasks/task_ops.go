@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 
 	"github.com/ocrbox/ocrbox/core/domain"
 )
@@ -25,7 +24,13 @@ func notFound(err error) error {
 }
 
 // List returns one page of the user's tasks and the exact total.
+// Newest or oldest first comes from the store (O(offset + limit), total from
+// the user's counters); the other orders come from the search index when it
+// is ready, as a full in-memory sort of a big history would be slow.
 func (s *Service) List(ctx context.Context, userID string, q domain.ListQuery) ([]*domain.Task, int, error) {
+	if q.Sort != "" && q.Sort != domain.SortCreatedAt && s.search != nil && s.search.Ready() {
+		return s.search.List(ctx, userID, q)
+	}
 	return s.store.ListTasks(ctx, userID, q)
 }
 
@@ -118,23 +123,6 @@ func (s *Service) Cancel(ctx context.Context, userID, taskID string) (*domain.Ta
 	s.runner.Cancel(taskID)
 	s.broker.Publish(t)
 	return t, nil
-}
-
-// OpenFile opens one of the task's files for download.
-func (s *Service) OpenFile(ctx context.Context, userID, taskID, fileID string) (*os.File, domain.File, error) {
-	t, err := s.store.GetTask(ctx, userID, taskID)
-	if err != nil {
-		return nil, domain.File{}, notFound(err)
-	}
-	f, ok := t.FileByID(fileID)
-	if !ok {
-		return nil, domain.File{}, domain.Errorf(domain.ErrNotFound, "not_found", "this task has no such file")
-	}
-	fh, err := s.files.Open(ctx, userID, taskID, f.StoredName)
-	if err != nil {
-		return nil, domain.File{}, fmt.Errorf("open file %s: %w", fileID, err)
-	}
-	return fh, f, nil
 }
 
 // Watch returns the task's current state and a stream of its updates.

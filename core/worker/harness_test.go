@@ -211,12 +211,16 @@ func (h *harness) taskFiles(t *testing.T, task *domain.Task) []string {
 	return names
 }
 
-// readOutput reads one of the task's files through the service.
+// readOutput reads one of the task's files by its record: the record must
+// name a stored file of the task.
 func (h *harness) readOutput(t *testing.T, task *domain.Task, f domain.File) []byte {
 	t.Helper()
-	fh, _, err := h.svc.OpenFile(context.Background(), task.UserID, task.ID, f.ID)
+	if _, ok := task.FileByID(f.ID); !ok {
+		t.Fatalf("task %s has no file %s", task.ID, f.ID)
+	}
+	fh, err := h.files.Open(context.Background(), task.UserID, task.ID, f.StoredName)
 	if err != nil {
-		t.Fatalf("OpenFile(%s): %v", f.Name, err)
+		t.Fatalf("open %s: %v", f.Name, err)
 	}
 	defer fh.Close()
 	b, err := io.ReadAll(fh)

@@ -17,7 +17,7 @@ import (
 	"github.com/ocrbox/ocrbox/plugins/sdk"
 )
 
-func pageJSONName(n int) string { return fmt.Sprintf("page-%04d.json", n) }
+func pageJSONName(n int) string { return outputs.PageJSONName(n) }
 func pagePDFName(n int) string  { return fmt.Sprintf("page-%04d.pdf", n) }
 
 // pageDone reports whether a previous run already stored this page's

@@ -1,9 +1,7 @@
 package boltstore
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -13,25 +11,14 @@ import (
 // DefaultAuditLimit is the page size ListAudit uses for a limit of 0.
 const DefaultAuditLimit = 100
 
-// AuditEvent is one entry of the audit log: who did what to which task or
-// file, from where, with what result.
-type AuditEvent struct {
-	// Time is when it happened; AppendAudit fills in now when zero.
-	Time time.Time `json:"time"`
-	// UserID is the acting user, empty when unknown (a failed sign-in).
-	UserID string `json:"user_id,omitempty"`
-	// TaskID and FileID name what was acted on, when anything.
-	TaskID string `json:"task_id,omitempty"`
-	FileID string `json:"file_id,omitempty"`
-	// Action is what was attempted, e.g. "file.download", "task.delete".
-	Action string `json:"action"`
-	// Result is how it ended, e.g. "ok", "forbidden".
-	Result string `json:"result"`
-	// IP is the client address.
-	IP string `json:"ip,omitempty"`
-}
+// MaxAuditLimit is the largest page ListAudit returns.
+const MaxAuditLimit = 1000
 
-// AppendAudit appends ev to the audit log; a zero Time becomes now. The log
+// AuditEvent is the stored audit entry (see domain.AuditEvent).
+type AuditEvent = domain.AuditEvent
+
+// AppendAudit appends ev to the audit log, and to the acting user's
+// audit_by_user index when ev has a user; a zero Time becomes now. The log
 // is append-only: DeleteUser keeps a user's events.
 func (s *Store) AppendAudit(ctx context.Context, ev AuditEvent) error {
 	if ev.Action == "" {
@@ -50,7 +37,13 @@ func (s *Store) AppendAudit(ctx context.Context, ev AuditEvent) error {
 		if err != nil {
 			return err
 		}
-		return putJSON(x.audit, auditKey(ev.Time, seq), ev)
+		key := auditKey(ev.Time, seq)
+		if ev.UserID != "" {
+			if err := x.auditByUser.Put(concat([]byte(ev.UserID), key), nil); err != nil {
+				return err
+			}
+		}
+		return putJSON(x.audit, key, ev)
 	})
 	if err != nil {
 		return fmt.Errorf("append audit: %w", err)
@@ -58,36 +51,35 @@ func (s *Store) AppendAudit(ctx context.Context, ev AuditEvent) error {
 	return nil
 }
 
-// ListAudit returns up to limit (0 → DefaultAuditLimit) of userID's audit
-// events, newest first. It scans the log backwards: fine at today's sizes;
-// an audit_by_user index can come with a migration when it is not.
+// ListAudit returns up to limit (0 → DefaultAuditLimit, at most
+// MaxAuditLimit) of userID's audit events, newest first. It reads only the
+// user's own range of audit_by_user, so it cannot return anyone else's
+// events, and costs O(limit) whatever the size of the log.
 func (s *Store) ListAudit(ctx context.Context, userID string, limit int) ([]AuditEvent, error) {
 	if err := checkID("user", userID); err != nil {
 		return nil, fmt.Errorf("list audit: %w", err)
 	}
-	if limit < 0 {
-		return nil, fmt.Errorf("list audit: limit %d: %w", limit, domain.ErrInvalid)
+	if limit < 0 || limit > MaxAuditLimit {
+		return nil, fmt.Errorf("list audit: limit %d not in 0..%d: %w", limit, MaxAuditLimit, domain.ErrInvalid)
 	}
 	if limit == 0 {
 		limit = DefaultAuditLimit
 	}
-	var events []AuditEvent
-	needle := []byte(userID)
+	events := []AuditEvent{}
 	err := s.view(ctx, func(x *txn) error {
-		c := x.audit.Cursor()
-		for k, v := c.Last(); k != nil && len(events) < limit; k, v = c.Prev() {
-			if !bytes.Contains(v, needle) { // cheap pre-filter before decoding
-				continue
-			}
+		return walkPrefix(x.auditByUser, []byte(userID), true, func(k, _ []byte) (bool, error) {
+			key := k[idLen:]
 			var ev AuditEvent
-			if err := json.Unmarshal(v, &ev); err != nil {
-				return fmt.Errorf("decode audit event %x: %w", k, err)
+			found, err := getJSON(x.audit, key, &ev)
+			if err != nil {
+				return true, err
 			}
-			if ev.UserID == userID {
-				events = append(events, ev)
+			if !found || ev.UserID != userID { // never expected; refuse rather than leak
+				return true, fmt.Errorf("audit_by_user entry %x does not match the audit log: index out of step", key)
 			}
-		}
-		return nil
+			events = append(events, ev)
+			return len(events) >= limit, nil
+		})
 	})
 	if err != nil {
 		return nil, fmt.Errorf("list audit: %w", err)

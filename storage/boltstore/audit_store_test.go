@@ -1,9 +1,12 @@
 package boltstore
 
 import (
+	"bytes"
 	"context"
 	"testing"
 	"time"
+
+	bolt "go.etcd.io/bbolt"
 
 	"github.com/ocrbox/ocrbox/core/domain"
 )
@@ -62,4 +65,62 @@ func TestAudit(t *testing.T) {
 	wantErr(t, s.AppendAudit(ctx, AuditEvent{UserID: "x", Action: "a"}), domain.ErrInvalid)
 	_, err := s.ListAudit(ctx, a, -1)
 	wantErr(t, err, domain.ErrInvalid)
+}
+
+// TestListAuditIsolation: a user's listing reads only their own index
+// range, never another user's events, and an index entry that points at
+// someone else's event is refused rather than returned.
+func TestListAuditIsolation(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := newStore(t)
+	a, b := NewID(), NewID()
+	for i := range 50 {
+		u := a
+		if i%5 == 0 {
+			u = b
+		}
+		ev := AuditEvent{Time: base.Add(time.Duration(i) * time.Second), UserID: u, Action: "download", Result: "allowed", TaskID: u}
+		if err := s.AppendAudit(ctx, ev); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for user, want := range map[string]int{a: 40, b: 10} {
+		got, err := s.ListAudit(ctx, user, MaxAuditLimit)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != want {
+			t.Errorf("ListAudit(%s) returned %d events, want %d", user, len(got), want)
+		}
+		for i, ev := range got {
+			if ev.UserID != user || ev.TaskID != user {
+				t.Errorf("ListAudit(%s) returned an event of %s", user, ev.UserID)
+			}
+			if i > 0 && ev.Time.After(got[i-1].Time) {
+				t.Errorf("events not newest first")
+			}
+		}
+	}
+	if _, err := s.ListAudit(ctx, a, MaxAuditLimit+1); err == nil {
+		t.Error("limit above MaxAuditLimit accepted")
+	}
+
+	// Plant an entry under a that points at one of b's events.
+	var bKey []byte
+	_ = s.db.View(func(tx *bolt.Tx) error {
+		k, _ := tx.Bucket([]byte(bucketAuditByUser)).Cursor().Seek([]byte(b))
+		bKey = bytes.Clone(k[idLen:])
+		return nil
+	})
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		return tx.Bucket([]byte(bucketAuditByUser)).Put(concat([]byte(a), bKey), nil)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.ListAudit(ctx, a, MaxAuditLimit)
+	if err == nil {
+		t.Errorf("a tampered index was served: %d events", len(got))
+	}
 }

@@ -2,7 +2,7 @@
 // the durable work queue, per-user statistics and the audit log, kept in one
 // bbolt file (data_dir/ocrbox.db).
 //
-// # Bucket tree (schema version 1)
+// # Bucket tree (schema version 4)
 //
 // Every bucket sits at the top level. Keys are bytes; "|" below only marks
 // where one fixed-width part ends and the next begins: no separator byte is
@@ -25,6 +25,8 @@
 //	  <user id>|<created_at>|<task id>          -> nil
 //	tasks_by_status
 //	  <status code>|<queued_at>|<task id>       -> <user id>
+//	tasks_by_user_status                                      (migration 4)
+//	  <user id>|<status code>|<created_at>|<task id> -> nil
 //	sessions
 //	  <token hash>             -> JSON domain.Session
 //	sessions_by_user
@@ -33,12 +35,16 @@
 //	  <refresh hash>           -> <token hash>
 //	audit
 //	  <time>|<seq uint64 BE>   -> JSON AuditEvent
+//	audit_by_user                                 (migration 2)
+//	  <user id>|<time>|<seq>   -> nil             (events with a user only)
 //	user_stats
-//	  <user id>                -> JSON Stats (running counters)
+//	  <user id>                -> JSON Stats (running counters; per_day,
+//	                              tasks per UTC creation day, since migration 3)
 //
 // Status codes are one byte: 1 pending, 2 processing, 3 completed, 4 failed,
 // 5 cancelled. The pending range of tasks_by_status, ordered by queued_at,
-// is the worker queue.
+// is the worker queue; the terminal ranges, ordered by queued_at, are what
+// the retention janitor walks.
 //
 // # Invariants
 //
@@ -53,7 +59,9 @@
 // Every task and file method takes the caller's user id and answers
 // domain.ErrForbidden for another user's record. The only methods without a
 // user id are the worker's queue path (ClaimNextPending, RequeueProcessing,
-// QueueStats), which must never be reachable from a request handler.
+// QueueStats), the retention janitor's DeleteExpiredTasks and the search
+// index rebuild's ScanTasks, which must never be reachable from a request
+// handler. ListAudit reads only the caller's key range of audit_by_user.
 //
 // # Schema
 //

@@ -106,6 +106,13 @@ func checkConsistency(t *testing.T, s *Store) {
 			if got := x.tasksByStatus.Get(sk); string(got) != task.UserID {
 				return fmt.Errorf("task %s: tasks_by_status value %q", task.ID, got)
 			}
+			usk, err := userStatusKey(task.UserID, task.Status, task.CreatedAt, task.ID)
+			if err != nil {
+				return err
+			}
+			if !hasKey(x.tasksByUserStatus, usk) {
+				return fmt.Errorf("task %s missing from tasks_by_user_status", task.ID)
+			}
 			for _, f := range task.Files {
 				var fr fileRecord
 				if found, err := getJSON(x.taskFiles, []byte(f.ID), &fr); err != nil || !found {
@@ -125,7 +132,8 @@ func checkConsistency(t *testing.T, s *Store) {
 			return err
 		}
 		n := x.tasks.Stats().KeyN
-		for name, b := range map[string]*bolt.Bucket{"tasks_by_user": x.tasksByUser, "tasks_by_status": x.tasksByStatus} {
+		for name, b := range map[string]*bolt.Bucket{"tasks_by_user": x.tasksByUser, "tasks_by_status": x.tasksByStatus,
+			"tasks_by_user_status": x.tasksByUserStatus} {
 			if got := b.Stats().KeyN; got != n {
 				return fmt.Errorf("%s has %d keys, tasks has %d", name, got, n)
 			}

@@ -26,6 +26,8 @@ const (
 	bucketSessionsByRefresh = "sessions_by_refresh"
 	bucketAudit             = "audit"
 	bucketUserStats         = "user_stats"
+	bucketAuditByUser       = "audit_by_user"        // migration 2
+	bucketTasksByUserStatus = "tasks_by_user_status" // migration 4
 
 	keySchemaVersion = "schema_version"
 )
@@ -159,4 +161,20 @@ func auditKey(t time.Time, seq uint64) []byte {
 	b := make([]byte, timeLen)
 	binary.BigEndian.PutUint64(b, seq)
 	return concat(timeKey(t), b)
+}
+
+// userStatusKey is tasks_by_user_status's key:
+// user id | status code | created_at | task id.
+func userStatusKey(userID string, s domain.TaskStatus, createdAt time.Time, taskID string) ([]byte, error) {
+	c, err := statusCode(s)
+	if err != nil {
+		return nil, err
+	}
+	return concat([]byte(userID), []byte{c}, timeKey(createdAt), []byte(taskID)), nil
+}
+
+// taskIDFromUserStatusKey returns the task id part of a
+// tasks_by_user_status key.
+func taskIDFromUserStatusKey(k []byte) string {
+	return string(k[idLen+1+timeLen:])
 }

@@ -3,6 +3,7 @@ package boltstore
 import (
 	"context"
 	"encoding/binary"
+	"encoding/json"
 	"fmt"
 
 	bolt "go.etcd.io/bbolt"
@@ -24,6 +25,9 @@ type Migration struct {
 func Migrations() []Migration {
 	return []Migration{
 		{Version: 1, Name: "create buckets", Up: migrateCreateBuckets},
+		{Version: 2, Name: "index audit events by user", Up: migrateAuditByUser},
+		{Version: 3, Name: "count tasks per day in user_stats", Up: migratePerDayStats},
+		{Version: 4, Name: "index tasks by user and status", Up: migrateTasksByUserStatus},
 	}
 }
 
@@ -45,6 +49,32 @@ func migrateCreateBuckets(tx *bolt.Tx) error {
 		}
 	}
 	return nil
+}
+
+// migrateAuditByUser is migration 2: the audit_by_user index
+// (user id | time | seq → nil), filled from the existing log, so a user's
+// trail is read from their own key range instead of a scan of everyone's.
+func migrateAuditByUser(tx *bolt.Tx) error {
+	idx, err := tx.CreateBucketIfNotExists([]byte(bucketAuditByUser))
+	if err != nil {
+		return fmt.Errorf("create bucket %s: %w", bucketAuditByUser, err)
+	}
+	audit := tx.Bucket([]byte(bucketAudit))
+	if audit == nil {
+		return fmt.Errorf("bucket %s missing", bucketAudit)
+	}
+	return audit.ForEach(func(k, v []byte) error {
+		var ev struct {
+			UserID string `json:"user_id"`
+		}
+		if err := json.Unmarshal(v, &ev); err != nil {
+			return fmt.Errorf("decode audit event %x: %w", k, err)
+		}
+		if !validID(ev.UserID) { // failed sign-ins have no user
+			return nil
+		}
+		return idx.Put(concat([]byte(ev.UserID), k), nil)
+	})
 }
 
 // SchemaVersion returns the version of the last migration applied, 0 for a

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"slices"
 	"testing"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -116,4 +118,67 @@ func TestMigrateRefusesNewerSchema(t *testing.T) {
 	}
 	_, _, err := s.Migrate(ctx)
 	wantErr(t, err, ErrSchemaTooNew)
+}
+
+// TestMigration2 checks that migration 2 creates audit_by_user and indexes
+// the events already in the log by their user, leaving out events without
+// one, so ListAudit finds old events too.
+func TestMigration2(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := openUnmigrated(t)
+	if _, _, err := s.migrate(ctx, Migrations()[:1]); err != nil {
+		t.Fatal(err)
+	}
+	a, b := NewID(), NewID()
+	old := []AuditEvent{
+		{Time: base, UserID: a, Action: "download", Result: "allowed"},
+		{Time: base, UserID: b, Action: "download", Result: "denied"},
+		{Time: base.Add(time.Second), Action: "auth.login", Result: "invalid_credentials"},
+		{Time: base.Add(2 * time.Second), UserID: a, Action: "download", Result: "not_found"},
+	}
+	// Written the way version 1 wrote them: the log only.
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		audit := tx.Bucket([]byte(bucketAudit))
+		for i, ev := range old {
+			if err := putJSON(audit, auditKey(ev.Time, uint64(i+1)), ev); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	from, to, err := s.migrate(ctx, Migrations()[:2])
+	if err != nil || from != 1 || to != 2 {
+		t.Fatalf("migrate = %d, %d, %v; want 1, 2, nil", from, to, err)
+	}
+	_ = s.db.View(func(tx *bolt.Tx) error {
+		idx := tx.Bucket([]byte(bucketAuditByUser))
+		if idx == nil {
+			t.Fatal("audit_by_user missing")
+		}
+		if n := idx.Stats().KeyN; n != 3 {
+			t.Errorf("audit_by_user has %d keys, want 3", n)
+		}
+		return nil
+	})
+	// ListAudit needs the whole current bucket tree (later migrations).
+	if _, _, err := s.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for user, want := range map[string][]string{a: {"not_found", "allowed"}, b: {"denied"}} {
+		got, err := s.ListAudit(ctx, user, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var results []string
+		for _, ev := range got {
+			results = append(results, ev.Result)
+		}
+		if !slices.Equal(results, want) {
+			t.Errorf("ListAudit after migration = %v, want %v", results, want)
+		}
+	}
 }

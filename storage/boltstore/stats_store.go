@@ -24,6 +24,10 @@ type Stats struct {
 	TotalDurationMS int64 `json:"total_duration_ms"`
 	// Finished is how many tasks are completed.
 	Finished int `json:"finished"`
+	// PerDay counts tasks by the UTC day they were created ("2006-01-02");
+	// days with no task are absent, and only the PerDayKept days up to the
+	// newest one are kept (migration 3).
+	PerDay map[string]int `json:"per_day,omitempty"`
 }
 
 // contribution is what one task adds to its owner's Stats; nil adds nothing.
@@ -34,6 +38,7 @@ func contribution(t *domain.Task) Stats {
 	}
 	st.Tasks = 1
 	st.ByStatus[t.Status] = 1
+	st.PerDay = map[string]int{DayKey(t.CreatedAt): 1}
 	st.Pages = int64(t.PagesDone)
 	for _, f := range t.Files {
 		st.Bytes += f.Size
@@ -61,11 +66,12 @@ func (s *Stats) add(o Stats, sign int) {
 			delete(s.ByStatus, k)
 		}
 	}
+	s.addPerDay(o.PerDay, sign)
 }
 
 func (s Stats) isZero() bool {
 	return s.Tasks == 0 && s.Pages == 0 && s.Bytes == 0 && s.TotalDurationMS == 0 &&
-		s.Finished == 0 && len(s.ByStatus) == 0
+		s.Finished == 0 && len(s.ByStatus) == 0 && len(s.PerDay) == 0
 }
 
 // UserStats returns a user's counters; a user without tasks has zero Stats
@@ -96,6 +102,16 @@ func (s *Store) CountTasks(ctx context.Context, userID string) (int, error) {
 	return st.Tasks, nil
 }
 
+// StoredBytes returns the size of all a user's task files, from user_stats
+// (O(1)); the storage quota (max_storage_mb_per_user) uses it.
+func (s *Store) StoredBytes(ctx context.Context, userID string) (int64, error) {
+	st, err := s.UserStats(ctx, userID)
+	if err != nil {
+		return 0, fmt.Errorf("stored bytes: %w", err)
+	}
+	return st.Bytes, nil
+}
+
 func (x *txn) getStats(userID string) (Stats, error) {
 	var st Stats
 	if _, err := getJSON(x.userStats, []byte(userID), &st); err != nil {
@@ -118,6 +134,7 @@ func (x *txn) addStats(userID string, delta Stats) error {
 		return err
 	}
 	st.add(delta, 1)
+	st.tidyPerDay()
 	if st.isZero() {
 		return x.userStats.Delete([]byte(userID))
 	}

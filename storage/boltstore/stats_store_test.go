@@ -102,12 +102,12 @@ func runRandomOps(t *testing.T, seed uint64, steps int) {
 				continue
 			}
 			i := rng.IntN(len(users))
-			ids, err := s.DeleteUser(ctx, users[i])
+			del, err := s.DeleteUser(ctx, users[i])
 			if err != nil {
 				t.Fatalf("step %d: DeleteUser: %v", step, err)
 			}
-			for _, id := range ids {
-				delete(tasks, id)
+			for _, task := range del.Tasks {
+				delete(tasks, task.ID)
 			}
 			users = append(users[:i], users[i+1:]...)
 		}

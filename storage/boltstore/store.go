@@ -101,6 +101,8 @@ type txn struct {
 	sessionsByRefresh *bolt.Bucket
 	audit             *bolt.Bucket
 	userStats         *bolt.Bucket
+	auditByUser       *bolt.Bucket
+	tasksByUserStatus *bolt.Bucket
 }
 
 func newTxn(tx *bolt.Tx) (*txn, error) {
@@ -120,6 +122,8 @@ func newTxn(tx *bolt.Tx) (*txn, error) {
 		{bucketSessionsByRefresh, &x.sessionsByRefresh},
 		{bucketAudit, &x.audit},
 		{bucketUserStats, &x.userStats},
+		{bucketAuditByUser, &x.auditByUser},
+		{bucketTasksByUserStatus, &x.tasksByUserStatus},
 	} {
 		*b.dst = tx.Bucket([]byte(b.name))
 		if *b.dst == nil {

@@ -64,37 +64,39 @@ func (s *Store) ListTasks(ctx context.Context, userID string, q ListQuery) ([]*d
 	return page, total, nil
 }
 
-// listByCreated walks the user's tasks_by_user range in key order, counting
-// every match and decoding only the page (and, with a status filter, what
-// the filter needs).
+// listByCreated walks the user's tasks_by_user range (or, with a status
+// filter, their tasks_by_user_status range for that status) in key order:
+// the total comes from the user_stats counters, offset keys are skipped
+// without decoding, and only the page is read. Cost: O(offset + limit).
 func (x *txn) listByCreated(userID string, q ListQuery) ([]*domain.Task, int, error) {
-	var (
-		page  []*domain.Task
-		total int
-	)
-	err := walkPrefix(x.tasksByUser, []byte(userID), q.Desc, func(k, _ []byte) (bool, error) {
-		var t *domain.Task
-		if q.Status != "" {
-			var err error
-			if t, err = x.getTask(taskIDFromUserKey(k)); err != nil {
-				return true, err
-			}
-			if t.Status != q.Status {
-				return false, nil
-			}
+	st, err := x.getStats(userID)
+	if err != nil {
+		return nil, 0, err
+	}
+	total, b, prefix, idOf := st.Tasks, x.tasksByUser, []byte(userID), taskIDFromUserKey
+	if q.Status != "" {
+		c, err := statusCode(q.Status)
+		if err != nil {
+			return nil, 0, err
 		}
-		total++
-		if total <= q.Offset || (q.Limit > 0 && len(page) >= q.Limit) {
+		total, b, prefix, idOf = st.ByStatus[q.Status], x.tasksByUserStatus, concat([]byte(userID), []byte{c}), taskIDFromUserStatusKey
+	}
+	if q.Offset >= total {
+		return nil, total, nil
+	}
+	var page []*domain.Task
+	skip := q.Offset
+	err = walkPrefix(b, prefix, q.Desc, func(k, _ []byte) (bool, error) {
+		if skip > 0 {
+			skip--
 			return false, nil
 		}
-		if t == nil {
-			var err error
-			if t, err = x.getTask(taskIDFromUserKey(k)); err != nil {
-				return true, err
-			}
+		t, err := x.getTask(idOf(k))
+		if err != nil {
+			return true, err
 		}
 		page = append(page, t)
-		return false, nil
+		return q.Limit > 0 && len(page) >= q.Limit, nil
 	})
 	return page, total, err
 }

@@ -12,13 +12,15 @@ import (
 // Status, CreatedAt and QueuedAt (a zero QueuedAt becomes CreatedAt). A
 // task or file id already in use → domain.ErrConflict.
 func (s *Store) CreateTask(ctx context.Context, t *domain.Task) error {
-	return s.CreateTaskLimited(ctx, t, 0)
+	return s.CreateTaskLimited(ctx, t, domain.Quota{})
 }
 
-// CreateTaskLimited is CreateTask with a per-user task limit checked in the
+// CreateTaskLimited is CreateTask with the per-user quota checked in the
 // same transaction, so concurrent uploads cannot overshoot it: a user who
-// already has maxTasks tasks gets domain.ErrQuota. 0 means no limit.
-func (s *Store) CreateTaskLimited(ctx context.Context, t *domain.Task, maxTasks int) error {
+// already has q.MaxTasks tasks, or whose files plus this task's would pass
+// q.MaxBytes, gets domain.ErrQuota (code quota_exceeded, the limit in the
+// message). Zero fields mean no limit.
+func (s *Store) CreateTaskLimited(ctx context.Context, t *domain.Task, q domain.Quota) error {
 	if t.QueuedAt.IsZero() {
 		t.QueuedAt = t.CreatedAt
 	}
@@ -32,20 +34,30 @@ func (s *Store) CreateTaskLimited(ctx context.Context, t *domain.Task, maxTasks 
 		if x.tasks.Get([]byte(t.ID)) != nil {
 			return fmt.Errorf("task %s exists: %w", t.ID, domain.ErrConflict)
 		}
-		if maxTasks > 0 {
+		if q.MaxTasks > 0 || q.MaxBytes > 0 {
 			st, err := x.getStats(t.UserID)
 			if err != nil {
 				return err
 			}
-			if st.Tasks >= maxTasks {
-				return domain.Errorf(domain.ErrQuota, "quota_exceeded",
-					"task limit reached: at most %d tasks per user (you have %d); delete some tasks first", maxTasks, st.Tasks)
+			if err := checkQuota(st, contribution(t), q); err != nil {
+				return err
 			}
 		}
 		return x.putTask(nil, t)
 	})
 	if err != nil {
 		return fmt.Errorf("create task: %w", err)
+	}
+	return nil
+}
+
+// checkQuota refuses adding to a user whose counters are st.
+func checkQuota(st, adding Stats, q domain.Quota) error {
+	if q.MaxTasks > 0 && st.Tasks+adding.Tasks > q.MaxTasks {
+		return domain.TaskQuotaError(q.MaxTasks, st.Tasks)
+	}
+	if q.MaxBytes > 0 && st.Bytes+adding.Bytes > q.MaxBytes {
+		return domain.StorageQuotaError(q.MaxBytes, st.Bytes)
 	}
 	return nil
 }
@@ -223,6 +235,13 @@ func (x *txn) deleteTaskEntries(t *domain.Task) error {
 	if err := x.tasksByUser.Delete(userTaskKey(t.UserID, t.CreatedAt, t.ID)); err != nil {
 		return err
 	}
+	usk, err := userStatusKey(t.UserID, t.Status, t.CreatedAt, t.ID)
+	if err != nil {
+		return err
+	}
+	if err := x.tasksByUserStatus.Delete(usk); err != nil {
+		return err
+	}
 	for _, f := range t.Files {
 		if err := x.taskFiles.Delete([]byte(f.ID)); err != nil {
 			return err
@@ -250,6 +269,13 @@ func (x *txn) writeTaskEntries(t *domain.Task) error {
 		return err
 	}
 	if err := x.tasksByUser.Put(userTaskKey(t.UserID, t.CreatedAt, t.ID), nil); err != nil {
+		return err
+	}
+	usk, err := userStatusKey(t.UserID, t.Status, t.CreatedAt, t.ID)
+	if err != nil {
+		return err
+	}
+	if err := x.tasksByUserStatus.Put(usk, nil); err != nil {
 		return err
 	}
 	return putJSON(x.tasks, []byte(t.ID), recordFromTask(t))

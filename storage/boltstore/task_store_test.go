@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -157,7 +158,7 @@ func TestUpdateTaskKeepsIndexesInStep(t *testing.T) {
 	checkConsistency(t, s)
 	st, _ := s.UserStats(ctx, u.ID)
 	want := Stats{Tasks: 1, ByStatus: map[domain.TaskStatus]int{domain.StatusCompleted: 1},
-		Pages: 3, Bytes: 1050, TotalDurationMS: 1500, Finished: 1}
+		Pages: 3, Bytes: 1050, TotalDurationMS: 1500, Finished: 1, PerDay: map[string]int{DayKey(base): 1}}
 	if !reflect.DeepEqual(st, want) {
 		t.Errorf("UserStats = %+v, want %+v", st, want)
 	}
@@ -182,4 +183,55 @@ func TestUpdateTaskKeepsIndexesInStep(t *testing.T) {
 		t.Errorf("stats after delete = %+v", st)
 	}
 	checkConsistency(t, s)
+}
+
+// TestCreateTaskQuota: the task and storage limits are checked in the
+// create transaction, so concurrent creates never overshoot them.
+func TestCreateTaskQuota(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	tests := []struct {
+		name    string
+		quota   domain.Quota
+		created int // of 10 tasks of 1000 bytes each
+		msg     string
+	}{
+		{"no limit", domain.Quota{}, 10, ""},
+		{"tasks", domain.Quota{MaxTasks: 3}, 3, "at most 3 tasks per user"},
+		{"bytes", domain.Quota{MaxBytes: 4500}, 4, "storage limit reached"},
+		{"bytes exactly", domain.Quota{MaxBytes: 5000}, 5, "storage limit reached"},
+		{"both, bytes first", domain.Quota{MaxTasks: 8, MaxBytes: 2000}, 2, "storage limit reached"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			s := newStore(t)
+			u := newUser(t, s, "q@example.org")
+			other := newUser(t, s, "other@example.org")
+			mustCreate(t, s, taskAt(other.ID, 0, "other.pdf")) // another user's usage does not count
+			errs := make(chan error, 10)
+			for i := range 10 {
+				go func() { errs <- s.CreateTaskLimited(ctx, taskAt(u.ID, time.Duration(i), "f.pdf"), tt.quota) }()
+			}
+			ok := 0
+			for range 10 {
+				err := <-errs
+				if err == nil {
+					ok++
+					continue
+				}
+				var de *domain.Error
+				if !errors.As(err, &de) || !errors.Is(err, domain.ErrQuota) || de.Code != "quota_exceeded" {
+					t.Fatalf("refusal = %v, want a quota_exceeded domain error", err)
+				}
+				if !strings.Contains(de.Message, tt.msg) {
+					t.Errorf("message %q lacks %q", de.Message, tt.msg)
+				}
+			}
+			if ok != tt.created {
+				t.Errorf("%d tasks created, want %d", ok, tt.created)
+			}
+			checkConsistency(t, s)
+		})
+	}
 }

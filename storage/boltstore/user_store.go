@@ -114,18 +114,19 @@ func (s *Store) ListUsers(ctx context.Context) ([]domain.User, error) {
 
 // DeleteUser removes a user with everything recorded for them in one
 // transaction: tasks with their index entries, file records and counters,
-// and sessions. Audit events stay (the log is append-only). It returns the
-// ids of the deleted tasks so the caller can remove their files.
-func (s *Store) DeleteUser(ctx context.Context, id string) ([]string, error) {
+// and sessions. Audit events stay (the log is append-only). Unknown user →
+// domain.ErrNotFound.
+func (s *Store) DeleteUser(ctx context.Context, id string) (domain.UserDeletion, error) {
 	if err := checkID("user", id); err != nil {
-		return nil, fmt.Errorf("delete user: %w", err)
+		return domain.UserDeletion{}, fmt.Errorf("delete user: %w", err)
 	}
-	var taskIDs []string
+	var out domain.UserDeletion
 	err := s.update(ctx, func(x *txn) error {
 		u, err := x.getUser(id)
 		if err != nil {
 			return err
 		}
+		out = domain.UserDeletion{User: u}
 		for _, k := range prefixKeys(x.tasksByUser, []byte(id)) {
 			t, err := x.getTask(taskIDFromUserKey(k))
 			if err != nil {
@@ -134,9 +135,9 @@ func (s *Store) DeleteUser(ctx context.Context, id string) ([]string, error) {
 			if err := x.putTask(t, nil); err != nil {
 				return err
 			}
-			taskIDs = append(taskIDs, t.ID)
+			out.Tasks = append(out.Tasks, t)
 		}
-		if _, err := x.deleteUserSessions(id); err != nil {
+		if out.Sessions, err = x.deleteUserSessions(id); err != nil {
 			return err
 		}
 		if err := x.userStats.Delete([]byte(id)); err != nil {
@@ -151,9 +152,9 @@ func (s *Store) DeleteUser(ctx context.Context, id string) ([]string, error) {
 		return x.users.Delete([]byte(id))
 	})
 	if err != nil {
-		return nil, fmt.Errorf("delete user %s: %w", id, err)
+		return domain.UserDeletion{}, fmt.Errorf("delete user %s: %w", id, err)
 	}
-	return taskIDs, nil
+	return out, nil
 }
 
 // getUser loads a user or fails with domain.ErrNotFound.

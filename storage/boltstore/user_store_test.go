@@ -89,11 +89,18 @@ func TestDeleteUserCascades(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	ids, err := s.DeleteUser(ctx, a.ID)
+	del, err := s.DeleteUser(ctx, a.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
+	var ids []string
+	for _, task := range del.Tasks {
+		ids = append(ids, task.ID)
+	}
 	slices.Sort(ids)
+	if del.Sessions != 2 || del.User.ID != a.ID {
+		t.Errorf("DeleteUser = user %s, %d sessions; want %s, 2", del.User.ID, del.Sessions, a.ID)
+	}
 	want := []string{a1.ID, a2.ID}
 	slices.Sort(want)
 	if !slices.Equal(ids, want) {

@@ -1,0 +1,96 @@
+package admin
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/ocrbox/ocrbox/core/accounts"
+	"github.com/ocrbox/ocrbox/core/domain"
+)
+
+// Accounts is the account service as the admin API uses it.
+type Accounts interface {
+	Purge(ctx context.Context, email, actor string) (accounts.Purged, error)
+}
+
+// routes is the one route table of the admin API.
+func (s *Server) routes(mux *http.ServeMux) {
+	mux.HandleFunc("POST /users/delete", s.deleteUser)
+}
+
+// DeleteUserRequest is the body of POST /users/delete.
+type DeleteUserRequest struct {
+	Email string `json:"email"`
+}
+
+// deleteUser purges a user's data; the answer is accounts.Purged.
+func (s *Server) deleteUser(w http.ResponseWriter, r *http.Request) {
+	var req DeleteUserRequest
+	if err := readJSON(r, &req); err != nil {
+		writeError(w, http.StatusBadRequest, "bad_request", err.Error())
+		return
+	}
+	email := strings.TrimSpace(req.Email)
+	if email == "" {
+		writeError(w, http.StatusUnprocessableEntity, "invalid_parameter", "email is required")
+		return
+	}
+	res, err := s.deps.Accounts.Purge(r.Context(), email, "admin-socket")
+	if err != nil {
+		s.log.Error("users delete failed", "error", err)
+		status, code := statusError(err)
+		writeError(w, status, code, err.Error())
+		return
+	}
+	writeJSON(w, http.StatusOK, res)
+}
+
+// maxBody bounds an admin request body.
+const maxBody = 64 << 10
+
+// readJSON decodes a request body of at most maxBody bytes into v.
+func readJSON(r *http.Request, v any) error {
+	dec := json.NewDecoder(io.LimitReader(r.Body, maxBody))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return fmt.Errorf("invalid JSON body: %w", err)
+	}
+	return nil
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// errorBody is the admin API's error shape, the same as the REST API's.
+type errorBody struct {
+	Error struct {
+		Code    string `json:"code"`
+		Message string `json:"message"`
+	} `json:"error"`
+}
+
+func writeError(w http.ResponseWriter, status int, code, msg string) {
+	var b errorBody
+	b.Error.Code, b.Error.Message = code, msg
+	writeJSON(w, status, b)
+}
+
+// statusError maps an error to the admin API's status and code; the admin
+// is the only client, so messages are passed on as they are.
+func statusError(err error) (int, string) {
+	switch {
+	case errors.Is(err, domain.ErrNotFound):
+		return http.StatusNotFound, "not_found"
+	case errors.Is(err, domain.ErrInvalid):
+		return http.StatusUnprocessableEntity, "invalid_parameter"
+	}
+	return http.StatusInternalServerError, "internal_error"
+}

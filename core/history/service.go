@@ -1,0 +1,83 @@
+package history
+
+import (
+	"context"
+	"time"
+
+	"github.com/ocrbox/ocrbox/core/domain"
+)
+
+// Tasks is what the service reads from the source of truth (boltstore).
+type Tasks interface {
+	// GetTasks loads the user's tasks with these ids, in order, leaving
+	// out ids that are unknown or someone else's.
+	GetTasks(ctx context.Context, userID string, ids []string) ([]*domain.Task, error)
+	// TaskStats reads the user's running counters (O(1)).
+	TaskStats(ctx context.Context, userID string, now time.Time, days int) (domain.TaskStats, error)
+}
+
+// Searcher is the search index as the service queries it (storage/search).
+type Searcher interface {
+	Search(ctx context.Context, userID string, q domain.SearchQuery) (ids []string, total int, err error)
+	Scan(ctx context.Context, userID string, q domain.SearchQuery, chunk int, fn func(ids []string) error) error
+}
+
+// StatsDays is how many days GET /history/stats reports in per_day.
+const StatsDays = 30
+
+// Service answers the history endpoints. Every method takes the caller's
+// user id: the index query is AND-ed with it, and tasks are then loaded
+// from the store with it, so isolation holds twice.
+type Service struct {
+	tasks  Tasks
+	search Searcher
+	ready  func() bool
+	now    func() time.Time
+}
+
+// NewService builds the service; ready reports whether the index is
+// complete (Indexer.Ready).
+func NewService(tasks Tasks, search Searcher, ready func() bool) *Service {
+	return &Service{tasks: tasks, search: search, ready: ready, now: time.Now}
+}
+
+// errRebuilding answers history requests while the index is rebuilt.
+var errRebuilding = domain.Errorf(domain.ErrUnavailable, "index_rebuilding",
+	"the search index is being rebuilt; try again in a minute")
+
+// Search returns one page of the user's tasks matching q and the exact
+// number of matches.
+func (s *Service) Search(ctx context.Context, userID string, q domain.SearchQuery) ([]*domain.Task, int, error) {
+	if err := q.Validate(); err != nil {
+		return nil, 0, err
+	}
+	if !s.ready() {
+		return nil, 0, errRebuilding
+	}
+	ids, total, err := s.search.Search(ctx, userID, q)
+	if err != nil {
+		return nil, 0, err
+	}
+	items, err := s.tasks.GetTasks(ctx, userID, ids)
+	if err != nil {
+		return nil, 0, err
+	}
+	return items, total, nil
+}
+
+// Ready reports whether sorted lists can come from the index; the task
+// service falls back to the store when not.
+func (s *Service) Ready() bool { return s.ready() }
+
+// List serves GET /tasks orders that bbolt has no index for (filename,
+// status, duration) from the search index.
+func (s *Service) List(ctx context.Context, userID string, q domain.ListQuery) ([]*domain.Task, int, error) {
+	return s.Search(ctx, userID, domain.SearchQuery{Status: q.Status, Sort: q.Sort, Desc: q.Desc,
+		Offset: q.Offset, Limit: q.Limit})
+}
+
+// Stats returns the user's totals and the tasks per day of the last
+// StatsDays days (UTC), from running counters.
+func (s *Service) Stats(ctx context.Context, userID string) (domain.TaskStats, error) {
+	return s.tasks.TaskStats(ctx, userID, s.now(), StatsDays)
+}

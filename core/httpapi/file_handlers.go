@@ -1,0 +1,66 @@
+package httpapi
+
+import (
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/ocrbox/ocrbox/core/domain"
+)
+
+// downloadFile serves one of the caller's task files as an attachment. The
+// file service checks ownership and audits the access, allowed or not.
+func (s *Server) downloadFile(c *fiber.Ctx) error {
+	f, meta, err := s.files.Open(c.UserContext(), userOf(c).ID, c.Params("id"), c.Params("file_id"), c.IP())
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, meta.ContentType)
+	c.Set(fiber.HeaderContentDisposition, contentDisposition(meta.Name))
+	c.Set(fiber.HeaderXContentTypeOptions, "nosniff")
+	c.Set(fiber.HeaderCacheControl, "private, no-store")
+	return c.SendStream(f, int(meta.Size)) // fasthttp closes f when done
+}
+
+// contentDisposition builds an attachment header with an ASCII fallback
+// and the exact UTF-8 name (RFC 6266 / 5987).
+func contentDisposition(name string) string {
+	ascii := strings.Map(func(r rune) rune {
+		if r < 0x20 || r > 0x7e || r == '"' || r == '\\' || r == '/' {
+			return '_'
+		}
+		return r
+	}, name)
+	return fmt.Sprintf(`attachment; filename="%s"; filename*=UTF-8''%s`, ascii, url.PathEscape(name))
+}
+
+// auditResponse is GET /audit's body: the caller's own events, newest first.
+type auditResponse struct {
+	Items []domain.AuditEvent `json:"items"`
+}
+
+// maxAuditPage is the largest ?limit= of GET /audit.
+const maxAuditPage = 1000
+
+// listAudit answers GET /audit?limit=N (1 to 1000, default 100).
+func (s *Server) listAudit(c *fiber.Ctx) error {
+	limit := 100
+	if v := c.Query("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > maxAuditPage {
+			return domain.Errorf(domain.ErrInvalid, "invalid_parameter", "limit must be 1 to %d", maxAuditPage)
+		}
+		limit = n
+	}
+	items, err := s.files.Audit(c.UserContext(), userOf(c).ID, limit)
+	if err != nil {
+		return err
+	}
+	if items == nil {
+		items = []domain.AuditEvent{}
+	}
+	return c.JSON(auditResponse{Items: items})
+}
