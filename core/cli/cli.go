@@ -28,6 +28,7 @@ Usage:
   ocrbox users   add EMAIL [--name NAME] --password-stdin | passwd EMAIL --password-stdin
                  | delete EMAIL [--data-only] | list   [--config FILE]
   ocrbox migrate [--config FILE]
+  ocrbox reindex [--config FILE]   rebuild the search index from the database (server stopped)
   ocrbox version
 
 The configuration is read from --config (default: ./config.toml if present),
@@ -50,6 +51,8 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		err = users(args[1:], stdin, stdout, stderr)
 	case "migrate":
 		err = migrate(args[1:], stdout, stderr)
+	case "reindex":
+		err = reindex(args[1:], stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintf(stdout, "ocrbox %s\n", Version)
 	case "help", "-h", "--help":
@@ -150,4 +153,18 @@ func migrate(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stdout, "migrated schema from version %d to %d\n", from, to)
 	}
 	return nil
+}
+
+func reindex(args []string, stdout, stderr io.Writer) error {
+	var f commonFlags
+	if err := newFlagSet("reindex", stderr, &f, false).Parse(args); err != nil {
+		return err
+	}
+	cfg, err := loadConfig(f)
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	return app.Reindex(ctx, cfg, stdout, logging.New(stderr, cfg.Log.Level, cfg.Log.Format))
 }

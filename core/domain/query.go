@@ -1,5 +1,7 @@
 package domain
 
+import "time"
+
 // ListQuery selects and orders one page of a user's tasks.
 type ListQuery struct {
 	Status TaskStatus // empty: any
@@ -7,4 +9,6 @@ type ListQuery struct {
 	Desc   bool
 	Offset int
 	Limit  int
+	// From and To bound created_at, both inclusive; zero means open.
+	From, To time.Time
 }

@@ -3,6 +3,8 @@ package history_test
 import (
 	"context"
 	"fmt"
+	"io"
+	"log/slog"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -90,7 +92,9 @@ var filenamePatterns = []func(i int) string{
 	func(i int) string { return fmt.Sprintf("invoice-2026-%02d-%05d.pdf", i%12+1, i%100000) },
 	func(i int) string { return fmt.Sprintf("IMG_2026%04d_%06d.jpg", i%1231, i) },
 	func(i int) string { return fmt.Sprintf("Rechnung März %d.png", i) },
-	func(i int) string { return fmt.Sprintf("contract %s %d.tif", []string{"alpha", "beta", "gamma"}[i%3], i) },
+	func(i int) string {
+		return fmt.Sprintf("contract %s %d.tif", []string{"alpha", "beta", "gamma"}[i%3], i)
+	},
 	func(i int) string { return fmt.Sprintf("報告書_%d.png", i) },
 }
 
@@ -340,6 +344,12 @@ func BenchmarkHistoryAtScale(b *testing.B) {
 			return err
 		}
 	}
+	b.Run("history_page_1", func(b *testing.B) { measure(b, searchQ(domain.SearchQuery{Desc: true})) })
+	b.Run("history_page_500", func(b *testing.B) { measure(b, searchQ(domain.SearchQuery{Desc: true, Offset: 499 * 20})) })
+	b.Run("history_last_90_days_page_50", func(b *testing.B) {
+		now := time.Now().UTC()
+		measure(b, searchQ(domain.SearchQuery{From: now.AddDate(0, 0, -90), To: now, Desc: true, Offset: 49 * 20}))
+	})
 	b.Run("search_filename", func(b *testing.B) { measure(b, searchQ(domain.SearchQuery{Q: "invoice", Desc: true})) })
 	b.Run("search_filename_prefix", func(b *testing.B) { measure(b, searchQ(domain.SearchQuery{Q: "rech", Desc: true})) })
 	b.Run("search_filename_exact_one", func(b *testing.B) { measure(b, searchQ(domain.SearchQuery{Q: "scan_000042", Desc: true})) })
@@ -367,6 +377,22 @@ func BenchmarkHistoryAtScale(b *testing.B) {
 		measure(b, func() error {
 			n, peak, err := export(big)
 			peaks, size = append(peaks, peak), n
+			return err
+		})
+		b.ReportMetric(float64(slices.Max(peaks))/(1<<20), "peak-heap-MB")
+		b.ReportMetric(float64(size)/(1<<20), "csv-MB")
+	})
+	b.Run("export_csv_big_user_q", func(b *testing.B) {
+		var peaks []uint64
+		var size int64
+		measure(b, func() error {
+			exp, err := d.svc.Export(ctx, big, history.FormatCSV, domain.SearchQuery{Q: "invoice"})
+			if err != nil {
+				return err
+			}
+			cw := &countWriter{}
+			peak, err := peakHeap(func() error { return exp.WriteTo(ctx, cw) })
+			peaks, size = append(peaks, peak), cw.n
 			return err
 		})
 		b.ReportMetric(float64(slices.Max(peaks))/(1<<20), "peak-heap-MB")
@@ -405,3 +431,44 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
+// oneTextFile serves the same small result.txt for every task, so a
+// rebuild reads a file per completed task as it would on a real server.
+type oneTextFile struct{ path string }
+
+func (o oneTextFile) Open(context.Context, string, string, string) (*os.File, error) {
+	return os.Open(o.path)
+}
+
+// BenchmarkIndexRebuildAtScale rebuilds a fresh index from the benchmark
+// store (what serve does on start when the index is missing or outdated):
+// every task read from bbolt in chunks, a 300-byte text file opened and
+// read per completed task, all indexed in batches.
+func BenchmarkIndexRebuildAtScale(b *testing.B) {
+	d := benchDataset(b)
+	ctx := context.Background()
+	dir := b.TempDir()
+	text := filepath.Join(dir, "result.txt")
+	r := rand.New(rand.NewPCG(3, 4))
+	if err := os.WriteFile(text, []byte(benchText(r, rand.NewZipf(r, 1.1, 1, uint64(len(vocab)-1)), 7)), 0o600); err != nil {
+		b.Fatal(err)
+	}
+	for i := range b.N {
+		index, _, err := search.Open(ctx, filepath.Join(dir, fmt.Sprint("index-", i)))
+		if err != nil {
+			b.Fatal(err)
+		}
+		ix := history.NewIndexer(d.store, oneTextFile{text}, index, false, history.IndexerOptions{},
+			slog.New(slog.NewTextHandler(io.Discard, nil)))
+		start := time.Now()
+		n, err := ix.Rebuild(ctx)
+		if err != nil {
+			b.Fatal(err)
+		}
+		took := time.Since(start)
+		if err := index.Close(); err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(float64(n)/took.Seconds(), "tasks/s")
+		b.ReportMetric(took.Seconds(), "s")
+	}
+}

@@ -20,7 +20,7 @@ const (
 )
 
 // exportChunk is how many tasks an export holds in memory at once.
-const exportChunk = 500
+const exportChunk = 2000
 
 // csvColumns is the header row of a CSV export.
 var csvColumns = []string{"id", "filename", "status", "engine", "lang", "pages_total", "pages_done",
@@ -54,7 +54,7 @@ func (s *Service) Export(ctx context.Context, userID, format string, q domain.Se
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	if !s.ready() {
+	if q.Q != "" && !s.ready() { // without a search text the store serves
 		return nil, errRebuilding
 	}
 	e := &Export{s: s, userID: userID, q: q, format: format,
@@ -67,11 +67,13 @@ func (s *Service) Export(ctx context.Context, userID, format string, q domain.Se
 	return e, nil
 }
 
-// WriteTo streams the whole export to w: the index is read exportChunk ids
-// at a time (search_after paging) and each chunk's tasks are loaded, written
-// and flushed before the next, so memory stays constant whatever the
-// history length. A CSV starts with a UTF-8 byte order mark so spreadsheet
-// programs read it as UTF-8.
+// WriteTo streams the whole export to w, exportChunk tasks at a time, each
+// chunk loaded, written and flushed before the next, so memory stays
+// constant whatever the history length. Without a search text the tasks
+// come straight from the store's per-user (and per-status) created_at
+// index, one pass; with one, the index is paged with search_after and each
+// page's tasks loaded from the store. A CSV starts with a UTF-8 byte order
+// mark so spreadsheet programs read it as UTF-8.
 func (e *Export) WriteTo(ctx context.Context, w io.Writer) error {
 	bw := bufio.NewWriterSize(w, 32<<10)
 	var (
@@ -121,16 +123,24 @@ func (e *Export) WriteTo(ctx context.Context, w io.Writer) error {
 		}
 		finish = func() error { _, err := bw.WriteString("]\n"); return err }
 	}
-	err := e.s.search.Scan(ctx, e.userID, e.q, exportChunk, func(ids []string) error {
-		tasks, err := e.s.tasks.GetTasks(ctx, e.userID, ids)
-		if err != nil {
-			return err
-		}
+	write := func(tasks []*domain.Task) error {
 		if err := rows(tasks); err != nil {
 			return err
 		}
 		return bw.Flush()
-	})
+	}
+	var err error
+	if e.q.Q == "" {
+		err = e.s.tasks.EachTask(ctx, e.userID, e.q.Status, e.q.From, e.q.To, exportChunk, write)
+	} else {
+		err = e.s.search.Scan(ctx, e.userID, e.q, exportChunk, func(ids []string) error {
+			tasks, err := e.s.tasks.GetTasks(ctx, e.userID, ids)
+			if err != nil {
+				return err
+			}
+			return write(tasks)
+		})
+	}
 	if err != nil {
 		return fmt.Errorf("export history: %w", err)
 	}

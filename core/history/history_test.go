@@ -177,7 +177,7 @@ func TestIndexerFollowsTheStore(t *testing.T) {
 		t.Fatal(err)
 	}
 	h.indexer.Publish(a)
-	if _, total := h.names(alice, domain.SearchQuery{}); total != 0 {
+	if _, total := h.names(alice, domain.SearchQuery{Sort: domain.SortFilename}); total != 0 {
 		t.Fatalf("deleted task still indexed (%d)", total)
 	}
 	// A deleted user's entries go with RemoveUser.
@@ -235,7 +235,7 @@ func TestRebuildFromStore(t *testing.T) {
 	if got, total := h.names(alice, domain.SearchQuery{Q: "zebra"}); total != 1 || got[0] != "one.png" {
 		t.Fatalf("rebuilt index: %v (%d)", got, total)
 	}
-	if _, total := h.names(alice, domain.SearchQuery{}); total != 2 {
+	if _, total := h.names(alice, domain.SearchQuery{Sort: domain.SortStatus}); total != 2 {
 		t.Fatalf("rebuilt index holds %d tasks", total)
 	}
 }
@@ -244,12 +244,20 @@ func TestServiceRefusesWhileRebuilding(t *testing.T) {
 	h := newHarness(t)
 	alice := h.user("alice@example.org")
 	svc := history.NewService(h.store, h.index, func() bool { return false })
-	_, _, err := svc.Search(context.Background(), alice, domain.SearchQuery{})
-	if !errors.Is(err, domain.ErrUnavailable) {
-		t.Fatalf("want ErrUnavailable, got %v", err)
+	for _, q := range []domain.SearchQuery{{Q: "x"}, {Sort: domain.SortFilename}} {
+		if _, _, err := svc.Search(context.Background(), alice, q); !errors.Is(err, domain.ErrUnavailable) {
+			t.Fatalf("%+v: want ErrUnavailable, got %v", q, err)
+		}
 	}
-	if _, err := svc.Export(context.Background(), alice, "csv", domain.SearchQuery{}); !errors.Is(err, domain.ErrUnavailable) {
-		t.Fatalf("export: want ErrUnavailable, got %v", err)
+	// Newest first without a search text comes from the store.
+	if _, _, err := svc.Search(context.Background(), alice, domain.SearchQuery{Desc: true}); err != nil {
+		t.Fatalf("plain listing needs no index: %v", err)
+	}
+	if _, err := svc.Export(context.Background(), alice, "csv", domain.SearchQuery{Q: "x"}); !errors.Is(err, domain.ErrUnavailable) {
+		t.Fatalf("export with q: want ErrUnavailable, got %v", err)
+	}
+	if _, err := svc.Export(context.Background(), alice, "csv", domain.SearchQuery{}); err != nil {
+		t.Fatalf("export without q needs no index: %v", err)
 	}
 }
 
@@ -373,5 +381,51 @@ func TestExportJSONAndBadFormat(t *testing.T) {
 	}
 	if _, err := h.svc.Export(context.Background(), alice, "xlsx", domain.SearchQuery{}); !errors.Is(err, domain.ErrInvalid) {
 		t.Fatalf("format xlsx: %v", err)
+	}
+}
+
+// The store (plain listings) and the index (searches, other orders) must
+// agree on what a date range and a status select, and in which order.
+func TestStoreAndIndexAgree(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	alice := h.user("alice@example.org")
+	var batch []*domain.Task
+	statuses := []domain.TaskStatus{domain.StatusPending, domain.StatusCompleted, domain.StatusFailed}
+	for i := range 60 {
+		created := base.Add(time.Duration(i/3) * 7 * time.Hour) // triples share created_at
+		batch = append(batch, &domain.Task{ID: boltstore.NewID(), UserID: alice, Filename: fmt.Sprint(i),
+			Status: statuses[i%3], CreatedAt: created, QueuedAt: created})
+	}
+	if err := h.store.CreateTasks(ctx, batch); err != nil {
+		t.Fatal(err)
+	}
+	for _, task := range batch {
+		h.indexer.Publish(task)
+	}
+	h.flush()
+	var zero time.Time
+	for _, from := range []time.Time{zero, base.Add(14 * time.Hour), base.Add(15 * time.Hour)} {
+		for _, to := range []time.Time{zero, base.Add(70 * time.Hour), base.Add(70*time.Hour - time.Nanosecond)} {
+			for _, st := range []domain.TaskStatus{"", domain.StatusCompleted} {
+				for _, desc := range []bool{true, false} {
+					items, total, err := h.store.ListTasks(ctx, alice, domain.ListQuery{Status: st, Desc: desc, Offset: 2, Limit: 7, From: from, To: to})
+					if err != nil {
+						t.Fatal(err)
+					}
+					ids, itotal, err := h.index.Search(ctx, alice, domain.SearchQuery{Status: st, Desc: desc, Offset: 2, Limit: 7, From: from, To: to})
+					if err != nil {
+						t.Fatal(err)
+					}
+					var got []string
+					for _, it := range items {
+						got = append(got, it.ID)
+					}
+					if total != itotal || !slices.Equal(got, ids) {
+						t.Fatalf("from %v to %v %q desc %v: store %d %v, index %d %v", from, to, st, desc, total, got, itotal, ids)
+					}
+				}
+			}
+		}
 	}
 }

@@ -9,11 +9,19 @@ import (
 
 // Tasks is what the service reads from the source of truth (boltstore).
 type Tasks interface {
+	// ListTasks pages the user's tasks newest or oldest first (with a
+	// status and created_at range), total from counters or key counts.
+	ListTasks(ctx context.Context, userID string, q domain.ListQuery) ([]*domain.Task, int, error)
 	// GetTasks loads the user's tasks with these ids, in order, leaving
 	// out ids that are unknown or someone else's.
 	GetTasks(ctx context.Context, userID string, ids []string) ([]*domain.Task, error)
 	// TaskStats reads the user's running counters (O(1)).
 	TaskStats(ctx context.Context, userID string, now time.Time, days int) (domain.TaskStats, error)
+	// EachTask walks the user's tasks created in [from, to] (in status,
+	// if set), newest first, chunk at a time, each chunk read in its own
+	// short transaction.
+	EachTask(ctx context.Context, userID string, status domain.TaskStatus, from, to time.Time,
+		chunk int, fn func([]*domain.Task) error) error
 }
 
 // Searcher is the search index as the service queries it (storage/search).
@@ -46,10 +54,20 @@ var errRebuilding = domain.Errorf(domain.ErrUnavailable, "index_rebuilding",
 	"the search index is being rebuilt; try again in a minute")
 
 // Search returns one page of the user's tasks matching q and the exact
-// number of matches.
+// number of matches. Without a search text, newest or oldest first, the
+// store answers (its created_at keys are exact and cheaper to walk than a
+// sort over the index); the index answers the rest.
 func (s *Service) Search(ctx context.Context, userID string, q domain.SearchQuery) ([]*domain.Task, int, error) {
 	if err := q.Validate(); err != nil {
 		return nil, 0, err
+	}
+	if q.Q == "" && (q.Sort == "" || q.Sort == domain.SortCreatedAt) {
+		limit := q.Limit
+		if limit == 0 {
+			limit = 20
+		}
+		return s.tasks.ListTasks(ctx, userID, domain.ListQuery{Status: q.Status, Sort: domain.SortCreatedAt,
+			Desc: q.Desc, Offset: q.Offset, Limit: limit, From: q.From, To: q.To})
 	}
 	if !s.ready() {
 		return nil, 0, errRebuilding

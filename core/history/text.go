@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
+	"io/fs"
 	"strings"
 	"unicode/utf8"
 
@@ -28,7 +30,9 @@ func (ix *Indexer) text(ctx context.Context, t *domain.Task) string {
 		}
 		fh, err := ix.files.Open(ctx, t.UserID, t.ID, f.StoredName)
 		if err != nil {
-			ix.log.Warn("open text to index", "task_id", t.ID, "user_id", t.UserID, "error", err)
+			if !errors.Is(err, fs.ErrNotExist) && !errors.Is(err, domain.ErrNotFound) {
+				ix.log.Warn("open text to index", "task_id", t.ID, "user_id", t.UserID, "error", err)
+			}
 			return ""
 		}
 		defer fh.Close()

@@ -3,6 +3,7 @@ package boltstore
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"maps"
 	"slices"
 	"testing"
@@ -248,4 +249,138 @@ func TestCreateTasksInOneTransaction(t *testing.T) {
 		t.Fatalf("a has %d tasks, want 2", n)
 	}
 	checkConsistency(t, s)
+}
+
+func TestEachTask(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := newStore(t)
+	a, b := newUser(t, s, "a@example.org"), newUser(t, s, "b@example.org")
+	var mine []*domain.Task
+	for i := range 7 {
+		task := taskAt(a.ID, time.Duration(i)*time.Hour, fmt.Sprint(i))
+		if i%2 == 1 {
+			task.Status = domain.StatusCompleted
+		}
+		mine = append(mine, task)
+	}
+	mustCreate(t, s, mine...)
+	mustCreate(t, s, taskAt(b.ID, 3*time.Hour, "b"))
+	collect := func(status domain.TaskStatus, from, to time.Time, chunk int) []string {
+		var got []string
+		err := s.EachTask(ctx, a.ID, status, from, to, chunk, func(ts []*domain.Task) error {
+			if len(ts) > chunk {
+				t.Fatalf("chunk of %d", len(ts))
+			}
+			for _, x := range ts {
+				got = append(got, x.Filename)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	var zero time.Time
+	for _, chunk := range []int{1, 2, 3, 100} {
+		for _, tt := range []struct {
+			status   domain.TaskStatus
+			from, to time.Time
+			want     []string
+		}{
+			{"", zero, zero, []string{"6", "5", "4", "3", "2", "1", "0"}},
+			{domain.StatusCompleted, zero, zero, []string{"5", "3", "1"}},
+			{"", base.Add(2 * time.Hour), base.Add(4 * time.Hour), []string{"4", "3", "2"}},
+			{domain.StatusPending, base.Add(time.Hour), zero, []string{"6", "4", "2"}},
+			{"", zero, base.Add(time.Hour - time.Nanosecond), []string{"0"}},
+			{"", base.Add(5 * time.Hour), base.Add(time.Hour), nil},
+			{domain.StatusFailed, zero, zero, nil},
+		} {
+			if got := collect(tt.status, tt.from, tt.to, chunk); !slices.Equal(got, tt.want) {
+				t.Errorf("chunk %d status %q [%v, %v]: %v, want %v", chunk, tt.status, tt.from, tt.to, got, tt.want)
+			}
+		}
+	}
+	// Deleting behind the walk between chunks neither repeats nor skips.
+	var got []string
+	err := s.EachTask(ctx, a.ID, "", time.Time{}, time.Time{}, 2, func(ts []*domain.Task) error {
+		for _, x := range ts {
+			got = append(got, x.Filename)
+			if _, err := s.DeleteTask(ctx, a.ID, x.ID); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil || !slices.Equal(got, []string{"6", "5", "4", "3", "2", "1", "0"}) {
+		t.Fatalf("walk while deleting: %v, %v", got, err)
+	}
+}
+
+// TestListTasksDateRange compares every combination of range, status,
+// order and page with a filter over all tasks.
+func TestListTasksDateRange(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := newStore(t)
+	u := newUser(t, s, "r@example.org")
+	var all []*domain.Task
+	for i := range 12 {
+		task := taskAt(u.ID, time.Duration(i/2)*time.Hour, fmt.Sprint(i)) // pairs share created_at
+		task.Status = statuses[i%3]
+		all = append(all, task)
+	}
+	mustCreate(t, s, all...)
+	mustCreate(t, s, taskAt(newUser(t, s, "o@example.org").ID, 2*time.Hour, "other"))
+	var zero time.Time
+	bounds := []time.Time{zero, base, base.Add(2 * time.Hour), base.Add(2*time.Hour + time.Minute), base.Add(5 * time.Hour), base.Add(9 * time.Hour)}
+	for _, from := range bounds {
+		for _, to := range bounds {
+			if !from.IsZero() && !to.IsZero() && from.After(to) {
+				continue
+			}
+			for _, st := range []domain.TaskStatus{"", domain.StatusPending, domain.StatusCompleted} {
+				var want []string
+				for _, task := range all {
+					if (st == "" || task.Status == st) && inRange(task.CreatedAt, from, to) {
+						want = append(want, task.ID)
+					}
+				}
+				slices.Sort(want) // ids are time-ordered: created_at order, ties by id
+				for _, desc := range []bool{false, true} {
+					w := slices.Clone(want)
+					if desc {
+						slices.Reverse(w)
+					}
+					for _, pg := range []struct{ off, lim int }{{0, 0}, {1, 2}, {3, 100}} {
+						items, total, err := s.ListTasks(ctx, u.ID, ListQuery{Status: st, Desc: desc, Offset: pg.off, Limit: pg.lim, From: from, To: to})
+						if err != nil {
+							t.Fatal(err)
+						}
+						var got []string
+						for _, it := range items {
+							got = append(got, it.ID)
+						}
+						lo := min(pg.off, len(w))
+						hi := len(w)
+						if pg.lim > 0 {
+							hi = min(lo+pg.lim, len(w))
+						}
+						if total != len(w) || !slices.Equal(got, w[lo:hi]) {
+							t.Fatalf("from %v to %v status %q desc %v page %v: got %d items (total %d), want %d (total %d)",
+								from, to, st, desc, pg, len(got), total, hi-lo, len(w))
+						}
+						// The in-memory orders apply the same range.
+						_, total, err = s.ListTasks(ctx, u.ID, ListQuery{Status: st, Sort: SortFilename, From: from, To: to})
+						if err != nil || total != len(w) {
+							t.Fatalf("sorted by filename: total %d, want %d (%v)", total, len(w), err)
+						}
+					}
+				}
+			}
+		}
+	}
+	_, _, err := s.ListTasks(ctx, u.ID, ListQuery{From: base.Add(time.Hour), To: base})
+	wantErr(t, err, domain.ErrInvalid)
 }

@@ -1,11 +1,15 @@
 package boltstore
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"fmt"
 	"slices"
 	"strings"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
 
 	"github.com/ocrbox/ocrbox/core/domain"
 )
@@ -32,6 +36,9 @@ func validateQuery(q ListQuery) error {
 	}
 	if q.Offset < 0 || q.Limit < 0 {
 		return fmt.Errorf("offset %d, limit %d: %w", q.Offset, q.Limit, domain.ErrInvalid)
+	}
+	if !q.From.IsZero() && !q.To.IsZero() && q.From.After(q.To) {
+		return fmt.Errorf("from %s after to %s: %w", q.From, q.To, domain.ErrInvalid)
 	}
 	return nil
 }
@@ -65,12 +72,16 @@ func (s *Store) ListTasks(ctx context.Context, userID string, q ListQuery) ([]*d
 }
 
 // listByCreated walks the user's tasks_by_user range (or, with a status
-// filter, their tasks_by_user_status range for that status) in key order:
-// the total comes from the user_stats counters, offset keys are skipped
-// without decoding, and only the page is read. Cost: O(offset + limit).
+// filter, their tasks_by_user_status range for that status) in key order,
+// skipping the offset without decoding and reading only the page. Without
+// a date range the total comes from the user_stats counters: O(offset +
+// limit). With one, the keys of the range are counted (not decoded) too.
 func (x *txn) listByCreated(userID string, q ListQuery) ([]*domain.Task, int, error) {
-	st, err := x.getStats(userID)
-	if err != nil {
+	var st struct { // the counters a list needs; per_day is not decoded
+		Tasks    int                       `json:"tasks"`
+		ByStatus map[domain.TaskStatus]int `json:"by_status"`
+	}
+	if _, err := getJSON(x.userStats, []byte(userID), &st); err != nil {
 		return nil, 0, err
 	}
 	total, b, prefix, idOf := st.Tasks, x.tasksByUser, []byte(userID), taskIDFromUserKey
@@ -81,12 +92,20 @@ func (x *txn) listByCreated(userID string, q ListQuery) ([]*domain.Task, int, er
 		}
 		total, b, prefix, idOf = st.ByStatus[q.Status], x.tasksByUserStatus, concat([]byte(userID), []byte{c}), taskIDFromUserStatusKey
 	}
+	low, high := createdRange(prefix, q.From, q.To)
+	if !q.From.IsZero() || !q.To.IsZero() {
+		total = 0
+		c := b.Cursor()
+		for k, _ := c.Seek(low); k != nil && bytes.Compare(k, high) < 0; k, _ = c.Next() {
+			total++
+		}
+	}
 	if q.Offset >= total {
 		return nil, total, nil
 	}
 	var page []*domain.Task
 	skip := q.Offset
-	err = walkPrefix(b, prefix, q.Desc, func(k, _ []byte) (bool, error) {
+	err := walkRange(b, low, high, q.Desc, func(k []byte) (bool, error) {
 		if skip > 0 {
 			skip--
 			return false, nil
@@ -101,6 +120,47 @@ func (x *txn) listByCreated(userID string, q ListQuery) ([]*domain.Task, int, er
 	return page, total, err
 }
 
+// createdRange returns the key range [low, high) of prefix | created_at |
+// … keys created in [from, to] (zero: open).
+func createdRange(prefix []byte, from, to time.Time) (low, high []byte) {
+	low = prefix
+	if !from.IsZero() {
+		low = concat(prefix, timeKey(from))
+	}
+	if to.IsZero() {
+		return low, prefixEnd(prefix)
+	}
+	return low, prefixEnd(concat(prefix, timeKey(to)))
+}
+
+// walkRange calls fn for each key of b in [low, high), ascending or
+// descending, until fn returns stop or an error.
+func walkRange(b *bolt.Bucket, low, high []byte, desc bool, fn func(k []byte) (stop bool, err error)) error {
+	c := b.Cursor()
+	var k []byte
+	if desc {
+		if k, _ = c.Seek(high); k == nil {
+			k, _ = c.Last()
+		} else {
+			k, _ = c.Prev()
+		}
+	} else {
+		k, _ = c.Seek(low)
+	}
+	for k != nil && bytes.Compare(k, low) >= 0 && bytes.Compare(k, high) < 0 {
+		stop, err := fn(k)
+		if err != nil || stop {
+			return err
+		}
+		if desc {
+			k, _ = c.Prev()
+		} else {
+			k, _ = c.Next()
+		}
+	}
+	return nil
+}
+
 // listSorted loads the user's matching tasks and sorts them in memory.
 func (x *txn) listSorted(userID string, q ListQuery) ([]*domain.Task, int, error) {
 	var all []*domain.Task
@@ -109,7 +169,7 @@ func (x *txn) listSorted(userID string, q ListQuery) ([]*domain.Task, int, error
 		if err != nil {
 			return true, err
 		}
-		if q.Status == "" || t.Status == q.Status {
+		if (q.Status == "" || t.Status == q.Status) && inRange(t.CreatedAt, q.From, q.To) {
 			all = append(all, t)
 		}
 		return false, nil
@@ -147,4 +207,9 @@ func compareBy(sort string) func(a, b *domain.Task) int {
 	default: // SortDuration
 		return func(a, b *domain.Task) int { return cmp.Compare(a.DurationMS, b.DurationMS) }
 	}
+}
+
+// inRange reports whether t is in [from, to], zero bounds being open.
+func inRange(t, from, to time.Time) bool {
+	return (from.IsZero() || !t.Before(from)) && (to.IsZero() || !t.After(to))
 }

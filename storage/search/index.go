@@ -16,6 +16,9 @@ import (
 	"github.com/ocrbox/ocrbox/core/domain"
 )
 
+// errClosed answers calls on a closed index (or one whose Reset failed).
+var errClosed = errors.New("search index is closed")
+
 // Internal keys of the index (bleve's SetInternal storage).
 var (
 	keyMappingVersion = []byte("ocrbox_mapping_version")
@@ -190,6 +193,9 @@ func (ix *Index) MarkBuilt(ctx context.Context) error {
 	}
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
+	if ix.idx == nil {
+		return errClosed
+	}
 	if err := setInternalDurable(ix.idx, keyMappingVersion, []byte(strconv.Itoa(MappingVersion))); err != nil {
 		return fmt.Errorf("mark search index built: %w", err)
 	}
@@ -213,6 +219,9 @@ func (ix *Index) Update(ctx context.Context, put []Doc, del []string) error {
 	}
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
+	if ix.idx == nil {
+		return errClosed
+	}
 	b := ix.idx.NewBatch()
 	for _, d := range put {
 		if err := valid(d); err != nil {
@@ -238,5 +247,8 @@ func (ix *Index) DocCount(ctx context.Context) (uint64, error) {
 	}
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
+	if ix.idx == nil {
+		return 0, errClosed
+	}
 	return ix.idx.DocCount()
 }

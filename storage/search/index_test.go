@@ -323,3 +323,20 @@ func TestReopenKeepsAndRecovers(t *testing.T) {
 		reopen(true).Close()
 	})
 }
+
+func TestClosedIndexAnswersErrors(t *testing.T) {
+	ix := fixture(t)
+	ctx := context.Background()
+	if err := ix.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := ix.Search(ctx, alice, Query{}); err == nil {
+		t.Fatal("search on a closed index must fail")
+	}
+	if err := ix.Index(ctx, Doc{TaskID: taskID(1), UserID: alice}); err == nil {
+		t.Fatal("index on a closed index must fail")
+	}
+	if ix.Built(ctx) {
+		t.Fatal("a closed index is not built")
+	}
+}

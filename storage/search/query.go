@@ -42,6 +42,9 @@ func (ix *Index) Search(ctx context.Context, userID string, q Query) (ids []stri
 	}
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
+	if ix.idx == nil {
+		return nil, 0, errClosed
+	}
 	bq, err := ix.buildQuery(userID, q)
 	if err != nil {
 		return nil, 0, err
@@ -99,6 +102,9 @@ func (ix *Index) Scan(ctx context.Context, userID string, q Query, chunk int, fn
 func (ix *Index) scanPage(ctx context.Context, userID string, q Query, chunk int, after []string, ids []string) ([]string, []string, error) {
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
+	if ix.idx == nil {
+		return nil, nil, errClosed
+	}
 	bq, err := ix.buildQuery(userID, q)
 	if err != nil {
 		return nil, nil, err
