@@ -87,6 +87,63 @@ func TestIsolation(t *testing.T) {
 		}
 	}
 
+	// History, search (by alice's filename and by a word of her text),
+	// stats, export and audit show bob nothing of alice's.
+	t.Run("history, search, stats, export, audit", func(t *testing.T) {
+		deadline := time.Now().Add(30 * time.Second)
+		for { // the index lags bbolt by milliseconds; wait until alice finds her own text
+			r := alice.get(t, "/history?q=quick")
+			if r.Status == http.StatusOK && strings.Contains(string(r.Body), id) {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("alice cannot find her own task by its text: %d %s", r.Status, truncate(string(r.Body), 300))
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+		probes := []struct{ name, method, path, body string }{
+			{"history", http.MethodGet, "/history?page_size=200", ""},
+			{"search by filename", http.MethodGet, "/history?q=" + strings.TrimSuffix(secretName, ".tif"), ""},
+			{"search by text", http.MethodGet, "/history?q=quick", ""},
+			{"search with bleve syntax", http.MethodGet, "/history?q=%2Buser_id%3A*", ""},
+			{"search wildcard", http.MethodGet, "/history?q=*", ""},
+			{"stats", http.MethodGet, "/history/stats", ""},
+			{"export csv", http.MethodPost, "/history/export", `{"format":"csv"}`},
+			{"export json by text", http.MethodPost, "/history/export", `{"format":"json","q":"quick"}`},
+			{"audit", http.MethodGet, "/audit?limit=1000", ""},
+		}
+		for _, p := range probes {
+			var r response
+			if p.body != "" {
+				r = bob.do(t, p.method, p.path, strings.NewReader(p.body), "application/json")
+			} else {
+				r = bob.do(t, p.method, p.path, nil, "")
+			}
+			if r.Status != http.StatusOK {
+				t.Errorf("bob %s: status %d: %s", p.name, r.Status, truncate(string(r.Body), 300))
+				continue
+			}
+			check := secrets
+			if p.name == "audit" {
+				// Bob's own trail records the ids he himself sent in his
+				// denied attempts above; it must reveal nothing else.
+				check = []string{secretName, "alice-secret", aliceUser.ID, aliceUser.Email}
+			}
+			for _, sec := range check {
+				if strings.Contains(string(r.Body), sec) {
+					t.Errorf("bob %s reveals %q", p.name, sec)
+				}
+			}
+		}
+		var st struct {
+			Total int `json:"total"`
+		}
+		bob.get(t, "/history/stats").JSON(t, &st)
+		if st.Total != 0 {
+			t.Errorf("bob's stats count %d tasks, want 0", st.Total)
+		}
+	})
+
 	after := alice.getTask(t, id)
 	if after.Status != "completed" || after.Filename != secretName || len(after.Files) != len(before.Files) ||
 		after.PagesDone != before.PagesDone {
