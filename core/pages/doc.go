@@ -15,7 +15,9 @@
 // single-page PNG, JPEG or TIFF is handed to the engine as uploaded; other
 // pages are re-encoded as TIFF-G4 when bilevel, PNG otherwise.
 //
-// PDF: pdfcpu (pure Go) reads the page count and page sizes; each page is
+// PDF: poppler's pdfinfo reads the page count and page sizes in its own
+// process (pdfcpu did this in the host and held the whole file's objects in
+// memory: 1–2.5× the upload's size for a 200 MB PDF); each page is
 // rasterised on demand by poppler's pdftoppm at Limits.PDFDPI, lowered for
 // a page that would exceed Limits.MaxMegapixels, to 8-bit gray (OCR needs
 // no colour). PDF support therefore needs poppler-utils installed; without
@@ -36,7 +38,6 @@
 // memory stays bounded by one page. Revisit if the single-binary goal must
 // cover PDFs too.
 //
-// Known costs: pdfcpu keeps the PDF's object table (raw streams included)
-// in memory while Open reads the page sizes, then drops it. libpng and
-// libjpeg print a line to stderr for some corrupt files.
+// Known costs: libpng and libjpeg print a line to stderr for some corrupt
+// files.
 package pages

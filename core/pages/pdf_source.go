@@ -2,15 +2,15 @@ package pages
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
-	"os"
 	"os/exec"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/pdfcpu/pdfcpu/pkg/api"
-	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu"
-	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
 
 	"github.com/ocrbox/ocrbox/core/domain"
 )
@@ -28,8 +28,8 @@ type pdfSource struct {
 	lim      Limits
 }
 
-// openPDF reads the page tree with pdfcpu (pure Go, no pixels) to count the
-// pages and learn their sizes; rendering waits for Page.
+// openPDF reads the page tree with pdfinfo (no pixels, no content streams)
+// to count the pages and learn their sizes; rendering waits for Page.
 func openPDF(ctx context.Context, path string, lim Limits) (*pdfSource, error) {
 	bin, err := exec.LookPath("pdftoppm")
 	if err != nil {
@@ -43,51 +43,92 @@ func openPDF(ctx context.Context, path string, lim Limits) (*pdfSource, error) {
 	return &pdfSource{path: path, pdftoppm: bin, dims: dims, lim: lim}, nil
 }
 
-// pdfPageDims returns every page's size. pdfcpu holds the whole object
-// table in memory while it reads (raw streams, not decoded), so the
-// context is dropped as soon as the sizes are known.
-func pdfPageDims(ctx context.Context, path string, lim Limits) (dims [][2]float64, err error) {
-	f, err := os.Open(path)
+// pdfInfoTimeout bounds one pdfinfo run.
+const pdfInfoTimeout = 30 * time.Second
+
+// pdfPageDims returns every page's size, read by poppler's pdfinfo in its
+// own process: it parses the page tree without loading content streams, so
+// a 200 MB upload costs a few MB (pdfcpu, used before, held every object in
+// host memory: 1–2.5× the file size, see docs/benchmarks.md), and a hostile
+// file cannot crash the host.
+func pdfPageDims(ctx context.Context, path string, lim Limits) ([][2]float64, error) {
+	bin, err := exec.LookPath("pdfinfo")
 	if err != nil {
-		return nil, fmt.Errorf("open upload: %w", err)
+		return nil, domain.Errorf(domain.ErrFeatureDisabled, "pdf_unsupported",
+			"PDF support needs poppler-utils (pdfinfo), which is not installed on this server")
 	}
-	defer f.Close()
-	// pdfcpu panics on some malformed page trees; a hostile upload must
-	// not take the host down.
-	defer func() {
-		if r := recover(); r != nil {
-			dims, err = nil, unreadable("PDF cannot be read: the file is corrupt")
+	ctx, cancel := context.WithTimeout(ctx, pdfInfoTimeout)
+	defer cancel()
+	// Ask for one page more than allowed, so too many pages is detected
+	// without listing thousands of them.
+	last := lim.MaxPages + 1
+	if last <= 1 {
+		last = DefaultMaxPages + 1
+	}
+	var stderr strings.Builder
+	cmd := exec.CommandContext(ctx, bin, "-f", "1", "-l", strconv.Itoa(last), path)
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if ctx.Err() != nil {
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			return nil, unreadable("PDF cannot be read: reading its page tree took too long")
 		}
-	}()
-	conf := model.NewDefaultConfiguration()
-	conf.ValidationMode = model.ValidationRelaxed
-	pc, err := pdfcpu.ReadWithContext(ctx, f, conf)
+		return nil, ctx.Err()
+	}
 	if err != nil {
-		if ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
-		if strings.Contains(err.Error(), "password") {
+		if strings.Contains(strings.ToLower(stderr.String()), "password") {
 			return nil, unreadable("PDF is password-protected: remove the password and upload it again")
 		}
 		return nil, unreadable("PDF cannot be read: the file is corrupt or truncated")
 	}
-	if err := pc.EnsurePageCount(); err != nil || pc.PageCount <= 0 {
+	return parsePDFInfo(string(out), lim)
+}
+
+// parsePDFInfo reads "Pages: N" and the per-page
+// "Page    1 size: 612 x 792 pts" / "Page    1 rot:  90" lines.
+func parsePDFInfo(out string, lim Limits) ([][2]float64, error) {
+	pages := -1
+	sizes := map[int][2]float64{}
+	rots := map[int]int{}
+	for _, line := range strings.Split(out, "\n") {
+		key, val, ok := strings.Cut(line, ":")
+		if !ok {
+			continue
+		}
+		val = strings.TrimSpace(val)
+		switch {
+		case key == "Pages":
+			pages, _ = strconv.Atoi(val)
+		case strings.HasPrefix(key, "Page ") && strings.HasSuffix(key, " size"):
+			n, err := strconv.Atoi(strings.TrimSpace(strings.TrimSuffix(strings.TrimPrefix(key, "Page "), " size")))
+			var w, h float64
+			if _, serr := fmt.Sscanf(val, "%g x %g", &w, &h); err == nil && serr == nil {
+				sizes[n] = [2]float64{w, h}
+			}
+		case strings.HasPrefix(key, "Page ") && strings.HasSuffix(key, " rot"):
+			n, err := strconv.Atoi(strings.TrimSpace(strings.TrimSuffix(strings.TrimPrefix(key, "Page "), " rot")))
+			r, rerr := strconv.Atoi(val)
+			if err == nil && rerr == nil {
+				rots[n] = r
+			}
+		}
+	}
+	if pages <= 0 {
 		return nil, unreadable("PDF has no readable pages: the file is corrupt")
 	}
-	// Before PageDims, which allocates per declared page.
-	if err := lim.checkPages(pc.PageCount); err != nil {
+	if err := lim.checkPages(pages); err != nil {
 		return nil, err
 	}
-	pd, err := pc.PageDims()
-	if err != nil || len(pd) != pc.PageCount {
-		return nil, unreadable("PDF page sizes cannot be read: the file is corrupt")
-	}
-	dims = make([][2]float64, len(pd))
-	for i, d := range pd {
-		if !(d.Width > 0 && d.Height > 0) {
+	dims := make([][2]float64, pages)
+	for i := range dims {
+		d, ok := sizes[i+1]
+		if !ok || !(d[0] > 0 && d[1] > 0) {
 			return nil, unreadable("PDF page %d has no size: the file is corrupt", i+1)
 		}
-		dims[i] = [2]float64{d.Width, d.Height}
+		if r := ((rots[i+1] % 360) + 360) % 360; r == 90 || r == 270 {
+			d[0], d[1] = d[1], d[0]
+		}
+		dims[i] = d
 	}
 	return dims, nil
 }

@@ -1,6 +1,7 @@
 package tasks
 
 import (
+	"strings"
 	"sync"
 
 	"github.com/ocrbox/ocrbox/core/domain"
@@ -22,6 +23,7 @@ func NewBroker() *Broker {
 // Subscribe returns a channel of updates for one task and a function that
 // ends the subscription.
 func (b *Broker) Subscribe(taskID string) (<-chan *domain.Task, func()) {
+	taskID = strings.Clone(taskID) // the key outlives the request that named it
 	ch := make(chan *domain.Task, 1)
 	b.mu.Lock()
 	if b.subs[taskID] == nil {
