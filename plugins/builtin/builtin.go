@@ -25,7 +25,7 @@ type Plugin struct {
 
 // registry is fixed at compile time and never modified.
 var registry = map[string]Plugin{
-	"tesseract": {Kind: sdk.KindEngine, Serve: func() { sdk.ServeEngine(tesseract.New(nil)) }},
+	"tesseract": {Kind: sdk.KindEngine, Serve: func() { sdk.ServeEngine(tesseract.New(sdk.Logger())) }},
 	"local":     {Kind: sdk.KindAuth, Serve: func() { sdk.ServeAuth(localauth.New()) }},
 	"http":      {Kind: sdk.KindAuth, Serve: func() { sdk.ServeAuth(httpauth.New()) }},
 	"ldap":      {Kind: sdk.KindAuth, Serve: func() { sdk.ServeAuth(ldapauth.New()) }},
