@@ -15,6 +15,7 @@ import (
 	"github.com/ocrbox/ocrbox/core/config"
 	"github.com/ocrbox/ocrbox/storage/boltstore"
 	"github.com/ocrbox/ocrbox/storage/filestore"
+	"github.com/ocrbox/ocrbox/storage/search"
 )
 
 // AdminSocketPath is the running server's admin socket (core/admin).
@@ -79,7 +80,16 @@ func PurgeUser(ctx context.Context, cfg *config.Config, email string, log *slog.
 		return accounts.Purged{}, false, err
 	}
 	defer files.Close()
-	res, err = accounts.NewService(store, files, noIndex{}, noRunner{}, log).Purge(ctx, email, "cli")
+	// The index is derived: if it cannot be opened, the next start rebuilds
+	// it from the database, which no longer has the user's tasks.
+	var deindex accounts.Deindexer = noIndex{}
+	if index, _, err := search.Open(ctx, IndexPath(cfg)); err == nil {
+		defer index.Close()
+		deindex = index
+	} else {
+		log.Warn("search index not opened; it is rebuilt at the next start", "error", err)
+	}
+	res, err = accounts.NewService(store, files, deindex, noRunner{}, log).Purge(ctx, email, "cli")
 	return res, false, err
 }
 
@@ -89,7 +99,7 @@ type noRunner struct{}
 
 func (noRunner) Cancel(string) {}
 
-// noIndex stands in for the search index until serve opens one: removing
+// noIndex stands in for a search index that could not be opened: removing
 // a task from it does nothing.
 type noIndex struct{}
 
