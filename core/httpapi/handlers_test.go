@@ -20,6 +20,8 @@ func TestAuthFlow(t *testing.T) {
 		{"unknown user", `{"username":"mallory@example.org","password":"whatever1"}`, 401, "invalid_credentials"},
 		{"missing fields", `{}`, 422, "invalid_request"},
 		{"not json", `username=alice`, 422, "invalid_request"},
+		{"oversized username", `{"username":"` + strings.Repeat("a", 400) + `@example.org","password":"whatever1"}`, 422, "invalid_request"},
+		{"oversized password", `{"username":"alice@example.org","password":"` + strings.Repeat("p", 2000) + `"}`, 422, "invalid_request"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
