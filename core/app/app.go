@@ -115,7 +115,7 @@ func Serve(ctx context.Context, cfg *config.Config, version string, log *slog.Lo
 			DefaultOutputs: outputs, MaxUploadBytes: maxUpload, MaxTasksPerUser: cfg.Limits.MaxTasksPerUser,
 			MaxStorageBytesPerUser: cfg.Limits.MaxStorageMBPerUser << 20})
 	wk := worker.New(store, files, pool, hist.events, worker.Options{Workers: workers, MaxAttempts: cfg.OCR.MaxAttempts,
-		PageTimeout: cfg.OCR.PageTimeout, Limits: limits, NewID: boltstore.NewID}, log)
+		PageTimeout: cfg.OCR.PageTimeout, Limits: limits, NewID: boltstore.NewID, EngineHOCR: cfg.OCR.EngineHOCR}, log)
 	taskSvc.SetRunner(wk)
 	taskSvc.SetSearcher(hist.searcher())
 	fileSvc := filesvc.NewService(store, files, log)

@@ -57,6 +57,7 @@ type OCR struct {
 	MaxAttempts    int           `koanf:"max_attempts"`
 	PageTimeout    time.Duration `koanf:"page_timeout"`
 	PDFDPI         int           `koanf:"pdf_dpi"`
+	EngineHOCR     bool          `koanf:"engine_hocr"`
 }
 
 // Auth configures sign-in and sessions.
@@ -122,6 +123,7 @@ func Defaults() map[string]any {
 		"ocr.max_attempts":               3,
 		"ocr.page_timeout":               "2m",
 		"ocr.pdf_dpi":                    300,
+		"ocr.engine_hocr":                false,
 		"auth.providers":                 []string{"local"},
 		"auth.session_idle_timeout":      "24h",
 		"auth.session_lifetime":          "720h",

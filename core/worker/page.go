@@ -75,7 +75,7 @@ func (w *Worker) doPage(ctx context.Context, t *domain.Task, pg pages.Page, log 
 func (w *Worker) recognize(ctx context.Context, t *domain.Task, pg pages.Page, log *slog.Logger) (*sdk.RecognizeResponse, error) {
 	req := &sdk.RecognizeRequest{
 		Image: pg.Data, ContentType: pg.ContentType, Languages: splitLang(t.Lang),
-		PageNumber: int32(pg.Number), WantHocr: t.Wants(domain.KindHOCR), WantPdf: t.Wants(domain.KindPDF),
+		PageNumber: int32(pg.Number), WantHocr: w.opts.EngineHOCR && t.Wants(domain.KindHOCR), WantPdf: t.Wants(domain.KindPDF),
 		Dpi: int32(pg.DPI),
 	}
 	attempt := 0

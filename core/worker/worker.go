@@ -60,6 +60,10 @@ type Options struct {
 	// Backoff is the first retry delay of a failed page; default 500ms.
 	Backoff time.Duration
 	NewID   func() string
+	// EngineHOCR asks the engine for its own hOCR (richer line attributes,
+	// ~150 ms more per dense page with tesseract); otherwise the host
+	// builds hOCR from the words and boxes the engine returns anyway.
+	EngineHOCR bool
 }
 
 // Worker claims pending tasks and processes them.
