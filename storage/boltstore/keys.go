@@ -44,27 +44,8 @@ func NewID() string {
 	return uuid.Must(uuid.NewV7()).String()
 }
 
-// validID reports whether s is a canonical lower-case UUID string. Keys are
-// built from ids, so only one spelling of an id may exist.
-func validID(s string) bool {
-	if len(s) != idLen {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch i {
-		case 8, 13, 18, 23:
-			if c != '-' {
-				return false
-			}
-		default:
-			if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
-				return false
-			}
-		}
-	}
-	return true
-}
+// validID is domain.ValidID: one spelling per id.
+func validID(s string) bool { return domain.ValidID(s) }
 
 // checkID wraps domain.ErrInvalid when s is not a valid id.
 func checkID(kind, s string) error {

@@ -57,26 +57,8 @@ func (s *Store) Close() error {
 // Dir returns the root directory path.
 func (s *Store) Dir() string { return s.dir }
 
-// validID reports whether s is a canonical lower-case UUID string.
-func validID(s string) bool {
-	if len(s) != 36 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch i {
-		case 8, 13, 18, 23:
-			if c != '-' {
-				return false
-			}
-		default:
-			if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
-				return false
-			}
-		}
-	}
-	return true
-}
+// validID is domain.ValidID: one spelling per id.
+func validID(s string) bool { return domain.ValidID(s) }
 
 // validName reports whether name matches ^[a-z0-9][a-z0-9._-]{0,63}$.
 func validName(name string) bool {
