@@ -23,9 +23,9 @@ const SettingUsersFile = "users_file"
 // users file and issues no tokens of its own (ocrbox issues the session).
 // Serve it with sdk.ServeAuth(localauth.New()).
 type Provider struct {
-	sdk.UnimplementedAuth // no tokens, no browser flow
-	params argonParams // for the UserFile built by Configure
-	users  atomic.Pointer[UserFile]
+	sdk.UnimplementedAuth             // no tokens, no browser flow
+	params                argonParams // for the UserFile built by Configure
+	users                 atomic.Pointer[UserFile]
 }
 
 // New returns an unconfigured Provider; Configure must be called before
@@ -68,9 +68,6 @@ func (p *Provider) Authenticate(ctx context.Context, username, password string) 
 	}
 	return &sdk.AuthenticateResponse{User: &sdk.UserInfo{Subject: u.Email, Email: u.Email, Name: u.Name}}, nil
 }
-
-
-
 
 // LookupUser reports whether the account still exists and is enabled.
 func (p *Provider) LookupUser(ctx context.Context, subject string) (*sdk.UserInfo, error) {
