@@ -44,14 +44,27 @@ func prefixKeys(b *bolt.Bucket, prefix []byte) [][]byte {
 // descending, until fn returns stop or an error. k and v are only valid
 // inside fn.
 func walkPrefix(b *bolt.Bucket, prefix []byte, desc bool, fn func(k, v []byte) (stop bool, err error)) error {
+	return walkRange(b, prefix, prefixEnd(prefix), desc, fn)
+}
+
+// walkRange calls fn for each key of b in [low, high) (high nil: no upper
+// bound), ascending or descending, until fn returns stop or an error.
+func walkRange(b *bolt.Bucket, low, high []byte, desc bool, fn func(k, v []byte) (stop bool, err error)) error {
 	c := b.Cursor()
 	var k, v []byte
-	if desc {
-		k, v = seekLast(c, prefix)
-	} else {
-		k, v = c.Seek(prefix)
+	switch {
+	case !desc:
+		k, v = c.Seek(low)
+	case high == nil:
+		k, v = c.Last()
+	default:
+		if k, v = c.Seek(high); k == nil {
+			k, v = c.Last()
+		} else {
+			k, v = c.Prev()
+		}
 	}
-	for k != nil && bytes.HasPrefix(k, prefix) {
+	for k != nil && bytes.Compare(k, low) >= 0 && (high == nil || bytes.Compare(k, high) < 0) {
 		stop, err := fn(k, v)
 		if err != nil || stop {
 			return err
@@ -63,19 +76,6 @@ func walkPrefix(b *bolt.Bucket, prefix []byte, desc bool, fn func(k, v []byte) (
 		}
 	}
 	return nil
-}
-
-// seekLast positions c on the last key starting with prefix (or on the key
-// just before where it would be, which the caller's HasPrefix check rejects).
-func seekLast(c *bolt.Cursor, prefix []byte) ([]byte, []byte) {
-	end := prefixEnd(prefix)
-	if end == nil {
-		return c.Last()
-	}
-	if k, _ := c.Seek(end); k == nil {
-		return c.Last()
-	}
-	return c.Prev()
 }
 
 // prefixEnd returns the smallest key greater than every key with the prefix,

@@ -9,8 +9,6 @@ import (
 	"strings"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
-
 	"github.com/ocrbox/ocrbox/core/domain"
 )
 
@@ -105,7 +103,7 @@ func (x *txn) listByCreated(userID string, q ListQuery) ([]*domain.Task, int, er
 	}
 	var page []*domain.Task
 	skip := q.Offset
-	err := walkRange(b, low, high, q.Desc, func(k []byte) (bool, error) {
+	err := walkRange(b, low, high, q.Desc, func(k, _ []byte) (bool, error) {
 		if skip > 0 {
 			skip--
 			return false, nil
@@ -131,34 +129,6 @@ func createdRange(prefix []byte, from, to time.Time) (low, high []byte) {
 		return low, prefixEnd(prefix)
 	}
 	return low, prefixEnd(concat(prefix, timeKey(to)))
-}
-
-// walkRange calls fn for each key of b in [low, high), ascending or
-// descending, until fn returns stop or an error.
-func walkRange(b *bolt.Bucket, low, high []byte, desc bool, fn func(k []byte) (stop bool, err error)) error {
-	c := b.Cursor()
-	var k []byte
-	if desc {
-		if k, _ = c.Seek(high); k == nil {
-			k, _ = c.Last()
-		} else {
-			k, _ = c.Prev()
-		}
-	} else {
-		k, _ = c.Seek(low)
-	}
-	for k != nil && bytes.Compare(k, low) >= 0 && bytes.Compare(k, high) < 0 {
-		stop, err := fn(k)
-		if err != nil || stop {
-			return err
-		}
-		if desc {
-			k, _ = c.Prev()
-		} else {
-			k, _ = c.Next()
-		}
-	}
-	return nil
 }
 
 // listSorted loads the user's matching tasks and sorts them in memory.
