@@ -56,7 +56,7 @@ func (s *Server) setSessionCookie(c *fiber.Ctx, tok *sessions.Tokens) {
 		HTTPOnly: true, Secure: s.opts.CookieSecure, SameSite: fiber.CookieSameSiteLaxMode,
 	})
 	c.Cookie(&fiber.Cookie{
-		Name: csrfCookie, Value: randomToken(), Path: "/", Expires: exp,
+		Name: csrfCookie, Value: sessions.NewToken(), Path: "/", Expires: exp,
 		HTTPOnly: false, Secure: s.opts.CookieSecure, SameSite: fiber.CookieSameSiteStrictMode,
 	})
 }

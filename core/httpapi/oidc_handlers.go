@@ -1,8 +1,6 @@
 package httpapi
 
 import (
-	"crypto/rand"
-	"encoding/base64"
 	"net/url"
 	"strings"
 	"time"
@@ -11,12 +9,6 @@ import (
 )
 
 const stateCookie = "ocrbox_login_state"
-
-func randomToken() string {
-	b := make([]byte, 32)
-	_, _ = rand.Read(b)
-	return base64.RawURLEncoding.EncodeToString(b)
-}
 
 // listProviders tells the sign-in page which "Sign in with …" buttons to
 // show; password sign-in is always offered.

@@ -104,7 +104,7 @@ func (s *Service) BeginBrowserLogin(ctx context.Context, provider, redirectURI, 
 	if err != nil {
 		return "", "", err
 	}
-	state, verifier, nonce := newToken(), newToken(), newToken()
+	state, verifier, nonce := NewToken(), NewToken(), NewToken()
 	sum := sha256.Sum256([]byte(verifier))
 	challenge := base64.RawURLEncoding.EncodeToString(sum[:])
 	authURL, err = a.BeginBrowserLogin(ctx, &sdk.BeginBrowserLoginRequest{

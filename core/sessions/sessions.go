@@ -166,7 +166,7 @@ func (s *Service) recordUser(ctx context.Context, provider string, ui *sdk.UserI
 // issue opens a session for u; the provider's tokens, if any, are sealed
 // into it.
 func (s *Service) issue(ctx context.Context, u domain.User, provider string, ptok *sdk.AuthenticateResponse) (*Tokens, error) {
-	access, refresh := newToken(), newToken()
+	access, refresh := NewToken(), NewToken()
 	now := s.now().UTC()
 	sess := domain.Session{TokenHash: Hash(access), UserID: u.ID, Provider: provider, CreatedAt: now,
 		LastSeen: now, ExpiresAt: now.Add(s.opts.Lifetime), IdleExpiry: now.Add(s.opts.IdleTimeout),
@@ -301,7 +301,9 @@ func Hash(token string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-func newToken() string {
+// NewToken returns 256 random bits, base64url-encoded: session, refresh,
+// CSRF and login-state tokens.
+func NewToken() string {
 	b := make([]byte, 32)
 	_, _ = rand.Read(b) // crypto/rand.Read never fails on Linux
 	return base64.RawURLEncoding.EncodeToString(b)
