@@ -87,10 +87,7 @@ func (s *Service) authenticateJWT(ctx context.Context, tok string) (domain.User,
 				return domain.User{}, err
 			}
 			ttl := time.Duration(resp.GetExpiresIn()) * time.Second
-			if ttl <= 0 || ttl > time.Hour {
-				ttl = min(max(ttl, 0), time.Hour)
-			}
-			if ttl > 0 {
+			if ttl = min(ttl, time.Hour); ttl > 0 {
 				s.jwts.put(h, jwtEntry{user: u, ok: true, expires: now.Add(ttl)})
 			}
 			return u, nil

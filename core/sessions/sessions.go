@@ -242,9 +242,11 @@ func (s *Service) accountAlive(ctx context.Context, sess domain.Session, u domai
 			s.checked.Delete(u.ID)
 			s.log.Info("session ended: account no longer exists at its provider", "user_id", u.ID, "provider", sess.Provider)
 			return false
-		case err == nil:
-			s.checked.Store(u.ID, now)
 		}
+		// Found, or the provider cannot look users up (not implemented) or
+		// cannot answer now: either way, ask again only after UserRecheck,
+		// so this never costs a provider call per request.
+		s.checked.Store(u.ID, now)
 		return true
 	}
 	return true // provider no longer configured: nothing to ask
