@@ -237,8 +237,7 @@ func (s *Service) accountAlive(ctx context.Context, sess domain.Session, u domai
 			return true
 		}
 		_, err = a.LookupUser(ctx, u.Email)
-		switch {
-		case errors.Is(err, sdk.ErrUserNotFound):
+		if errors.Is(err, sdk.ErrUserNotFound) {
 			s.checked.Delete(u.ID)
 			s.log.Info("session ended: account no longer exists at its provider", "user_id", u.ID, "provider", sess.Provider)
 			return false
