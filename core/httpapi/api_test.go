@@ -72,16 +72,11 @@ type env struct {
 	store *boltstore.Store
 }
 
-func newEnv(t *testing.T, rate int) *env {
-	t.Helper()
-	return newEnvWith(t, rate, func(*tasks.Options) {})
-}
-
-// newEnvWith is newEnv with the task options adjusted by set.
-func newEnvWith(t *testing.T, rate int, set func(*tasks.Options)) *env {
+// newBackend opens a real bbolt store and file tree in dir and a local
+// provider with the users alice and bob (password "password-<name>").
+func newBackend(t *testing.T, dir string) (*boltstore.Store, *filestore.Store, *localauth.Provider) {
 	t.Helper()
 	ctx := context.Background()
-	dir := t.TempDir()
 	store, err := boltstore.Open(ctx, filepath.Join(dir, "ocrbox.db"), boltstore.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -105,28 +100,48 @@ func newEnvWith(t *testing.T, rate int, set func(*tasks.Options)) *env {
 	if err := prov.Configure(ctx, map[string]string{"users_file": usersFile}); err != nil {
 		t.Fatal(err)
 	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	lim := pages.Limits{MaxPages: 10, MaxMegapixels: 50, PDFDPI: 150}
-	inspect := func(ctx context.Context, path, ct string) (int, error) {
-		d, err := pages.Open(ctx, path, ct, lim)
-		if err != nil {
-			return 0, err
-		}
-		defer d.Close()
-		return d.PageCount(), nil
+	return store, files, prov
+}
+
+// inspectPages is the upload-time page check serve uses, with small limits.
+func inspectPages(ctx context.Context, path, ct string) (int, error) {
+	d, err := pages.Open(ctx, path, ct, pages.Limits{MaxPages: 10, MaxMegapixels: 50, PDFDPI: 150})
+	if err != nil {
+		return 0, err
 	}
-	opts := tasks.Options{DefaultEngine: "tesseract", DefaultLang: "eng", DefaultOutputs: []domain.FileKind{domain.KindTxt},
-		MaxUploadBytes: 1 << 20, MaxTasksPerUser: 3}
-	set(&opts)
-	svc := tasks.NewService(store, files, engines{}, idleRunner{}, tasks.NewBroker(), pages.Sniff, inspect, boltstore.NewID, opts)
+	defer d.Close()
+	return d.PageCount(), nil
+}
+
+// newSessions is the real session service over store with prov.
+func newSessions(t *testing.T, store *boltstore.Store, prov *localauth.Provider, rate int, log *slog.Logger) *sessions.Service {
+	t.Helper()
 	key := make([]byte, 32)
 	rand.Read(key)
 	vault, err := tokenvault.New(key)
 	if err != nil {
 		t.Fatal(err)
 	}
-	sess := sessions.NewService(store, vault, []sessions.Provider{localProvider{prov}},
+	return sessions.NewService(store, vault, []sessions.Provider{localProvider{prov}},
 		sessions.Options{IdleTimeout: time.Hour, Lifetime: 24 * time.Hour, LoginRatePerMinute: rate}, log)
+}
+
+func newEnv(t *testing.T, rate int) *env {
+	t.Helper()
+	return newEnvWith(t, rate, func(*tasks.Options) {})
+}
+
+// newEnvWith is newEnv with the task options adjusted by set.
+func newEnvWith(t *testing.T, rate int, set func(*tasks.Options)) *env {
+	t.Helper()
+	dir := t.TempDir()
+	store, files, prov := newBackend(t, dir)
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	opts := tasks.Options{DefaultEngine: "tesseract", DefaultLang: "eng", DefaultOutputs: []domain.FileKind{domain.KindTxt},
+		MaxUploadBytes: 1 << 20, MaxTasksPerUser: 3}
+	set(&opts)
+	svc := tasks.NewService(store, files, engines{}, idleRunner{}, tasks.NewBroker(), pages.Sniff, inspectPages, boltstore.NewID, opts)
+	sess := newSessions(t, store, prov, rate, log)
 	ui := fstest.MapFS{"index.html": {Data: []byte("<html>ocrbox ui</html>")}, "app.js": {Data: []byte("1")}}
 	app := httpapi.New(sess, svc, filesvc.NewService(store, files, log), engines{}, func(context.Context) error { return nil }, httpapi.Options{
 		MaxUploadBytes: 1 << 20, MaxFilesPerUpload: 3, ReadTimeout: time.Minute, CookieName: "ocrbox_session",

@@ -3,7 +3,6 @@ package httpapi_test
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -22,10 +21,7 @@ import (
 	"github.com/ocrbox/ocrbox/core/history"
 	"github.com/ocrbox/ocrbox/core/httpapi"
 	"github.com/ocrbox/ocrbox/core/pages"
-	"github.com/ocrbox/ocrbox/core/sessions"
 	"github.com/ocrbox/ocrbox/core/tasks"
-	"github.com/ocrbox/ocrbox/core/tokenvault"
-	"github.com/ocrbox/ocrbox/plugins/localauth"
 	"github.com/ocrbox/ocrbox/storage/boltstore"
 	"github.com/ocrbox/ocrbox/storage/filestore"
 	"github.com/ocrbox/ocrbox/storage/search"
@@ -44,29 +40,7 @@ func newHistoryEnv(t *testing.T, enabled bool) *historyEnv {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
-	store, err := boltstore.Open(ctx, filepath.Join(dir, "ocrbox.db"), boltstore.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
-	if _, _, err := store.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	files, err := filestore.New(filepath.Join(dir, "files"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	usersFile := filepath.Join(dir, "users.json")
-	uf := localauth.OpenUserFile(usersFile)
-	for _, u := range []string{"alice", "bob"} {
-		if err := uf.Add(ctx, u+"@example.org", u, "password-"+u); err != nil {
-			t.Fatal(err)
-		}
-	}
-	prov := localauth.New()
-	if err := prov.Configure(ctx, map[string]string{"users_file": usersFile}); err != nil {
-		t.Fatal(err)
-	}
+	store, files, prov := newBackend(t, dir)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	broker := tasks.NewBroker()
 	var events tasks.Events = broker
@@ -86,29 +60,13 @@ func newHistoryEnv(t *testing.T, enabled bool) *historyEnv {
 		go func() { defer close(done); indexer.Run(runCtx) }()
 		t.Cleanup(func() { stop(); <-done; index.Close() })
 	}
-	lim := pages.Limits{MaxPages: 10, MaxMegapixels: 50, PDFDPI: 150}
-	inspect := func(ctx context.Context, path, ct string) (int, error) {
-		d, err := pages.Open(ctx, path, ct, lim)
-		if err != nil {
-			return 0, err
-		}
-		defer d.Close()
-		return d.PageCount(), nil
-	}
-	svc := tasks.NewService(store, files, engines{}, idleRunner{}, events, pages.Sniff, inspect, boltstore.NewID,
+	svc := tasks.NewService(store, files, engines{}, idleRunner{}, events, pages.Sniff, inspectPages, boltstore.NewID,
 		tasks.Options{DefaultEngine: "tesseract", DefaultLang: "eng", DefaultOutputs: []domain.FileKind{domain.KindTxt},
 			MaxUploadBytes: 1 << 20})
 	if searcher != nil {
 		svc.SetSearcher(searcher)
 	}
-	key := make([]byte, 32)
-	rand.Read(key)
-	vault, err := tokenvault.New(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sess := sessions.NewService(store, vault, []sessions.Provider{localProvider{prov}},
-		sessions.Options{IdleTimeout: time.Hour, Lifetime: 24 * time.Hour, LoginRatePerMinute: 100}, log)
+	sess := newSessions(t, store, prov, 100, log)
 	app := httpapi.New(sess, svc, filesvc.NewService(store, files, log), engines{}, func(context.Context) error { return nil },
 		httpapi.Options{MaxUploadBytes: 1 << 20, MaxFilesPerUpload: 3, ReadTimeout: time.Minute, CookieName: "ocrbox_session",
 			SessionLifetime: time.Hour, UI: fstest.MapFS{"index.html": {Data: []byte("ui")}}, History: hist}, log)
