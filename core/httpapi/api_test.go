@@ -142,7 +142,8 @@ func newEnvWith(t *testing.T, rate int, set func(*tasks.Options)) *env {
 	set(&opts)
 	svc := tasks.NewService(store, files, engines{}, idleRunner{}, tasks.NewBroker(), pages.Sniff, inspectPages, boltstore.NewID, opts)
 	sess := newSessions(t, store, prov, rate, log)
-	ui := fstest.MapFS{"index.html": {Data: []byte("<html>ocrbox ui</html>")}, "app.js": {Data: []byte("1")}}
+	ui := fstest.MapFS{"index.html": {Data: []byte("<html>ocrbox ui</html>")}, "app.js": {Data: []byte("1")},
+		"assets/index-abc123.js": {Data: []byte("2")}}
 	app := httpapi.New(sess, svc, filesvc.NewService(store, files, log), engines{}, func(context.Context) error { return nil }, httpapi.Options{
 		MaxUploadBytes: 1 << 20, MaxFilesPerUpload: 3, ReadTimeout: time.Minute, CookieName: "ocrbox_session",
 		SessionLifetime: time.Hour, UI: ui}, log)

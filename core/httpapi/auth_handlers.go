@@ -35,8 +35,18 @@ func (s *Server) refresh(c *fiber.Ctx) error {
 	var req struct {
 		RefreshToken string `json:"refresh_token"`
 	}
-	if err := c.BodyParser(&req); err != nil {
-		return domain.Errorf(domain.ErrInvalid, "invalid_request", "expected a JSON body {\"refresh_token\":…}")
+	if len(c.Body()) > 0 {
+		if err := c.BodyParser(&req); err != nil {
+			return domain.Errorf(domain.ErrInvalid, "invalid_request", "expected a JSON body {\"refresh_token\":…}")
+		}
+	}
+	if req.RefreshToken == "" {
+		// A browser renews with its HttpOnly refresh cookie; like every
+		// cookie-authenticated POST it must prove same-origin (CSRF).
+		req.RefreshToken = c.Cookies(refreshCookie)
+		if req.RefreshToken != "" && !csrfOK(c) {
+			return errCSRF()
+		}
 	}
 	tok, err := s.sessions.Refresh(c.UserContext(), req.RefreshToken)
 	if err != nil {
@@ -59,6 +69,18 @@ func (s *Server) setSessionCookie(c *fiber.Ctx, tok *sessions.Tokens) {
 		Name: csrfCookie, Value: sessions.NewToken(), Path: "/", Expires: exp,
 		HTTPOnly: false, Secure: s.opts.CookieSecure, SameSite: fiber.CookieSameSiteStrictMode,
 	})
+	// The refresh token only travels to the auth endpoints, never to scripts.
+	c.Cookie(&fiber.Cookie{
+		Name: refreshCookie, Value: tok.RefreshToken, Path: refreshCookiePath, Expires: exp,
+		HTTPOnly: true, Secure: s.opts.CookieSecure, SameSite: fiber.CookieSameSiteStrictMode,
+	})
+}
+
+// clearSessionCookies expires the cookies setSessionCookie set.
+func (s *Server) clearSessionCookies(c *fiber.Ctx) {
+	c.ClearCookie(s.opts.CookieName, csrfCookie)
+	c.Cookie(&fiber.Cookie{Name: refreshCookie, Value: "", Path: refreshCookiePath, Expires: time.Unix(0, 0),
+		HTTPOnly: true, Secure: s.opts.CookieSecure, SameSite: fiber.CookieSameSiteStrictMode})
 }
 
 func (s *Server) logout(c *fiber.Ctx) error {
@@ -66,12 +88,17 @@ func (s *Server) logout(c *fiber.Ctx) error {
 	if err := s.sessions.Logout(c.UserContext(), tok); err != nil {
 		return err
 	}
-	c.ClearCookie(s.opts.CookieName, csrfCookie)
+	s.clearSessionCookies(c)
 	return c.SendStatus(fiber.StatusNoContent)
 }
 
 func (s *Server) me(c *fiber.Ctx) error {
-	return c.JSON(fiber.Map{"user": userOf(c)})
+	out := fiber.Map{"user": userOf(c)}
+	tok, _ := tokenOf(c, s.opts.CookieName)
+	if info, ok := s.sessions.SessionInfo(c.UserContext(), tok); ok {
+		out["session"] = info
+	}
+	return c.JSON(out)
 }
 
 type engineJSON struct {

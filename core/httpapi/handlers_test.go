@@ -1,9 +1,13 @@
 package httpapi_test
 
 import (
+	"encoding/json"
+	"io"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ocrbox/ocrbox/core/domain"
 )
@@ -215,8 +219,12 @@ func TestRoutingAndRequestID(t *testing.T) {
 	if r.status != 404 || r.errCode(t) != "not_found" || r.header.Get("X-Request-ID") == "" {
 		t.Fatalf("api 404: %d %s %v", r.status, r.body, r.header)
 	}
-	if r := e.do(t, "GET", "/history/some/page", "", nil, ""); r.status != 200 || !strings.Contains(string(r.body), "ocrbox ui") {
-		t.Fatalf("SPA fallback: %d %s", r.status, r.body)
+	if r := e.do(t, "GET", "/history/some/page", "", nil, ""); r.status != 200 || !strings.Contains(string(r.body), "ocrbox ui") ||
+		r.header.Get("Cache-Control") != "no-cache" || !strings.Contains(r.header.Get("Content-Security-Policy"), "script-src 'self'") {
+		t.Fatalf("SPA fallback: %d %s %v", r.status, r.body, r.header)
+	}
+	if r := e.do(t, "GET", "/assets/index-abc123.js", "", nil, ""); r.status != 200 || !strings.Contains(r.header.Get("Cache-Control"), "immutable") {
+		t.Fatalf("hashed asset: %d %v", r.status, r.header)
 	}
 	if r := e.do(t, "GET", "/app.js", "", nil, ""); r.status != 200 || string(r.body) != "1" {
 		t.Fatalf("static file: %d %s", r.status, r.body)
@@ -279,5 +287,84 @@ func TestCSRFForCookieSessions(t *testing.T) {
 	// Bearer clients need no CSRF token.
 	if r := e.do(t, "POST", "/api/v1/tasks/01a2199d-e566-75f4-9367-6f040d5e168b/cancel", session, nil, ""); r.status != 404 {
 		t.Fatalf("bearer POST: %d", r.status)
+	}
+}
+
+// TestBrowserSessionRenewal: a browser renews its session with the HttpOnly
+// refresh cookie (CSRF-checked) and learns when the session ends from /auth/me.
+func TestBrowserSessionRenewal(t *testing.T) {
+	e := newEnv(t, 100)
+	r := e.do(t, "POST", "/api/v1/auth/login", "", strings.NewReader(`{"username":"alice@example.org","password":"password-alice"}`), "application/json")
+	cookies := map[string]string{}
+	for _, ck := range r.header.Values("Set-Cookie") {
+		name, rest, _ := strings.Cut(ck, "=")
+		val, _, _ := strings.Cut(rest, ";")
+		cookies[name] = val
+		if name == "ocrbox_refresh" && (!strings.Contains(ck, "HttpOnly") || !strings.Contains(ck, "path=/api/v1/auth") ||
+			!strings.Contains(strings.ToLower(ck), "samesite=strict")) {
+			t.Fatalf("refresh cookie flags: %s", ck)
+		}
+	}
+	if cookies["ocrbox_refresh"] == "" {
+		t.Fatalf("no refresh cookie: %v", r.header.Values("Set-Cookie"))
+	}
+	var login struct {
+		Session struct {
+			ExpiresAt     time.Time `json:"expires_at"`
+			IdleExpiresAt time.Time `json:"idle_expires_at"`
+		} `json:"session"`
+	}
+	if err := json.Unmarshal(r.body, &login); err != nil || login.Session.ExpiresAt.IsZero() || login.Session.IdleExpiresAt.IsZero() {
+		t.Fatalf("login session info: %v %s", err, r.body)
+	}
+	send := func(method, path, csrf string, jar map[string]string) (*http.Response, []byte) {
+		req := httptest.NewRequest(method, path, nil)
+		var parts []string
+		for k, v := range jar {
+			parts = append(parts, k+"="+v)
+		}
+		req.Header.Set("Cookie", strings.Join(parts, "; "))
+		if csrf != "" {
+			req.Header.Set("X-CSRF-Token", csrf)
+		}
+		res, err := e.app.Test(req, 10_000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(res.Body)
+		return res, b
+	}
+	res, body := send("GET", "/api/v1/auth/me", "", cookies)
+	if res.StatusCode != 200 || !strings.Contains(string(body), `"idle_expires_at"`) {
+		t.Fatalf("/auth/me: %d %s", res.StatusCode, body)
+	}
+	if res, body := send("POST", "/api/v1/auth/refresh", "", cookies); res.StatusCode != 403 {
+		t.Fatalf("refresh by cookie without CSRF token: %d %s, want 403", res.StatusCode, body)
+	}
+	res, body = send("POST", "/api/v1/auth/refresh", cookies["ocrbox_csrf"], cookies)
+	if res.StatusCode != 200 {
+		t.Fatalf("refresh by cookie: %d %s", res.StatusCode, body)
+	}
+	renewed := map[string]string{}
+	for _, ck := range res.Header.Values("Set-Cookie") {
+		name, rest, _ := strings.Cut(ck, "=")
+		val, _, _ := strings.Cut(rest, ";")
+		renewed[name] = val
+	}
+	if renewed["ocrbox_session"] == "" || renewed["ocrbox_session"] == cookies["ocrbox_session"] || renewed["ocrbox_refresh"] == cookies["ocrbox_refresh"] {
+		t.Fatalf("refresh did not rotate the cookies: %v", res.Header.Values("Set-Cookie"))
+	}
+	if res, _ := send("GET", "/api/v1/auth/me", "", cookies); res.StatusCode != 401 {
+		t.Fatalf("old session after refresh: %d, want 401", res.StatusCode)
+	}
+	if res, _ := send("GET", "/api/v1/auth/me", "", renewed); res.StatusCode != 200 {
+		t.Fatalf("renewed session: %d", res.StatusCode)
+	}
+	if res, _ := send("POST", "/api/v1/auth/refresh", cookies["ocrbox_csrf"], cookies); res.StatusCode != 401 {
+		t.Fatalf("replayed refresh cookie: %d, want 401", res.StatusCode)
+	}
+	// Bearer clients get no session info from the JWT path but do from opaque tokens.
+	if r := e.do(t, "GET", "/api/v1/auth/me", renewed["ocrbox_session"], nil, ""); !strings.Contains(string(r.body), `"expires_at"`) {
+		t.Fatalf("/auth/me by bearer: %s", r.body)
 	}
 }

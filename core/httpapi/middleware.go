@@ -73,22 +73,31 @@ func (s *Server) requireSession(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if fromCookie && !safeMethod(c.Method()) {
-		want := c.Cookies(csrfCookie)
-		got := c.Get(csrfHeader)
-		if want == "" || subtle.ConstantTimeCompare([]byte(want), []byte(got)) != 1 {
-			return domain.Errorf(domain.ErrForbidden, "csrf_failed",
-				"missing or wrong X-CSRF-Token header for a cookie-authenticated request")
-		}
+	if fromCookie && !safeMethod(c.Method()) && !csrfOK(c) {
+		return errCSRF()
 	}
 	c.Locals(localUser, u)
 	return c.Next()
 }
 
 const (
-	csrfCookie = "ocrbox_csrf"
-	csrfHeader = "X-CSRF-Token"
+	csrfCookie        = "ocrbox_csrf"
+	csrfHeader        = "X-CSRF-Token"
+	refreshCookie     = "ocrbox_refresh"
+	refreshCookiePath = "/api/v1/auth"
 )
+
+// csrfOK checks the double-submit token: the header must echo the cookie.
+func csrfOK(c *fiber.Ctx) bool {
+	want := c.Cookies(csrfCookie)
+	got := c.Get(csrfHeader)
+	return want != "" && subtle.ConstantTimeCompare([]byte(want), []byte(got)) == 1
+}
+
+func errCSRF() error {
+	return domain.Errorf(domain.ErrForbidden, "csrf_failed",
+		"missing or wrong X-CSRF-Token header for a cookie-authenticated request")
+}
 
 func safeMethod(m string) bool {
 	return m == fiber.MethodGet || m == fiber.MethodHead || m == fiber.MethodOptions

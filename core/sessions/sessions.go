@@ -93,6 +93,14 @@ type Tokens struct {
 	ExpiresIn    int64       `json:"expires_in"`
 	RefreshToken string      `json:"refresh_token"`
 	User         domain.User `json:"user"`
+	Session      Info        `json:"session"`
+}
+
+// Info tells a client when its session ends, so a browser can renew it
+// (POST /auth/refresh) before it does.
+type Info struct {
+	ExpiresAt     time.Time `json:"expires_at"`
+	IdleExpiresAt time.Time `json:"idle_expires_at"`
 }
 
 // Login checks the credentials against each provider in turn and opens a
@@ -178,7 +186,21 @@ func (s *Service) issue(ctx context.Context, u domain.User, provider string, pto
 		return nil, fmt.Errorf("create session: %w", err)
 	}
 	return &Tokens{AccessToken: access, TokenType: "bearer", RefreshToken: refresh,
-		ExpiresIn: int64(s.opts.IdleTimeout.Seconds()), User: u}, nil
+		ExpiresIn: int64(s.opts.IdleTimeout.Seconds()), User: u,
+		Session: Info{ExpiresAt: sess.ExpiresAt, IdleExpiresAt: sess.IdleExpiry}}, nil
+}
+
+// SessionInfo returns when the session of an opaque token ends; false for
+// provider JWTs and unknown tokens, which have no session here.
+func (s *Service) SessionInfo(ctx context.Context, token string) (Info, bool) {
+	if token == "" || looksLikeJWT(token) {
+		return Info{}, false
+	}
+	sess, err := s.store.GetSession(ctx, Hash(token))
+	if err != nil {
+		return Info{}, false
+	}
+	return Info{ExpiresAt: sess.ExpiresAt, IdleExpiresAt: sess.IdleExpiry}, true
 }
 
 // Authenticate resolves a session token to its user, sliding the idle

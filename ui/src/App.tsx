@@ -1,0 +1,68 @@
+import { useCallback, useEffect, useState } from 'react';
+import { Navigate, Outlet, Route, Routes, useLocation } from 'react-router';
+import { SignIn } from './auth/SignIn';
+import { ErrorBanner } from './components/ErrorBanner';
+import { Spinner } from './components/Spinner';
+import { TaskHistory } from './history/TaskHistory';
+import { Header } from './shell/Header';
+import { useAuthStore } from './stores/authStore';
+import { UploadPage } from './upload/UploadPage';
+
+/**
+ * App is the route table: /login, and behind sign-in / (upload and live
+ * progress) and /history (task history; ?task=ID opens a task's details).
+ */
+export function App() {
+  const status = useAuthStore((s) => s.status);
+  const [initError, setInitError] = useState<unknown>();
+  const start = useCallback(() => {
+    setInitError(undefined);
+    useAuthStore.getState().init().catch(setInitError);
+  }, []);
+  useEffect(start, [start]);
+
+  if (initError) {
+    return (
+      <main className="page">
+        <ErrorBanner title="ocrbox is not reachable." error={initError} onRetry={start} />
+      </main>
+    );
+  }
+  if (status === 'unknown') {
+    return (
+      <main className="page center-page">
+        <Spinner label="Starting ocrbox…" />
+      </main>
+    );
+  }
+  return (
+    <Routes>
+      <Route path="/login" element={<SignIn />} />
+      <Route element={<RequireAuth />}>
+        <Route path="/" element={<UploadPage />} />
+        <Route path="/history" element={<TaskHistory />} />
+      </Route>
+      <Route path="*" element={<Navigate to="/" replace />} />
+    </Routes>
+  );
+}
+
+/** returnTarget is where sign-in should bring the user back to. */
+export function returnTarget(pathname: string, search: string): string {
+  return `/login?return_to=${encodeURIComponent(pathname + search)}`;
+}
+
+/** RequireAuth shows the app shell when signed in, else sends to sign-in and back. */
+function RequireAuth() {
+  const status = useAuthStore((s) => s.status);
+  const loc = useLocation();
+  if (status !== 'signedIn') {
+    return <Navigate to={returnTarget(loc.pathname, loc.search)} replace />;
+  }
+  return (
+    <>
+      <Header />
+      <Outlet />
+    </>
+  );
+}
