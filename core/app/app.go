@@ -21,6 +21,7 @@ import (
 	filesvc "github.com/ocrbox/ocrbox/core/files"
 	"github.com/ocrbox/ocrbox/core/httpapi"
 	"github.com/ocrbox/ocrbox/core/janitor"
+	"github.com/ocrbox/ocrbox/core/metrics"
 	"github.com/ocrbox/ocrbox/core/pages"
 	"github.com/ocrbox/ocrbox/core/sessions"
 	"github.com/ocrbox/ocrbox/core/tasks"
@@ -76,6 +77,7 @@ func Serve(ctx context.Context, cfg *config.Config, version string, log *slog.Lo
 		return err
 	}
 
+	met := metrics.New(version)
 	workers := cfg.EffectiveWorkers()
 	var engCfgs []engines.Config
 	for _, name := range builtin.Names(sdk.KindEngine) {
@@ -113,9 +115,9 @@ func Serve(ctx context.Context, cfg *config.Config, version string, log *slog.Lo
 	taskSvc := tasks.NewService(store, files, pool, nil, hist.events, pages.Sniff, inspector(limits), boltstore.NewID,
 		tasks.Options{DefaultEngine: cfg.OCR.DefaultEngine, DefaultLang: cfg.OCR.DefaultLang,
 			DefaultOutputs: outputs, MaxUploadBytes: maxUpload, MaxTasksPerUser: cfg.Limits.MaxTasksPerUser,
-			MaxStorageBytesPerUser: cfg.Limits.MaxStorageMBPerUser << 20})
+			MaxStorageBytesPerUser: cfg.Limits.MaxStorageMBPerUser << 20, Observer: met})
 	wk := worker.New(store, files, pool, hist.events, worker.Options{Workers: workers, MaxAttempts: cfg.OCR.MaxAttempts,
-		PageTimeout: cfg.OCR.PageTimeout, Limits: limits, NewID: boltstore.NewID, EngineHOCR: cfg.OCR.EngineHOCR}, log)
+		PageTimeout: cfg.OCR.PageTimeout, Limits: limits, NewID: boltstore.NewID, EngineHOCR: cfg.OCR.EngineHOCR, Observer: met}, log)
 	taskSvc.SetRunner(wk)
 	taskSvc.SetSearcher(hist.searcher())
 	fileSvc := filesvc.NewService(store, files, log)
@@ -126,15 +128,18 @@ func Serve(ctx context.Context, cfg *config.Config, version string, log *slog.Lo
 	defer shutdownAdmin(adminSrv, time.Second) // on early returns; a no-op after the shutdown below
 
 	var provs []sessions.Provider
+	var guards []*authguard.Provider
 	for _, p := range providers {
 		timeout := cfg.Auth.ProviderTimeout
 		if d, err := time.ParseDuration(cfg.Plugins[p.Name()]["external_auth_timeout"]); err == nil && d > 0 {
 			timeout = d // the http provider's own setting (EXTERNAL_AUTH_TIMEOUT)
 		}
-		provs = append(provs, authguard.New(p.Name(), p, authguard.Options{
+		g := authguard.New(p.Name(), p, authguard.Options{
 			Timeout: timeout, Retries: uint64(cfg.Auth.ProviderRetries),
 			TripAfter: uint32(cfg.Auth.BreakerFailures), OpenFor: cfg.Auth.BreakerOpen,
-		}, log))
+		}, log)
+		guards = append(guards, g)
+		provs = append(provs, g)
 	}
 	vault, err := openVault(cfg)
 	if err != nil {
@@ -143,7 +148,17 @@ func Serve(ctx context.Context, cfg *config.Config, version string, log *slog.Lo
 	sessSvc := sessions.NewService(store, vault, provs, sessions.Options{IdleTimeout: cfg.Auth.SessionIdleTimeout,
 		RefreshBuffer: cfg.Auth.TokenRefreshBuffer,
 		Lifetime:      cfg.Auth.SessionLifetime, LoginRatePerMinute: cfg.Auth.LoginRatePerMinute,
-		UserRecheck: cfg.Auth.UserRecheck}, log)
+		UserRecheck: cfg.Auth.UserRecheck, Observer: met}, log)
+	watchState(met, cfg, store, wk, workers, pool, providers, guards)
+	var metricsHandler = met.Handler()
+	if !cfg.Metrics.Enabled || cfg.Metrics.Listen != "" {
+		metricsHandler = nil // off, or on its own listener
+	}
+	stopMetrics, err := serveMetrics(cfg, met, log)
+	if err != nil {
+		return err
+	}
+	defer stopMetrics()
 
 	ready := func(ctx context.Context) error {
 		if _, err := store.SchemaVersion(ctx); err != nil {
@@ -158,7 +173,7 @@ func Serve(ctx context.Context, cfg *config.Config, version string, log *slog.Lo
 		MaxUploadBytes: maxUpload, MaxFilesPerUpload: cfg.Limits.MaxFilesPerUpload,
 		ReadTimeout: cfg.Server.ReadTimeout, CookieName: cfg.Auth.CookieName, CookieSecure: cfg.Auth.CookieSecure,
 		SessionLifetime: cfg.Auth.SessionLifetime, TrustProxy: cfg.Server.TrustProxy, PublicURL: cfg.Server.PublicURL, UI: ui.FS(),
-		History: hist.api(),
+		History: hist.api(), Metrics: met, MetricsHandler: metricsHandler, MetricsToken: cfg.Metrics.Token,
 	}, log)
 
 	ln, err := net.Listen("tcp", cfg.Server.Listen)

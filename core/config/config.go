@@ -25,6 +25,7 @@ type Config struct {
 	Auth    Auth    `koanf:"auth"`
 	Limits  Limits  `koanf:"limits"`
 	History History `koanf:"history"`
+	Metrics Metrics `koanf:"metrics"`
 	Log     Log     `koanf:"log"`
 	// Plugins holds per-plugin settings tables, e.g. [plugins.tesseract].
 	Plugins map[string]map[string]string `koanf:"plugins"`
@@ -88,6 +89,16 @@ type History struct {
 	Enabled bool `koanf:"enabled"`
 }
 
+// Metrics configures the Prometheus endpoint GET /metrics.
+type Metrics struct {
+	Enabled bool `koanf:"enabled"`
+	// Listen, when set (e.g. "127.0.0.1:9090"), serves /metrics on its own
+	// listener instead of the main one.
+	Listen string `koanf:"listen"`
+	// Token, when set, must be sent as "Authorization: Bearer <token>".
+	Token string `koanf:"token"`
+}
+
 // Limits protect the server from oversized or hostile input.
 type Limits struct {
 	MaxPages          int     `koanf:"max_pages"`
@@ -139,6 +150,9 @@ func Defaults() map[string]any {
 		"auth.token_keys_old":            []string{},
 		"auth.token_refresh_buffer":      "5m",
 		"history.enabled":                true,
+		"metrics.enabled":                true,
+		"metrics.listen":                 "",
+		"metrics.token":                  "",
 		"limits.max_pages":               500,
 		"limits.max_megapixels":          150.0,
 		"limits.max_tasks_per_user":      0,

@@ -177,3 +177,16 @@ func (p *Pool) Close() {
 		}
 	}
 }
+
+// Restarts returns how often each engine's processes were restarted.
+func (p *Pool) Restarts() map[string]int {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	out := make(map[string]int, len(p.engines))
+	for name, e := range p.engines {
+		for _, proc := range e.procs {
+			out[name] += proc.Restarts()
+		}
+	}
+	return out
+}

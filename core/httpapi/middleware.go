@@ -53,8 +53,12 @@ func (s *Server) accessLog(c *fiber.Ctx) error {
 			return herr
 		}
 	}
+	took := time.Since(start)
+	if s.opts.Metrics != nil {
+		s.opts.Metrics.HTTPRequest(c.Method(), routeOf(c), c.Response().StatusCode(), took)
+	}
 	attrs := []any{"request_id", requestIDOf(c), "method", c.Method(), "route", routeOf(c),
-		"status", c.Response().StatusCode(), "ms", time.Since(start).Milliseconds(), "ip", c.IP()}
+		"status", c.Response().StatusCode(), "ms", took.Milliseconds(), "ip", c.IP()}
 	if u, ok := c.Locals(localUser).(domain.User); ok {
 		attrs = append(attrs, "user_id", u.ID)
 	}

@@ -10,6 +10,9 @@ func (s *Server) routes(app *fiber.App) {
 
 	app.Get("/healthz", s.healthz)
 	app.Get("/readyz", s.readyz)
+	if s.opts.MetricsHandler != nil {
+		app.Get("/metrics", s.metrics())
+	}
 
 	api := app.Group("/api/v1")
 	api.Get("/healthz", s.healthz)

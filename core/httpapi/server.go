@@ -7,6 +7,7 @@ import (
 	"context"
 	"io/fs"
 	"log/slog"
+	"net/http"
 	"os"
 	"time"
 
@@ -76,6 +77,17 @@ type Options struct {
 	// History serves /history (core/history); nil when history.enabled is
 	// off: the endpoints then answer 404 feature_disabled.
 	History History
+	// Metrics observes every request by route template; nil: none.
+	Metrics HTTPObserver
+	// MetricsHandler, when set, is served at GET /metrics on this listener
+	// (metrics.listen empty); MetricsToken, when set, must come as a bearer token.
+	MetricsHandler http.Handler
+	MetricsToken   string
+}
+
+// HTTPObserver records one finished request (core/metrics).
+type HTTPObserver interface {
+	HTTPRequest(method, route string, status int, d time.Duration)
 }
 
 // Server holds the handlers' dependencies.

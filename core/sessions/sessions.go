@@ -57,7 +57,18 @@ type Options struct {
 	// provider (deleted or disabled accounts lose their sessions); 0 checks
 	// on every request.
 	UserRecheck time.Duration
+	// Observer is told about every sign-in attempt (metrics); nil: nobody.
+	Observer Observer
 }
+
+// Observer counts sign-in attempts per provider and result.
+type Observer interface {
+	LoginAttempt(provider, result string)
+}
+
+type noObserver struct{}
+
+func (noObserver) LoginAttempt(string, string) {}
 
 // Service signs users in and checks their sessions.
 type Service struct {
@@ -75,6 +86,9 @@ type Service struct {
 
 // NewService builds the session service; providers are tried in order.
 func NewService(store Store, vault Vault, providers []Provider, opts Options, log *slog.Logger) *Service {
+	if opts.Observer == nil {
+		opts.Observer = noObserver{}
+	}
 	return &Service{store: store, vault: vault, providers: providers, opts: opts,
 		limiter: newLimiter(opts.LoginRatePerMinute), log: log.With("component", "sessions"), now: time.Now,
 		jwts: newJWTCache(), flows: newFlowStore()}
@@ -107,41 +121,53 @@ type Info struct {
 // session for the first that accepts them.
 func (s *Service) Login(ctx context.Context, username, password, ip string) (*Tokens, error) {
 	username = strings.TrimSpace(username)
+	obs := s.opts.Observer
 	if username == "" || password == "" {
+		obs.LoginAttempt("", "invalid_request")
 		return nil, domain.Errorf(domain.ErrInvalid, "invalid_request", "username and password are required")
 	}
 	if len(username) > maxUsernameBytes || len(password) > maxPasswordBytes {
+		obs.LoginAttempt("", "invalid_request")
 		return nil, domain.Errorf(domain.ErrInvalid, "invalid_request",
 			"username (at most %d bytes) or password (at most %d bytes) is too long", maxUsernameBytes, maxPasswordBytes)
 	}
 	if wait := s.limiter.allow(strings.ToLower(username), ip); wait > 0 {
+		obs.LoginAttempt("", "rate_limited")
+		s.log.InfoContext(ctx, "login", "result", "rate_limited", "ip", ip)
 		return nil, &RateLimitError{RetryAfter: wait}
 	}
 	var unavailable error
 	for _, p := range s.providers {
 		a, err := p.Auth(ctx)
 		if err != nil {
+			obs.LoginAttempt(p.Name(), "unavailable")
 			unavailable = err
 			continue
 		}
 		resp, err := a.Authenticate(ctx, username, password)
 		switch {
 		case err == nil:
-			s.log.Info("login", "provider", p.Name(), "result", "success")
-			return s.open(ctx, p.Name(), resp)
+			obs.LoginAttempt(p.Name(), "success")
+			tok, err := s.open(ctx, p.Name(), resp)
+			if err == nil {
+				s.log.InfoContext(ctx, "login", "provider", p.Name(), "result", "success", "user_id", tok.User.ID, "ip", ip)
+			}
+			return tok, err
 		case errors.Is(err, sdk.ErrInvalidCredentials):
+			obs.LoginAttempt(p.Name(), "invalid_credentials")
 			continue
 		default:
-			s.log.Warn("auth provider failed", "provider", p.Name(), "error", err)
+			obs.LoginAttempt(p.Name(), "unavailable")
+			s.log.WarnContext(ctx, "auth provider failed", "provider", p.Name(), "error", err)
 			unavailable = err
 		}
 	}
 	if unavailable != nil {
-		s.log.Info("login", "result", "unavailable")
+		s.log.InfoContext(ctx, "login", "result", "unavailable", "ip", ip)
 		return nil, domain.Errorf(domain.ErrAuthUnavailable, "auth_unavailable",
 			"sign-in is temporarily unavailable; please try again shortly")
 	}
-	s.log.Info("login", "result", "invalid_credentials")
+	s.log.InfoContext(ctx, "login", "result", "invalid_credentials", "ip", ip)
 	return nil, domain.Errorf(domain.ErrInvalidCredentials, "invalid_credentials", "wrong username or password")
 }
 

@@ -68,7 +68,20 @@ type Options struct {
 	// MaxStorageBytesPerUser caps the bytes of task files a user keeps
 	// (inputs and results); 0 = unlimited. Uploads past it get 429.
 	MaxStorageBytesPerUser int64
+	// Observer is told about created and cancelled tasks (metrics); nil: nobody.
+	Observer Observer
 }
+
+// Observer counts tasks created and cancelled through the service.
+type Observer interface {
+	TaskCreated()
+	TaskFinished(status string, d time.Duration)
+}
+
+type noObserver struct{}
+
+func (noObserver) TaskCreated()                       {}
+func (noObserver) TaskFinished(string, time.Duration) {}
 
 // Service implements the task operations.
 type Service struct {
@@ -88,6 +101,9 @@ type Service struct {
 // NewService wires the service from its dependencies.
 func NewService(store Store, files Files, engines Engines, runner Runner, broker Events,
 	sniff Sniffer, inspect Inspector, newID func() string, opts Options) *Service {
+	if opts.Observer == nil {
+		opts.Observer = noObserver{}
+	}
 	return &Service{store: store, files: files, engines: engines, runner: runner, broker: broker,
 		sniff: sniff, inspect: inspect, newID: newID, opts: opts, now: time.Now}
 }

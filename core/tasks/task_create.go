@@ -157,6 +157,7 @@ func (s *Service) Create(ctx context.Context, userID string, p Params, up Upload
 		return nil, fmt.Errorf("create task: %w", err)
 	}
 	s.broker.Publish(t)
+	s.opts.Observer.TaskCreated()
 	s.runner.Kick()
 	return t, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/ocrbox/ocrbox/core/domain"
 )
@@ -122,6 +123,11 @@ func (s *Service) Cancel(ctx context.Context, userID, taskID string) (*domain.Ta
 	}
 	s.runner.Cancel(taskID)
 	s.broker.Publish(t)
+	var ran time.Duration
+	if t.StartedAt != nil {
+		ran = now.Sub(*t.StartedAt)
+	}
+	s.opts.Observer.TaskFinished(string(domain.StatusCancelled), ran)
 	return t, nil
 }
 

@@ -84,8 +84,17 @@ func (w *Worker) finish(ctx context.Context, t *domain.Task, total int, log *slo
 	})
 	if err == nil {
 		log.Info("task completed", "pages", total)
+		w.opts.Observer.TaskFinished(string(domain.StatusCompleted), runTime(t, now))
 	}
 	return err
+}
+
+// runTime is how long t has run by now (0 if it never started).
+func runTime(t *domain.Task, now time.Time) time.Duration {
+	if t.StartedAt == nil {
+		return 0
+	}
+	return now.Sub(*t.StartedAt)
 }
 
 // writeOutput writes one output file, replacing any left by a crashed run.

@@ -42,6 +42,9 @@ func (w *Worker) pageDone(ctx context.Context, t *domain.Task, n int) (bool, err
 func (w *Worker) doPage(ctx context.Context, t *domain.Task, pg pages.Page, log *slog.Logger) error {
 	started := time.Now()
 	resp, err := w.recognize(ctx, t, pg, log)
+	if ctx.Err() == nil { // a cancelled or interrupted page is neither done nor failed
+		w.opts.Observer.PageDone(t.Engine, time.Since(started), err)
+	}
 	if err != nil {
 		return err
 	}

@@ -41,7 +41,7 @@ func (w *Worker) process(ctx context.Context, t *domain.Task) {
 	msg := userMessage(err)
 	log.Warn("task failed", "error", err)
 	now := time.Now().UTC()
-	w.update(bg, t, func(x *domain.Task) error {
+	if _, err := w.update(bg, t, func(x *domain.Task) error {
 		if x.Status != domain.StatusProcessing {
 			return errCancelled
 		}
@@ -50,7 +50,9 @@ func (w *Worker) process(ctx context.Context, t *domain.Task) {
 			x.DurationMS = now.Sub(*x.StartedAt).Milliseconds()
 		}
 		return nil
-	})
+	}); err == nil {
+		w.opts.Observer.TaskFinished(string(domain.StatusFailed), runTime(t, now))
+	}
 }
 
 // userMessage turns an error into text fit for the task's error field:

@@ -64,7 +64,20 @@ type Options struct {
 	// ~150 ms more per dense page with tesseract); otherwise the host
 	// builds hOCR from the words and boxes the engine returns anyway.
 	EngineHOCR bool
+	// Observer is told about pages and finished tasks (metrics); nil: nobody.
+	Observer Observer
 }
+
+// Observer counts recognised pages and tasks the worker finishes.
+type Observer interface {
+	PageDone(engine string, d time.Duration, err error)
+	TaskFinished(status string, d time.Duration)
+}
+
+type noObserver struct{}
+
+func (noObserver) PageDone(string, time.Duration, error) {}
+func (noObserver) TaskFinished(string, time.Duration)    {}
 
 // Worker claims pending tasks and processes them.
 type Worker struct {
@@ -98,6 +111,9 @@ var errShutdown = errors.New("server shutting down")
 func New(store Store, files Files, engines Engines, pub Publisher, opts Options, log *slog.Logger) *Worker {
 	if opts.Workers < 1 {
 		opts.Workers = 1
+	}
+	if opts.Observer == nil {
+		opts.Observer = noObserver{}
 	}
 	if opts.MaxAttempts < 1 {
 		opts.MaxAttempts = 1

@@ -270,3 +270,18 @@ func (s *Store) ListSessions(ctx context.Context, keep func(domain.Session) bool
 	}
 	return out, nil
 }
+
+// CountSessions returns how many sessions are stored (open or expired but
+// not yet swept), for the sessions gauge. It walks the bucket's pages, not
+// its records.
+func (s *Store) CountSessions(ctx context.Context) (int, error) {
+	var n int
+	err := s.view(ctx, func(x *txn) error {
+		n = x.sessions.Stats().KeyN
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("count sessions: %w", err)
+	}
+	return n, nil
+}

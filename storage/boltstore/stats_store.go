@@ -140,3 +140,23 @@ func (x *txn) addStats(userID string, delta Stats) error {
 	}
 	return putJSON(x.userStats, []byte(userID), st)
 }
+
+// TotalStoredBytes sums every user's task files from user_stats (one
+// record per user), for the storage gauge.
+func (s *Store) TotalStoredBytes(ctx context.Context) (int64, error) {
+	var total int64
+	err := s.view(ctx, func(x *txn) error {
+		return x.userStats.ForEach(func(k, _ []byte) error {
+			st, err := x.getStats(string(k))
+			if err != nil {
+				return err
+			}
+			total += st.Bytes
+			return nil
+		})
+	})
+	if err != nil {
+		return 0, fmt.Errorf("total stored bytes: %w", err)
+	}
+	return total, nil
+}
