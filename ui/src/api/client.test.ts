@@ -110,9 +110,9 @@ describe('request', () => {
     vi.useFakeTimers();
     try {
       fetchMock.mockRejectedValue(new TypeError('Failed to fetch'));
-      const p = request('/tasks').catch((e) => e);
+      const p = request('/tasks').catch((e: ApiError) => e);
       await vi.runAllTimersAsync();
-      const err = await p;
+      const err = (await p) as ApiError;
       expect(err).toMatchObject({ status: 0, code: 'network_error' });
       expect(err.isNetwork).toBe(true);
       expect(fetchMock).toHaveBeenCalledTimes(3);

@@ -172,9 +172,14 @@ export async function raw(path: string, opts: RequestOptions = {}): Promise<Resp
   }
 }
 
-/** request sends a request and decodes a JSON answer (undefined for 204). */
+/** request sends a request and decodes a JSON answer (undefined for an empty body). */
 export async function request<T>(path: string, opts: RequestOptions = {}): Promise<T> {
   const res = await raw(path, opts);
-  if (res.status === 204) return undefined as T;
-  return (await res.json()) as T;
+  const text = res.status === 204 ? '' : await res.text();
+  return (text ? JSON.parse(text) : undefined) as T;
+}
+
+/** notifyUnauthorized lets requests made outside raw() (the XHR upload) end the session too. */
+export function notifyUnauthorized(err: ApiError): void {
+  if (err.status === 401) unauthorizedHook?.(err);
 }

@@ -1,5 +1,5 @@
 // Tasks, files, engines and history endpoints.
-import { ApiError, csrfToken, parseRetryAfter, raw, request, url } from './client';
+import { ApiError, csrfToken, notifyUnauthorized, parseRetryAfter, raw, request, url } from './client';
 import type { Engine, HistoryQuery, OutputKind, Page, Task, TaskStatus } from './types';
 
 /** UploadParams are the per-upload choices; empty means the server default. */
@@ -35,12 +35,14 @@ export const taskService = {
     return request<void>(`/tasks/${encodeURIComponent(id)}`, { method: 'DELETE' });
   },
 
-  retry(id: string): Promise<void> {
-    return request<void>(`/tasks/${encodeURIComponent(id)}/retry`, { method: 'POST' });
+  /** retry re-queues a failed or cancelled task and returns it (202). */
+  retry(id: string): Promise<Task> {
+    return request<Task>(`/tasks/${encodeURIComponent(id)}/retry`, { method: 'POST' });
   },
 
-  cancel(id: string): Promise<void> {
-    return request<void>(`/tasks/${encodeURIComponent(id)}/cancel`, { method: 'POST' });
+  /** cancel stops a pending or processing task and returns it (202). */
+  cancel(id: string): Promise<Task> {
+    return request<Task>(`/tasks/${encodeURIComponent(id)}/cancel`, { method: 'POST' });
   },
 
   /** fileURL is a file's download address (the cookie authorises it). */
@@ -106,15 +108,15 @@ export const taskService = {
           return;
         }
         const e = (body as { error?: { code?: string; message?: string; request_id?: string } })?.error;
-        reject(
-          new ApiError(
+        const err = new ApiError(
             xhr.status,
             e?.code ?? `http_${xhr.status}`,
             e?.message ?? (xhr.status === 413 ? 'The file is too large.' : `Upload failed (HTTP ${xhr.status}).`),
             e?.request_id,
             parseRetryAfter(xhr.getResponseHeader('Retry-After')),
-          ),
         );
+        notifyUnauthorized(err);
+        reject(err);
       };
       xhr.onerror = () => reject(new ApiError(0, 'network_error', 'The upload was interrupted: cannot reach the server.'));
       xhr.onabort = () => reject(new DOMException('upload aborted', 'AbortError'));

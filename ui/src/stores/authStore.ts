@@ -34,8 +34,10 @@ export const REFRESH_MARGIN_MS = 5 * 60_000;
  * never beyond what setTimeout can hold.
  */
 export function refreshDelay(s: SessionInfo, now = Date.now()): number {
-  const end = Math.min(Date.parse(s.expires_at), Date.parse(s.idle_expires_at));
-  if (Number.isNaN(end)) return 0x7fffffff;
+  // Whichever end is readable counts; with neither, wait as long as allowed.
+  const ends = [Date.parse(s.expires_at), Date.parse(s.idle_expires_at)].filter((t) => !Number.isNaN(t));
+  if (ends.length === 0) return 0x7fffffff;
+  const end = Math.min(...ends);
   const span = end - now;
   const margin = Math.min(REFRESH_MARGIN_MS, span / 2);
   return Math.min(Math.max(span - margin, 10_000), 0x7fffffff);

@@ -13,6 +13,8 @@ export interface TaskState {
   upsert(t: Task, opts?: { recent?: boolean }): void;
   /** remove forgets a deleted task. */
   remove(id: string): void;
+  /** forget drops ids from the upload page's list (the tasks stay on the server). */
+  forget(ids: string[]): void;
   /** loadRunning fetches the user's pending and processing tasks (for the badge). */
   loadRunning(): Promise<void>;
   reset(): void;
@@ -44,14 +46,27 @@ export const useTaskStore = create<TaskState>()((set) => ({
     });
   },
 
+  forget(ids) {
+    const drop = new Set(ids);
+    set((s) => ({ recent: s.recent.filter((r) => !drop.has(r)) }));
+  },
+
   async loadRunning() {
     const [pending, processing] = await Promise.all([
       taskService.list({ status: 'pending', page_size: 200 }),
       taskService.list({ status: 'processing', page_size: 200 }),
     ]);
+    const running = [...pending.items, ...processing.items];
+    const fresh = new Set(running.map((t) => t.id));
     set((s) => {
       const byId = { ...s.byId };
-      for (const t of [...pending.items, ...processing.items]) byId[t.id] = t;
+      // A task we last saw running but the server no longer lists as
+      // running has finished unwatched (or gone): drop it so the badge does
+      // not count it; whoever shows it fetches it again.
+      for (const [id, t] of Object.entries(byId)) {
+        if (isRunning(t.status) && !fresh.has(id)) delete byId[id];
+      }
+      for (const t of running) byId[t.id] = t;
       return { byId };
     });
   },

@@ -1,0 +1,350 @@
+import { useCallback, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
+import { ApiError } from '../api/client';
+import { taskService } from '../api/taskService';
+import { isRunning, type FileKind, type Task, type TaskFile } from '../api/types';
+import { describeError, ErrorBanner } from '../components/ErrorBanner';
+import { Modal } from '../components/Modal';
+import { Spinner } from '../components/Spinner';
+import { StatusBadge } from '../components/StatusBadge';
+import { formatBytes, formatDateTime, formatDuration } from '../components/format';
+import { useTaskStore } from '../stores/taskStore';
+import { useTaskEvents } from '../upload/useTaskEvents';
+
+/** PREVIEW_CHARS caps the text preview; the full text is a download away. */
+export const PREVIEW_CHARS = 20_000;
+
+/** FILE_LABELS name each file kind in its download link ("Download {label}"). */
+export const FILE_LABELS: Record<FileKind, string> = {
+  input: 'original',
+  txt: 'text',
+  hocr: 'hOCR',
+  json: 'JSON',
+  pdf: 'PDF',
+};
+const FILE_ORDER: FileKind[] = ['input', 'txt', 'hocr', 'json', 'pdf'];
+
+/** TaskDetailsProps: which task, and how to tell the page something changed. */
+export interface TaskDetailsProps {
+  id: string;
+  onClose(): void;
+  /** onChanged: the task was retried or cancelled; the list should reload. */
+  onChanged(): void;
+  /** onDeleted: the task is gone; the page closes the dialog and reloads. */
+  onDeleted(): void;
+}
+
+type Action = 'retry' | 'cancel' | 'delete';
+
+/** notFound: the server hides other users' tasks behind 403 and missing ones behind 404. */
+function notFound(e: unknown): boolean {
+  return e instanceof ApiError && (e.status === 403 || e.status === 404);
+}
+
+/** keepFresh puts a fetched task into the store when the store tracks it or it can still change. */
+function keepFresh(t: Task): void {
+  const s = useTaskStore.getState();
+  if (isRunning(t.status) || s.byId[t.id]) s.upsert(t);
+}
+
+/**
+ * TaskDetails is the dialog for one task (?task=ID): its metadata, a preview
+ * of the recognised text, downloads and the actions its status allows. It
+ * loads the task itself, so it works for tasks not on the current page.
+ */
+export function TaskDetails({ id, onClose, onChanged, onDeleted }: TaskDetailsProps) {
+  const [fetched, setFetched] = useState<Task>();
+  const [loadError, setLoadError] = useState<unknown>();
+  const [attempt, setAttempt] = useState(0);
+  const live = useTaskStore((s) => s.byId[id]);
+  // The store holds live (SSE) versions; only trust it once the server let us see the task.
+  const task = fetched ? (live ?? fetched) : undefined;
+
+  useEffect(() => {
+    const ac = new AbortController();
+    setLoadError(undefined);
+    taskService
+      .get(id, ac.signal)
+      .then((t) => {
+        keepFresh(t);
+        setFetched(t);
+      })
+      .catch((e) => {
+        if (!ac.signal.aborted) setLoadError(e);
+      });
+    return () => ac.abort();
+  }, [id, attempt]);
+
+  const running = task ? isRunning(task.status) : false;
+  const watch = useMemo(() => (running ? [id] : []), [running, id]);
+  useTaskEvents(watch);
+
+  const [busy, setBusy] = useState<Action>();
+  const [actionError, setActionError] = useState<unknown>();
+  const [confirming, setConfirming] = useState(false);
+  const [deleteError, setDeleteError] = useState<unknown>();
+
+  // Both dialogs listen for Escape on the document; while the confirmation
+  // is open only it should close. The ref keeps close() stable for Modal.
+  const confirmingRef = useRef(false);
+  confirmingRef.current = confirming;
+  const onCloseRef = useRef(onClose);
+  onCloseRef.current = onClose;
+  const close = useCallback(() => {
+    if (!confirmingRef.current) onCloseRef.current();
+  }, []);
+  const closeConfirm = useCallback(() => {
+    setConfirming(false);
+    setDeleteError(undefined);
+  }, []);
+
+  const act = async (action: Exclude<Action, 'delete'>) => {
+    setBusy(action);
+    setActionError(undefined);
+    try {
+      await (action === 'retry' ? taskService.retry(id) : taskService.cancel(id));
+      const t = await taskService.get(id);
+      keepFresh(t);
+      setFetched(t);
+      onChanged();
+    } catch (e) {
+      setActionError(e);
+    } finally {
+      setBusy(undefined);
+    }
+  };
+
+  const remove = async () => {
+    setBusy('delete');
+    setDeleteError(undefined);
+    try {
+      await taskService.remove(id);
+      useTaskStore.getState().remove(id);
+      setConfirming(false);
+      onDeleted();
+    } catch (e) {
+      setDeleteError(e);
+      setBusy(undefined);
+    }
+  };
+
+  const title = task?.filename ?? (loadError ? 'Task details' : 'Loading task…');
+  const canRetry = task?.status === 'failed' || task?.status === 'cancelled';
+
+  const footer = task ? (
+    <>
+      {canRetry && (
+        <button type="button" className="btn btn-primary" disabled={busy !== undefined} onClick={() => void act('retry')}>
+          {busy === 'retry' ? 'Retrying…' : 'Retry'}
+        </button>
+      )}
+      {running && (
+        <button type="button" className="btn" disabled={busy !== undefined} onClick={() => void act('cancel')}>
+          {busy === 'cancel' ? 'Cancelling…' : 'Cancel task'}
+        </button>
+      )}
+      <span className="spacer" />
+      <button type="button" className="btn btn-danger" disabled={busy !== undefined} onClick={() => setConfirming(true)}>
+        Delete
+      </button>
+    </>
+  ) : undefined;
+
+  return (
+    <>
+      <Modal title={title} onClose={close} footer={footer} wide>
+        {task ? (
+          <TaskBody task={task} actionError={actionError} />
+        ) : loadError ? (
+          notFound(loadError) ? (
+            <p className="banner banner-warn" role="alert">
+              This task does not exist or is not yours.
+            </p>
+          ) : (
+            <ErrorBanner title="Could not load the task." error={loadError} onRetry={() => setAttempt((n) => n + 1)} />
+          )
+        ) : (
+          <div className="details-loading">
+            <Spinner label="Loading task…" />
+          </div>
+        )}
+      </Modal>
+      {confirming && task && (
+        <Modal
+          title="Delete this task?"
+          onClose={closeConfirm}
+          footer={
+            <>
+              <button type="button" className="btn" onClick={closeConfirm} disabled={busy === 'delete'}>
+                Keep
+              </button>
+              <button type="button" className="btn btn-danger btn-solid" onClick={() => void remove()} disabled={busy === 'delete'}>
+                {busy === 'delete' ? 'Deleting…' : 'Delete task'}
+              </button>
+            </>
+          }
+        >
+          <p>
+            Delete <strong>{task.filename}</strong>? Its results are removed for good.
+          </p>
+          {deleteError !== undefined && (
+            <p className="history-error" role="alert">
+              {describeError(deleteError)}
+            </p>
+          )}
+        </Modal>
+      )}
+    </>
+  );
+}
+
+/** TaskBody is the dialog's content once the task is known. */
+function TaskBody({ task, actionError }: { task: Task; actionError: unknown }) {
+  const running = isRunning(task.status);
+  const files = [...task.files].sort((a, b) => FILE_ORDER.indexOf(a.kind) - FILE_ORDER.indexOf(b.kind));
+  return (
+    <div className="task-details stack">
+      {actionError !== undefined && (
+        <p className="banner banner-error" role="alert">
+          {describeError(actionError)}
+        </p>
+      )}
+      {task.status === 'failed' && task.error && (
+        <div className="banner banner-error" role="alert">
+          <span>
+            <strong>Recognition failed: </strong>
+            {task.error}
+          </span>
+        </div>
+      )}
+      <dl className="details-meta">
+        <Meta term="Status">
+          <span className="history-status">
+            <StatusBadge status={task.status} />
+            {running && task.pages_total > 0 && (
+              <span className="muted">
+                {task.pages_done} / {task.pages_total} pages
+              </span>
+            )}
+          </span>
+        </Meta>
+        <Meta term="Engine">{task.engine || '—'}</Meta>
+        <Meta term="Language">{task.lang || '—'}</Meta>
+        <Meta term="Pages">{task.pages_total > 0 ? task.pages_total : '—'}</Meta>
+        <Meta term="Size">{formatBytes(task.input_bytes)}</Meta>
+        <Meta term="Created">
+          <DateTime iso={task.created_at} />
+        </Meta>
+        <Meta term="Started">
+          <DateTime iso={task.started_at} />
+        </Meta>
+        <Meta term="Completed">
+          <DateTime iso={task.completed_at} />
+        </Meta>
+        <Meta term="Duration">{running ? '—' : formatDuration(task.duration_ms)}</Meta>
+        <Meta term="Attempts">{task.attempts}</Meta>
+        <Meta term="Task ID">
+          <code className="details-task-id">{task.id}</code>
+        </Meta>
+      </dl>
+
+      <TextPreview task={task} />
+
+      <section aria-label="Downloads" className="details-downloads">
+        <h3>Downloads</h3>
+        {files.length === 0 ? (
+          <p className="muted">No files yet.</p>
+        ) : (
+          <ul className="details-download-list">
+            {files.map((f) => (
+              <DownloadLink key={f.id} taskId={task.id} file={f} />
+            ))}
+          </ul>
+        )}
+      </section>
+    </div>
+  );
+}
+
+function Meta({ term, children }: { term: string; children: ReactNode }) {
+  return (
+    <div className="details-meta-item">
+      <dt>{term}</dt>
+      <dd>{children}</dd>
+    </div>
+  );
+}
+
+function DateTime({ iso }: { iso: string | null }) {
+  return iso ? <time dateTime={iso}>{formatDateTime(iso)}</time> : <>—</>;
+}
+
+function DownloadLink({ taskId, file }: { taskId: string; file: TaskFile }) {
+  return (
+    <li>
+      <a className="btn btn-small" href={taskService.fileURL(taskId, file.id)} download={file.name}>
+        Download {FILE_LABELS[file.kind] ?? file.kind}
+      </a>
+      <span className="muted details-download-meta">
+        {file.name} · {formatBytes(file.size)}
+      </span>
+    </li>
+  );
+}
+
+/** TextPreview shows the start of the text output, fetched when it exists. */
+function TextPreview({ task }: { task: Task }) {
+  const txt = task.files.find((f) => f.kind === 'txt');
+  const txtId = txt?.id;
+  const [state, setState] = useState<{ text?: string; full?: number; error?: unknown; loading: boolean }>({ loading: false });
+  const [attempt, setAttempt] = useState(0);
+
+  useEffect(() => {
+    if (!txtId) {
+      setState({ loading: false });
+      return;
+    }
+    const ac = new AbortController();
+    setState({ loading: true });
+    taskService
+      .fileText(task.id, txtId, ac.signal)
+      .then((text) => setState({ text: text.slice(0, PREVIEW_CHARS), full: text.length, loading: false }))
+      .catch((e) => {
+        if (!ac.signal.aborted) setState({ error: e, loading: false });
+      });
+    return () => ac.abort();
+  }, [task.id, txtId, attempt]);
+
+  let body: ReactNode;
+  if (state.loading) {
+    body = <Spinner label="Loading the text…" />;
+  } else if (state.error !== undefined) {
+    body = <ErrorBanner title="Could not load the text." error={state.error} onRetry={() => setAttempt((n) => n + 1)} />;
+  } else if (state.text !== undefined) {
+    body = state.text.trim() ? (
+      <>
+        <pre className="details-text" tabIndex={0}>
+          {state.text}
+        </pre>
+        {state.full !== undefined && state.full > PREVIEW_CHARS && (
+          <p className="muted">
+            Showing the first {PREVIEW_CHARS.toLocaleString()} of {state.full.toLocaleString()} characters — download the text for all
+            of it.
+          </p>
+        )}
+      </>
+    ) : (
+      <p className="muted">No text was recognised.</p>
+    );
+  } else if (isRunning(task.status)) {
+    body = <p className="muted">The text appears here when recognition finishes.</p>;
+  } else {
+    body = <p className="muted">No text output</p>;
+  }
+
+  return (
+    <section aria-label="Text preview" className="details-preview">
+      <h3>Text preview</h3>
+      {body}
+    </section>
+  );
+}

@@ -1,0 +1,253 @@
+import { act, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { MemoryRouter, Route, Routes, useLocation } from 'react-router';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { Task, TaskStatus } from '../api/types';
+import { apiError, fakeApi, json, sampleUser, type FakeHandler } from '../auth/testApi';
+import { useAuthStore } from '../stores/authStore';
+import { useTaskStore } from '../stores/taskStore';
+import { Header, RUNNING_POLL_MS } from './Header';
+import { displayName, initials } from './UserMenu';
+
+function task(id: string, status: TaskStatus): Task {
+  return {
+    id,
+    filename: `${id}.png`,
+    status,
+    engine: 'tesseract',
+    lang: 'eng',
+    outputs: ['txt'],
+    pages_total: 1,
+    pages_done: 0,
+    attempts: 1,
+    error: '',
+    input_bytes: 10,
+    created_at: '2025-01-01T00:00:00Z',
+    started_at: null,
+    completed_at: null,
+    duration_ms: 0,
+    files: [],
+  };
+}
+
+const emptyPage = { items: [], total: 0, page: 1, page_size: 200 };
+const stats = {
+  total: 1234,
+  by_status: { pending: 0, processing: 1, completed: 1200, failed: 30, cancelled: 3 },
+  pages: 5678,
+  bytes: 1536 * 1024,
+  avg_duration_ms: 1000,
+  per_day: [],
+};
+
+function api(over: Record<string, FakeHandler> = {}) {
+  return fakeApi({
+    'GET /tasks': () => emptyPage,
+    'GET /history/stats': () => stats,
+    'POST /auth/logout': () => json(204, null),
+    ...over,
+  });
+}
+
+function Where() {
+  const loc = useLocation();
+  return <div data-testid="where">{loc.pathname + loc.search}</div>;
+}
+
+function renderHeader(at = '/') {
+  return render(
+    <MemoryRouter initialEntries={[at]}>
+      <Routes>
+        <Route path="/login" element={<p>Login page</p>} />
+        <Route path="*" element={<Header />} />
+      </Routes>
+      <Where />
+    </MemoryRouter>,
+  );
+}
+
+/** settle lets pending fetch answers arrive while setTimeout is faked (setImmediate is not). */
+async function settle() {
+  for (let i = 0; i < 10; i++) await act(() => new Promise<void>((r) => setImmediate(r)));
+}
+
+const menuButton = () => screen.getByRole('button', { name: 'Ada Lovelace' });
+
+beforeEach(() => {
+  useAuthStore.setState({ status: 'signedIn', user: sampleUser, session: undefined, reason: undefined });
+  useTaskStore.getState().reset();
+});
+afterEach(() => {
+  vi.useRealTimers();
+  vi.unstubAllGlobals();
+});
+
+describe('Header', () => {
+  it('links home and to both pages, marking the current one', () => {
+    api();
+    renderHeader('/history');
+    expect(screen.getByRole('link', { name: 'ocrbox' })).toHaveAttribute('href', '/');
+    const upload = screen.getByRole('link', { name: 'Upload' });
+    const history = screen.getByRole('link', { name: /^Task history/ });
+    expect(upload).toHaveAttribute('href', '/');
+    expect(history).toHaveAttribute('href', '/history');
+    expect(history).toHaveAttribute('aria-current', 'page');
+    expect(upload).not.toHaveAttribute('aria-current');
+  });
+
+  it('counts running tasks from the store in the history link', async () => {
+    api();
+    useTaskStore.setState({
+      byId: { a: task('a', 'pending'), b: task('b', 'processing'), c: task('c', 'completed'), d: task('d', 'failed') },
+    });
+    renderHeader();
+    const history = screen.getByRole('link', { name: /^Task history/ });
+    const badge = history.querySelector('.count-badge');
+    expect(badge).toHaveTextContent('2');
+    expect(badge).toHaveAttribute('aria-label', '2 running');
+
+    act(() => useTaskStore.getState().upsert({ ...task('a', 'completed') }));
+    expect(history.querySelector('.count-badge')).toHaveAttribute('aria-label', '1 running');
+
+    act(() => useTaskStore.getState().upsert({ ...task('b', 'completed') }));
+    expect(history.querySelector('.count-badge')).toBeNull();
+  });
+
+  it('loads running tasks at mount, and again every 30 s even after a failure', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'] });
+    let fail = true;
+    const calls = api({
+      'GET /tasks': (c) => {
+        if (fail) return apiError(500, 'internal_error', 'internal server error');
+        return c.query.get('status') === 'processing' ? { ...emptyPage, items: [task('p', 'processing')], total: 1 } : emptyPage;
+      },
+    });
+    renderHeader();
+    const taskCalls = () => calls.filter((c) => c.path === '/tasks');
+    await settle();
+    expect(taskCalls()).toHaveLength(2);
+    expect(taskCalls().map((c) => c.query.get('status')).sort()).toEqual(['pending', 'processing']);
+    expect(screen.queryByRole('alert')).not.toBeInTheDocument();
+
+    fail = false;
+    await act(() => vi.advanceTimersByTimeAsync(RUNNING_POLL_MS - 1));
+    expect(taskCalls()).toHaveLength(2);
+    await act(() => vi.advanceTimersByTimeAsync(1));
+    await settle();
+    expect(taskCalls()).toHaveLength(4);
+    expect(screen.getByLabelText('1 running')).toHaveTextContent('1');
+  });
+
+  it('stops polling when unmounted', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'] });
+    const calls = api();
+    const { unmount } = renderHeader();
+    await settle();
+    expect(calls.filter((c) => c.path === '/tasks')).toHaveLength(2);
+    unmount();
+    await vi.advanceTimersByTimeAsync(RUNNING_POLL_MS * 3);
+    expect(calls.filter((c) => c.path === '/tasks')).toHaveLength(2);
+  });
+
+  it('opens the user menu with usage stats, and signs out', async () => {
+    let answer: (v: unknown) => void = () => undefined;
+    const calls = api({ 'GET /history/stats': () => new Promise((r) => (answer = r)) });
+    useTaskStore.setState({ byId: { a: task('a', 'pending') }, recent: ['a'] });
+    renderHeader('/history');
+    const user = userEvent.setup();
+    const button = menuButton();
+    expect(button).toHaveAttribute('aria-haspopup', 'menu');
+    expect(button).toHaveAttribute('aria-expanded', 'false');
+    expect(button).toHaveTextContent('AL');
+
+    await user.click(button);
+    expect(button).toHaveAttribute('aria-expanded', 'true');
+    const menu = screen.getByRole('menu');
+    const usage = within(menu).getByRole('group', { name: 'Your usage' });
+    expect(usage).toHaveAttribute('aria-busy', 'true');
+    expect(within(usage).queryByText('1.5 MB')).not.toBeInTheDocument();
+    answer(stats);
+    await waitFor(() => expect(usage).toHaveAttribute('aria-busy', 'false'));
+    expect(within(usage).getByText('Tasks').nextSibling).toHaveTextContent((1234).toLocaleString());
+    expect(within(usage).getByText('Pages').nextSibling).toHaveTextContent((5678).toLocaleString());
+    expect(within(usage).getByText('Storage used').nextSibling).toHaveTextContent('1.5 MB');
+    expect(within(menu).getByText('ada@example.com')).toBeInTheDocument();
+
+    const signOut = within(menu).getByRole('menuitem', { name: 'Sign out' });
+    expect(signOut).toHaveFocus();
+    await user.click(signOut);
+    await waitFor(() => expect(screen.getByTestId('where')).toHaveTextContent(/^\/login$/));
+    expect(calls.some((c) => c.method === 'POST' && c.path === '/auth/logout')).toBe(true);
+    expect(useAuthStore.getState()).toMatchObject({ status: 'signedOut', reason: 'signedOut' });
+    expect(useTaskStore.getState().byId).toEqual({});
+    expect(useTaskStore.getState().recent).toEqual([]);
+  });
+
+  it('still signs out locally when the server cannot be told', async () => {
+    api({ 'POST /auth/logout': () => apiError(500, 'internal_error', 'internal server error') });
+    renderHeader();
+    const user = userEvent.setup();
+    await user.click(menuButton());
+    await user.click(screen.getByRole('menuitem', { name: 'Sign out' }));
+    await waitFor(() => expect(screen.getByTestId('where')).toHaveTextContent(/^\/login$/));
+    expect(useAuthStore.getState().status).toBe('signedOut');
+  });
+
+  it('says "Stats unavailable" when stats cannot be loaded', async () => {
+    api({ 'GET /history/stats': () => apiError(404, 'feature_disabled', 'this feature is disabled') });
+    renderHeader();
+    await userEvent.setup().click(menuButton());
+    expect(await within(screen.getByRole('menu')).findByText('Stats unavailable')).toBeInTheDocument();
+    expect(screen.getByRole('menuitem', { name: 'Sign out' })).toBeInTheDocument();
+  });
+
+  it('closes on Escape and returns focus to the button', async () => {
+    api();
+    renderHeader();
+    const user = userEvent.setup();
+    await user.click(menuButton());
+    expect(screen.getByRole('menu')).toBeInTheDocument();
+    await user.keyboard('{Escape}');
+    expect(screen.queryByRole('menu')).not.toBeInTheDocument();
+    expect(menuButton()).toHaveFocus();
+    expect(menuButton()).toHaveAttribute('aria-expanded', 'false');
+  });
+
+  it('opens from the keyboard, keeps arrow-key focus on the items, and closes on a click outside', async () => {
+    api();
+    renderHeader();
+    const user = userEvent.setup();
+    menuButton().focus();
+    await user.keyboard('{ArrowDown}');
+    const signOut = screen.getByRole('menuitem', { name: 'Sign out' });
+    expect(signOut).toHaveFocus();
+    await user.keyboard('{ArrowDown}');
+    expect(signOut).toHaveFocus();
+    await user.keyboard('{ArrowUp}');
+    expect(signOut).toHaveFocus();
+    fireEvent.mouseDown(document.body);
+    expect(screen.queryByRole('menu')).not.toBeInTheDocument();
+    // Enter on the button opens it too.
+    menuButton().focus();
+    await user.keyboard('{Enter}');
+    expect(screen.getByRole('menu')).toBeInTheDocument();
+  });
+
+  it('names the menu button by the email when the user has no name', () => {
+    api();
+    useAuthStore.setState({ user: { ...sampleUser, name: '' } });
+    renderHeader();
+    const button = screen.getByRole('button', { name: 'ada@example.com' });
+    expect(button).toHaveTextContent('A');
+  });
+});
+
+describe('displayName and initials', () => {
+  it('prefer the name and fall back to the email', () => {
+    expect(displayName({ name: '  ', email: 'x@y.z' })).toBe('x@y.z');
+    expect(displayName({ name: 'Grace Hopper', email: 'g@y.z' })).toBe('Grace Hopper');
+    expect(initials({ name: 'Grace Brewster Murray Hopper', email: '' })).toBe('GH');
+    expect(initials({ name: 'cher', email: '' })).toBe('C');
+    expect(initials({ name: '', email: 'émile@x.fr' })).toBe('É');
+  });
+});

@@ -1,0 +1,110 @@
+import { useId } from 'react';
+import type { Engine, OutputKind } from '../api/types';
+import { choiceFor, engineOutputs, OUTPUT_NAMES, type UploadChoice } from './options';
+
+// Tesseract's codes that are not language tags Intl knows.
+const SPECIAL_LANGS: Record<string, string> = {
+  osd: 'Orientation and script detection',
+  equ: 'Math equations',
+  chi_sim: 'Chinese (Simplified)',
+  chi_tra: 'Chinese (Traditional)',
+  frk: 'German Fraktur',
+};
+
+/** languageName shows a language code to people: "English (eng)", or the code itself. */
+export function languageName(code: string): string {
+  let name = SPECIAL_LANGS[code];
+  if (!name) {
+    try {
+      name = new Intl.DisplayNames(undefined, { type: 'language' }).of(code) ?? code;
+    } catch {
+      name = code; // not a language tag (e.g. "chi_sim_vert")
+    }
+  }
+  return name === code ? code : `${name} (${code})`;
+}
+
+/**
+ * UploadOptions is the engine, language and outputs form. Every change goes
+ * through choiceFor so the choice always fits the chosen engine.
+ */
+export function UploadOptions({
+  engines,
+  choice,
+  onChange,
+}: {
+  engines: Engine[];
+  choice: UploadChoice;
+  onChange: (c: UploadChoice) => void;
+}) {
+  const id = useId();
+  const engine = engines.find((e) => e.name === choice.engine);
+  const outputs = engineOutputs(engine);
+  const langs = engine?.languages ?? [];
+  const change = (p: Partial<UploadChoice>) => {
+    const next = choiceFor(engines, { ...choice, ...p });
+    if (next) onChange(next);
+  };
+  const toggle = (k: OutputKind, on: boolean) =>
+    change({ outputs: on ? [...choice.outputs, k] : choice.outputs.filter((o) => o !== k) });
+  const onlyOne = choice.outputs.length === 1;
+  const showHint = onlyOne && outputs.length > 1;
+
+  return (
+    <div className="upload-options">
+      <div className="field">
+        <label htmlFor={`${id}-engine`}>Engine</label>
+        <select id={`${id}-engine`} value={choice.engine} onChange={(e) => change({ engine: e.target.value })}>
+          {engines.map((e) => (
+            <option key={e.name} value={e.name}>
+              {e.version ? `${e.name} ${e.version}` : e.name}
+            </option>
+          ))}
+        </select>
+      </div>
+      <div className="field">
+        <label htmlFor={`${id}-lang`}>Language</label>
+        <select
+          id={`${id}-lang`}
+          value={choice.lang}
+          onChange={(e) => change({ lang: e.target.value })}
+          disabled={langs.length === 0}
+        >
+          {langs.length === 0 && <option value="">Engine default</option>}
+          {/* A remembered combination like "eng+deu" is not in the list: keep it selectable. */}
+          {choice.lang && !langs.includes(choice.lang) && <option value={choice.lang}>{choice.lang}</option>}
+          {langs.map((l) => (
+            <option key={l} value={l}>
+              {languageName(l)}
+            </option>
+          ))}
+        </select>
+      </div>
+      <fieldset className="upload-outputs" aria-describedby={showHint ? `${id}-outputs-hint` : undefined}>
+        <legend>Outputs</legend>
+        <div className="upload-output-list">
+          {outputs.map((k) => {
+            const checked = choice.outputs.includes(k);
+            return (
+              <label key={k} className="upload-output">
+                <input
+                  type="checkbox"
+                  checked={checked}
+                  // The last checked output cannot go: a task needs at least one.
+                  disabled={checked && onlyOne}
+                  onChange={(e) => toggle(k, e.target.checked)}
+                />
+                {OUTPUT_NAMES[k]}
+              </label>
+            );
+          })}
+        </div>
+        {showHint && (
+          <small id={`${id}-outputs-hint`} className="muted">
+            At least one output is needed.
+          </small>
+        )}
+      </fieldset>
+    </div>
+  );
+}

@@ -1,0 +1,171 @@
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { Link } from 'react-router';
+import { taskService } from '../api/taskService';
+import { isRunning, type Engine } from '../api/types';
+import { ErrorBanner, describeError } from '../components/ErrorBanner';
+import { Skeleton } from '../components/Spinner';
+import { useTaskStore } from '../stores/taskStore';
+import { DropZone, type DropZoneHandle } from './DropZone';
+import { choiceFor, loadChoice, saveChoice, type UploadChoice } from './options';
+import { TaskProgressList } from './TaskProgressList';
+import { UploadOptions } from './UploadOptions';
+import { isFinishedRow, useUploadStore } from './uploadStore';
+import { useTaskEvents } from './useTaskEvents';
+import './upload.css';
+
+type EnginesState = { state: 'loading' } | { state: 'ready'; engines: Engine[] } | { state: 'error'; error: unknown };
+
+/** useEngines loads GET /engines, with a reload for the Retry button. */
+function useEngines(): [EnginesState, () => void] {
+  const [s, setS] = useState<EnginesState>({ state: 'loading' });
+  const [attempt, setAttempt] = useState(0);
+  useEffect(() => {
+    let live = true;
+    setS({ state: 'loading' });
+    taskService.engines().then(
+      (engines) => live && setS({ state: 'ready', engines: engines ?? [] }),
+      (error: unknown) => live && setS({ state: 'error', error }),
+    );
+    return () => {
+      live = false;
+    };
+  }, [attempt]);
+  return [s, useCallback(() => setAttempt((n) => n + 1), [])];
+}
+
+/**
+ * UploadPage is the home screen: choose how to read the files, drop or pick
+ * them, and follow each one live from upload to downloadable results. Tasks
+ * still running from an earlier visit are listed too.
+ */
+export function UploadPage() {
+  const [engines, reloadEngines] = useEngines();
+  const [choice, setChoice] = useState<UploadChoice>();
+  const picker = useRef<DropZoneHandle>(null);
+  const rows = useUploadStore((s) => s.rows);
+  const byId = useTaskStore((s) => s.byId);
+  const [runningError, setRunningError] = useState<unknown>();
+
+  // Once the engines are known, settle the choice: the remembered one where it still fits.
+  useEffect(() => {
+    if (engines.state === 'ready') setChoice((c) => choiceFor(engines.engines, c ?? loadChoice()));
+  }, [engines]);
+
+  const changeChoice = (c: UploadChoice) => {
+    setChoice(c);
+    saveChoice(c);
+  };
+
+  // Tasks still running from before (another tab, a reload) join the list.
+  const loadRunning = useCallback(() => {
+    setRunningError(undefined);
+    useTaskStore
+      .getState()
+      .loadRunning()
+      .then(() => useUploadStore.getState().showTasks(Object.values(useTaskStore.getState().byId).filter((t) => isRunning(t.status))))
+      .catch(setRunningError);
+  }, []);
+  useEffect(loadRunning, [loadRunning]);
+
+  // Follow every listed task that can still change.
+  const watched = useMemo(
+    () => rows.flatMap((r) => (r.kind === 'task' && byId[r.taskId] && isRunning(byId[r.taskId].status) ? [r.taskId] : [])),
+    [rows, byId],
+  );
+  useTaskEvents(watched, { onGone: (id) => useTaskStore.getState().remove(id) });
+
+  const ready = engines.state === 'ready' && choice !== undefined;
+  const addFiles = (files: File[]) => {
+    if (!choice) return;
+    useUploadStore.getState().add(files, { engine: choice.engine, lang: choice.lang, outputs: choice.outputs });
+  };
+  const finished = rows.filter((r) => isFinishedRow(r, byId)).length;
+  const noEngines = engines.state === 'ready' && engines.engines.length === 0;
+
+  return (
+    <main className="page upload-page">
+      <h1>Upload</h1>
+      <p className="muted upload-intro">Scans, photos and PDFs in — searchable text, hOCR, JSON and PDFs out.</p>
+
+      <section className="card upload-panel" aria-label="New upload">
+        {engines.state === 'loading' && (
+          <div className="upload-options" aria-busy="true" aria-label="Loading upload options">
+            <Skeleton height="3.6rem" />
+            <Skeleton height="3.6rem" />
+            <Skeleton height="3.6rem" />
+          </div>
+        )}
+        {engines.state === 'error' && (
+          <ErrorBanner title="Could not load the OCR engines." error={engines.error} onRetry={reloadEngines} />
+        )}
+        {noEngines && (
+          <div className="banner banner-warn" role="alert">
+            No OCR engine is available on this server, so nothing can be read yet. Ask your administrator to install one.
+          </div>
+        )}
+        {engines.state === 'ready' && choice && (
+          <form
+            className="upload-form"
+            onSubmit={(e) => {
+              e.preventDefault();
+              picker.current?.openPicker();
+            }}
+          >
+            <UploadOptions engines={engines.engines} choice={choice} onChange={changeChoice} />
+            <button type="submit" className="btn btn-primary upload-submit">
+              Upload
+            </button>
+          </form>
+        )}
+        <DropZone
+          ref={picker}
+          onFiles={addFiles}
+          disabled={!ready}
+          hint={
+            ready
+              ? undefined
+              : engines.state === 'loading'
+                ? 'Loading the options…'
+                : noEngines
+                  ? 'Uploading needs an OCR engine.'
+                  : 'Uploads start once the options have loaded.'
+          }
+        />
+      </section>
+
+      <section className="upload-results" aria-labelledby="upload-results-title">
+        <div className="row upload-results-head">
+          <h2 id="upload-results-title">Your uploads</h2>
+          <span className="spacer" />
+          {rows.length > 0 && (
+            <button type="button" className="btn btn-small" disabled={finished === 0} onClick={() => useUploadStore.getState().clearFinished()}>
+              Clear finished
+            </button>
+          )}
+        </div>
+        {runningError !== undefined && (
+          <div className="banner banner-warn" role="alert">
+            <span>Could not check for tasks still running: {describeError(runningError)}</span>
+            <button type="button" className="btn btn-small" onClick={loadRunning}>
+              Try again
+            </button>
+          </div>
+        )}
+        {rows.length === 0 ? (
+          <div className="upload-empty card">
+            <p>
+              <strong>Nothing uploaded yet.</strong>
+            </p>
+            <p className="muted">
+              Each file becomes a task: ocrbox reads it page by page and shows the progress here. When it is done you can
+              download the outputs you chose — plain text, hOCR, JSON or a searchable PDF. Everything you uploaded stays in
+              your <Link to="/history">task history</Link>.
+            </p>
+          </div>
+        ) : (
+          <TaskProgressList rows={rows} />
+        )}
+      </section>
+    </main>
+  );
+}
