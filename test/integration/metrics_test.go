@@ -3,6 +3,8 @@ package integration
 import (
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -122,6 +124,18 @@ func TestMetrics(t *testing.T) {
 		v, ok := value(tc.name, tc.labels)
 		if !ok || !tc.check(v) {
 			t.Errorf("%s%v = %v (present %v), want %s", tc.name, tc.labels, v, ok, tc.want)
+		}
+	}
+	// Every ocrbox metric the shipped alert rules use exists (no drift
+	// between the rules and the code).
+	rules, err := os.ReadFile(filepath.Join("..", "..", "scripts", "monitoring", "alerts.yml")) // tests run in their package directory
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range regexp.MustCompile(`ocrbox_[a-z_]+`).FindAllString(string(rules), -1) {
+		base := strings.TrimSuffix(strings.TrimSuffix(name, "_bucket"), "_count")
+		if _, ok := fams[base]; !ok {
+			t.Errorf("scripts/monitoring/alerts.yml uses %s, which /metrics does not export", name)
 		}
 	}
 	// Bounded cardinality: no task, file or user id in any label.
