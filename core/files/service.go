@@ -77,13 +77,13 @@ func (s *Service) Open(ctx context.Context, userID, taskID, fileID, ip string) (
 	attrs := []any{"user_id", userID, "task_id", ev.TaskID, "file_id", ev.FileID, "ip", ev.IP, "result", result}
 	switch {
 	case aerr != nil:
-		s.log.Error("file access not audited", append(attrs, "error", aerr)...)
+		s.log.ErrorContext(ctx, "file access not audited", append(attrs, "error", aerr)...)
 	case result == ResultAllowed:
-		s.log.Info("file access", attrs...)
+		s.log.InfoContext(ctx, "file access", attrs...)
 	case result == ResultError:
-		s.log.Error("file access", append(attrs, "error", err)...)
+		s.log.ErrorContext(ctx, "file access", append(attrs, "error", err)...)
 	default:
-		s.log.Warn("file access", attrs...)
+		s.log.WarnContext(ctx, "file access", attrs...)
 	}
 	if err != nil {
 		return nil, domain.File{}, err

@@ -9,6 +9,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/ocrbox/ocrbox/core/domain"
+	"github.com/ocrbox/ocrbox/core/logging"
 )
 
 const (
@@ -27,6 +28,7 @@ func (s *Server) requestID(c *fiber.Ctx) error {
 	}
 	c.Locals(localRequestID, rid)
 	c.Set(fiber.HeaderXRequestID, rid)
+	c.SetUserContext(logging.With(c.UserContext(), "request_id", rid))
 	return c.Next()
 }
 
@@ -81,6 +83,7 @@ func (s *Server) requireSession(c *fiber.Ctx) error {
 		return errCSRF()
 	}
 	c.Locals(localUser, u)
+	c.SetUserContext(logging.With(c.UserContext(), "user_id", u.ID))
 	return c.Next()
 }
 

@@ -77,7 +77,9 @@ func (s *Server) getTask(c *fiber.Ctx) error {
 }
 
 func (s *Server) deleteTask(c *fiber.Ctx) error {
-	if err := s.tasks.Delete(c.UserContext(), userOf(c).ID, c.Params("id")); err != nil {
+	err := s.tasks.Delete(c.UserContext(), userOf(c).ID, c.Params("id"))
+	s.logTaskOp(c, "task delete", err)
+	if err != nil {
 		return err
 	}
 	return c.SendStatus(fiber.StatusNoContent)
@@ -85,6 +87,7 @@ func (s *Server) deleteTask(c *fiber.Ctx) error {
 
 func (s *Server) retryTask(c *fiber.Ctx) error {
 	t, err := s.tasks.Retry(c.UserContext(), userOf(c).ID, c.Params("id"))
+	s.logTaskOp(c, "task retry", err)
 	if err != nil {
 		return err
 	}
@@ -93,8 +96,27 @@ func (s *Server) retryTask(c *fiber.Ctx) error {
 
 func (s *Server) cancelTask(c *fiber.Ctx) error {
 	t, err := s.tasks.Cancel(c.UserContext(), userOf(c).ID, c.Params("id"))
+	s.logTaskOp(c, "task cancel", err)
 	if err != nil {
 		return err
 	}
 	return c.Status(fiber.StatusAccepted).JSON(t)
+}
+
+// logTaskOp records a task operation and its outcome; the context adds
+// request_id and user_id.
+func (s *Server) logTaskOp(c *fiber.Ctx, op string, err error) {
+	if err != nil {
+		s.log.InfoContext(c.UserContext(), op, "task_id", clipID(c.Params("id")), "result", "refused", "error", err)
+		return
+	}
+	s.log.InfoContext(c.UserContext(), op, "task_id", c.Params("id"), "result", "ok")
+}
+
+// clipID keeps a client-supplied id short in the log.
+func clipID(id string) string {
+	if len(id) > 64 {
+		return id[:64] + "…"
+	}
+	return id
 }

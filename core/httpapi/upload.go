@@ -24,6 +24,7 @@ func (s *Server) createTasks(c *fiber.Ctx) (err error) {
 		// must not be parsed as the next request.
 		if err != nil {
 			c.Context().SetConnectionClose()
+			s.log.InfoContext(c.UserContext(), "task upload", "result", "refused", "error", err)
 		}
 	}()
 	ctx := c.UserContext()
@@ -99,6 +100,10 @@ func (s *Server) createTasks(c *fiber.Ctx) (err error) {
 	}
 	if len(created) == 0 {
 		return domain.Errorf(domain.ErrInvalid, "no_files", "the upload contains no `file` part")
+	}
+	for _, t := range created {
+		s.log.InfoContext(ctx, "task created", "task_id", t.ID, "engine", t.Engine, "lang", t.Lang,
+			"pages", t.PagesTotal, "bytes", t.InputBytes, "result", "ok")
 	}
 	return c.Status(fiber.StatusAccepted).JSON(fiber.Map{"tasks": created})
 }

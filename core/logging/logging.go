@@ -1,5 +1,7 @@
 // Package logging builds the one *slog.Logger that main hands down: tint's
 // coloured text on a terminal, JSON otherwise (for journald and log shippers).
+// Records logged with a context made by With carry its attributes
+// (request_id, user_id).
 package logging
 
 import (
@@ -25,8 +27,11 @@ func New(w io.Writer, level, format string) *slog.Logger {
 			format = "text"
 		}
 	}
+	var h slog.Handler = slog.NewJSONHandler(w, &slog.HandlerOptions{Level: lv})
 	if format == "text" {
-		return slog.New(tint.NewHandler(w, &tint.Options{Level: lv, TimeFormat: time.TimeOnly}))
+		h = tint.NewHandler(w, &tint.Options{Level: lv, TimeFormat: time.TimeOnly})
 	}
-	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: lv}))
+	return slog.New(contextHandler{h})
 }
+
+var timeZero time.Time

@@ -1,6 +1,7 @@
 package integration
 
 import (
+	"encoding/json"
 	"io"
 	"net/http"
 	"os"
@@ -17,7 +18,8 @@ import (
 
 // TestMetrics: a session of sign-ins, an upload and downloads shows up in
 // GET /metrics with bounded labels (route templates, never ids), the live
-// gauges are there, and the endpoint wants metrics.token.
+// gauges are there, and the endpoint wants metrics.token. The same
+// session's log lines carry request_id and user_id and no secret.
 func TestMetrics(t *testing.T) {
 	needDeps(t)
 	const token = "metrics-token-" + "3f9a1c"
@@ -142,6 +144,28 @@ func TestMetrics(t *testing.T) {
 	uuid := regexp.MustCompile(`[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}`)
 	if m := uuid.FindString(body); m != "" {
 		t.Errorf("an id appears in the metrics: %s", m)
+	}
+	// Logs: the lines of a request carry its request_id and the user_id,
+	// whichever package wrote them.
+	want := map[string]bool{"task created": false, "file access": false}
+	for _, line := range strings.Split(s.stderr.From(0), "\n") {
+		var rec map[string]any
+		if json.Unmarshal([]byte(line), &rec) != nil {
+			continue
+		}
+		msg, _ := rec["msg"].(string)
+		if _, ok := want[msg]; !ok {
+			continue
+		}
+		want[msg] = true
+		if rec["request_id"] == nil || rec["request_id"] == "" || rec["user_id"] != c.me(t).ID || rec["task_id"] != tk.ID {
+			t.Errorf("log line %q lacks request_id/user_id/task_id: %s", msg, line)
+		}
+	}
+	for msg, seen := range want {
+		if !seen {
+			t.Errorf("no %q line in the server log", msg)
+		}
 	}
 	for _, secret := range []string{password, token, c.token} {
 		if strings.Contains(s.stderr.From(0), secret) {
