@@ -42,6 +42,27 @@ func newTessAPI(datapath, lang string) (*tessAPI, error) {
 	return &tessAPI{h: h}, nil
 }
 
+// newTessAPIFromMemory loads one language's model from a traineddata image
+// in memory (the release build's compiled-in model). Tesseract copies the
+// bytes during the call; data is read-only Go memory that it never keeps.
+func newTessAPIFromMemory(data, lang string) (*tessAPI, error) {
+	if data == "" {
+		return nil, errors.New("empty traineddata")
+	}
+	clang := C.CString(lang)
+	defer C.free(unsafe.Pointer(clang))
+	h := C.TessBaseAPICreate()
+	if h == nil {
+		return nil, errors.New("TessBaseAPICreate returned nil")
+	}
+	cdata := (*C.char)(unsafe.Pointer(unsafe.StringData(data)))
+	if C.TessBaseAPIInit5(h, cdata, C.int(len(data)), clang, C.OEM_DEFAULT, nil, 0, nil, nil, 0, C.FALSE) != 0 {
+		C.TessBaseAPIDelete(h)
+		return nil, errors.New("TessBaseAPIInit5 failed (see stderr)")
+	}
+	return &tessAPI{h: h}, nil
+}
+
 // defaultDatapath asks the library where it looks for traineddata when given
 // no path: TESSDATA_PREFIX, else the directory compiled into libtesseract.
 // It has to load a model to find out, so it returns "" if "eng" is missing.

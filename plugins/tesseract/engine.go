@@ -20,6 +20,10 @@
 //	psm                page segmentation mode, 1 or 3-13 (default 3)
 //	max_cached_models  language strings kept loaded (default 2)
 //
+// The release build (tag embedtessdata, tessdata_embed.go) also carries
+// eng.traineddata and pdf.ttf: a language the directory lacks is loaded from
+// memory, and there may then be no directory at all.
+//
 // Tesseract and leptonica print warnings to stderr, which go-plugin forwards
 // to the host's log.
 package tesseract
@@ -107,7 +111,7 @@ func (e *Engine) apply(cfg config) {
 		e.logger.Warn("no "+pdfFont+" in the tessdata directory; PDF output disabled", "tessdata_dir", cfg.tessdataDir)
 	}
 	e.logger.Info("tesseract configured", "version", tessVersion(), "tessdata_dir", cfg.tessdataDir,
-		"languages", cfg.languages, "psm", cfg.psm, "max_cached_models", cfg.maxCachedModels)
+		"languages", cfg.languages, "builtin_languages", cfg.builtin, "psm", cfg.psm, "max_cached_models", cfg.maxCachedModels)
 }
 
 // config returns the current settings, applying the defaults if Configure
@@ -167,7 +171,13 @@ func (e *Engine) model(cfg *config, lang string) (*tessAPI, error) {
 		return api, nil
 	}
 	e.logEvicted(e.models.makeRoom())
-	api, err := newTessAPI(cfg.tessdataDir, lang)
+	var api *tessAPI
+	var err error
+	if data, ok := cfg.builtinModel(lang); ok {
+		api, err = newTessAPIFromMemory(data, lang)
+	} else {
+		api, err = newTessAPI(cfg.tessdataDir, lang)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("load tesseract model %s: %w", lang, err)
 	}

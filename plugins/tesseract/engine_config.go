@@ -38,7 +38,11 @@ type config struct {
 	psm             int
 	maxCachedModels int
 	languages       []string // installed models, sorted, without "osd"
-	canPDF          bool     // pdfFont is present
+	// builtin are the languages of languages that tessdataDir lacks and the
+	// binary carries (release build): loaded from memory, one at a time.
+	builtin    []string
+	canPDF     bool // pdfFont is present, on disk or compiled in
+	fontOnDisk bool // pdfFont is in tessdataDir
 }
 
 // parseConfig validates settings and fills in defaults. unknown lists keys it
@@ -66,16 +70,26 @@ func parseConfig(settings map[string]string) (cfg config, unknown []string, err 
 	}
 	if cfg.tessdataDir == "" {
 		cfg.tessdataDir = findTessdataDir()
-		if cfg.tessdataDir == "" {
+		if cfg.tessdataDir == "" && len(embeddedLanguages()) == 0 {
 			return config{}, nil, fmt.Errorf("setting %s: no tessdata directory found (tried TESSDATA_PREFIX, libtesseract's default and %s); set it",
 				SettingTessdataDir, debianTessdataDir)
 		}
 	}
-	if cfg.languages, err = listLanguages(cfg.tessdataDir); err != nil {
-		return config{}, nil, fmt.Errorf("setting %s: %w", SettingTessdataDir, err)
+	if cfg.tessdataDir != "" {
+		if cfg.languages, err = listLanguages(cfg.tessdataDir); err != nil {
+			return config{}, nil, fmt.Errorf("setting %s: %w", SettingTessdataDir, err)
+		}
+		_, err = os.Stat(filepath.Join(cfg.tessdataDir, pdfFont))
+		cfg.fontOnDisk = err == nil
 	}
-	_, err = os.Stat(filepath.Join(cfg.tessdataDir, pdfFont))
-	cfg.canPDF = err == nil
+	for _, lang := range embeddedLanguages() {
+		if !slices.Contains(cfg.languages, lang) {
+			cfg.languages = append(cfg.languages, lang)
+			cfg.builtin = append(cfg.builtin, lang)
+		}
+	}
+	slices.Sort(cfg.languages)
+	cfg.canPDF = cfg.fontOnDisk || embeddedPDFFont() != ""
 	slices.Sort(unknown)
 	return cfg, unknown, nil
 }
@@ -107,7 +121,11 @@ func findTessdataDir() string {
 			return dir
 		}
 	}
-	for _, dir := range []string{defaultDatapath(), debianTessdataDir} {
+	libraryDefault := ""
+	if probeLibraryDatapath {
+		libraryDefault = defaultDatapath()
+	}
+	for _, dir := range []string{libraryDefault, debianTessdataDir} {
 		if dir == "" {
 			continue
 		}
@@ -162,5 +180,33 @@ func (c *config) languageKey(requested []string) (string, error) {
 			}
 		}
 	}
+	if len(key) > 1 {
+		// A model loaded from memory cannot be combined: tesseract reads
+		// the other languages through the same in-memory data manager.
+		for _, lang := range key {
+			if slices.Contains(c.builtin, lang) {
+				return "", fmt.Errorf("%w: language %q is built into this binary and can only be used alone; install %s%s in %s to combine it",
+					sdk.ErrUnsupported, lang, lang, traineddataSuffix, c.tessdataDirOrDefault())
+			}
+		}
+	}
 	return strings.Join(key, "+"), nil
+}
+
+// builtinModel returns the compiled-in traineddata for lang when lang is
+// served from memory rather than from tessdataDir.
+func (c *config) builtinModel(lang string) (string, bool) {
+	if !slices.Contains(c.builtin, lang) {
+		return "", false
+	}
+	return embeddedModel(lang)
+}
+
+// tessdataDirOrDefault names the models directory in messages: the one in
+// use, else Debian's, where the packages install models.
+func (c *config) tessdataDirOrDefault() string {
+	if c.tessdataDir != "" {
+		return c.tessdataDir
+	}
+	return debianTessdataDir
 }

@@ -36,7 +36,7 @@ func (e *Engine) Recognize(ctx context.Context, req *sdk.RecognizeRequest) (*sdk
 		return nil, err
 	}
 	if req.GetWantPdf() && !cfg.canPDF {
-		return nil, fmt.Errorf("%w: pdf output (no %s in %s)", sdk.ErrUnsupported, pdfFont, cfg.tessdataDir)
+		return nil, fmt.Errorf("%w: pdf output (no %s in %s)", sdk.ErrUnsupported, pdfFont, cfg.tessdataDirOrDefault())
 	}
 	img := readPix(req.GetImage())
 	if img == nil {
@@ -71,7 +71,7 @@ func (e *Engine) Recognize(ctx context.Context, req *sdk.RecognizeRequest) (*sdk
 		resp.Hocr = api.hocrText(pageIndex(req.GetPageNumber()))
 	}
 	if req.GetWantPdf() {
-		if resp.Pdf, err = renderPagePDF(api, cfg.tessdataDir); err != nil {
+		if resp.Pdf, err = renderPagePDF(api, cfg); err != nil {
 			return nil, err
 		}
 	}

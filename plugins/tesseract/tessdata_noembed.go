@@ -1,0 +1,16 @@
+//go:build !embedtessdata
+
+package tesseract
+
+// Without the embedtessdata tag (every build but scripts/release) no model
+// is compiled in: tesseract reads everything from the tessdata directory.
+
+func embeddedModel(string) (string, bool) { return "", false }
+
+func embeddedLanguages() []string { return nil }
+
+func embeddedPDFFont() string { return "" }
+
+// probeLibraryDatapath lets findTessdataDir ask libtesseract for its
+// compiled-in models directory, which may differ from Debian's.
+const probeLibraryDatapath = true
