@@ -56,6 +56,31 @@ func (c *Client) DeleteUser(ctx context.Context, email string) (accounts.Purged,
 	return out, err
 }
 
+// Backup streams the running server's hot backup into w.
+func (c *Client) Backup(ctx context.Context, w io.Writer) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, "http://ocrbox-admin/backup", nil)
+	if err != nil {
+		return err
+	}
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		return fmt.Errorf("admin /backup: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		raw, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+		var e errorBody
+		if json.Unmarshal(raw, &e) == nil && e.Error.Message != "" {
+			return fmt.Errorf("admin /backup: the server answered %d: %s", resp.StatusCode, e.Error.Message)
+		}
+		return fmt.Errorf("admin /backup: the server answered %s", resp.Status)
+	}
+	if _, err := io.Copy(w, resp.Body); err != nil {
+		return fmt.Errorf("admin /backup: the stream broke off: %w", err)
+	}
+	return nil
+}
+
 // call POSTs in as JSON to path and decodes a 2xx answer into out.
 func (c *Client) call(ctx context.Context, path string, in, out any) error {
 	body, err := json.Marshal(in)

@@ -21,6 +21,39 @@ type Accounts interface {
 // routes is the one route table of the admin API.
 func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /users/delete", s.deleteUser)
+	mux.HandleFunc("POST /backup", s.backup)
+}
+
+// backup streams a hot backup (core/backup) of the running server. Once
+// bytes have gone out, a failure can only abort the connection: the client
+// then sees a truncated archive, which Verify rejects.
+func (s *Server) backup(w http.ResponseWriter, r *http.Request) {
+	if s.deps.Backup == nil {
+		writeError(w, http.StatusNotFound, "not_found", "this server offers no backup")
+		return
+	}
+	w.Header().Set("Content-Type", "application/gzip")
+	sw := &startedWriter{w: w}
+	if err := s.deps.Backup(r.Context(), sw); err != nil {
+		s.log.Error("backup failed", "error", err)
+		if !sw.started {
+			writeError(w, http.StatusInternalServerError, "backup_failed", err.Error())
+			return
+		}
+		panic(http.ErrAbortHandler)
+	}
+	s.log.Info("backup written through the admin socket")
+}
+
+// startedWriter notes whether the response has begun.
+type startedWriter struct {
+	w       http.ResponseWriter
+	started bool
+}
+
+func (s *startedWriter) Write(p []byte) (int, error) {
+	s.started = true
+	return s.w.Write(p)
 }
 
 // DeleteUserRequest is the body of POST /users/delete.

@@ -18,6 +18,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
 	"net"
@@ -42,6 +43,8 @@ var ErrPathTooLong = errors.New("admin socket path too long for a unix socket")
 type Deps struct {
 	// Accounts deletes users' data (POST /users/delete).
 	Accounts Accounts
+	// Backup streams a hot backup (POST /backup); nil: not offered.
+	Backup func(ctx context.Context, w io.Writer) error
 }
 
 // Server serves the admin API on a unix socket.

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"os"
@@ -43,17 +44,32 @@ func openStore(ctx context.Context, cfg *config.Config) (*boltstore.Store, error
 	if err := os.MkdirAll(cfg.Storage.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("create data directory %s: %w", cfg.Storage.DataDir, err)
 	}
-	return boltstore.Open(ctx, DBPath(cfg), boltstore.Options{})
+	st, err := boltstore.Open(ctx, DBPath(cfg), boltstore.Options{})
+	if errors.Is(err, boltstore.ErrSchemaTooNew) {
+		return nil, fmt.Errorf("%w\n  The data in %s was written by a newer ocrbox. Run that version again, or restore a backup made before the upgrade (`ocrbox restore FILE --data-dir NEW_DIR`; `ocrbox migrate` saves one in %s before every schema change)",
+			err, cfg.Storage.DataDir, filepath.Join(cfg.Storage.DataDir, "backups"))
+	}
+	return st, err
 }
 
-// Migrate brings the database schema up to date.
-func Migrate(ctx context.Context, cfg *config.Config) (from, to int, err error) {
+// Migrate brings the database schema up to date, saving a backup of the
+// data directory first when there is something to migrate (its path is
+// returned, "" otherwise).
+func Migrate(ctx context.Context, cfg *config.Config, version string, log *slog.Logger) (from, to int, saved string, err error) {
 	st, err := openStore(ctx, cfg)
 	if err != nil {
-		return 0, 0, err
+		return 0, 0, "", err
 	}
 	defer st.Close()
-	return st.Migrate(ctx)
+	return migrate(ctx, cfg, st, version, log)
+}
+
+func migrate(ctx context.Context, cfg *config.Config, st *boltstore.Store, version string, log *slog.Logger) (from, to int, saved string, err error) {
+	if saved, err = preMigrationBackup(ctx, cfg, st, version, log); err != nil {
+		return 0, 0, "", err
+	}
+	from, to, err = st.Migrate(ctx)
+	return from, to, saved, err
 }
 
 // Serve runs ocrbox until ctx ends, then shuts down gracefully: stop
@@ -65,7 +81,7 @@ func Serve(ctx context.Context, cfg *config.Config, version string, log *slog.Lo
 		return err
 	}
 	defer store.Close()
-	from, to, err := store.Migrate(ctx)
+	from, to, _, err := migrate(ctx, cfg, store, version, log)
 	if err != nil {
 		return fmt.Errorf("migrate database: %w", err)
 	}
@@ -121,7 +137,10 @@ func Serve(ctx context.Context, cfg *config.Config, version string, log *slog.Lo
 	taskSvc.SetRunner(wk)
 	taskSvc.SetSearcher(hist.searcher())
 	fileSvc := filesvc.NewService(store, files, log)
-	adminSrv, err := listenAdmin(cfg, admin.Deps{Accounts: accounts.NewService(store, files, hist.deindexer(), wk, log)}, log)
+	adminSrv, err := listenAdmin(cfg, admin.Deps{
+		Accounts: accounts.NewService(store, files, hist.deindexer(), wk, log),
+		Backup:   func(ctx context.Context, w io.Writer) error { return writeBackup(ctx, cfg, store, version, w) },
+	}, log)
 	if err != nil {
 		return err
 	}
@@ -289,4 +308,19 @@ func openVault(cfg *config.Config) (*tokenvault.Vault, error) {
 		old = append(old, k)
 	}
 	return tokenvault.New(primary, old...)
+}
+
+// EngineInfos starts each built-in engine once and returns what it says
+// about itself (for `ocrbox version`).
+func EngineInfos(ctx context.Context, log *slog.Logger) ([]*sdk.EngineInfo, error) {
+	var cfgs []engines.Config
+	for _, name := range builtin.Names(sdk.KindEngine) {
+		cfgs = append(cfgs, engines.Config{Processes: 1, Spec: host.Spec{Name: name, Kind: sdk.KindEngine}})
+	}
+	pool, err := engines.Start(ctx, cfgs, log)
+	if err != nil {
+		return nil, err
+	}
+	defer pool.Close()
+	return pool.Infos(ctx), nil
 }

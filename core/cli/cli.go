@@ -27,8 +27,10 @@ Usage:
   ocrbox serve   [--config FILE] [--listen ADDR] [--data-dir DIR]
   ocrbox users   add EMAIL [--name NAME] --password-stdin | passwd EMAIL --password-stdin
                  | delete EMAIL [--data-only] | list   [--config FILE]
-  ocrbox migrate [--config FILE]
+  ocrbox migrate [--config FILE]   update the database schema (saves a backup first)
   ocrbox reindex [--config FILE]   rebuild the search index from the database (server stopped)
+  ocrbox backup  --out FILE [--config FILE]   hot backup, also while the server runs
+  ocrbox restore FILE [--config FILE] [--data-dir DIR]   into an empty data directory
   ocrbox version
 
 The configuration is read from --config (default: ./config.toml if present),
@@ -53,8 +55,12 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		err = migrate(args[1:], stdout, stderr)
 	case "reindex":
 		err = reindex(args[1:], stdout, stderr)
+	case "backup":
+		err = backupCmd(args[1:], stdout, stderr)
+	case "restore":
+		err = restoreCmd(args[1:], stdout, stderr)
 	case "version", "--version":
-		fmt.Fprintf(stdout, "ocrbox %s\n", Version)
+		err = version(stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 	default:
@@ -143,7 +149,11 @@ func migrate(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	from, to, err := app.Migrate(context.Background(), cfg)
+	log := logging.New(stderr, "warn", "text")
+	from, to, saved, err := app.Migrate(context.Background(), cfg, Version, log)
+	if saved != "" {
+		fmt.Fprintf(stdout, "saved a backup of the data directory first: %s\n", saved)
+	}
 	if err != nil {
 		return err
 	}

@@ -164,3 +164,18 @@ func (s *Store) migrate(ctx context.Context, steps []Migration) (from, to int, e
 	}
 	return from, to, nil
 }
+
+// MigrateUpTo applies the migrations up to version only: for tests and
+// tools that need a database as an older ocrbox left it.
+func (s *Store) MigrateUpTo(ctx context.Context, version int) (from, to int, err error) {
+	var steps []Migration
+	for _, m := range Migrations() {
+		if m.Version <= version {
+			steps = append(steps, m)
+		}
+	}
+	if len(steps) == 0 {
+		return 0, 0, fmt.Errorf("migrate: no migration up to version %d", version)
+	}
+	return s.migrate(ctx, steps)
+}

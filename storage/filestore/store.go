@@ -151,3 +151,8 @@ func wrapNotExist(err error) error {
 	}
 	return err
 }
+
+// ValidName reports whether name is a file name the store makes (lower-case
+// letters, digits and . _ - after the first character): restores check
+// archive entries with it.
+func ValidName(name string) bool { return validName(name) }
