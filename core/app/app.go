@@ -4,6 +4,7 @@ package app
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -190,14 +191,14 @@ func Serve(ctx context.Context, cfg *config.Config, version string, log *slog.Lo
 	}
 	api := httpapi.New(sessSvc, taskSvc, fileSvc, pool, ready, httpapi.Options{
 		MaxUploadBytes: maxUpload, MaxFilesPerUpload: cfg.Limits.MaxFilesPerUpload,
-		ReadTimeout: cfg.Server.ReadTimeout, CookieName: cfg.Auth.CookieName, CookieSecure: cfg.Auth.CookieSecure,
-		SessionLifetime: cfg.Auth.SessionLifetime, TrustProxy: cfg.Server.TrustProxy, PublicURL: cfg.Server.PublicURL, UI: ui.FS(),
+		ReadTimeout: cfg.Server.ReadTimeout, CookieName: cfg.Auth.CookieName, CookieSecure: cfg.Auth.CookieSecure || cfg.Server.TLSCert != "",
+		SessionLifetime: cfg.Auth.SessionLifetime, TrustProxy: cfg.Server.TrustProxy, TrustedProxies: cfg.Server.TrustedProxies, PublicURL: cfg.Server.PublicURL, UI: ui.FS(),
 		History: hist.api(), Metrics: met, MetricsHandler: metricsHandler, MetricsToken: cfg.Metrics.Token,
 	}, log)
 
-	ln, err := net.Listen("tcp", cfg.Server.Listen)
+	ln, err := listen(cfg, log)
 	if err != nil {
-		return fmt.Errorf("listen on %s (server.listen): %w", cfg.Server.Listen, err)
+		return err
 	}
 	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
 	// Check often enough that a token is renewed well inside its buffer.
@@ -221,7 +222,7 @@ func Serve(ctx context.Context, cfg *config.Config, version string, log *slog.Lo
 	}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- api.Listener(ln) }()
-	log.Info("ocrbox serving", "version", version, "listen", ln.Addr().String(),
+	log.Info("ocrbox serving", "version", version, "listen", ln.Addr().String(), "https", cfg.Server.TLSCert != "",
 		"data_dir", cfg.Storage.DataDir, "workers", workers)
 
 	select {
@@ -323,4 +324,25 @@ func EngineInfos(ctx context.Context, log *slog.Logger) ([]*sdk.EngineInfo, erro
 	}
 	defer pool.Close()
 	return pool.Infos(ctx), nil
+}
+
+// listen opens the main listener: plain TCP, or TLS with server.tls_cert
+// and server.tls_key (TLS 1.2 and later).
+func listen(cfg *config.Config, log *slog.Logger) (net.Listener, error) {
+	ln, err := net.Listen("tcp", cfg.Server.Listen)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s (server.listen): %w", cfg.Server.Listen, err)
+	}
+	if cfg.Server.TLSCert == "" {
+		if cfg.Server.TrustProxy && len(cfg.Server.TrustedProxies) == 0 {
+			log.Warn("server.trust_proxy is on for every peer: anyone who reaches the port directly can choose their client IP; list the proxy in server.trusted_proxies")
+		}
+		return ln, nil
+	}
+	cert, err := tls.LoadX509KeyPair(cfg.Server.TLSCert, cfg.Server.TLSKey)
+	if err != nil {
+		ln.Close()
+		return nil, &config.KeyError{Key: "server.tls_cert", Reason: err.Error()}
+	}
+	return tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}), nil
 }

@@ -37,8 +37,15 @@ type Server struct {
 	MaxUploadMB     int64         `koanf:"max_upload_mb"`
 	ReadTimeout     time.Duration `koanf:"read_timeout"`
 	ShutdownTimeout time.Duration `koanf:"shutdown_timeout"`
-	// TrustProxy makes the client IP come from X-Forwarded-For.
-	TrustProxy bool `koanf:"trust_proxy"`
+	// TrustProxy makes the client IP come from X-Forwarded-For and the
+	// scheme from X-Forwarded-Proto — only for requests from TrustedProxies
+	// (IPs or CIDRs); with that list empty, from any peer (not recommended).
+	TrustProxy     bool     `koanf:"trust_proxy"`
+	TrustedProxies []string `koanf:"trusted_proxies"`
+	// TLSCert and TLSKey (PEM files) turn on built-in HTTPS; cookies are
+	// then always Secure.
+	TLSCert string `koanf:"tls_cert"`
+	TLSKey  string `koanf:"tls_key"`
 	// PublicURL is the base URL browsers use (e.g. https://ocr.example.org),
 	// needed for the OIDC callback behind a proxy; empty = from the request.
 	PublicURL string `koanf:"public_url"`
@@ -150,6 +157,9 @@ func Defaults() map[string]any {
 		"auth.token_keys_old":            []string{},
 		"auth.token_refresh_buffer":      "5m",
 		"history.enabled":                true,
+		"server.trusted_proxies":         []string{},
+		"server.tls_cert":                "",
+		"server.tls_key":                 "",
 		"metrics.enabled":                true,
 		"metrics.listen":                 "",
 		"metrics.token":                  "",

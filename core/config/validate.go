@@ -28,6 +28,16 @@ func (c *Config) validate() error {
 	if c.Server.ReadTimeout <= 0 {
 		return bad("server.read_timeout", "must be a positive duration")
 	}
+	for _, p := range c.Server.TrustedProxies {
+		if net.ParseIP(p) == nil {
+			if _, _, err := net.ParseCIDR(p); err != nil {
+				return bad("server.trusted_proxies", "%q is neither an IP address nor a CIDR range", p)
+			}
+		}
+	}
+	if (c.Server.TLSCert == "") != (c.Server.TLSKey == "") {
+		return bad("server.tls_cert", "set both server.tls_cert and server.tls_key for HTTPS, or neither")
+	}
 	if strings.TrimSpace(c.Storage.DataDir) == "" {
 		return bad("storage.data_dir", "must not be empty")
 	}

@@ -69,6 +69,8 @@ type Options struct {
 	CookieSecure      bool
 	SessionLifetime   time.Duration
 	TrustProxy        bool
+	// TrustedProxies limits TrustProxy to these peers (IPs or CIDRs).
+	TrustedProxies []string
 	// PublicURL is the externally visible base URL (for the OIDC callback);
 	// empty derives it from each request.
 	PublicURL string
@@ -122,6 +124,9 @@ func New(sess Sessions, t Tasks, files Files, eng Engines, ready Readiness, opts
 	}
 	if opts.TrustProxy {
 		cfg.ProxyHeader = fiber.HeaderXForwardedFor
+		// Headers from anyone else are ignored (their IP is the peer's).
+		cfg.EnableTrustedProxyCheck = len(opts.TrustedProxies) > 0
+		cfg.TrustedProxies = opts.TrustedProxies
 	}
 	app := fiber.New(cfg)
 	s.routes(app)

@@ -122,7 +122,7 @@ type client struct {
 
 // newClient returns an anonymous client of s.
 func newClient(s *server) *client {
-	return &client{base: s.baseURL + "/api/v1", hc: &http.Client{Timeout: 2 * time.Minute}}
+	return &client{base: s.baseURL + "/api/v1", hc: s.httpClient(2 * time.Minute)}
 }
 
 // withToken returns a copy of c using token.

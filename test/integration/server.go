@@ -13,6 +13,7 @@ package integration
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -77,6 +78,9 @@ type serverConfig struct {
 	// Port fixes the listen port (e.g. one registered at an IdP as the
 	// redirect URI's); 0 picks a free one.
 	Port int
+	// TLS, when set, is the client side of a server started with built-in
+	// HTTPS (server.tls_cert in Env): the URLs become https.
+	TLS *tls.Config
 }
 
 // server is one running `ocrbox serve` process.
@@ -158,7 +162,11 @@ func startServerOnce(cfg serverConfig) (*server, error) {
 		}
 	}
 	addr := "127.0.0.1:" + strconv.Itoa(port)
-	s := &server{cfg: cfg, addr: addr, baseURL: "http://" + addr, stderr: &syncBuffer{}, done: make(chan struct{})}
+	scheme := "http://"
+	if cfg.TLS != nil {
+		scheme = "https://"
+	}
+	s := &server{cfg: cfg, addr: addr, baseURL: scheme + addr, stderr: &syncBuffer{}, done: make(chan struct{})}
 	s.cmd = exec.Command(cfg.Bin, "serve")
 	// A directory without config.toml: the built-in defaults plus the
 	// environment decide everything.
@@ -189,7 +197,7 @@ func startServerOnce(cfg serverConfig) (*server, error) {
 // waitReady polls GET /readyz until it answers 200, the process exits or
 // the timeout passes.
 func (s *server) waitReady(timeout time.Duration) error {
-	hc := &http.Client{Timeout: 2 * time.Second}
+	hc := s.httpClient(2 * time.Second)
 	deadline := time.Now().Add(timeout)
 	last := "no answer"
 	for time.Now().Before(deadline) {
@@ -211,6 +219,15 @@ func (s *server) waitReady(timeout time.Duration) error {
 		time.Sleep(100 * time.Millisecond)
 	}
 	return fmt.Errorf("server not ready after %s (last: %s)", timeout, last)
+}
+
+// httpClient returns a client for s (trusting its certificate for HTTPS).
+func (s *server) httpClient(timeout time.Duration) *http.Client {
+	hc := &http.Client{Timeout: timeout}
+	if s.cfg.TLS != nil {
+		hc.Transport = &http.Transport{TLSClientConfig: s.cfg.TLS}
+	}
+	return hc
 }
 
 // pid is the server process id.
