@@ -12,6 +12,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/ocrbox/ocrbox/core/accounts"
@@ -96,10 +97,9 @@ func Serve(ctx context.Context, cfg *config.Config, version string, log *slog.Lo
 
 	met := metrics.New(version)
 	workers := cfg.EffectiveWorkers()
-	var engCfgs []engines.Config
-	for _, name := range builtin.Names(sdk.KindEngine) {
-		engCfgs = append(engCfgs, engines.Config{Processes: workers,
-			Spec: host.Spec{Name: name, Kind: sdk.KindEngine, Settings: cfg.Plugins[name]}})
+	engCfgs, err := engineConfigs(cfg, workers)
+	if err != nil {
+		return err
 	}
 	pool, err := engines.Start(ctx, engCfgs, log)
 	if err != nil {
@@ -345,4 +345,40 @@ func listen(cfg *config.Config, log *slog.Logger) (net.Listener, error) {
 		return nil, &config.KeyError{Key: "server.tls_cert", Reason: err.Error()}
 	}
 	return tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}), nil
+}
+
+// engineConfigs lists the engines to run: the built-ins of
+// ocr.builtin_engines (all when empty) and every [[plugins.engine]].
+func engineConfigs(cfg *config.Config, workers int) ([]engines.Config, error) {
+	all := builtin.Names(sdk.KindEngine)
+	names := cfg.OCR.BuiltinEngines
+	if len(names) == 0 {
+		names = all
+	}
+	var out []engines.Config
+	run := map[string]bool{}
+	for _, name := range names {
+		if !slices.Contains(all, name) {
+			return nil, &config.KeyError{Key: "ocr.builtin_engines", Reason: fmt.Sprintf("no built-in engine %q (built in: %v)", name, all)}
+		}
+		run[name] = true
+		out = append(out, engines.Config{Processes: workers,
+			Spec: host.Spec{Name: name, Kind: sdk.KindEngine, Settings: cfg.Plugins[name]}})
+	}
+	for i, e := range cfg.Engines {
+		if slices.Contains(all, e.Name) {
+			return nil, &config.KeyError{Key: fmt.Sprintf("plugins.engine[%d].name", i), Reason: fmt.Sprintf("%q is a built-in engine's name; choose another", e.Name)}
+		}
+		n := e.Workers
+		if n == 0 {
+			n = workers
+		}
+		run[e.Name] = true
+		out = append(out, engines.Config{Processes: n, Spec: host.Spec{Name: e.Name, Kind: sdk.KindEngine,
+			Path: e.Path, Args: e.Args, Env: e.Env, SHA256: e.Checksum(), Settings: e.Settings}})
+	}
+	if !run[cfg.OCR.DefaultEngine] {
+		return nil, &config.KeyError{Key: "ocr.default_engine", Reason: fmt.Sprintf("%q is not among the engines this server runs", cfg.OCR.DefaultEngine)}
+	}
+	return out, nil
 }

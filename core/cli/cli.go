@@ -31,6 +31,8 @@ Usage:
   ocrbox reindex [--config FILE]   rebuild the search index from the database (server stopped)
   ocrbox backup  --out FILE [--config FILE]   hot backup, also while the server runs
   ocrbox restore FILE [--config FILE] [--data-dir DIR]   into an empty data directory
+  ocrbox plugin check NAME|PATH [--sha256 HEX] [--page FILE --expect WORDS]
+                 run the engine plugin conformance suite and print a pass/fail table
   ocrbox version
 
 The configuration is read from --config (default: ./config.toml if present),
@@ -48,7 +50,11 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	case "serve":
 		err = serve(args[1:], stderr)
 	case "plugin":
-		err = runPlugin(args[1:])
+		if len(args) > 1 && args[1] == "check" {
+			err = pluginCheck(args[2:], stdout, stderr)
+		} else {
+			err = runPlugin(args[1:])
+		}
 	case "users":
 		err = users(args[1:], stdin, stdout, stderr)
 	case "migrate":

@@ -29,6 +29,8 @@ type Config struct {
 	Log     Log     `koanf:"log"`
 	// Plugins holds per-plugin settings tables, e.g. [plugins.tesseract].
 	Plugins map[string]map[string]string `koanf:"plugins"`
+	// Engines are the external engine plugins, [[plugins.engine]].
+	Engines []ExternalEngine `koanf:"-"`
 }
 
 // Server configures the HTTP listener.
@@ -66,6 +68,8 @@ type OCR struct {
 	PageTimeout    time.Duration `koanf:"page_timeout"`
 	PDFDPI         int           `koanf:"pdf_dpi"`
 	EngineHOCR     bool          `koanf:"engine_hocr"`
+	// BuiltinEngines lists the built-in engines to run; empty runs them all.
+	BuiltinEngines []string `koanf:"builtin_engines"`
 }
 
 // Auth configures sign-in and sessions.
@@ -138,6 +142,7 @@ func Defaults() map[string]any {
 		"ocr.default_engine":             "tesseract",
 		"ocr.default_lang":               "eng",
 		"ocr.default_outputs":            []string{"txt", "hocr", "json", "pdf"},
+		"ocr.builtin_engines":            []string{},
 		"ocr.max_attempts":               3,
 		"ocr.page_timeout":               "2m",
 		"ocr.pdf_dpi":                    300,
@@ -219,10 +224,15 @@ func Load(path string, environ []string, overrides map[string]any) (*Config, err
 			return nil, fmt.Errorf("load flags: %w", err)
 		}
 	}
+	engines, err := takeExternalEngines(k)
+	if err != nil {
+		return nil, err
+	}
 	var c Config
 	if err := k.UnmarshalWithConf("", &c, koanf.UnmarshalConf{Tag: "koanf"}); err != nil {
 		return nil, fmt.Errorf("invalid configuration: %w", err)
 	}
+	c.Engines = engines
 	if err := c.validate(); err != nil {
 		return nil, err
 	}

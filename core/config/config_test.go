@@ -173,3 +173,52 @@ func TestHistoryFlag(t *testing.T) {
 		t.Error("a non-boolean ENABLE_TASK_HISTORY must be refused")
 	}
 }
+
+func TestExternalEngines(t *testing.T) {
+	sum := strings.Repeat("ab", 32)
+	tests := []struct {
+		name, toml, errKey string
+	}{
+		{"ok", `[[plugins.engine]]
+name = "pyocr"
+path = "/opt/ocr/pyocr"
+sha256 = "` + sum + `"
+args = ["--fast"]
+env = ["PYTHONPATH=/opt/ocr"]
+workers = 1
+[plugins.engine.settings]
+mode = "fast"
+`, ""},
+		{"relative path", "[[plugins.engine]]\nname = \"x\"\npath = \"x\"\nsha256 = \"" + sum + "\"\n", "plugins.engine[0].path"},
+		{"no checksum", "[[plugins.engine]]\nname = \"x\"\npath = \"/x\"\n", "plugins.engine[0].sha256"},
+		{"bad name", "[[plugins.engine]]\nname = \"X Y\"\npath = \"/x\"\nsha256 = \"" + sum + "\"\n", "plugins.engine[0].name"},
+		{"twice", "[[plugins.engine]]\nname = \"x\"\npath = \"/x\"\nsha256 = \"" + sum + "\"\n[[plugins.engine]]\nname = \"x\"\npath = \"/y\"\nsha256 = \"" + sum + "\"\n", "plugins.engine[1].name"},
+		{"bad env", "[[plugins.engine]]\nname = \"x\"\npath = \"/x\"\nsha256 = \"" + sum + "\"\nenv = [\"NOVALUE\"]\n", "plugins.engine[0].env"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "config.toml")
+			if err := os.WriteFile(path, []byte("[plugins.tesseract]\npsm = \"3\"\n"+tc.toml), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			c, err := Load(path, nil, nil)
+			if tc.errKey != "" {
+				var ke *KeyError
+				if !errors.As(err, &ke) || ke.Key != tc.errKey {
+					t.Fatalf("err %v, want a KeyError for %s", err, tc.errKey)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(c.Engines) != 1 || c.Engines[0].Name != "pyocr" || c.Engines[0].Args[0] != "--fast" ||
+				c.Engines[0].Settings["mode"] != "fast" || len(c.Engines[0].Checksum()) != 32 || c.Plugins["tesseract"]["psm"] != "3" {
+				t.Fatalf("engines %+v plugins %v", c.Engines, c.Plugins)
+			}
+			if _, ok := c.Plugins["engine"]; ok {
+				t.Fatalf("the engine list leaked into the plugin settings tables")
+			}
+		})
+	}
+}

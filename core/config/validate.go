@@ -123,5 +123,5 @@ func (c *Config) validate() error {
 	default:
 		return bad("log.format", "must be auto, text or json, got %q", c.Log.Format)
 	}
-	return nil
+	return validateEngines(c.Engines, nil) // the built-in names are checked at start
 }

@@ -68,9 +68,10 @@ func Start(ctx context.Context, cfgs []Config, log *slog.Logger) (*Pool, error) 
 			e.procs = append(e.procs, r.proc)
 			e.free <- r.proc
 		}
-		if err := errors.Join(errs...); err != nil {
+		if len(errs) > 0 {
 			p.Close()
-			return nil, fmt.Errorf("start engine %q: %w", c.Spec.Name, err)
+			// Every process of an engine usually fails the same way: say it once.
+			return nil, fmt.Errorf("start engine %q: %w", c.Spec.Name, distinct(errs))
 		}
 		eng, err := e.procs[0].Engine(ctx)
 		if err != nil {
@@ -86,11 +87,32 @@ func Start(ctx context.Context, cfgs []Config, log *slog.Logger) (*Pool, error) 
 			p.Close()
 			return nil, fmt.Errorf("engine %q speaks plugin protocol %d, this ocrbox speaks %d", c.Spec.Name, info.ProtocolVersion, sdk.ProtocolVersion)
 		}
+		if info.Name != c.Spec.Name {
+			// The configured name is what uploads use; keep the plugin's own in the log.
+			p.log.Info("engine renamed by configuration", "engine", c.Spec.Name, "plugin_name", info.Name)
+			info.Name = c.Spec.Name
+		}
 		e.info = info
 		p.log.Info("engine ready", "engine", c.Spec.Name, "version", info.Version,
 			"processes", len(e.procs), "languages", len(info.Languages))
 	}
 	return p, nil
+}
+
+// distinct joins errs, leaving out repeated messages.
+func distinct(errs []error) error {
+	seen := map[string]bool{}
+	var out []error
+	for _, err := range errs {
+		if !seen[err.Error()] {
+			seen[err.Error()] = true
+			out = append(out, err)
+		}
+	}
+	if len(out) == 1 {
+		return out[0]
+	}
+	return errors.Join(out...)
 }
 
 // Infos lists the engines, sorted by name.

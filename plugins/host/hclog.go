@@ -1,10 +1,13 @@
 package host
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"log"
 	"log/slog"
+	"strings"
+	"sync"
 
 	"github.com/hashicorp/go-hclog"
 )
@@ -38,6 +41,12 @@ func (a *slogAdapter) slogLevel(level hclog.Level) slog.Level {
 func (a *slogAdapter) Log(level hclog.Level, msg string, args ...any) {
 	if level == hclog.Off || level < a.level {
 		return
+	}
+	if level == hclog.Debug && len(args) == 0 && a.name != "" {
+		// go-plugin hands untagged plugin stderr lines (a C library's
+		// warnings, a crash message, a non-Go plugin's prints) to Debug with
+		// no fields; they matter, so they go out at Info.
+		level, args = hclog.Info, []any{"stream", "stderr"}
 	}
 	all := append(append([]any{}, a.args...), args...)
 	if a.name != "" {
@@ -93,4 +102,38 @@ func (a *slogAdapter) StandardLogger(*hclog.StandardLoggerOptions) *log.Logger {
 
 func (a *slogAdapter) StandardWriter(*hclog.StandardLoggerOptions) io.Writer {
 	return a.StandardLogger(nil).Writer()
+}
+
+// lineLogger is an io.Writer that logs each complete line: go-plugin hands
+// it what a Go plugin writes to os.Stdout/os.Stderr (SyncStdout/SyncStderr).
+type lineLogger struct {
+	mu     sync.Mutex
+	log    *slog.Logger
+	stream string
+	buf    []byte
+}
+
+func newLineLogger(log *slog.Logger, plugin, stream string) *lineLogger {
+	return &lineLogger{log: log.With("plugin", plugin, "stream", stream), stream: stream}
+}
+
+func (w *lineLogger) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.buf = append(w.buf, p...)
+	for {
+		i := bytes.IndexByte(w.buf, '\n')
+		if i < 0 {
+			break
+		}
+		if line := strings.TrimRight(string(w.buf[:i]), "\r"); line != "" {
+			w.log.Info(line)
+		}
+		w.buf = w.buf[i+1:]
+	}
+	if len(w.buf) > 64<<10 { // a runaway line without newline
+		w.log.Info(string(w.buf))
+		w.buf = w.buf[:0]
+	}
+	return len(p), nil
 }

@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashicorp/go-plugin"
+
 	"github.com/ocrbox/ocrbox/plugins/host"
 	"github.com/ocrbox/ocrbox/plugins/sdk"
 )
@@ -48,6 +50,14 @@ func (e *echoEngine) Recognize(_ context.Context, r *sdk.RecognizeRequest) (*sdk
 func TestMain(m *testing.M) {
 	if len(os.Args) == 3 && os.Args[1] == "plugin" && os.Args[2] == "echo" {
 		sdk.ServeEngine(&echoEngine{})
+		os.Exit(0)
+	}
+	if len(os.Args) == 3 && os.Args[1] == "plugin" && os.Args[2] == "echo-next-protocol" {
+		// A plugin built for a future protocol version.
+		hs := sdk.Handshake
+		hs.ProtocolVersion = sdk.ProtocolVersion + 1
+		plugin.Serve(&plugin.ServeConfig{HandshakeConfig: hs, GRPCServer: plugin.DefaultGRPCServer,
+			Plugins: map[string]plugin.Plugin{sdk.KindEngine: &sdk.EnginePlugin{Impl: &echoEngine{}}}})
 		os.Exit(0)
 	}
 	os.Exit(m.Run())
@@ -171,6 +181,14 @@ func TestStartErrors(t *testing.T) {
 	if err := os.WriteFile(notExec, []byte("#!/bin/sh\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	notPlugin := filepath.Join(dir, "hello")
+	if err := os.WriteFile(notPlugin, []byte("#!/bin/sh\necho hello\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	selfSum, err := fileSum(self)
+	if err != nil {
+		t.Fatal(err)
+	}
 	wrongSum := sha256.Sum256([]byte("something else"))
 	tests := []struct {
 		name string
@@ -179,18 +197,30 @@ func TestStartErrors(t *testing.T) {
 	}{
 		{"missing file", host.Spec{Path: filepath.Join(dir, "nope")}, "no such file"},
 		{"not executable", host.Spec{Path: notExec}, "not an executable"},
-		{"checksum mismatch", host.Spec{Path: self, Args: []string{"plugin", "echo"}, SHA256: wrongSum[:]}, "checksum"},
+		{"checksum mismatch", host.Spec{Path: self, Args: []string{"plugin", "echo"}, SHA256: wrongSum[:]}, "does not match its pinned sha256"},
+		{"not a plugin", host.Spec{Path: notPlugin}, "did not answer with the go-plugin handshake"},
+		{"newer protocol", host.Spec{Path: self, Args: []string{"plugin", "echo-next-protocol"}, SHA256: selfSum},
+			fmt.Sprintf("speaks plugin protocol version %d; this ocrbox speaks version %d", sdk.ProtocolVersion+1, sdk.ProtocolVersion)},
 		{"configure fails", host.Spec{Settings: map[string]string{"fail": "yes"}}, "configure refused"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			tt.spec.Name, tt.spec.Kind = "echo", sdk.KindEngine
 			_, err := host.Start(context.Background(), tt.spec, quietLog())
-			if err == nil || !strings.Contains(strings.ToLower(err.Error()), tt.want) {
+			if err == nil || !strings.Contains(strings.ToLower(err.Error()), strings.ToLower(tt.want)) {
 				t.Fatalf("got %v, want an error containing %q", err, tt.want)
 			}
 		})
 	}
+}
+
+func fileSum(path string) ([]byte, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256(data)
+	return sum[:], nil
 }
 
 func TestHCLogBridge(t *testing.T) {

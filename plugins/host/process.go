@@ -154,13 +154,15 @@ func (p *Process) startLocked(ctx context.Context) error {
 		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
 		GRPCDialOptions:  sdk.DialOptions(),
 		Logger:           newHCLog(p.log, p.spec.Name),
+		SyncStdout:       newLineLogger(p.log, p.spec.Name, "stdout"),
+		SyncStderr:       newLineLogger(p.log, p.spec.Name, "stderr"),
 		StartTimeout:     p.spec.StartTimeout,
 		SkipHostEnv:      true,
 	})
 	rpc, err := client.Client()
 	if err != nil {
 		client.Kill()
-		return fmt.Errorf("start plugin %q: %w", p.spec.Name, err)
+		return p.explainStart(err)
 	}
 	raw, err := rpc.Dispense(p.spec.Kind)
 	if err != nil {
