@@ -20,6 +20,7 @@ func (s *Server) routes(app *fiber.App) {
 	api.Post("/auth/login", s.login)
 	api.Post("/auth/refresh", s.refresh)
 	api.Get("/auth/providers", s.listProviders)
+	api.Get("/openapi.json", s.openAPI)
 	api.Get("/auth/oidc/login", s.oidcLogin)
 	api.Get("/auth/oidc/callback", s.oidcCallback)
 
