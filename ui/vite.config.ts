@@ -12,6 +12,14 @@ export default defineConfig({
     // with the committed ui/dist, so the output must only depend on the source.
     sourcemap: false,
     reportCompressedSize: true,
+    rollupOptions: {
+      onwarn(warning, warn) {
+        // react-router marks its modules "use client" for React Server
+        // Components; a client-only bundle ignores it, correctly.
+        if (warning.code === 'MODULE_LEVEL_DIRECTIVE') return;
+        warn(warning);
+      },
+    },
   },
   server: {
     proxy: { '/api': 'http://127.0.0.1:8080' },

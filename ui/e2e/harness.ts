@@ -1,0 +1,287 @@
+// The end-to-end harness: the real ocrbox binary (built from this checkout,
+// embedding ui/dist), real tesseract, two real local accounts, and Debian's
+// chromium driven by playwright-core. Nothing is mocked.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
+
+/** REPO_ROOT is the Go module root: two levels above this file (ui/e2e). */
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/** UI_DIR is the browser app's folder (ui/). */
+export const UI_DIR = join(REPO_ROOT, 'ui');
+
+/** CORPUS is the shared OCR test corpus, beside the checkout like for the Go tests. */
+export const CORPUS = resolve(REPO_ROOT, '..', 'shared', 'testdata', 'ocr');
+
+/** CHROMIUM is Debian's browser; the suite never downloads one. */
+export const CHROMIUM = process.env.OCRBOX_E2E_CHROMIUM || '/usr/bin/chromium';
+
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+/** Account is a local user the harness created with `ocrbox users add`. */
+export interface Account {
+  email: string;
+  name: string;
+  password: string;
+}
+
+/** ALICE and BOB are the two accounts of the suite. */
+export const ALICE: Account = { email: 'alice@example.org', name: 'Alice Example', password: 'alice-e2e-password' };
+export const BOB: Account = { email: 'bob@example.org', name: 'Bob Example', password: 'bob-e2e-password' };
+
+/** isCI: a CI run must not skip anything silently. */
+export const isCI = process.env.CI === 'true';
+
+/**
+ * missingPrerequisites lists what the suite cannot run without: chromium,
+ * tesseract, the corpus, and Go (unless OCRBOX_BIN names a built binary).
+ */
+export function missingPrerequisites(): string[] {
+  const missing: string[] = [];
+  if (!existsSync(CHROMIUM)) missing.push(`chromium not found at ${CHROMIUM} (apt-get install chromium, see scripts/install-deps)`);
+  if (spawnSync('tesseract', ['--version'], { stdio: 'ignore' }).status !== 0) {
+    missing.push('tesseract is not installed (scripts/install-deps)');
+  }
+  if (!existsSync(join(CORPUS, 'pages', 'phototest.tif'))) missing.push(`the OCR corpus is missing at ${CORPUS}`);
+  if (process.env.OCRBOX_BIN) {
+    if (!existsSync(process.env.OCRBOX_BIN)) missing.push(`OCRBOX_BIN=${process.env.OCRBOX_BIN} does not exist`);
+  } else if (spawnSync('go', ['version'], { stdio: 'ignore' }).status !== 0) {
+    missing.push('go is not installed (needed to build the ocrbox binary; or set OCRBOX_BIN)');
+  }
+  if (!existsSync(join(UI_DIR, 'dist', 'index.html'))) missing.push('ui/dist is not built (cd ui && npm run build)');
+  return missing;
+}
+
+/**
+ * e2eEnabled decides whether the suite runs: with everything present yes;
+ * otherwise in CI it throws (a loud failure), elsewhere it explains and skips.
+ */
+export function e2eEnabled(): boolean {
+  const missing = missingPrerequisites();
+  if (missing.length === 0) return true;
+  const why = `ocrbox e2e: cannot run:\n  - ${missing.join('\n  - ')}`;
+  if (isCI) throw new Error(`${why}\n(CI=true: the end-to-end suite must run)`);
+  console.warn(`${why}\nSkipping the end-to-end suite (it fails instead when CI=true).`);
+  return false;
+}
+
+/** Harness is a running server and browser for one suite. */
+export interface Harness {
+  baseURL: string;
+  bin: string;
+  dataDir: string;
+  /** artifacts is the folder with screenshots, downloads, logs and metrics.json. */
+  artifacts: string;
+  browser: Browser;
+  /** metrics end up in artifacts/metrics.json. */
+  metrics: Record<string, unknown>;
+  /** pageErrors collects uncaught exceptions of every page the harness opened. */
+  pageErrors: string[];
+  /** newContext opens a browser context on the server, logging its console to the artifacts. */
+  newContext(opts?: BrowserContextOptions): Promise<BrowserContext>;
+  /** shot saves a full-page PNG as artifacts/<name>.png. */
+  shot(page: Page, name: string): Promise<string>;
+  /** serverLog returns what the server printed so far (for failure messages). */
+  serverLog(): string;
+  /** cli runs the ocrbox binary with the harness's data directory. */
+  cli(args: string[], input?: string): { status: number | null; stdout: string; stderr: string };
+  stop(): Promise<void>;
+}
+
+function timestamp(): string {
+  return new Date().toISOString().replace(/[:.]/g, '-');
+}
+
+/** freePort asks the kernel for an unused port on 127.0.0.1. */
+function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      srv.close(() => (typeof addr === 'object' && addr ? resolvePort(addr.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+/**
+ * buildBinary compiles the checkout once. The binary embeds ui/dist as it is
+ * now, so build the app first (scripts/test-ui checks that dist is current).
+ * Asynchronous: a cold cgo build takes minutes and must not block the
+ * test worker's event loop meanwhile.
+ */
+async function buildBinary(work: string): Promise<string> {
+  if (process.env.OCRBOX_BIN) return resolve(process.env.OCRBOX_BIN);
+  const bin = join(work, 'ocrbox');
+  const started = Date.now();
+  const go = spawn('go', ['build', '-o', bin, '.'], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  go.stdout?.on('data', (b: Buffer) => (out += b.toString()));
+  go.stderr?.on('data', (b: Buffer) => (out += b.toString()));
+  const code = await new Promise<number | null>((r, reject) => {
+    go.once('error', reject);
+    go.once('close', r);
+  });
+  if (code !== 0) throw new Error(`ocrbox e2e: go build failed (exit ${code}):\n${out}`);
+  console.log(`ocrbox e2e: built ${bin} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  return bin;
+}
+
+/** waitReady polls /readyz until 200, the process exits, or the timeout passes. */
+async function waitReady(baseURL: string, proc: ChildProcess, log: () => string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  while (Date.now() < deadline) {
+    if (proc.exitCode !== null || proc.signalCode !== null) {
+      throw new Error(`ocrbox e2e: the server exited (${proc.exitCode ?? proc.signalCode}) before it was ready. Its log:\n${log()}`);
+    }
+    try {
+      const res = await fetch(`${baseURL}/readyz`);
+      if (res.status === 200) return;
+      last = `${res.status} ${await res.text()}`;
+    } catch (e) {
+      last = String(e);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`ocrbox e2e: ${baseURL}/readyz not 200 after ${timeoutMs / 1000} s (last: ${last}). Server log:\n${log()}`);
+}
+
+/**
+ * startHarness builds and starts ocrbox on a free port with a fresh data
+ * directory, adds ALICE and BOB, and launches chromium.
+ */
+export async function startHarness(): Promise<Harness> {
+  const artifacts = resolve(process.env.OCRBOX_E2E_ARTIFACTS || join(UI_DIR, 'e2e-artifacts', timestamp()));
+  mkdirSync(artifacts, { recursive: true });
+  console.log(`ocrbox e2e: artifacts in ${artifacts}`);
+
+  const work = mkdtempSync(join(tmpdir(), 'ocrbox-e2e-'));
+  const dataDir = join(work, 'data');
+  mkdirSync(dataDir);
+  let bin: string;
+  try {
+    bin = await buildBinary(work);
+  } catch (e) {
+    rmSync(work, { recursive: true, force: true });
+    throw e;
+  }
+  const port = await freePort();
+  const baseURL = `http://127.0.0.1:${port}`;
+
+  // A hermetic server: cwd is the temp dir so no config.toml is read, and the
+  // caller's OCRBOX_* variables are left out (ocrbox refuses unknown ones,
+  // such as this suite's OCRBOX_BIN or OCRBOX_E2E_ARTIFACTS).
+  const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('OCRBOX_')));
+  const env = {
+    ...inherited,
+    OCRBOX_SERVER_LISTEN: `127.0.0.1:${port}`,
+    OCRBOX_STORAGE_DATA_DIR: dataDir,
+    OCRBOX_OCR_WORKERS: '1',
+    OCRBOX_LOG_FORMAT: 'text',
+    OMP_THREAD_LIMIT: '1',
+  };
+  const logPath = join(artifacts, 'server.log');
+  const logFile = createWriteStream(logPath);
+  let logText = '';
+  const proc = spawn(bin, ['serve'], { cwd: work, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  for (const s of [proc.stdout, proc.stderr]) {
+    s?.on('data', (b: Buffer) => {
+      logText += b.toString();
+      logFile.write(b);
+    });
+  }
+  const killOnExit = () => proc.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  const serverLog = () => logText;
+
+  let browser: Browser | undefined;
+  const stopServer = async () => {
+    if (proc.exitCode === null && proc.signalCode === null) {
+      const exited = new Promise((r) => proc.once('exit', r));
+      proc.kill('SIGTERM');
+      const t = setTimeout(() => proc.kill('SIGKILL'), 15_000);
+      await exited;
+      clearTimeout(t);
+    }
+    process.removeListener('exit', killOnExit);
+    await new Promise((r) => logFile.end(r));
+  };
+
+  try {
+    await waitReady(baseURL, proc, serverLog);
+
+    const cli = (args: string[], input?: string) => {
+      const res = spawnSync(bin, [...args, '--data-dir', dataDir], { cwd: work, env, input, encoding: 'utf8' });
+      return { status: res.status, stdout: res.stdout, stderr: res.stderr };
+    };
+    for (const a of [ALICE, BOB]) {
+      const res = cli(['users', 'add', a.email, '--name', a.name, '--password-stdin'], `${a.password}\n`);
+      if (res.status !== 0) throw new Error(`ocrbox users add ${a.email} failed: ${res.stderr}${res.stdout}`);
+    }
+
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    const b = browser;
+    const pageErrors: string[] = [];
+    const consoleLog = createWriteStream(join(artifacts, 'browser-console.log'));
+    const metrics: Record<string, unknown> = { chromium: b.version(), baseURL };
+
+    const harness: Harness = {
+      baseURL,
+      bin,
+      dataDir,
+      artifacts,
+      browser: b,
+      metrics,
+      pageErrors,
+      async newContext(opts = {}) {
+        const ctx = await b.newContext({ baseURL, acceptDownloads: true, viewport: { width: 1280, height: 860 }, ...opts });
+        ctx.on('page', (p) => {
+          p.on('console', (m) => consoleLog.write(`[${m.type()}] ${p.url()} ${m.text()}\n`));
+          p.on('pageerror', (e) => {
+            pageErrors.push(`${p.url()}: ${e.message}`);
+            consoleLog.write(`[pageerror] ${p.url()} ${e.stack ?? e.message}\n`);
+          });
+        });
+        return ctx;
+      },
+      async shot(page, name) {
+        const path = join(artifacts, `${name}.png`);
+        await page.screenshot({ path, fullPage: true });
+        return path;
+      },
+      serverLog,
+      cli,
+      async stop() {
+        writeFileSync(join(artifacts, 'metrics.json'), `${JSON.stringify(metrics, null, 2)}\n`);
+        await b.close().catch(() => undefined);
+        await new Promise((r) => consoleLog.end(r));
+        await stopServer();
+        rmSync(work, { recursive: true, force: true });
+        const shots = readdirSync(artifacts).filter((f) => f.endsWith('.png')).sort();
+        console.log(`ocrbox e2e: ${shots.length} screenshots and logs in ${artifacts}\n  ${shots.join('\n  ')}`);
+      },
+    };
+    return harness;
+  } catch (e) {
+    await browser?.close().catch(() => undefined);
+    await stopServer();
+    rmSync(work, { recursive: true, force: true });
+    throw e;
+  }
+}
