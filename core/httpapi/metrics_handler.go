@@ -15,8 +15,8 @@ func (s *Server) metrics() fiber.Handler {
 	h := adaptor.HTTPHandler(s.opts.MetricsHandler)
 	return func(c *fiber.Ctx) error {
 		if want := s.opts.MetricsToken; want != "" {
-			got, ok := strings.CutPrefix(c.Get(fiber.HeaderAuthorization), "Bearer ")
-			if !ok || subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1 {
+			scheme, got, ok := strings.Cut(c.Get(fiber.HeaderAuthorization), " ")
+			if !ok || !strings.EqualFold(scheme, "bearer") || subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1 {
 				c.Set(fiber.HeaderWWWAuthenticate, `Bearer realm="ocrbox metrics"`)
 				return domain.Errorf(domain.ErrUnauthenticated, "unauthenticated", "metrics need the bearer token set in metrics.token")
 			}

@@ -1,11 +1,15 @@
 package httpapi
 
 import (
+	"errors"
 	"net/url"
 	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+
+	"github.com/ocrbox/ocrbox/core/domain"
+	"github.com/ocrbox/ocrbox/core/sessions"
 )
 
 const stateCookie = "ocrbox_login_state"
@@ -13,7 +17,11 @@ const stateCookie = "ocrbox_login_state"
 // listProviders tells the sign-in page which "Sign in with …" buttons to
 // show; password sign-in is always offered.
 func (s *Server) listProviders(c *fiber.Ctx) error {
-	return c.JSON(fiber.Map{"browser": s.sessions.BrowserProviders(c.UserContext())})
+	list := s.sessions.BrowserProviders(c.UserContext())
+	if list == nil {
+		list = []sessions.BrowserProvider{} // always an array
+	}
+	return c.JSON(fiber.Map{"browser": list})
 }
 
 // callbackURL is where the identity provider sends the browser back.
@@ -56,15 +64,29 @@ func (s *Server) oidcLogin(c *fiber.Ctx) error {
 // where it started, signed in.
 func (s *Server) oidcCallback(c *fiber.Ctx) error {
 	if e := c.Query("error"); e != "" {
-		return c.Redirect("/?login_error="+url.QueryEscape(e), fiber.StatusFound)
+		return c.Redirect("/login?login_error="+url.QueryEscape(e), fiber.StatusFound)
 	}
 	tok, returnTo, err := s.sessions.CompleteBrowserLogin(c.UserContext(), c.Query("state"),
 		c.Cookies(stateCookie), c.Query("code"))
 	c.Cookie(&fiber.Cookie{Name: stateCookie, Value: "", Path: "/api/v1/auth/oidc",
 		Expires: time.Unix(0, 0), HTTPOnly: true, Secure: s.opts.CookieSecure, SameSite: fiber.CookieSameSiteLaxMode})
 	if err != nil {
+		if strings.Contains(c.Get(fiber.HeaderAccept), "text/html") {
+			// A person's browser: back to the sign-in page, which says why.
+			return c.Redirect("/login?login_error="+url.QueryEscape(publicMessage(err)), fiber.StatusFound)
+		}
 		return err
 	}
 	s.setSessionCookie(c, tok)
 	return c.Redirect(safeReturn(returnTo), fiber.StatusFound)
+}
+
+// publicMessage is what a person may read about a failed browser sign-in:
+// the domain error's message, never internal detail.
+func publicMessage(err error) string {
+	var de *domain.Error
+	if errors.As(err, &de) {
+		return de.Message
+	}
+	return "sign-in did not complete; please try again"
 }

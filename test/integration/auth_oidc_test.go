@@ -79,6 +79,13 @@ func TestOIDCSignIn(t *testing.T) {
 		if r, err := browser.Get(callback); err != nil || r.StatusCode != http.StatusUnauthorized {
 			t.Fatalf("replayed callback: %v %d", err, r.StatusCode)
 		}
+		// A person's browser is sent to the sign-in page with the reason instead.
+		req, _ := http.NewRequest("GET", callback, nil)
+		req.Header.Set("Accept", "text/html,application/xhtml+xml")
+		if r, err := browser.Do(req); err != nil || r.StatusCode != http.StatusFound ||
+			!strings.HasPrefix(r.Header.Get("Location"), "/login?login_error=") {
+			t.Fatalf("replayed callback in a browser: %v %v %q", err, r.StatusCode, r.Header.Get("Location"))
+		}
 	})
 
 	t.Run("provider JWT as bearer", func(t *testing.T) {
