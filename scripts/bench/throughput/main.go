@@ -91,7 +91,15 @@ func main() {
 	flag.DurationVar(&c.budget, "budget", 60*time.Second, "target total measuring time when -rounds is 0")
 	flag.DurationVar(&c.taskTimeout, "task-timeout", 5*time.Minute, "give up on one task after this long")
 	flag.DurationVar(&c.timeout, "timeout", 30*time.Minute, "give up on the whole run after this long")
+	compareFiles := flag.Bool("compare", false, "print the engines of the JSON reports given as arguments side by side, and exit")
 	flag.Parse()
+	if *compareFiles {
+		if err := compare(os.Stdout, flag.Args()); err != nil {
+			fmt.Fprintln(os.Stderr, "throughput:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if c.bin == "" || c.parallel < 1 || c.rounds < 0 || c.workers < 0 || (c.wait != "poll" && c.wait != "sse") {
 		flag.Usage()
 		os.Exit(2)
@@ -625,8 +633,8 @@ func (b *bench) measure(ctx context.Context) error {
 	}
 
 	// Warm-up: one page per engine process, so that every process has its
-	// model loaded (they load on first use), with every output; and each
-	// CLI page once, which fills the page cache and calibrates -rounds.
+	// model loaded (they load on first use), with the last mode's outputs;
+	// and each CLI page once, which fills the page cache and calibrates -rounds.
 	fmt.Fprintf(os.Stderr, "warming up: %d server pages (one per engine process)…\n", b.c.workers)
 	first := max(0, slices.IndexFunc(b.pages, func(p page) bool { return strings.HasPrefix(p.name, "phototest") }))
 	warm := make([]page, b.c.workers)
@@ -635,7 +643,7 @@ func (b *bench) measure(ctx context.Context) error {
 	}
 	saved := b.c.parallel
 	b.c.parallel = b.c.workers
-	wp := b.parallel(ctx, warm, func(_ int, p page) result { return b.serverPage(ctx, p, modes[len(modes)-1]) })
+	wp := b.parallel(ctx, warm, func(_ int, p page) result { return b.serverPage(ctx, p, run[len(run)-1]) })
 	b.c.parallel = saved
 	if errs := wp.failed(); len(errs) > 0 {
 		return fmt.Errorf("warm-up failed: %w", errors.Join(errs...))
