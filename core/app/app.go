@@ -169,7 +169,7 @@ func Serve(ctx context.Context, cfg *config.Config, version string, log *slog.Lo
 		RefreshBuffer: cfg.Auth.TokenRefreshBuffer,
 		Lifetime:      cfg.Auth.SessionLifetime, LoginRatePerMinute: cfg.Auth.LoginRatePerMinute,
 		UserRecheck: cfg.Auth.UserRecheck, Observer: met}, log)
-	watchState(met, cfg, store, wk, workers, pool, providers, guards)
+	watchState(met, cfg, store, pool, providers, guards)
 	var metricsHandler = met.Handler()
 	if !cfg.Metrics.Enabled || cfg.Metrics.Listen != "" {
 		metricsHandler = nil // off, or on its own listener
@@ -234,15 +234,34 @@ func Serve(ctx context.Context, cfg *config.Config, version string, log *slog.Lo
 		<-janitorDone
 		return fmt.Errorf("http server: %w", err)
 	}
-	log.Info("shutting down")
-	_ = api.ShutdownWithTimeout(cfg.Server.ShutdownTimeout)
-	shutdownAdmin(adminSrv, cfg.Server.ShutdownTimeout)
-	stopWork()
+	// Graceful stop within server.shutdown_timeout: no new requests, tasks
+	// or pages; open requests and the pages being recognised may finish;
+	// at the deadline what is left is interrupted, and every unfinished
+	// task goes back to the queue with its finished pages kept.
+	deadline := time.Now().Add(cfg.Server.ShutdownTimeout)
+	log.Info("shutting down", "deadline", cfg.Server.ShutdownTimeout.String(), "tasks_running", wk.Running())
+	wk.Drain()
+	httpDone := make(chan struct{})
+	go func() {
+		_ = api.ShutdownWithTimeout(cfg.Server.ShutdownTimeout)
+		shutdownAdmin(adminSrv, cfg.Server.ShutdownTimeout)
+		close(httpDone)
+	}()
 	select {
 	case <-workDone:
-	case <-time.After(cfg.Server.ShutdownTimeout):
-		log.Warn("worker did not stop in time; unfinished tasks are re-queued at next start")
+		workDone = nil
+	case <-time.After(time.Until(deadline)):
+		log.Warn("pages still running at the shutdown deadline are interrupted; their tasks are re-queued")
 	}
+	stopWork()
+	if workDone != nil {
+		select {
+		case <-workDone:
+		case <-time.After(5 * time.Second):
+			log.Warn("worker did not stop in time; unfinished tasks are re-queued at next start")
+		}
+	}
+	<-httpDone
 	<-janitorDone   // a sweep finishes its current batch: one short transaction
 	hist.close(log) // after everything that publishes task updates
 	log.Info("stopped")

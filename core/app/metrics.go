@@ -17,17 +17,16 @@ import (
 	"github.com/ocrbox/ocrbox/core/config"
 	"github.com/ocrbox/ocrbox/core/engines"
 	"github.com/ocrbox/ocrbox/core/metrics"
-	"github.com/ocrbox/ocrbox/core/worker"
 	"github.com/ocrbox/ocrbox/plugins/host"
 	"github.com/ocrbox/ocrbox/storage/boltstore"
 )
 
 // watchState points the metrics' gauges at the live services.
-func watchState(m *metrics.Metrics, cfg *config.Config, store *boltstore.Store, wk *worker.Worker, workers int,
+func watchState(m *metrics.Metrics, cfg *config.Config, store *boltstore.Store,
 	pool *engines.Pool, providers []*host.Process, guards []*authguard.Provider) {
 	m.Watch(metrics.Sources{
 		Queue:    store.QueueStats,
-		Workers:  func() (int, int) { return wk.Running(), workers },
+		Workers:  pool.Busy,
 		Sessions: store.CountSessions,
 		Breakers: func() map[string]string {
 			out := make(map[string]string, len(guards))

@@ -31,7 +31,7 @@ Usage:
   ocrbox reindex [--config FILE]   rebuild the search index from the database (server stopped)
   ocrbox backup  --out FILE [--config FILE]   hot backup, also while the server runs
   ocrbox restore FILE [--config FILE] [--data-dir DIR]   into an empty data directory
-  ocrbox plugin check NAME|PATH [--sha256 HEX] [--page FILE --expect WORDS]
+  ocrbox plugin check NAME|PATH [--sha256 HEX] [--page FILE --truth FILE]
                  run the engine plugin conformance suite and print a pass/fail table
   ocrbox version
 

@@ -44,7 +44,8 @@ func pluginCheck(args []string, stdout, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	sum := fs.String("sha256", "", "expected SHA-256 of the executable (as in [[plugins.engine]]); default: computed and printed")
 	page := fs.String("page", "", "page image to recognise instead of the built-in test page")
-	expect := fs.String("expect", "", "words the --page holds (space-separated)")
+	truth := fs.String("truth", "", "text file with what --page says (its character error rate must be ≤ --max-cer)")
+	maxCER := fs.Float64("max-cer", 10, "highest character error rate that passes, in percent")
 	lang := fs.String("lang", "", "language to ask for (default eng, or the engine's first)")
 	largeMB := fs.Int("large-mb", 200, "size of the large-message check in MiB (the limit is 256)")
 	settings := settingsFlag{}
@@ -60,7 +61,7 @@ func pluginCheck(args []string, stdout, stderr io.Writer) error {
 		target = fs.Arg(0)
 	}
 	if target == "" {
-		fmt.Fprintln(stderr, "usage: ocrbox plugin check NAME|PATH [--sha256 HEX] [--page FILE --expect WORDS] [--lang L] [--setting K=V]")
+		fmt.Fprintln(stderr, "usage: ocrbox plugin check NAME|PATH [--sha256 HEX] [--page FILE --truth FILE] [--max-cer PERCENT] [--lang L] [--setting K=V]")
 		return flag.ErrHelp
 	}
 	spec := host.Spec{Name: target, Kind: sdk.KindEngine, Settings: settings}
@@ -87,13 +88,20 @@ func pluginCheck(args []string, stdout, stderr io.Writer) error {
 	} else if p, ok := builtin.Lookup(target); !ok || p.Kind != sdk.KindEngine {
 		return fmt.Errorf("no built-in engine %q (built in: %v); give a path for an external plugin", target, builtin.Names(sdk.KindEngine))
 	}
-	opts := conformance.Options{Lang: *lang, LargeBytes: *largeMB << 20}
+	opts := conformance.Options{Lang: *lang, LargeBytes: *largeMB << 20, MaxCER: *maxCER / 100}
 	if *page != "" {
+		if *truth == "" {
+			return errors.New("--page needs --truth FILE with the page's text")
+		}
 		data, err := os.ReadFile(*page)
 		if err != nil {
 			return err
 		}
-		opts.Page, opts.Expect = data, strings.Fields(*expect)
+		text, err := os.ReadFile(*truth)
+		if err != nil {
+			return err
+		}
+		opts.Page, opts.Truth = data, string(text)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()

@@ -137,6 +137,7 @@ func Defaults() map[string]any {
 		"server.read_timeout":            "10m",
 		"server.shutdown_timeout":        "30s",
 		"server.trust_proxy":             false,
+		"server.public_url":              "",
 		"storage.data_dir":               "./data",
 		"ocr.workers":                    0,
 		"ocr.default_engine":             "tesseract",

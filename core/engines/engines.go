@@ -212,3 +212,15 @@ func (p *Pool) Restarts() map[string]int {
 	}
 	return out
 }
+
+// Busy reports how many engine processes are recognising a page now, of
+// how many in all (the workers gauges).
+func (p *Pool) Busy() (busy, total int) {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	for _, e := range p.engines {
+		total += len(e.procs)
+		busy += len(e.procs) - len(e.free)
+	}
+	return busy, total
+}

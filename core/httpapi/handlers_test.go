@@ -345,6 +345,14 @@ func TestBrowserSessionRenewal(t *testing.T) {
 	if res.StatusCode != 200 {
 		t.Fatalf("refresh by cookie: %d %s", res.StatusCode, body)
 	}
+	var again struct {
+		Session struct {
+			ExpiresAt time.Time `json:"expires_at"`
+		} `json:"session"`
+	}
+	if err := json.Unmarshal(body, &again); err != nil || !again.Session.ExpiresAt.Equal(login.Session.ExpiresAt) {
+		t.Fatalf("renewal moved the absolute end of the session: %v → %v (%v)", login.Session.ExpiresAt, again.Session.ExpiresAt, err)
+	}
 	renewed := map[string]string{}
 	for _, ck := range res.Header.Values("Set-Cookie") {
 		name, rest, _ := strings.Cut(ck, "=")

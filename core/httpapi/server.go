@@ -122,11 +122,16 @@ func New(sess Sessions, t Tasks, files Files, eng Engines, ready Readiness, opts
 		DisableStartupMessage: true,
 		ReadBufferSize:        16 << 10,
 	}
+	// Fiber believes X-Forwarded-Proto/Host from any peer unless the
+	// trusted-proxy check is on, so it always is: with trust_proxy off no
+	// peer is trusted; on, the listed ones (or, unlisted, every peer).
+	cfg.EnableTrustedProxyCheck = true
 	if opts.TrustProxy {
 		cfg.ProxyHeader = fiber.HeaderXForwardedFor
-		// Headers from anyone else are ignored (their IP is the peer's).
-		cfg.EnableTrustedProxyCheck = len(opts.TrustedProxies) > 0
 		cfg.TrustedProxies = opts.TrustedProxies
+		if len(cfg.TrustedProxies) == 0 {
+			cfg.TrustedProxies = []string{"0.0.0.0/0", "::/0"}
+		}
 	}
 	app := fiber.New(cfg)
 	s.routes(app)

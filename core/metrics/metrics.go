@@ -139,7 +139,7 @@ func (m *Metrics) HTTPRequest(method, route string, status int, d time.Duration)
 type Sources struct {
 	// Queue: pending tasks and when the oldest was queued.
 	Queue func(ctx context.Context) (pending int, oldest time.Time, err error)
-	// Workers: pages being recognised now and the configured maximum.
+	// Workers: engine processes recognising a page now, and all of them.
 	Workers func() (busy, total int)
 	// Sessions: open sign-in sessions.
 	Sessions func(ctx context.Context) (int, error)

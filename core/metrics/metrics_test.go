@@ -56,10 +56,10 @@ ocrbox_storage_bytes{kind="index"} 20
 # HELP ocrbox_tasks_finished_total Tasks that reached a final state, by status (completed, failed, cancelled).
 # TYPE ocrbox_tasks_finished_total counter
 ocrbox_tasks_finished_total{status="cancelled"} 1
-# HELP ocrbox_workers Pages that can be recognised in parallel (ocr.workers).
+# HELP ocrbox_workers Engine processes, all engines together (ocr.workers per engine).
 # TYPE ocrbox_workers gauge
 ocrbox_workers 4
-# HELP ocrbox_workers_busy Pages being recognised now; busy/workers is the utilisation.
+# HELP ocrbox_workers_busy Engine processes recognising a page now; busy/workers is the utilisation.
 # TYPE ocrbox_workers_busy gauge
 ocrbox_workers_busy 1
 `

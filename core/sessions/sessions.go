@@ -176,7 +176,7 @@ func (s *Service) open(ctx context.Context, provider string, resp *sdk.Authentic
 	if err != nil {
 		return nil, err
 	}
-	return s.issue(ctx, u, provider, resp)
+	return s.issue(ctx, u, provider, resp, time.Time{})
 }
 
 // recordUser creates the user at first sign-in and updates name, provider
@@ -199,11 +199,18 @@ func (s *Service) recordUser(ctx context.Context, provider string, ui *sdk.UserI
 
 // issue opens a session for u; the provider's tokens, if any, are sealed
 // into it.
-func (s *Service) issue(ctx context.Context, u domain.User, provider string, ptok *sdk.AuthenticateResponse) (*Tokens, error) {
+func (s *Service) issue(ctx context.Context, u domain.User, provider string, ptok *sdk.AuthenticateResponse, expires time.Time) (*Tokens, error) {
 	access, refresh := NewToken(), NewToken()
 	now := s.now().UTC()
+	if expires.IsZero() {
+		expires = now.Add(s.opts.Lifetime)
+	}
+	idle := now.Add(s.opts.IdleTimeout)
+	if idle.After(expires) {
+		idle = expires
+	}
 	sess := domain.Session{TokenHash: Hash(access), UserID: u.ID, Provider: provider, CreatedAt: now,
-		LastSeen: now, ExpiresAt: now.Add(s.opts.Lifetime), IdleExpiry: now.Add(s.opts.IdleTimeout),
+		LastSeen: now, ExpiresAt: expires, IdleExpiry: idle,
 		RefreshHash: Hash(refresh)}
 	if err := s.sealProviderTokens(&sess, ptok); err != nil {
 		return nil, err
@@ -324,7 +331,9 @@ func (s *Service) Refresh(ctx context.Context, refreshToken string) (*Tokens, er
 	if err != nil {
 		s.log.Warn("provider tokens unreadable; continuing without them", "user_id", u.ID, "error", err)
 	}
-	return s.issue(ctx, u, sess.Provider, ptok)
+	// The new session keeps the old one's absolute end: renewing slides the
+	// idle expiry, never auth.session_lifetime.
+	return s.issue(ctx, u, sess.Provider, ptok, sess.ExpiresAt)
 }
 
 // Logout ends the session of token, deletes its stored provider tokens

@@ -109,7 +109,9 @@ func TestParseParams(t *testing.T) {
 		{"unknown engine", "abbyy", "", "", tasks.Params{}, "unknown_engine"},
 		{"unknown language", "", "eng+klingon", "", tasks.Params{}, "unsupported_language"},
 		{"output the engine lacks", "textonly", "", "pdf", tasks.Params{}, "unsupported_output"},
-		{"default outputs the engine lacks", "textonly", "", "", tasks.Params{}, "unsupported_output"},
+		// The defaults are txt and pdf; textonly makes txt: it gets just that.
+		{"defaults narrowed to the engine's", "textonly", "", "", tasks.Params{Engine: "textonly", Lang: "eng",
+			Outputs: []domain.FileKind{domain.KindTxt}}, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

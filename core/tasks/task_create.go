@@ -42,7 +42,16 @@ func (s *Service) ParseParams(ctx context.Context, engine, lang, outputs string)
 		p.Lang = s.opts.DefaultLang
 	}
 	if strings.TrimSpace(outputs) == "" {
-		p.Outputs = append(p.Outputs, s.opts.DefaultOutputs...)
+		// The defaults the chosen engine can make (ocr.default_outputs lists
+		// pdf, which not every engine offers); if none, Validate explains.
+		for _, o := range s.opts.DefaultOutputs {
+			if s.engines.Validate(ctx, p.Engine, p.Lang, []domain.FileKind{o}) == nil {
+				p.Outputs = append(p.Outputs, o)
+			}
+		}
+		if len(p.Outputs) == 0 {
+			p.Outputs = append(p.Outputs, s.opts.DefaultOutputs...)
+		}
 	} else {
 		for _, o := range strings.Split(outputs, ",") {
 			k := domain.FileKind(strings.ToLower(strings.TrimSpace(o)))

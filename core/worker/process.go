@@ -21,7 +21,11 @@ func (w *Worker) process(ctx context.Context, t *domain.Task) {
 		return
 	}
 	bg := context.WithoutCancel(ctx)
-	switch cause := context.Cause(ctx); {
+	cause := context.Cause(ctx)
+	if cause == nil && errors.Is(err, errShutdown) {
+		cause = err // drained at a page boundary, not interrupted
+	}
+	switch {
 	case errors.Is(cause, errCancelled):
 		log.Info("task cancelled")
 		return
@@ -126,6 +130,7 @@ func (w *Worker) recognizeAll(ctx context.Context, t *domain.Task, doc *pages.Do
 	sem := make(chan struct{}, w.opts.Workers)
 	errc := make(chan error, len(done))
 	pending := 0
+	drained := false
 	for i := range done {
 		if done[i] {
 			continue
@@ -133,8 +138,14 @@ func (w *Worker) recognizeAll(ctx context.Context, t *domain.Task, doc *pages.Do
 		select {
 		case sem <- struct{}{}:
 		case <-ctx.Done():
+		case <-w.draining:
 		}
 		if ctx.Err() != nil {
+			break
+		}
+		if w.isDraining() {
+			// Shutdown: start no new page; the running ones finish below.
+			drained = true
 			break
 		}
 		pg, err := doc.Page(ctx, i)
@@ -161,6 +172,9 @@ func (w *Worker) recognizeAll(ctx context.Context, t *domain.Task, doc *pages.Do
 	}
 	if first == nil {
 		first = context.Cause(ctx) // nil unless cancelled
+	}
+	if first == nil && drained {
+		first = errShutdown
 	}
 	return first
 }

@@ -89,6 +89,10 @@ type Worker struct {
 	log     *slog.Logger
 
 	kick chan struct{}
+	// draining closes when shutdown begins: no new task or page starts,
+	// pages already running finish (Drain).
+	draining  chan struct{}
+	drainOnce sync.Once
 
 	mu      sync.Mutex
 	running map[string]*run
@@ -106,6 +110,24 @@ var errCancelled = errors.New("task cancelled")
 
 // errShutdown is the cause when the server stops while a task runs.
 var errShutdown = errors.New("server shutting down")
+
+// Drain starts a graceful stop: Run claims no more tasks, and running
+// tasks start no new page; the pages already being recognised finish and
+// their tasks go back to the queue with those pages kept. Cancelling Run's
+// context afterwards (at the shutdown deadline) interrupts what is left.
+func (w *Worker) Drain() {
+	w.drainOnce.Do(func() { close(w.draining) })
+}
+
+// isDraining reports whether Drain was called.
+func (w *Worker) isDraining() bool {
+	select {
+	case <-w.draining:
+		return true
+	default:
+		return false
+	}
+}
 
 // New builds a worker; call Run to start it.
 func New(store Store, files Files, engines Engines, pub Publisher, opts Options, log *slog.Logger) *Worker {
@@ -126,7 +148,8 @@ func New(store Store, files Files, engines Engines, pub Publisher, opts Options,
 	}
 	return &Worker{store: store, files: files, engines: engines, pub: pub, opts: opts,
 		log: log.With("component", "worker"), kick: make(chan struct{}, 1),
-		running: map[string]*run{}}
+		draining: make(chan struct{}),
+		running:  map[string]*run{}}
 }
 
 // Kick wakes the dispatcher because a task became pending.
@@ -174,6 +197,11 @@ func (w *Worker) Run(ctx context.Context) error {
 		case slots <- struct{}{}:
 		case <-ctx.Done():
 			return nil
+		case <-w.draining:
+			return nil // the deferred Wait lets running tasks reach a page boundary
+		}
+		if w.isDraining() {
+			return nil
 		}
 		t, err := w.store.ClaimNextPending(ctx, time.Now().UTC())
 		if err != nil && ctx.Err() == nil {
@@ -183,6 +211,8 @@ func (w *Worker) Run(ctx context.Context) error {
 			<-slots
 			select {
 			case <-ctx.Done():
+				return nil
+			case <-w.draining:
 				return nil
 			case <-w.kick:
 			case <-ticker.C:

@@ -10,6 +10,7 @@ import (
 	"github.com/ocrbox/ocrbox/plugins/httpauth"
 	"github.com/ocrbox/ocrbox/plugins/ldapauth"
 	"github.com/ocrbox/ocrbox/plugins/localauth"
+	"github.com/ocrbox/ocrbox/plugins/ocrad"
 	"github.com/ocrbox/ocrbox/plugins/oidc"
 	"github.com/ocrbox/ocrbox/plugins/sdk"
 	"github.com/ocrbox/ocrbox/plugins/tesseract"
@@ -26,6 +27,7 @@ type Plugin struct {
 // registry is fixed at compile time and never modified.
 var registry = map[string]Plugin{
 	"tesseract": {Kind: sdk.KindEngine, Serve: func() { sdk.ServeEngine(tesseract.New(sdk.Logger())) }},
+	"ocrad":     {Kind: sdk.KindEngine, Serve: func() { sdk.ServeEngine(ocrad.New(sdk.Logger())) }},
 	"local":     {Kind: sdk.KindAuth, Serve: func() { sdk.ServeAuth(localauth.New()) }},
 	"http":      {Kind: sdk.KindAuth, Serve: func() { sdk.ServeAuth(httpauth.New()) }},
 	"ldap":      {Kind: sdk.KindAuth, Serve: func() { sdk.ServeAuth(ldapauth.New()) }},

@@ -1,7 +1,8 @@
 // Package conformance is the SDK's conformance suite for OCR engine
 // plugins: it starts a plugin the way ocrbox does and checks the handshake,
-// Info, recognition of a real page, a corrupt image (a proper error, not a
-// crash), cancellation, a message near the size limit and concurrent calls.
+// Info, recognition of a real page (character error rate against its text),
+// a corrupt image (a proper error, not a crash), cancellation, a message
+// near the size limit and concurrent calls.
 // `ocrbox plugin check NAME|PATH` runs it and prints the table; plugin
 // authors run the same command against their executable.
 package conformance
@@ -19,7 +20,6 @@ import (
 	"sync"
 	"text/tabwriter"
 	"time"
-	"unicode"
 
 	"github.com/ocrbox/ocrbox/plugins/host"
 	"github.com/ocrbox/ocrbox/plugins/sdk"
@@ -27,13 +27,13 @@ import (
 
 // Options tune the suite; zero values pick the defaults.
 type Options struct {
-	// Page is the image to recognise (PNG, TIFF, JPEG…) and Expect the words
-	// it holds; by default the kit renders PageLines itself.
+	// Page is the image to recognise (PNG, TIFF, JPEG…) and Truth its text;
+	// by default the kit renders PageLines itself.
 	Page        []byte
 	ContentType string
-	Expect      []string
-	// MinRecall is the share of Expect the engine must find (default 0.8).
-	MinRecall float64
+	Truth       string
+	// MaxCER is the highest character error rate that passes (default 0.10).
+	MaxCER float64
 	// Lang is the language asked for (default: "eng" if offered, else the
 	// engine's first language).
 	Lang string
@@ -111,8 +111,8 @@ func Run(ctx context.Context, start Starter, opts Options) []Result {
 }
 
 func withDefaults(o Options) Options {
-	if o.MinRecall == 0 {
-		o.MinRecall = 0.8
+	if o.MaxCER == 0 {
+		o.MaxCER = 0.10
 	}
 	if o.LargeBytes == 0 {
 		o.LargeBytes = 200 << 20
@@ -189,12 +189,12 @@ func (s *suite) checkInfo(ctx context.Context) (string, error) {
 		len(info.GetLanguages()), strings.Join(info.GetOutputs(), ",")), nil
 }
 
-func (s *suite) page() ([]byte, string, []string, error) {
+func (s *suite) page() ([]byte, string, string, error) {
 	if s.opts.Page != nil {
-		return s.opts.Page, s.opts.ContentType, s.opts.Expect, nil
+		return s.opts.Page, s.opts.ContentType, s.opts.Truth, nil
 	}
 	img, err := RenderPage(PageLines)
-	return img, "image/png", strings.Fields(strings.Join(PageLines, " ")), err
+	return img, "image/png", strings.Join(PageLines, "\n"), err
 }
 
 func (s *suite) request(img []byte, ct string) *sdk.RecognizeRequest {
@@ -202,7 +202,7 @@ func (s *suite) request(img []byte, ct string) *sdk.RecognizeRequest {
 }
 
 func (s *suite) recognizePage(ctx context.Context) (string, error) {
-	img, ct, expect, err := s.page()
+	img, ct, truth, err := s.page()
 	if err != nil {
 		return "", err
 	}
@@ -213,21 +213,11 @@ func (s *suite) recognizePage(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	found := 0
-	got := normWords(resp.GetText())
-	for _, w := range expect {
-		if slices.Contains(got, norm(w)) {
-			found++
-		}
-	}
-	recall := 1.0
-	if len(expect) > 0 {
-		recall = float64(found) / float64(len(expect))
-	}
 	var problems []string
-	if recall < s.opts.MinRecall {
-		problems = append(problems, fmt.Sprintf("found %d of %d expected words (%.0f%%, want ≥ %.0f%%): %q",
-			found, len(expect), recall*100, s.opts.MinRecall*100, truncate(resp.GetText(), 120)))
+	rate := CER(truth, resp.GetText())
+	if rate > s.opts.MaxCER {
+		problems = append(problems, fmt.Sprintf("character error rate %.1f%% (want ≤ %.0f%%): %q",
+			100*rate, 100*s.opts.MaxCER, truncate(resp.GetText(), 120)))
 	}
 	boxes, conf := 0, 0
 	for _, w := range resp.GetWords() {
@@ -249,8 +239,8 @@ func (s *suite) recognizePage(ctx context.Context) (string, error) {
 	if len(problems) > 0 {
 		return "", errors.New(strings.Join(problems, "; "))
 	}
-	return fmt.Sprintf("%d/%d expected words, %d words (%d with boxes, %d with confidence)",
-		found, len(expect), len(resp.GetWords()), boxes, conf), nil
+	return fmt.Sprintf("CER %.1f%%, %d words (%d with boxes, %d with confidence)",
+		100*rate, len(resp.GetWords()), boxes, conf), nil
 }
 
 func (s *suite) corruptImage(ctx context.Context) (string, error) {
@@ -383,18 +373,6 @@ func Print(w io.Writer, target string, results []Result) bool {
 	}
 	fmt.Fprintf(w, "\n%d of %d checks passed\n", passed, len(results))
 	return all
-}
-
-func norm(w string) string {
-	return strings.ToLower(strings.TrimFunc(w, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }))
-}
-
-func normWords(text string) []string {
-	var out []string
-	for _, w := range strings.Fields(text) {
-		out = append(out, norm(w))
-	}
-	return out
 }
 
 func truncate(s string, n int) string {

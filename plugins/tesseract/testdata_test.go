@@ -6,8 +6,9 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
-	"strings"
 	"testing"
+
+	"github.com/ocrbox/ocrbox/plugins/conformance"
 )
 
 // corpusDir is the shared OCR corpus: ../shared beside the repository
@@ -72,36 +73,8 @@ func requireTool(t testing.TB, name string) {
 	}
 }
 
-// cer is the character error rate of got against want: Levenshtein distance
-// over want's length, after collapsing runs of whitespace, so line breaks and
-// blank lines do not count.
-func cer(got, want string) float64 {
-	g := []rune(strings.Join(strings.Fields(got), " "))
-	w := []rune(strings.Join(strings.Fields(want), " "))
-	if len(w) == 0 {
-		if len(g) == 0 {
-			return 0
-		}
-		return 1
-	}
-	prev := make([]int, len(g)+1)
-	cur := make([]int, len(g)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(w); i++ {
-		cur[0] = i
-		for j := 1; j <= len(g); j++ {
-			cost := 1
-			if w[i-1] == g[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return float64(prev[len(g)]) / float64(len(w))
-}
+// cer is the character error rate of got against want (conformance.CER).
+func cer(got, want string) float64 { return conformance.CER(want, got) }
 
 func TestCER(t *testing.T) {
 	tests := []struct {

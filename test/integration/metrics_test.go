@@ -23,7 +23,7 @@ import (
 func TestMetrics(t *testing.T) {
 	needDeps(t)
 	const token = "metrics-token-" + "3f9a1c"
-	s := startTestServer(t, serverConfig{Bin: binPath, DataDir: t.TempDir(), Env: []string{"OCRBOX_METRICS_TOKEN=" + token}})
+	s := startTestServer(t, serverConfig{Bin: binPath, DataDir: t.TempDir(), Env: []string{"OCRBOX_METRICS_TOKEN=" + token, "OCRBOX_OCR_BUILTIN_ENGINES=tesseract"}})
 	email, password := "metrics-"+randomHex(4)+"@example.org", "pw-"+randomHex(8)
 	addUser(t, binPath, s.cfg.DataDir, email, "Metrics", password)
 	anon := newClient(s)
@@ -106,7 +106,7 @@ func TestMetrics(t *testing.T) {
 		{"ocrbox_page_duration_seconds", map[string]string{"engine": "tesseract"}, eq(1), "1 observation"},
 		{"ocrbox_queue_depth", nil, eq(0), "0"},
 		{"ocrbox_queue_oldest_pending_age_seconds", nil, eq(0), "0"},
-		{"ocrbox_workers", nil, eq(2), "2 (OCRBOX_OCR_WORKERS)"},
+		{"ocrbox_workers", nil, eq(2), "2 (OCRBOX_OCR_WORKERS, tesseract only)"},
 		{"ocrbox_workers_busy", nil, eq(0), "0"},
 		{"ocrbox_sessions_active", nil, eq(1), "1"},
 		{"ocrbox_auth_breaker_state", map[string]string{"provider": "local"}, eq(0), "0 (closed)"},

@@ -1,0 +1,114 @@
+package ocrad
+
+import (
+	"bytes"
+	"image"
+	"image/draw"
+	"image/png"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"golang.org/x/image/font"
+	"golang.org/x/image/font/gofont/gomono"
+	"golang.org/x/image/font/opentype"
+	"golang.org/x/image/math/fixed"
+
+	"github.com/ocrbox/ocrbox/plugins/conformance"
+)
+
+// corpusDir is the shared OCR corpus: ../shared beside the repository
+// clone, here and in CI. go test runs in the package directory, so the path
+// is relative to this file's folder (runtime.Caller would break with
+// -trimpath).
+const corpusDir = "../../../shared/testdata/ocr"
+
+// requireOrSkip fails when CI=true, because a missing dependency there means
+// a broken pipeline rather than a developer machine without it.
+func requireOrSkip(t testing.TB, format string, args ...any) {
+	t.Helper()
+	if os.Getenv("CI") == "true" {
+		t.Fatalf(format, args...)
+	}
+	t.Skipf(format, args...)
+}
+
+// corpusFile reads a file of the shared corpus.
+func corpusFile(t testing.TB, name string) []byte {
+	t.Helper()
+	if _, err := os.Stat(corpusDir); err != nil {
+		requireOrSkip(t, "OCR corpus not found at %s: %v", corpusDir, err)
+	}
+	b, err := os.ReadFile(filepath.Join(corpusDir, name))
+	if err != nil {
+		t.Fatalf("read corpus file: %v", err)
+	}
+	return b
+}
+
+// newTestEngine returns a configured engine that logs warnings to the test.
+func newTestEngine(t testing.TB, settings map[string]string) *Engine {
+	t.Helper()
+	e := New(slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn})))
+	if err := e.Configure(t.Context(), settings); err != nil {
+		t.Fatalf("configure ocrad: %v", err)
+	}
+	return e
+}
+
+// renderPage draws lines of text in Go Mono, 12 pt at 300 dpi (a
+// typical scan's text height), black on a white page with a margin, and
+// returns the page as PNG.
+func renderPage(t testing.TB, lines ...string) []byte {
+	t.Helper()
+	f, err := opentype.Parse(gomono.TTF)
+	if err != nil {
+		t.Fatal(err)
+	}
+	face, err := opentype.NewFace(f, &opentype.FaceOptions{Size: 12, DPI: 300, Hinting: font.HintingFull})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer face.Close()
+	const margin = 100
+	lineHeight := face.Metrics().Height.Ceil() * 3 / 2
+	width := 0
+	for _, l := range lines {
+		width = max(width, font.MeasureString(face, l).Ceil())
+	}
+	img := image.NewGray(image.Rect(0, 0, width+2*margin, len(lines)*lineHeight+2*margin))
+	draw.Draw(img, img.Bounds(), image.White, image.Point{}, draw.Src)
+	d := font.Drawer{Dst: img, Src: image.Black, Face: face}
+	for i, l := range lines {
+		d.Dot = fixed.P(margin, margin+i*lineHeight+face.Metrics().Ascent.Ceil())
+		d.DrawString(l)
+	}
+	var b bytes.Buffer
+	if err := png.Encode(&b, img); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+// cer is the character error rate of got against want (conformance.CER).
+func cer(got, want string) float64 { return conformance.CER(want, got) }
+
+func TestCER(t *testing.T) {
+	tests := []struct {
+		got, want string
+		cer       float64
+	}{
+		{"hello world", "hello  world\n", 0},
+		{"hallo world", "hello world", 1.0 / 11},
+		{"", "abcd", 1},
+		{"abcd", "", 1},
+		{"", "", 0},
+		{"über", "uber", 0.25},
+	}
+	for _, tt := range tests {
+		if got := cer(tt.got, tt.want); got != tt.cer {
+			t.Errorf("cer(%q, %q) = %v, want %v", tt.got, tt.want, got, tt.cer)
+		}
+	}
+}
