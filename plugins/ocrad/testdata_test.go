@@ -6,8 +6,6 @@ import (
 	"image/draw"
 	"image/png"
 	"log/slog"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"golang.org/x/image/font"
@@ -17,35 +15,6 @@ import (
 
 	"github.com/ocrbox/ocrbox/plugins/conformance"
 )
-
-// corpusDir is the shared OCR corpus: ../shared beside the repository
-// clone, here and in CI. go test runs in the package directory, so the path
-// is relative to this file's folder (runtime.Caller would break with
-// -trimpath).
-const corpusDir = "../../../shared/testdata/ocr"
-
-// requireOrSkip fails when CI=true, because a missing dependency there means
-// a broken pipeline rather than a developer machine without it.
-func requireOrSkip(t testing.TB, format string, args ...any) {
-	t.Helper()
-	if os.Getenv("CI") == "true" {
-		t.Fatalf(format, args...)
-	}
-	t.Skipf(format, args...)
-}
-
-// corpusFile reads a file of the shared corpus.
-func corpusFile(t testing.TB, name string) []byte {
-	t.Helper()
-	if _, err := os.Stat(corpusDir); err != nil {
-		requireOrSkip(t, "OCR corpus not found at %s: %v", corpusDir, err)
-	}
-	b, err := os.ReadFile(filepath.Join(corpusDir, name))
-	if err != nil {
-		t.Fatalf("read corpus file: %v", err)
-	}
-	return b
-}
 
 // newTestEngine returns a configured engine that logs warnings to the test.
 func newTestEngine(t testing.TB, settings map[string]string) *Engine {

@@ -11,6 +11,8 @@ import (
 	"testing"
 
 	"github.com/ocrbox/ocrbox/plugins/sdk"
+
+	"github.com/ocrbox/ocrbox/plugins/internal/enginetest"
 )
 
 // TestRecognizeImageFormats checks the image types Info advertises by
@@ -19,7 +21,7 @@ import (
 func TestRecognizeImageFormats(t *testing.T) {
 	t.Parallel()
 	page := uprightPhototest(t)
-	truth := string(corpusFile(t, "pages/phototest.txt"))
+	truth := string(enginetest.CorpusFile(t, "pages/phototest.txt"))
 	tests := []struct {
 		contentType string
 		encode      func(*image.Gray) ([]byte, error)
@@ -110,7 +112,7 @@ func TestSourceResolution(t *testing.T) {
 // and turns it back.
 func uprightPhototest(t *testing.T) *image.Gray {
 	t.Helper()
-	src, err := png.Decode(bytes.NewReader(corpusFile(t, "pages/phototest-rotated-R.png")))
+	src, err := png.Decode(bytes.NewReader(enginetest.CorpusFile(t, "pages/phototest-rotated-R.png")))
 	if err != nil {
 		t.Fatalf("decode png: %v", err)
 	}

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/ocrbox/ocrbox/plugins/sdk"
+
+	"github.com/ocrbox/ocrbox/plugins/internal/enginetest"
 )
 
 func TestRecognizeAccuracy(t *testing.T) {
@@ -33,12 +35,12 @@ func TestRecognizeAccuracy(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(filepath.Base(tt.image), func(t *testing.T) {
 			resp, err := e.Recognize(t.Context(), &sdk.RecognizeRequest{
-				Image: corpusFile(t, tt.image), Languages: tt.langs, PageNumber: 1,
+				Image: enginetest.CorpusFile(t, tt.image), Languages: tt.langs, PageNumber: 1,
 			})
 			if err != nil {
 				t.Fatalf("Recognize: %v", err)
 			}
-			want := string(corpusFile(t, tt.truth))
+			want := string(enginetest.CorpusFile(t, tt.truth))
 			got := cer(resp.GetText(), want)
 			if got > tt.maxCER {
 				t.Errorf("CER = %.2f%%, want <= %.2f%%\ngot:\n%s", got*100, tt.maxCER*100, resp.GetText())
@@ -61,7 +63,7 @@ func TestRecognizeWords(t *testing.T) {
 	t.Parallel()
 	e := newTestEngine(t, nil)
 	resp, err := e.Recognize(t.Context(), &sdk.RecognizeRequest{
-		Image: corpusFile(t, "pages/phototest.tif"), Languages: []string{"eng"}, WantHocr: true,
+		Image: enginetest.CorpusFile(t, "pages/phototest.tif"), Languages: []string{"eng"}, WantHocr: true,
 	})
 	if err != nil {
 		t.Fatalf("Recognize: %v", err)
@@ -113,7 +115,7 @@ func TestRecognizeWords(t *testing.T) {
 func TestRecognizeHOCR(t *testing.T) {
 	t.Parallel()
 	e := newTestEngine(t, nil)
-	page := corpusFile(t, "pages/phototest.tif")
+	page := enginetest.CorpusFile(t, "pages/phototest.tif")
 	tests := []struct {
 		pageNumber int32
 		wantID     string
@@ -155,7 +157,7 @@ func TestRecognizePDF(t *testing.T) {
 	requireTool(t, "pdfinfo")
 	tmp, out := t.TempDir(), t.TempDir()
 	t.Setenv("TMPDIR", tmp)
-	page := corpusFile(t, "pages/phototest.tif")
+	page := enginetest.CorpusFile(t, "pages/phototest.tif")
 	tests := []struct {
 		dpi      int32
 		wantSize string // in points: 640x480 pixels * 72 / dpi
@@ -207,8 +209,8 @@ func runTool(t *testing.T, name string, args ...string) string {
 
 func TestRecognizeErrors(t *testing.T) {
 	t.Parallel()
-	good := corpusFile(t, "pages/phototest.tif")
-	png := corpusFile(t, "pages/phototest-rotated-R.png")
+	good := enginetest.CorpusFile(t, "pages/phototest.tif")
+	png := enginetest.CorpusFile(t, "pages/phototest-rotated-R.png")
 	tests := []struct {
 		name    string
 		req     *sdk.RecognizeRequest
@@ -248,9 +250,9 @@ func TestRecognizeErrors(t *testing.T) {
 
 func TestRecognizeCancel(t *testing.T) {
 	t.Parallel()
-	good := corpusFile(t, "pages/phototest.tif")
+	good := enginetest.CorpusFile(t, "pages/phototest.tif")
 	// About 2 s of recognition, so a cancel after 300 ms lands mid-page.
-	long := corpusFile(t, "pages/8071_093.3B.tif")
+	long := enginetest.CorpusFile(t, "pages/8071_093.3B.tif")
 	e := newTestEngine(t, nil)
 	// Load the model first so the timings below are recognition only.
 	if _, err := e.Recognize(t.Context(), &sdk.RecognizeRequest{Image: good}); err != nil {
@@ -318,7 +320,7 @@ var wordRE = regexp.MustCompile(`\S+`)
 // words and hOCR, no PDF. Run with OMP_THREAD_LIMIT=1.
 func BenchmarkRecognizePhototest(b *testing.B) {
 	e := newTestEngine(b, nil)
-	req := &sdk.RecognizeRequest{Image: corpusFile(b, "pages/phototest.tif"), Languages: []string{"eng"}, WantHocr: true}
+	req := &sdk.RecognizeRequest{Image: enginetest.CorpusFile(b, "pages/phototest.tif"), Languages: []string{"eng"}, WantHocr: true}
 	if _, err := e.Recognize(b.Context(), req); err != nil {
 		b.Fatalf("warm-up: %v", err)
 	}

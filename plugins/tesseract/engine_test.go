@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/ocrbox/ocrbox/plugins/sdk"
+
+	"github.com/ocrbox/ocrbox/plugins/internal/enginetest"
 )
 
 func TestInfo(t *testing.T) {
@@ -90,7 +92,7 @@ func TestConfigure(t *testing.T) {
 // least recently used one is unloaded when the cache is full.
 func TestModelCache(t *testing.T) {
 	t.Parallel()
-	page := corpusFile(t, "pages/phototest.tif")
+	page := enginetest.CorpusFile(t, "pages/phototest.tif")
 	tests := []struct {
 		name      string
 		maxModels string
@@ -128,7 +130,7 @@ func TestModelCache(t *testing.T) {
 // models at once instead of waiting for the next page.
 func TestConfigureResizesCache(t *testing.T) {
 	t.Parallel()
-	page := corpusFile(t, "pages/phototest.tif")
+	page := enginetest.CorpusFile(t, "pages/phototest.tif")
 	e := newTestEngine(t, map[string]string{"max_cached_models": "3"})
 	requireLanguages(t, e, "eng", "deu")
 	for _, lang := range []string{"deu", "eng"} {

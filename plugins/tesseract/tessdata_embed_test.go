@@ -12,6 +12,8 @@ import (
 	"testing"
 
 	"github.com/ocrbox/ocrbox/plugins/sdk"
+
+	"github.com/ocrbox/ocrbox/plugins/internal/enginetest"
 )
 
 // TestEmbeddedModel runs the release build's engine against a tessdata
@@ -24,7 +26,7 @@ func TestEmbeddedModel(t *testing.T) {
 	deu := filepath.Join(debianTessdataDir, "deu"+traineddataSuffix)
 	b, err := os.ReadFile(deu)
 	if err != nil {
-		requireOrSkip(t, "need %s as the one model on disk: %v", deu, err)
+		enginetest.RequireOrSkip(t, "need %s as the one model on disk: %v", deu, err)
 	}
 	if err := os.WriteFile(filepath.Join(dir, "deu"+traineddataSuffix), b, 0o600); err != nil {
 		t.Fatal(err)
@@ -39,7 +41,7 @@ func TestEmbeddedModel(t *testing.T) {
 	}
 
 	resp, err := e.Recognize(t.Context(), &sdk.RecognizeRequest{
-		Image: corpusFile(t, "pages/phototest.tif"), Languages: []string{"eng"}, PageNumber: 1, WantPdf: true,
+		Image: enginetest.CorpusFile(t, "pages/phototest.tif"), Languages: []string{"eng"}, PageNumber: 1, WantPdf: true,
 	})
 	if err != nil {
 		t.Fatalf("Recognize eng from memory: %v", err)
@@ -52,13 +54,13 @@ func TestEmbeddedModel(t *testing.T) {
 	}
 
 	_, err = e.Recognize(t.Context(), &sdk.RecognizeRequest{
-		Image: corpusFile(t, "pages/phototest.tif"), Languages: []string{"eng", "deu"}, PageNumber: 1,
+		Image: enginetest.CorpusFile(t, "pages/phototest.tif"), Languages: []string{"eng", "deu"}, PageNumber: 1,
 	})
 	if !errors.Is(err, sdk.ErrUnsupported) {
 		t.Errorf("eng+deu with eng built in: err = %v, want ErrUnsupported", err)
 	}
 	if _, err := e.Recognize(t.Context(), &sdk.RecognizeRequest{
-		Image: corpusFile(t, "pages/phototest.tif"), Languages: []string{"deu"}, PageNumber: 1,
+		Image: enginetest.CorpusFile(t, "pages/phototest.tif"), Languages: []string{"deu"}, PageNumber: 1,
 	}); err != nil {
 		t.Errorf("deu from disk: %v", err)
 	}

@@ -2,50 +2,20 @@ package tesseract
 
 import (
 	"log/slog"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"slices"
 	"testing"
 
 	"github.com/ocrbox/ocrbox/plugins/conformance"
+	"github.com/ocrbox/ocrbox/plugins/internal/enginetest"
 )
-
-// corpusDir is the shared OCR corpus: ../shared beside the repository
-// clone, here and in CI. go test runs in the package directory, so the path
-// is relative to this file's folder (runtime.Caller would break with
-// -trimpath).
-const corpusDir = "../../../shared/testdata/ocr"
-
-// requireOrSkip fails when CI=true, because a missing dependency there means
-// a broken pipeline rather than a developer machine without it.
-func requireOrSkip(t testing.TB, format string, args ...any) {
-	t.Helper()
-	if os.Getenv("CI") == "true" {
-		t.Fatalf(format, args...)
-	}
-	t.Skipf(format, args...)
-}
-
-// corpusFile reads a file of the shared corpus.
-func corpusFile(t testing.TB, name string) []byte {
-	t.Helper()
-	if _, err := os.Stat(corpusDir); err != nil {
-		requireOrSkip(t, "OCR corpus not found at %s: %v", corpusDir, err)
-	}
-	b, err := os.ReadFile(filepath.Join(corpusDir, name))
-	if err != nil {
-		t.Fatalf("read corpus file: %v", err)
-	}
-	return b
-}
 
 // newTestEngine returns a configured engine that is closed after the test.
 func newTestEngine(t testing.TB, settings map[string]string) *Engine {
 	t.Helper()
 	e := New(slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn})))
 	if err := e.Configure(t.Context(), settings); err != nil {
-		requireOrSkip(t, "configure tesseract: %v", err)
+		enginetest.RequireOrSkip(t, "configure tesseract: %v", err)
 	}
 	t.Cleanup(func() { _ = e.Close() })
 	return e
@@ -60,7 +30,7 @@ func requireLanguages(t testing.TB, e *Engine, langs ...string) {
 	}
 	for _, l := range langs {
 		if !slices.Contains(info.GetLanguages(), l) {
-			requireOrSkip(t, "tesseract language %q not installed (have %v)", l, info.GetLanguages())
+			enginetest.RequireOrSkip(t, "tesseract language %q not installed (have %v)", l, info.GetLanguages())
 		}
 	}
 }
@@ -69,7 +39,7 @@ func requireLanguages(t testing.TB, e *Engine, langs ...string) {
 func requireTool(t testing.TB, name string) {
 	t.Helper()
 	if _, err := exec.LookPath(name); err != nil {
-		requireOrSkip(t, "%s not installed: %v", name, err)
+		enginetest.RequireOrSkip(t, "%s not installed: %v", name, err)
 	}
 }
 

@@ -1,8 +1,6 @@
 package integration
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"net/http"
 	"os"
@@ -24,12 +22,7 @@ func buildBadEngine(t *testing.T) (string, string) {
 	if b, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("build badengine: %v\n%s", err, b)
 	}
-	data, err := os.ReadFile(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sum := sha256.Sum256(data)
-	return out, hex.EncodeToString(sum[:])
+	return out, fileSHA256(t, out)
 }
 
 // TestEngineCrashAndHang: an external engine that crashes or hangs on a
@@ -38,21 +31,9 @@ func buildBadEngine(t *testing.T) (string, string) {
 // engine and on tesseract, complete meanwhile.
 func TestEngineCrashAndHang(t *testing.T) {
 	needDeps(t)
-	bin, sum := buildBadEngine(t)
+	bin, _ := buildBadEngine(t)
 	dir := t.TempDir()
-	conf := fmt.Sprintf(`[ocr]
-page_timeout = "2s"
-max_attempts = 2
-
-[[plugins.engine]]
-name = "flaky"
-path = %q
-sha256 = %q
-workers = 1
-`, bin, sum)
-	if err := os.WriteFile(filepath.Join(dir, "config.toml"), []byte(conf), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	writeEngineConfig(t, dir, "[ocr]\npage_timeout = \"2s\"\nmax_attempts = 2\n", "flaky", bin, 1)
 	s := startTestServer(t, serverConfig{Bin: binPath, DataDir: dir})
 	email, password := "engines-"+randomHex(4)+"@example.org", "pw-"+randomHex(8)
 	addUser(t, binPath, dir, email, "Engines", password)

@@ -2,8 +2,6 @@ package integration
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"net/http"
 	"os"
@@ -46,12 +44,7 @@ func needPython(t *testing.T) (string, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sum := sha256.Sum256(data)
-	return path, hex.EncodeToString(sum[:])
+	return path, fileSHA256(t, path)
 }
 
 // TestPythonPluginProtoInSync: the committed ocrbox_pb2.py describes the
@@ -149,17 +142,9 @@ func TestPythonPluginCheck(t *testing.T) {
 // as well as the built-in engine, fails a corrupt page with a readable
 // error, logs the plugin's stderr under its name, and times both engines.
 func TestPythonPluginServer(t *testing.T) {
-	path, sum := needPython(t)
+	path, _ := needPython(t)
 	dir := t.TempDir()
-	conf := fmt.Sprintf(`[[plugins.engine]]
-name = "pytess"
-path = %q
-sha256 = %q
-workers = 1
-`, path, sum)
-	if err := os.WriteFile(filepath.Join(dir, "config.toml"), []byte(conf), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	writeEngineConfig(t, dir, "", "pytess", path, 1)
 	s := startTestServer(t, serverConfig{Bin: binPath, DataDir: dir})
 	email, password := "pytess-"+randomHex(4)+"@example.org", "pw-"+randomHex(8)
 	addUser(t, binPath, dir, email, "Py", password)

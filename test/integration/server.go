@@ -13,7 +13,9 @@ package integration
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"crypto/tls"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -380,4 +382,27 @@ func addUser(t testing.TB, bin, dataDir, email, name, password string) {
 // taskDir is where the file store keeps a task's files.
 func taskDir(dataDir, userID, taskID string) string {
 	return filepath.Join(dataDir, "files", userID, taskID)
+}
+
+// fileSHA256 is the hex SHA-256 of a file, as [[plugins.engine]] pins it.
+func fileSHA256(t testing.TB, path string) string {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:])
+}
+
+// writeEngineConfig writes dataDir/config.toml (the server runs in its data
+// directory, so it reads it) with head (other settings) and one external
+// engine plugin, pinned to its current checksum.
+func writeEngineConfig(t testing.TB, dataDir, head, name, path string, workers int) {
+	t.Helper()
+	conf := fmt.Sprintf("%s\n[[plugins.engine]]\nname = %q\npath = %q\nsha256 = %q\nworkers = %d\n",
+		head, name, path, fileSHA256(t, path), workers)
+	if err := os.WriteFile(filepath.Join(dataDir, "config.toml"), []byte(conf), 0o600); err != nil {
+		t.Fatal(err)
+	}
 }
