@@ -45,22 +45,3 @@ func requireTool(t testing.TB, name string) {
 
 // cer is the character error rate of got against want (conformance.CER).
 func cer(got, want string) float64 { return conformance.CER(want, got) }
-
-func TestCER(t *testing.T) {
-	tests := []struct {
-		got, want string
-		cer       float64
-	}{
-		{"hello world", "hello  world\n", 0},
-		{"hallo world", "hello world", 1.0 / 11},
-		{"", "abcd", 1},
-		{"abcd", "", 1},
-		{"", "", 0},
-		{"über", "uber", 0.25},
-	}
-	for _, tt := range tests {
-		if got := cer(tt.got, tt.want); got != tt.cer {
-			t.Errorf("cer(%q, %q) = %v, want %v", tt.got, tt.want, got, tt.cer)
-		}
-	}
-}
