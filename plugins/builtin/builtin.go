@@ -10,7 +10,6 @@ import (
 	"github.com/ocrbox/ocrbox/plugins/httpauth"
 	"github.com/ocrbox/ocrbox/plugins/ldapauth"
 	"github.com/ocrbox/ocrbox/plugins/localauth"
-	"github.com/ocrbox/ocrbox/plugins/ocrad"
 	"github.com/ocrbox/ocrbox/plugins/oidc"
 	"github.com/ocrbox/ocrbox/plugins/sdk"
 	"github.com/ocrbox/ocrbox/plugins/tesseract"
@@ -27,7 +26,6 @@ type Plugin struct {
 // registry is fixed at compile time and never modified.
 var registry = map[string]Plugin{
 	"tesseract": {Kind: sdk.KindEngine, Serve: func() { sdk.ServeEngine(tesseract.New(sdk.Logger())) }},
-	"ocrad":     {Kind: sdk.KindEngine, Serve: func() { sdk.ServeEngine(ocrad.New(sdk.Logger())) }},
 	"local":     {Kind: sdk.KindAuth, Serve: func() { sdk.ServeAuth(localauth.New()) }},
 	"http":      {Kind: sdk.KindAuth, Serve: func() { sdk.ServeAuth(httpauth.New()) }},
 	"ldap":      {Kind: sdk.KindAuth, Serve: func() { sdk.ServeAuth(ldapauth.New()) }},
@@ -36,16 +34,21 @@ var registry = map[string]Plugin{
 
 // Lookup returns the built-in plugin called name.
 func Lookup(name string) (Plugin, bool) {
-	p, ok := registry[name]
+	if p, ok := registry[name]; ok {
+		return p, ok
+	}
+	p, ok := gplEngines[name]
 	return p, ok
 }
 
 // Names lists the built-in plugins of a kind, sorted.
 func Names(kind string) []string {
 	var out []string
-	for n, p := range registry {
-		if p.Kind == kind {
-			out = append(out, n)
+	for _, m := range []map[string]Plugin{registry, gplEngines} {
+		for n, p := range m {
+			if p.Kind == kind {
+				out = append(out, n)
+			}
 		}
 	}
 	sort.Strings(out)
