@@ -226,6 +226,9 @@ func TestRoutingAndRequestID(t *testing.T) {
 	if r := e.do(t, "GET", "/assets/index-abc123.js", "", nil, ""); r.status != 200 || !strings.Contains(r.header.Get("Cache-Control"), "immutable") {
 		t.Fatalf("hashed asset: %d %v", r.status, r.header)
 	}
+	if r := e.do(t, "GET", "/metrics", "", nil, ""); r.status != 404 || !strings.Contains(string(r.body), "metrics.listen") {
+		t.Fatalf("/metrics without a metrics handler: %d %s, want a 404 that says why", r.status, r.body)
+	}
 	if r := e.do(t, "GET", "/app.js", "", nil, ""); r.status != 200 || string(r.body) != "1" {
 		t.Fatalf("static file: %d %s", r.status, r.body)
 	}

@@ -12,6 +12,11 @@ func (s *Server) routes(app *fiber.App) {
 	app.Get("/readyz", s.readyz)
 	if s.opts.MetricsHandler != nil {
 		app.Get("/metrics", s.metrics())
+	} else {
+		// Not the UI page: a scraper pointed here must see why it gets nothing.
+		app.Get("/metrics", func(c *fiber.Ctx) error {
+			return fiber.NewError(fiber.StatusNotFound, "no metrics on this listener: metrics.enabled is off, or metrics.listen serves them")
+		})
 	}
 
 	api := app.Group("/api/v1")

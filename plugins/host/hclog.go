@@ -48,7 +48,7 @@ func (a *slogAdapter) Log(level hclog.Level, msg string, args ...any) {
 		// no fields; they matter, so they go out at Info.
 		level, args = hclog.Info, []any{"stream", "stderr"}
 	}
-	all := append(append([]any{}, a.args...), args...)
+	all := renameTaken(append(append([]any{}, a.args...), args...))
 	if a.name != "" {
 		all = append(all, "plugin_logger", a.name)
 	}
@@ -136,4 +136,23 @@ func (w *lineLogger) Write(p []byte) (int, error) {
 		w.buf = w.buf[:0]
 	}
 	return len(p), nil
+}
+
+// takenKeys are set by the host's own logger for every plugin line
+// (component=plugin, plugin=<name>); go-plugin and the plugin's logger use
+// the same keys for other things (the executable path, the plugin's own
+// component), which would repeat them in one JSON object.
+var takenKeys = map[string]string{"component": "plugin_component", "plugin": "plugin_path"}
+
+// renameTaken moves key/value pairs whose key the host already uses to a
+// "plugin_" name.
+func renameTaken(kv []any) []any {
+	for i := 0; i+1 < len(kv); i += 2 {
+		if k, ok := kv[i].(string); ok {
+			if to, taken := takenKeys[k]; taken {
+				kv[i] = to
+			}
+		}
+	}
+	return kv
 }

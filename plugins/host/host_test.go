@@ -234,6 +234,13 @@ func TestHCLogBridge(t *testing.T) {
 	if !strings.Contains(buf.String(), `"plugin":"echo"`) {
 		t.Fatalf("plugin lifecycle not logged through slog: %s", buf.String())
 	}
+	for _, line := range strings.Split(strings.TrimSpace(buf.String()), "\n") {
+		for _, key := range []string{`"plugin":`, `"component":`} {
+			if strings.Count(line, key) > 1 {
+				t.Errorf("key %s twice in one line: %s", key, line)
+			}
+		}
+	}
 }
 
 func TestSupervisorRestartsDeadProcess(t *testing.T) {
