@@ -25,6 +25,7 @@ import (
 	"github.com/ocrbox/ocrbox/core/httpapi"
 	"github.com/ocrbox/ocrbox/core/janitor"
 	"github.com/ocrbox/ocrbox/core/metrics"
+	"github.com/ocrbox/ocrbox/core/orphans"
 	"github.com/ocrbox/ocrbox/core/pages"
 	"github.com/ocrbox/ocrbox/core/sessions"
 	"github.com/ocrbox/ocrbox/core/tasks"
@@ -206,6 +207,16 @@ func Serve(ctx context.Context, cfg *config.Config, version string, log *slog.Lo
 	workDone := make(chan error, 1)
 	go func() { workDone <- wk.Run(workCtx) }()
 	hist.start(ctx, log)
+	sweepDone := make(chan struct{})
+	go func() {
+		defer close(sweepDone)
+		olog := log.With("component", "orphans")
+		if n, err := orphans.Sweep(workCtx, store, files, orphans.Options{}, olog); err != nil && workCtx.Err() == nil {
+			olog.Warn("sweep for orphaned task directories failed", "error", err)
+		} else if n > 0 {
+			olog.Info("removed task directories left by a crash", "count", n)
+		}
+	}()
 	janitorDone := make(chan struct{})
 	if days := cfg.Limits.TaskRetentionDays; days > 0 {
 		jan := janitor.New(store, files, hist.deindexer(), janitor.Options{Retention: time.Duration(days) * 24 * time.Hour}, log)
@@ -231,6 +242,7 @@ func Serve(ctx context.Context, cfg *config.Config, version string, log *slog.Lo
 		shutdownAdmin(adminSrv, cfg.Server.ShutdownTimeout)
 		stopWork()
 		<-workDone
+		<-sweepDone
 		<-janitorDone
 		return fmt.Errorf("http server: %w", err)
 	}
@@ -262,6 +274,7 @@ func Serve(ctx context.Context, cfg *config.Config, version string, log *slog.Lo
 		}
 	}
 	<-httpDone
+	<-sweepDone
 	<-janitorDone   // a sweep finishes its current batch: one short transaction
 	hist.close(log) // after everything that publishes task updates
 	log.Info("stopped")
