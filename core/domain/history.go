@@ -11,6 +11,7 @@ const (
 	SortFilename  = "filename"
 	SortStatus    = "status"
 	SortDuration  = "duration"
+	SortPages     = "pages"
 )
 
 // MaxSearchBytes is the longest search text (SearchQuery.Q) accepted.
@@ -26,7 +27,7 @@ type SearchQuery struct {
 	From, To time.Time
 	// Status keeps only tasks in this status; empty: any.
 	Status TaskStatus
-	// Sort is created_at (default), filename, status or duration; ties are
+	// Sort is created_at (default), filename, status, duration or pages; ties are
 	// broken by task id, which is time-ordered.
 	Sort string
 	Desc bool
@@ -37,9 +38,9 @@ type SearchQuery struct {
 // Validate checks the parameters, answering ErrInvalid (422).
 func (q SearchQuery) Validate() error {
 	switch q.Sort {
-	case "", SortCreatedAt, SortFilename, SortStatus, SortDuration:
+	case "", SortCreatedAt, SortFilename, SortStatus, SortDuration, SortPages:
 	default:
-		return Errorf(ErrInvalid, "invalid_parameter", "sort must be created_at, filename, status or duration")
+		return Errorf(ErrInvalid, "invalid_parameter", "sort must be created_at, filename, status, duration or pages")
 	}
 	if q.Status != "" && !q.Status.Valid() {
 		return Errorf(ErrInvalid, "invalid_parameter", "status must be one of pending, processing, completed, failed, cancelled")

@@ -53,9 +53,9 @@ func parseListQuery(c *fiber.Ctx) (domain.ListQuery, int, int, error) {
 	}
 	q.Sort = c.Query("sort", "created_at")
 	switch q.Sort {
-	case "created_at", "filename", "status", "duration":
+	case "created_at", "filename", "status", "duration", "pages":
 	default:
-		return q, 0, 0, domain.Errorf(domain.ErrInvalid, "invalid_parameter", "sort must be created_at, filename, status or duration")
+		return q, 0, 0, domain.Errorf(domain.ErrInvalid, "invalid_parameter", "sort must be created_at, filename, status, duration or pages")
 	}
 	switch c.Query("order", "desc") {
 	case "desc":

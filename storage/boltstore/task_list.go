@@ -18,6 +18,7 @@ const (
 	SortFilename  = "filename"   // case-insensitive
 	SortStatus    = "status"     // by status name
 	SortDuration  = "duration"   // by DurationMS
+	SortPages     = "pages"      // by PagesTotal
 )
 
 // ListQuery selects and orders a page of one user's tasks.
@@ -25,7 +26,7 @@ type ListQuery = domain.ListQuery
 
 func validateQuery(q ListQuery) error {
 	switch q.Sort {
-	case "", SortCreatedAt, SortFilename, SortStatus, SortDuration:
+	case "", SortCreatedAt, SortFilename, SortStatus, SortDuration, SortPages:
 	default:
 		return fmt.Errorf("sort %q: %w", q.Sort, domain.ErrInvalid)
 	}
@@ -174,6 +175,8 @@ func compareBy(sort string) func(a, b *domain.Task) int {
 		}
 	case SortStatus:
 		return func(a, b *domain.Task) int { return strings.Compare(string(a.Status), string(b.Status)) }
+	case SortPages:
+		return func(a, b *domain.Task) int { return cmp.Compare(a.PagesTotal, b.PagesTotal) }
 	default: // SortDuration
 		return func(a, b *domain.Task) int { return cmp.Compare(a.DurationMS, b.DurationMS) }
 	}

@@ -90,6 +90,7 @@ func TestSearchFiltersAndSorts(t *testing.T) {
 		{"by filename", Query{Sort: SortFilename}, []int{6, 1, 2, 3, 4, 5}, 6},
 		{"by duration desc", Query{Sort: SortDuration, Desc: true}, []int{4, 1, 2, 5, 6, 3}, 6},
 		{"by status", Query{Sort: SortStatus}, []int{6, 1, 4, 5, 2, 3}, 6},
+		{"by pages desc", Query{Sort: SortPages, Desc: true}, []int{3, 1, 6, 5, 4, 2}, 6},
 		{"filename word", Query{Q: "invoice"}, []int{1}, 1},
 		{"filename prefix", Query{Q: "inv"}, []int{1}, 1},
 		{"filename part after separator", Query{Q: "2024"}, []int{1}, 1},

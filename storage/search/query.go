@@ -20,6 +20,7 @@ const (
 	SortFilename  = domain.SortFilename
 	SortStatus    = domain.SortStatus
 	SortDuration  = domain.SortDuration
+	SortPages     = domain.SortPages
 )
 
 // MaxQueryBytes is the longest Query.Q accepted.
@@ -138,6 +139,8 @@ func sortOrder(by string, desc bool) search.SortOrder {
 		field = fieldStatus
 	case SortDuration:
 		field = fieldDurationMS
+	case SortPages:
+		field = fieldPages
 	}
 	return search.SortOrder{
 		&search.SortField{Field: field, Desc: desc, Missing: search.SortFieldMissingLast},

@@ -95,7 +95,7 @@ export interface Page<T> {
   page_size: number;
 }
 
-export type SortField = 'created_at' | 'filename' | 'status' | 'duration';
+export type SortField = 'created_at' | 'filename' | 'status' | 'duration' | 'pages';
 export type SortOrder = 'asc' | 'desc';
 
 /** HistoryQuery is GET /history's filter, sort and paging (all optional). */

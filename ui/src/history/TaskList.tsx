@@ -12,12 +12,11 @@ interface Column {
   firstOrder?: SortOrder;
 }
 
-// GET /history sorts by created_at, filename, status and duration only, so
-// "Pages" is a plain header: sorting one page client-side would mislead.
+// Every column sorts on the server (GET /history ?sort=…), across all pages.
 const COLUMNS: Column[] = [
   { label: 'Filename', sort: 'filename', firstOrder: 'asc' },
   { label: 'Status', sort: 'status', firstOrder: 'asc' },
-  { label: 'Pages' },
+  { label: 'Pages', sort: 'pages', firstOrder: 'desc' },
   { label: 'Created', sort: 'created_at', firstOrder: 'desc' },
   { label: 'Duration', sort: 'duration', firstOrder: 'desc' },
 ];

@@ -10,7 +10,7 @@ describe('parseHistoryQuery', () => {
     ['status=bogus', { ...DEFAULTS }],
     ['status=FAILED', { ...DEFAULTS }],
     ['sort=filename&order=asc', { ...DEFAULTS, sort: 'filename', order: 'asc' }],
-    ['sort=pages&order=up', { ...DEFAULTS }],
+    ['sort=size&order=up', { ...DEFAULTS }],
     ['page=3&page_size=50', { ...DEFAULTS, page: 3, page_size: 50 }],
     ['page=0&page_size=0', { ...DEFAULTS }],
     ['page=-2&page_size=abc', { ...DEFAULTS }],

@@ -6,7 +6,7 @@ import { useSearchParams } from 'react-router';
 import { TASK_STATUSES, type HistoryQuery, type SortField, type SortOrder, type TaskStatus } from '../api/types';
 
 /** SORT_FIELDS are the orders GET /history accepts. */
-export const SORT_FIELDS: SortField[] = ['created_at', 'filename', 'status', 'duration'];
+export const SORT_FIELDS: SortField[] = ['created_at', 'filename', 'status', 'duration', 'pages'];
 /** PAGE_SIZES are the choices of the "Rows per page" select. */
 export const PAGE_SIZES = [10, 20, 50, 100];
 /** DEFAULTS are left out of the URL so the plain /history stays clean. */
