@@ -17,26 +17,18 @@ import (
 
 	"github.com/ocrbox/ocrbox/core/accounts"
 	"github.com/ocrbox/ocrbox/core/admin"
-	"github.com/ocrbox/ocrbox/core/authguard"
 	"github.com/ocrbox/ocrbox/core/config"
-	"github.com/ocrbox/ocrbox/core/domain"
 	"github.com/ocrbox/ocrbox/core/engines"
 	filesvc "github.com/ocrbox/ocrbox/core/files"
-	"github.com/ocrbox/ocrbox/core/httpapi"
-	"github.com/ocrbox/ocrbox/core/janitor"
 	"github.com/ocrbox/ocrbox/core/metrics"
-	"github.com/ocrbox/ocrbox/core/orphans"
 	"github.com/ocrbox/ocrbox/core/pages"
-	"github.com/ocrbox/ocrbox/core/sessions"
 	"github.com/ocrbox/ocrbox/core/tasks"
 	"github.com/ocrbox/ocrbox/core/tokenvault"
-	"github.com/ocrbox/ocrbox/core/worker"
 	"github.com/ocrbox/ocrbox/plugins/builtin"
 	"github.com/ocrbox/ocrbox/plugins/host"
 	"github.com/ocrbox/ocrbox/plugins/sdk"
 	"github.com/ocrbox/ocrbox/storage/boltstore"
 	"github.com/ocrbox/ocrbox/storage/filestore"
-	"github.com/ocrbox/ocrbox/ui"
 )
 
 // DBPath is the bbolt file inside the data directory.
@@ -77,7 +69,8 @@ func migrate(ctx context.Context, cfg *config.Config, st *boltstore.Store, versi
 
 // Serve runs ocrbox until ctx ends, then shuts down gracefully: stop
 // accepting requests, let running pages finish up to the shutdown timeout,
-// re-queue the rest, close plugins and storage.
+// re-queue the rest, close plugins and storage. The pieces are built in
+// wiring.go; this is the order they start and stop in.
 func Serve(ctx context.Context, cfg *config.Config, version string, log *slog.Logger) error {
 	store, err := openStore(ctx, cfg)
 	if err != nil {
@@ -95,7 +88,6 @@ func Serve(ctx context.Context, cfg *config.Config, version string, log *slog.Lo
 	if err != nil {
 		return err
 	}
-
 	met := metrics.New(version)
 	workers := cfg.EffectiveWorkers()
 	engCfgs, err := engineConfigs(cfg, workers)
@@ -107,38 +99,17 @@ func Serve(ctx context.Context, cfg *config.Config, version string, log *slog.Lo
 		return err
 	}
 	defer pool.Close()
-
-	providers, err := startProviders(ctx, cfg, log)
+	auth, err := startAuth(ctx, cfg, store, met, log)
 	if err != nil {
 		return err
 	}
-	defer func() {
-		for _, p := range providers {
-			p.Kill()
-		}
-	}()
-
-	limits := pages.Limits{MaxPages: cfg.Limits.MaxPages, MaxMegapixels: cfg.Limits.MaxMegapixels, PDFDPI: cfg.OCR.PDFDPI}
-	broker := tasks.NewBroker()
-	hist, err := openHistory(ctx, cfg, store, files, broker, log)
+	defer auth.kill()
+	hist, err := openHistory(ctx, cfg, store, files, tasks.NewBroker(), log)
 	if err != nil {
 		return err
 	}
 	defer hist.close(log) // on early returns; a no-op after the shutdown below
-	var outputs []domain.FileKind
-	for _, o := range cfg.OCR.DefaultOutputs {
-		outputs = append(outputs, domain.FileKind(o))
-	}
-	maxUpload := cfg.Server.MaxUploadMB << 20
-	taskSvc := tasks.NewService(store, files, pool, nil, hist.events, pages.Sniff, inspector(limits), boltstore.NewID,
-		tasks.Options{DefaultEngine: cfg.OCR.DefaultEngine, DefaultLang: cfg.OCR.DefaultLang,
-			DefaultOutputs: outputs, MaxUploadBytes: maxUpload, MaxTasksPerUser: cfg.Limits.MaxTasksPerUser,
-			MaxStorageBytesPerUser: cfg.Limits.MaxStorageMBPerUser << 20, Observer: met})
-	wk := worker.New(store, files, pool, hist.events, worker.Options{Workers: workers, MaxAttempts: cfg.OCR.MaxAttempts,
-		PageTimeout: cfg.OCR.PageTimeout, Limits: limits, NewID: boltstore.NewID, EngineHOCR: cfg.OCR.EngineHOCR, Observer: met}, log)
-	taskSvc.SetRunner(wk)
-	taskSvc.SetSearcher(hist.searcher())
-	fileSvc := filesvc.NewService(store, files, log)
+	taskSvc, wk := newTaskRunner(cfg, store, files, pool, hist, met, workers, log)
 	adminSrv, err := listenAdmin(cfg, admin.Deps{
 		Accounts: accounts.NewService(store, files, hist.deindexer(), wk, log),
 		Backup:   func(ctx context.Context, w io.Writer) error { return writeBackup(ctx, cfg, store, version, w) },
@@ -147,83 +118,21 @@ func Serve(ctx context.Context, cfg *config.Config, version string, log *slog.Lo
 		return err
 	}
 	defer shutdownAdmin(adminSrv, time.Second) // on early returns; a no-op after the shutdown below
-
-	var provs []sessions.Provider
-	var guards []*authguard.Provider
-	for _, p := range providers {
-		timeout := cfg.Auth.ProviderTimeout
-		if d, err := time.ParseDuration(cfg.Plugins[p.Name()]["external_auth_timeout"]); err == nil && d > 0 {
-			timeout = d // the http provider's own setting (EXTERNAL_AUTH_TIMEOUT)
-		}
-		g := authguard.New(p.Name(), p, authguard.Options{
-			Timeout: timeout, Retries: uint64(cfg.Auth.ProviderRetries),
-			TripAfter: uint32(cfg.Auth.BreakerFailures), OpenFor: cfg.Auth.BreakerOpen,
-		}, log)
-		guards = append(guards, g)
-		provs = append(provs, g)
-	}
-	vault, err := openVault(cfg)
-	if err != nil {
-		return err
-	}
-	sessSvc := sessions.NewService(store, vault, provs, sessions.Options{IdleTimeout: cfg.Auth.SessionIdleTimeout,
-		RefreshBuffer: cfg.Auth.TokenRefreshBuffer,
-		Lifetime:      cfg.Auth.SessionLifetime, LoginRatePerMinute: cfg.Auth.LoginRatePerMinute,
-		UserRecheck: cfg.Auth.UserRecheck, Observer: met}, log)
-	watchState(met, cfg, store, pool, providers, guards)
-	var metricsHandler = met.Handler()
-	if !cfg.Metrics.Enabled || cfg.Metrics.Listen != "" {
-		metricsHandler = nil // off, or on its own listener
-	}
+	watchState(met, cfg, store, pool, auth.processes, auth.guards)
 	stopMetrics, err := serveMetrics(cfg, met, log)
 	if err != nil {
 		return err
 	}
 	defer stopMetrics()
-
-	ready := func(ctx context.Context) error {
-		if _, err := store.SchemaVersion(ctx); err != nil {
-			return errors.New("storage unavailable")
-		}
-		if !pool.Alive() {
-			return errors.New("an OCR engine process is down")
-		}
-		return nil
-	}
-	api := httpapi.New(sessSvc, taskSvc, fileSvc, pool, ready, httpapi.Options{
-		MaxUploadBytes: maxUpload, MaxFilesPerUpload: cfg.Limits.MaxFilesPerUpload,
-		ReadTimeout: cfg.Server.ReadTimeout, CookieName: cfg.Auth.CookieName, CookieSecure: cfg.Auth.CookieSecure || cfg.Server.TLSCert != "",
-		SessionLifetime: cfg.Auth.SessionLifetime, TrustProxy: cfg.Server.TrustProxy, TrustedProxies: cfg.Server.TrustedProxies, PublicURL: cfg.Server.PublicURL, UI: ui.FS(),
-		History: hist.api(), Metrics: met, MetricsHandler: metricsHandler, MetricsToken: cfg.Metrics.Token,
-	}, log)
-
+	api := newAPI(cfg, store, pool, auth.sessions, taskSvc, filesvc.NewService(store, files, log), hist, met, log)
 	ln, err := listen(cfg, log)
 	if err != nil {
 		return err
 	}
+
 	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
-	// Check often enough that a token is renewed well inside its buffer.
-	go sessSvc.RunRefresher(workCtx, min(30*time.Second, max(cfg.Auth.TokenRefreshBuffer/2, time.Second)))
-	workDone := make(chan error, 1)
-	go func() { workDone <- wk.Run(workCtx) }()
+	bg := startBackground(workCtx, cfg, store, files, auth.sessions, wk, hist, log)
 	hist.start(ctx, log)
-	sweepDone := make(chan struct{})
-	go func() {
-		defer close(sweepDone)
-		olog := log.With("component", "orphans")
-		if n, err := orphans.Sweep(workCtx, store, files, orphans.Options{}, olog); err != nil && workCtx.Err() == nil {
-			olog.Warn("sweep for orphaned task directories failed", "error", err)
-		} else if n > 0 {
-			olog.Info("removed task directories left by a crash", "count", n)
-		}
-	}()
-	janitorDone := make(chan struct{})
-	if days := cfg.Limits.TaskRetentionDays; days > 0 {
-		jan := janitor.New(store, files, hist.deindexer(), janitor.Options{Retention: time.Duration(days) * 24 * time.Hour}, log)
-		go func() { defer close(janitorDone); jan.Run(workCtx) }()
-	} else {
-		close(janitorDone)
-	}
 	if adminSrv != nil {
 		go func() {
 			if err := adminSrv.Serve(); err != nil {
@@ -241,9 +150,7 @@ func Serve(ctx context.Context, cfg *config.Config, version string, log *slog.Lo
 	case err := <-serveErr:
 		shutdownAdmin(adminSrv, cfg.Server.ShutdownTimeout)
 		stopWork()
-		<-workDone
-		<-sweepDone
-		<-janitorDone
+		bg.wait()
 		return fmt.Errorf("http server: %w", err)
 	}
 	// Graceful stop within server.shutdown_timeout: no new requests, tasks
@@ -259,23 +166,16 @@ func Serve(ctx context.Context, cfg *config.Config, version string, log *slog.Lo
 		shutdownAdmin(adminSrv, cfg.Server.ShutdownTimeout)
 		close(httpDone)
 	}()
-	select {
-	case <-workDone:
-		workDone = nil
-	case <-time.After(time.Until(deadline)):
+	drained := bg.waitWorker(time.Until(deadline))
+	if !drained {
 		log.Warn("pages still running at the shutdown deadline are interrupted; their tasks are re-queued")
 	}
 	stopWork()
-	if workDone != nil {
-		select {
-		case <-workDone:
-		case <-time.After(5 * time.Second):
-			log.Warn("worker did not stop in time; unfinished tasks are re-queued at next start")
-		}
+	if !drained && !bg.waitWorker(5*time.Second) {
+		log.Warn("worker did not stop in time; unfinished tasks are re-queued at next start")
 	}
 	<-httpDone
-	<-sweepDone
-	<-janitorDone   // a sweep finishes its current batch: one short transaction
+	bg.wait()       // the orphan sweep and the janitor finish their current batch
 	hist.close(log) // after everything that publishes task updates
 	log.Info("stopped")
 	return nil
@@ -291,32 +191,6 @@ func inspector(lim pages.Limits) tasks.Inspector {
 		defer doc.Close()
 		return doc.PageCount(), nil
 	}
-}
-
-func startProviders(ctx context.Context, cfg *config.Config, log *slog.Logger) ([]*host.Process, error) {
-	var out []*host.Process
-	for _, name := range cfg.Auth.Providers {
-		b, ok := builtin.Lookup(name)
-		if !ok || b.Kind != sdk.KindAuth {
-			return nil, &config.KeyError{Key: "auth.providers", Reason: fmt.Sprintf("unknown auth provider %q (built in: %v)", name, builtin.Names(sdk.KindAuth))}
-		}
-		settings := map[string]string{}
-		for k, v := range cfg.Plugins[name] {
-			settings[k] = v
-		}
-		if name == "local" && settings["users_file"] == "" {
-			settings["users_file"] = filepath.Join(cfg.Storage.DataDir, "users.json")
-		}
-		p, err := host.Start(ctx, host.Spec{Name: name, Kind: sdk.KindAuth, Settings: settings}, log)
-		if err != nil {
-			for _, q := range out {
-				q.Kill()
-			}
-			return nil, err
-		}
-		out = append(out, p)
-	}
-	return out, nil
 }
 
 // openVault builds the provider-token vault: auth.token_key if set, else a
