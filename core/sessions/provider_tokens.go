@@ -102,14 +102,36 @@ func (s *Service) revoke(ctx context.Context, provider string, pt *sdk.Authentic
 func (s *Service) RunRefresher(ctx context.Context, interval time.Duration) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
+	var swept time.Time
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
 			s.RefreshDue(ctx)
+			if s.now().Sub(swept) >= expiredSweepInterval {
+				swept = s.now()
+				s.SweepExpired(ctx)
+			}
 		}
 	}
+}
+
+// expiredSweepInterval is how often RunRefresher removes ended sessions.
+const expiredSweepInterval = 10 * time.Minute
+
+// SweepExpired removes sessions past their idle or absolute expiry, which
+// are otherwise only removed when their token is used again.
+func (s *Service) SweepExpired(ctx context.Context) int {
+	n, err := s.store.DeleteExpiredSessions(ctx, s.now().UTC())
+	if err != nil {
+		s.log.Error("remove expired sessions", "error", err)
+		return 0
+	}
+	if n > 0 {
+		s.log.Info("expired sessions removed", "count", n)
+	}
+	return n
 }
 
 // RefreshDue renews every session whose provider token is within the

@@ -30,6 +30,7 @@ type Store interface {
 	DeleteSession(ctx context.Context, tokenHash string) error
 	FindSessionByRefresh(ctx context.Context, refreshHash string) (domain.Session, error)
 	ListSessions(ctx context.Context, keep func(domain.Session) bool) ([]domain.Session, error)
+	DeleteExpiredSessions(ctx context.Context, now time.Time) (int, error)
 }
 
 // Vault seals provider tokens at rest (core/tokenvault).

@@ -216,3 +216,31 @@ func TestDeletedAccountLosesSessions(t *testing.T) {
 		t.Fatalf("refresh of a deleted account: %v", err)
 	}
 }
+
+// TestSweepExpired: sessions nobody uses again are removed by the sweep,
+// live ones stay.
+func TestSweepExpired(t *testing.T) {
+	ctx := context.Background()
+	s, st, _ := setup(t)
+	now := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+	s.now = func() time.Time { return now }
+	idle, err := s.Login(ctx, "alice@example.org", "password-1", "1.2.3.4")
+	if err != nil {
+		t.Fatal(err)
+	}
+	now = now.Add(50 * time.Minute)
+	live, err := s.Login(ctx, "alice@example.org", "password-1", "1.2.3.4")
+	if err != nil {
+		t.Fatal(err)
+	}
+	now = now.Add(20 * time.Minute) // idle is past its 1 h idle timeout, live is not
+	if n := s.SweepExpired(ctx); n != 1 {
+		t.Fatalf("swept %d, want 1", n)
+	}
+	if _, err := st.GetSession(ctx, Hash(idle.AccessToken)); err == nil {
+		t.Fatal("the idle session is still stored")
+	}
+	if _, err := s.Authenticate(ctx, live.AccessToken); err != nil {
+		t.Fatalf("the live session was swept: %v", err)
+	}
+}
