@@ -178,8 +178,10 @@ func startBackground(ctx context.Context, cfg *config.Config, store *boltstore.S
 			olog.Info("removed task directories left by a crash", "count", n)
 		}
 	}()
-	if days := cfg.Limits.TaskRetentionDays; days > 0 {
-		jan := janitor.New(store, files, hist.deindexer(), janitor.Options{Retention: time.Duration(days) * 24 * time.Hour}, log)
+	const day = 24 * time.Hour
+	if tasks, audit := cfg.Limits.TaskRetentionDays, cfg.Limits.AuditRetentionDays; tasks > 0 || audit > 0 {
+		jan := janitor.New(store, files, hist.deindexer(), janitor.Options{
+			Retention: time.Duration(tasks) * day, AuditRetention: time.Duration(audit) * day}, log)
 		go func() { defer close(janitorDone); jan.Run(ctx) }()
 	} else {
 		close(janitorDone)

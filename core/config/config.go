@@ -117,6 +117,8 @@ type Limits struct {
 	MaxTasksPerUser   int     `koanf:"max_tasks_per_user"`
 	MaxFilesPerUpload int     `koanf:"max_files_per_upload"`
 	TaskRetentionDays int     `koanf:"task_retention_days"`
+	// AuditRetentionDays is how long the audit trail keeps an event; 0 = forever.
+	AuditRetentionDays int `koanf:"audit_retention_days"`
 	// MaxStorageMBPerUser caps the task files (inputs and results) a user
 	// keeps, in MB; 0 = unlimited.
 	MaxStorageMBPerUser int64 `koanf:"max_storage_mb_per_user"`
@@ -174,6 +176,7 @@ func Defaults() map[string]any {
 		"limits.max_tasks_per_user":      0,
 		"limits.max_files_per_upload":    20,
 		"limits.task_retention_days":     0,
+		"limits.audit_retention_days":    0,
 		"limits.max_storage_mb_per_user": 0,
 		"log.level":                      "info",
 		"log.format":                     "auto",

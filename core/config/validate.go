@@ -110,6 +110,9 @@ func (c *Config) validate() error {
 	if c.Limits.TaskRetentionDays < 0 {
 		return bad("limits.task_retention_days", "must be ≥ 0 (0 = keep forever)")
 	}
+	if c.Limits.AuditRetentionDays < 0 {
+		return bad("limits.audit_retention_days", "must be ≥ 0 (0 = keep forever)")
+	}
 	if c.Limits.MaxStorageMBPerUser < 0 {
 		return bad("limits.max_storage_mb_per_user", "must be ≥ 0 (0 = unlimited)")
 	}

@@ -23,6 +23,8 @@ import (
 // and returns them. It takes no user id and is for the janitor only.
 type Store interface {
 	DeleteExpiredTasks(ctx context.Context, before time.Time, limit int) ([]*domain.Task, error)
+	// DeleteAuditBefore removes up to limit audit events older than before.
+	DeleteAuditBefore(ctx context.Context, before time.Time, limit int) (int, error)
 }
 
 // Files removes a task's directory (filestore).
@@ -45,8 +47,11 @@ const (
 // Options configure the janitor.
 type Options struct {
 	// Retention is how long a finished task is kept (task_retention_days);
-	// it must be positive.
+	// 0 keeps tasks forever.
 	Retention time.Duration
+	// AuditRetention is how long an audit event is kept
+	// (audit_retention_days); 0 keeps them forever.
+	AuditRetention time.Duration
 	// Interval is the time between sweeps; default one hour.
 	Interval time.Duration
 	// FirstDelay is the time from Run to the first sweep, so a restart
@@ -88,6 +93,8 @@ func New(store Store, files Files, index Deindexer, opts Options, log *slog.Logg
 type Result struct {
 	// Deleted is how many tasks were removed.
 	Deleted int
+	// AuditDeleted is how many audit events were removed.
+	AuditDeleted int
 	// Bytes is the size of their files.
 	Bytes int64
 	// Failures counts file or index removals that failed (the task record
@@ -98,7 +105,7 @@ type Result struct {
 // Run sweeps FirstDelay after it starts, then every Interval, until ctx
 // ends. A failed sweep is logged and retried at the next interval.
 func (j *Janitor) Run(ctx context.Context) {
-	j.log.Info("retention janitor started", "retention", j.opts.Retention.String(),
+	j.log.Info("retention janitor started", "retention", j.opts.Retention.String(), "audit_retention", j.opts.AuditRetention.String(),
 		"interval", j.opts.Interval.String(), "first_sweep_in", j.opts.FirstDelay.String())
 	timer := time.NewTimer(j.opts.FirstDelay)
 	defer timer.Stop()
@@ -115,16 +122,34 @@ func (j *Janitor) Run(ctx context.Context) {
 	}
 }
 
-// Sweep deletes every task that finished more than Retention ago, batch by
-// batch, and returns what it removed.
+// Sweep deletes every task that finished more than Retention ago and every
+// audit event older than AuditRetention, batch by batch, and returns what
+// it removed. A zero retention leaves that kind alone.
 func (j *Janitor) Sweep(ctx context.Context) (Result, error) {
-	if j.opts.Retention <= 0 {
-		return Result{}, fmt.Errorf("retention sweep: retention %s: %w", j.opts.Retention, domain.ErrInvalid)
+	if j.opts.Retention < 0 || j.opts.AuditRetention < 0 || (j.opts.Retention == 0 && j.opts.AuditRetention == 0) {
+		return Result{}, fmt.Errorf("retention sweep: retention %s, audit retention %s: %w", j.opts.Retention, j.opts.AuditRetention, domain.ErrInvalid)
 	}
 	start := time.Now()
 	now := j.opts.Now().UTC()
-	cutoff := now.Add(-j.opts.Retention)
 	var res Result
+	if j.opts.AuditRetention > 0 {
+		cutoff := now.Add(-j.opts.AuditRetention)
+		for {
+			n, err := j.store.DeleteAuditBefore(ctx, cutoff, j.opts.Batch*10)
+			res.AuditDeleted += n
+			if err != nil {
+				return res, fmt.Errorf("audit retention sweep: %w", err)
+			}
+			if n < j.opts.Batch*10 {
+				break
+			}
+		}
+	}
+	if j.opts.Retention == 0 {
+		j.summary(res, time.Time{}, start, nil)
+		return res, nil
+	}
+	cutoff := now.Add(-j.opts.Retention)
 	for {
 		tasks, err := j.store.DeleteExpiredTasks(ctx, cutoff, j.opts.Batch)
 		if err != nil {
@@ -167,7 +192,10 @@ func (j *Janitor) remove(ctx context.Context, t *domain.Task, now time.Time, res
 
 func (j *Janitor) summary(res Result, cutoff, start time.Time, err error) {
 	attrs := []any{"deleted", res.Deleted, "bytes", res.Bytes, "failures", res.Failures,
-		"cutoff", cutoff.Format(time.RFC3339), "ms", time.Since(start).Milliseconds()}
+		"audit_deleted", res.AuditDeleted, "ms", time.Since(start).Milliseconds()}
+	if !cutoff.IsZero() {
+		attrs = append(attrs, "cutoff", cutoff.Format(time.RFC3339))
+	}
 	if err != nil {
 		attrs = append(attrs, "error", err)
 	}

@@ -251,3 +251,30 @@ func TestSweepNeedsRetention(t *testing.T) {
 		t.Error("task deleted")
 	}
 }
+
+// TestAuditRetention: with only audit_retention set, old audit events go
+// and every task stays.
+func TestAuditRetention(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	task := f.task(t, 0, domain.StatusCompleted, -400*day, ago(399*day))
+	user := task.UserID
+	for _, age := range []time.Duration{200 * day, 100 * day, day} {
+		if err := f.store.AppendAudit(ctx, domain.AuditEvent{Time: now.Add(-age), UserID: user, Action: "file.download", Result: "allowed"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	j := janitor.New(f.store, f.files, &index{}, janitor.Options{AuditRetention: 90 * day, Batch: 1,
+		Now: func() time.Time { return now }}, quiet())
+	res, err := j.Sweep(ctx)
+	if err != nil || res.AuditDeleted != 2 || res.Deleted != 0 {
+		t.Fatalf("sweep: %+v %v, want 2 audit events and no task deleted", res, err)
+	}
+	left, err := f.store.ListAudit(ctx, user, 0)
+	if err != nil || len(left) != 1 || !left[0].Time.Equal(now.Add(-day)) {
+		t.Fatalf("left %+v %v", left, err)
+	}
+	if rec, _ := f.exists(t, task); !rec {
+		t.Error("a task was deleted without task retention")
+	}
+}

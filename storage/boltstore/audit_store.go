@@ -1,7 +1,9 @@
 package boltstore
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"time"
 
@@ -85,4 +87,51 @@ func (s *Store) ListAudit(ctx context.Context, userID string, limit int) ([]Audi
 		return nil, fmt.Errorf("list audit: %w", err)
 	}
 	return events, nil
+}
+
+// DeleteAuditBefore removes up to limit audit events older than before,
+// oldest first, with their audit_by_user entries, in one transaction, and
+// returns how many (fewer than limit: nothing older is left). It is the
+// retention janitor's path, never a request's.
+func (s *Store) DeleteAuditBefore(ctx context.Context, before time.Time, limit int) (int, error) {
+	if limit <= 0 {
+		return 0, fmt.Errorf("delete audit: limit %d: %w", limit, domain.ErrInvalid)
+	}
+	cutoff := timeKey(before)
+	n := 0
+	err := s.update(ctx, func(x *txn) error {
+		// Collect first: deleting under a moving cursor can skip keys.
+		var keys, userKeys [][]byte
+		c := x.audit.Cursor()
+		for k, v := c.First(); k != nil && len(keys) < limit; k, v = c.Next() {
+			if bytes.Compare(k[:timeLen], cutoff) >= 0 {
+				break
+			}
+			var ev AuditEvent
+			if err := json.Unmarshal(v, &ev); err != nil {
+				return fmt.Errorf("audit event %x: %w", k, err)
+			}
+			key := append([]byte(nil), k...)
+			keys = append(keys, key)
+			if ev.UserID != "" {
+				userKeys = append(userKeys, concat([]byte(ev.UserID), key))
+			}
+		}
+		for _, k := range userKeys {
+			if err := x.auditByUser.Delete(k); err != nil {
+				return err
+			}
+		}
+		for _, k := range keys {
+			if err := x.audit.Delete(k); err != nil {
+				return err
+			}
+		}
+		n = len(keys)
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("delete audit: %w", err)
+	}
+	return n, nil
 }

@@ -124,3 +124,39 @@ func TestListAuditIsolation(t *testing.T) {
 		t.Errorf("a tampered index was served: %d events", len(got))
 	}
 }
+
+func TestDeleteAuditBefore(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := newStore(t)
+	a := NewID()
+	for i := range 5 { // a's events at base, base+1h … base+4h
+		if err := s.AppendAudit(ctx, AuditEvent{Time: base.Add(time.Duration(i) * time.Hour), UserID: a, Action: "file.download", Result: "ok"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.AppendAudit(ctx, AuditEvent{Time: base, Action: "auth.login", Result: "invalid_credentials"}); err != nil {
+		t.Fatal(err)
+	}
+	cutoff := base.Add(150 * time.Minute) // the 3 of a's before it, and the anonymous one
+	if n, err := s.DeleteAuditBefore(ctx, cutoff, 2); err != nil || n != 2 {
+		t.Fatalf("first batch: %d %v, want 2", n, err)
+	}
+	if n, err := s.DeleteAuditBefore(ctx, cutoff, 2); err != nil || n != 2 {
+		t.Fatalf("second batch: %d %v, want 2", n, err)
+	}
+	if n, err := s.DeleteAuditBefore(ctx, cutoff, 2); err != nil || n != 0 {
+		t.Fatalf("third batch: %d %v, want 0", n, err)
+	}
+	left, err := s.ListAudit(ctx, a, 0)
+	if err != nil || len(left) != 2 || !left[1].Time.Equal(base.Add(3*time.Hour)) {
+		t.Fatalf("left: %+v %v, want the events at +3h and +4h", left, err)
+	}
+	// audit_by_user holds exactly the events that remain.
+	_ = s.db.View(func(tx *bolt.Tx) error {
+		if n := tx.Bucket([]byte(bucketAuditByUser)).Stats().KeyN; n != 2 {
+			t.Errorf("audit_by_user keeps %d entries, want 2", n)
+		}
+		return nil
+	})
+}
