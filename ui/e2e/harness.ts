@@ -2,6 +2,7 @@
 // embedding ui/dist), real tesseract, two real local accounts, and Debian's
 // chromium driven by playwright-core. Nothing is mocked.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -43,6 +44,20 @@ export interface Account {
 export const ALICE: Account = { email: 'alice@example.org', name: 'Alice Example', password: 'alice-e2e-password' };
 export const BOB: Account = { email: 'bob@example.org', name: 'Bob Example', password: 'bob-e2e-password' };
 
+/** DEX is the OpenID Connect provider the sign-in-with tests use, built by scripts/build-dex. */
+export const DEX = join(REPO_ROOT, 'bin', 'dex');
+
+/**
+ * GRACE signs in through Dex only (she has no local account). Her bcrypt
+ * hash (cost 10) is precomputed: the suite has no bcrypt library and Dex
+ * only takes hashes.
+ */
+export const GRACE: Account = { email: 'grace@example.org', name: 'Grace Hopper', password: 'grace-e2e-Passw0rd' };
+const GRACE_HASH = '$2a$10$qVeWfL2Nm9jmN5VmgBEMa.ci.7Yzqn6sA99xPOeJfpPlUyn0jtUNa';
+
+/** DEX_BUTTON is the label of the "Sign in with …" button (plugins.oidc.display_name). */
+export const DEX_BUTTON = 'Sign in with Example SSO';
+
 /** isCI: a CI run must not skip anything silently. */
 export const isCI = process.env.CI === 'true';
 
@@ -77,6 +92,12 @@ export function e2eEnabled(): boolean {
   if (isCI) throw new Error(`${why}\n(CI=true: the end-to-end suite must run)`);
   console.warn(`${why}\nSkipping the end-to-end suite (it fails instead when CI=true).`);
   return false;
+}
+
+/** HarnessOptions choose what the server signs in with. */
+export interface HarnessOptions {
+  /** oidc starts Dex and adds the oidc provider after local (GRACE signs in there). */
+  oidc?: boolean;
 }
 
 /** Harness is a running server and browser for one suite. */
@@ -166,7 +187,7 @@ async function waitReady(baseURL: string, proc: ChildProcess, log: () => string,
  * startHarness builds and starts ocrbox on a free port with a fresh data
  * directory, adds ALICE and BOB, and launches chromium.
  */
-export async function startHarness(): Promise<Harness> {
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const artifacts = resolve(process.env.OCRBOX_E2E_ARTIFACTS || join(UI_DIR, 'e2e-artifacts', timestamp()));
   mkdirSync(artifacts, { recursive: true });
   console.log(`ocrbox e2e: artifacts in ${artifacts}`);
@@ -188,7 +209,7 @@ export async function startHarness(): Promise<Harness> {
   // caller's OCRBOX_* variables are left out (ocrbox refuses unknown ones,
   // such as this suite's OCRBOX_BIN or OCRBOX_E2E_ARTIFACTS).
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('OCRBOX_')));
-  const env = {
+  const env: Record<string, string | undefined> = {
     ...inherited,
     OCRBOX_SERVER_LISTEN: `127.0.0.1:${port}`,
     OCRBOX_STORAGE_DATA_DIR: dataDir,
@@ -196,6 +217,16 @@ export async function startHarness(): Promise<Harness> {
     OCRBOX_LOG_FORMAT: 'text',
     OMP_THREAD_LIMIT: '1',
   };
+  const dex = options.oidc ? await startDex(work, baseURL, artifacts) : undefined;
+  if (dex) {
+    Object.assign(env, {
+      OCRBOX_AUTH_PROVIDERS: 'local,oidc',
+      OCRBOX_PLUGINS_OIDC_ISSUER: dex.issuer,
+      OCRBOX_PLUGINS_OIDC_CLIENT_ID: dex.clientID,
+      OCRBOX_PLUGINS_OIDC_CLIENT_SECRET: dex.clientSecret,
+      OCRBOX_PLUGINS_OIDC_DISPLAY_NAME: DEX_BUTTON.replace('Sign in with ', ''),
+    });
+  }
   const logPath = join(artifacts, 'server.log');
   const logFile = createWriteStream(logPath);
   let logText = '';
@@ -221,6 +252,7 @@ export async function startHarness(): Promise<Harness> {
     }
     process.removeListener('exit', killOnExit);
     await new Promise((r) => logFile.end(r));
+    dex?.stop();
   };
 
   try {
@@ -284,4 +316,64 @@ export async function startHarness(): Promise<Harness> {
     rmSync(work, { recursive: true, force: true });
     throw e;
   }
+}
+
+/** Dex is a running OpenID Connect provider for the suite. */
+interface Dex {
+  issuer: string;
+  clientID: string;
+  clientSecret: string;
+  stop(): void;
+}
+
+/**
+ * startDex runs bin/dex (scripts/build-dex) on a free port with one static
+ * client whose redirect URI is the server's callback, and GRACE as its one
+ * user. Dex reads YAML, and JSON is YAML.
+ */
+async function startDex(work: string, baseURL: string, artifacts: string): Promise<Dex> {
+  if (!existsSync(DEX)) throw new Error(`ocrbox e2e: ${DEX} is missing: run scripts/build-dex`);
+  const port = await freePort();
+  const issuer = `http://127.0.0.1:${port}/dex`;
+  const clientID = 'ocrbox-e2e';
+  const clientSecret = randomBytes(16).toString('hex');
+  const config = {
+    issuer,
+    storage: { type: 'memory' },
+    web: { http: `127.0.0.1:${port}` },
+    logger: { level: 'info', format: 'text' },
+    oauth2: { passwordConnector: 'local', skipApprovalScreen: true, responseTypes: ['code'] },
+    enablePasswordDB: true,
+    staticClients: [{ id: clientID, secret: clientSecret, name: 'ocrbox', redirectURIs: [`${baseURL}/api/v1/auth/oidc/callback`] }],
+    staticPasswords: [{ email: GRACE.email, hash: GRACE_HASH, username: 'grace', name: GRACE.name, userID: 'grace-e2e' }],
+  };
+  const cfgPath = join(work, 'dex.yaml');
+  writeFileSync(cfgPath, JSON.stringify(config), { mode: 0o600 });
+  const log = createWriteStream(join(artifacts, 'dex.log'));
+  const proc = spawn(DEX, ['serve', cfgPath], { cwd: work, stdio: ['ignore', 'pipe', 'pipe'] });
+  proc.stdout?.pipe(log);
+  proc.stderr?.pipe(log);
+  const kill = () => proc.kill('SIGKILL');
+  process.once('exit', kill);
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (proc.exitCode !== null) throw new Error(`ocrbox e2e: dex exited (${proc.exitCode}); see ${join(artifacts, 'dex.log')}`);
+    try {
+      const res = await fetch(`${issuer}/.well-known/openid-configuration`);
+      if (res.ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`ocrbox e2e: dex not ready after 30 s; see ${join(artifacts, 'dex.log')}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    issuer,
+    clientID,
+    clientSecret,
+    stop() {
+      process.removeListener('exit', kill);
+      proc.kill('SIGTERM');
+    },
+  };
 }
