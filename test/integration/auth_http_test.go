@@ -112,7 +112,7 @@ func TestHTTPProviderResilience(t *testing.T) {
 	t.Run("fully down: sessions live on, new logins fail fast once the breaker opens", func(t *testing.T) {
 		api.setMode("down")
 		var retried time.Duration // the slower of the logins that still reach the API
-		for range 2 { // each login makes up to 3 attempts; 3 failures open the breaker
+		for range 2 {             // each login makes up to 3 attempts; 3 failures open the breaker
 			start := time.Now()
 			if r := anon.tryLogin(t, "carol@org.example", orgPassword); r.Status != http.StatusServiceUnavailable {
 				t.Fatalf("login while down: %d %s", r.Status, r.Body)
