@@ -123,6 +123,21 @@ func (cn *conn) bindUser(dn, password string) error {
 	}
 }
 
+// decoyBindRDN names an entry that does not exist under base_dn.
+const decoyBindRDN = "cn=ocrbox-no-such-user"
+
+// decoyBind makes the same bind round trip a real user's password check
+// makes, against an entry that does not exist, so an unknown username
+// takes as long to refuse as a wrong password and timing does not tell
+// which usernames exist. The answer is ignored.
+func (cn *conn) decoyBind(c *config, password string) {
+	dn := decoyBindRDN
+	if c.baseDN != "" {
+		dn += "," + c.baseDN
+	}
+	_ = cn.l.Bind(dn, password)
+}
+
 // unavailable wraps a failure to talk to the directory. It also wraps
 // ctx's error when the deadline or the caller ended the call, so both
 // errors.Is(err, sdk.ErrUnavailable) and errors.Is(err,

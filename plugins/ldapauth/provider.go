@@ -124,8 +124,10 @@ func (c *config) authenticate(ctx context.Context, username, password string) (*
 	case err != nil:
 		return nil, err
 	case len(entries) == 0:
+		cn.decoyBind(c, password)
 		return nil, invalid("no entry matches the username")
 	case len(entries) > 1 || truncated:
+		cn.decoyBind(c, password)
 		// Log-safe: says what is wrong without naming the entries.
 		return nil, invalid("the username matches more than one entry; make %s stricter", SettingUserFilter)
 	}
