@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"flag"
@@ -73,7 +72,7 @@ func pluginCheck(args []string, stdout, stderr io.Writer) error {
 		spec.Name, spec.Path = filepath.Base(abs), abs
 		want := *sum
 		if want == "" {
-			got, err := sha256File(abs)
+			got, err := host.FileSHA256(abs)
 			if err != nil {
 				return err
 			}
@@ -113,17 +112,4 @@ func pluginCheck(args []string, stdout, stderr io.Writer) error {
 		return errChecksFailed
 	}
 	return nil
-}
-
-func sha256File(path string) (string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", err
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
 }

@@ -31,7 +31,10 @@ func (p *Process) explainStart(err error) error {
 	msg := err.Error()
 	switch {
 	case errors.Is(err, plugin.ErrChecksumsDoNotMatch):
-		got := fileSHA256(p.spec.Path)
+		got, err2 := FileSHA256(p.spec.Path)
+		if err2 != nil {
+			got = "unreadable"
+		}
 		return fmt.Errorf("plugin %q: %s does not match its pinned sha256 %s (the file's is %s): it changed since it was pinned; check where it came from, then update sha256 in its [[plugins.engine]] entry: %w",
 			name, path, hex.EncodeToString(p.spec.SHA256), got, err)
 	case strings.Contains(msg, "incompatible API version"):
@@ -52,15 +55,17 @@ func (p *Process) explainStart(err error) error {
 	return fmt.Errorf("start plugin %q: %w", name, err)
 }
 
-func fileSHA256(path string) string {
+// FileSHA256 is the hex SHA-256 of a file, as an external plugin's pin
+// (Spec.SHA256, [[plugins.engine]] sha256) is written.
+func FileSHA256(path string) (string, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return "unreadable"
+		return "", err
 	}
 	defer f.Close()
 	h := sha256.New()
 	if _, err := io.Copy(h, f); err != nil {
-		return "unreadable"
+		return "", err
 	}
-	return hex.EncodeToString(h.Sum(nil))
+	return hex.EncodeToString(h.Sum(nil)), nil
 }

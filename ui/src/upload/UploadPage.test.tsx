@@ -3,6 +3,7 @@ import userEvent from '@testing-library/user-event';
 import { MemoryRouter } from 'react-router';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { vi } from 'vitest';
+import { onUnauthorized } from '../api/client';
 import { useAuthStore } from '../stores/authStore';
 import { useTaskStore } from '../stores/taskStore';
 import { STORAGE_KEY } from './options';
@@ -235,6 +236,8 @@ describe('uploading', () => {
     stubFetch(engines, noneRunning);
     await ready();
     act(() => useAuthStore.setState({ status: 'signedIn' }));
+    // The app's 401 hook, as authStore.init registers it.
+    onUnauthorized(() => useAuthStore.getState().expired());
     // Keep the session "alive" for a moment to see the row; the real expired() signs out.
     const expired = vi.spyOn(useAuthStore.getState(), 'expired').mockImplementation(() => {});
     drop([file('late.png')]);
@@ -243,6 +246,7 @@ describe('uploading', () => {
     expect(within(rowOf('late.png')).getByRole('alert')).toHaveTextContent('Your session has ended');
     act(() => useAuthStore.setState({ status: 'signedOut' }));
     expect(rows()).toHaveLength(0);
+    onUnauthorized(undefined);
   });
 
   it('cancels an upload and starts the next waiting one', async () => {

@@ -122,7 +122,6 @@ export const useUploadStore = create<UploadState>()((set, get) => {
         // A cancelled upload has already left the list.
         if (handles.get(row.key) !== h) return;
         handles.delete(row.key);
-        if (err instanceof ApiError && err.status === 401) useAuthStore.getState().expired();
         patch(row.key, { phase: 'rejected', rejection: describeRejection(err) });
         pump();
       },
