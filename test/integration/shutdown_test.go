@@ -34,7 +34,7 @@ func TestGracefulShutdown(t *testing.T) {
 			break
 		}
 		if cur.terminal() || time.Now().After(deadline) {
-			t.Skipf("could not catch the task between pages (status %s, %d/%d)", cur.Status, cur.PagesDone, cur.PagesTotal)
+			t.Fatalf("could not catch the task between pages (status %s, %d/%d)", cur.Status, cur.PagesDone, cur.PagesTotal)
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
