@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"encoding/json"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -16,8 +17,11 @@ type loginRequest struct {
 }
 
 func (s *Server) login(c *fiber.Ctx) error {
+	if err := requireJSON(c); err != nil {
+		return err
+	}
 	var req loginRequest
-	if err := c.BodyParser(&req); err != nil {
+	if err := json.Unmarshal(c.Body(), &req); err != nil {
 		return domain.Errorf(domain.ErrInvalid, "invalid_request", "expected a JSON body {\"username\":…,\"password\":…}")
 	}
 	if req.Username == "" {
@@ -35,8 +39,11 @@ func (s *Server) refresh(c *fiber.Ctx) error {
 	var req struct {
 		RefreshToken string `json:"refresh_token"`
 	}
+	if err := requireJSON(c); err != nil {
+		return err
+	}
 	if len(c.Body()) > 0 {
-		if err := c.BodyParser(&req); err != nil {
+		if err := json.Unmarshal(c.Body(), &req); err != nil {
 			return domain.Errorf(domain.ErrInvalid, "invalid_request", "expected a JSON body {\"refresh_token\":…}")
 		}
 	}

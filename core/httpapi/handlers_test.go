@@ -322,6 +322,10 @@ func TestBrowserSessionRenewal(t *testing.T) {
 	}
 	send := func(method, path, csrf string, jar map[string]string) (*http.Response, []byte) {
 		req := httptest.NewRequest(method, path, nil)
+		if method == "POST" {
+			req = httptest.NewRequest(method, path, strings.NewReader("{}"))
+			req.Header.Set("Content-Type", "application/json")
+		}
 		var parts []string
 		for k, v := range jar {
 			parts = append(parts, k+"="+v)

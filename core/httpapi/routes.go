@@ -19,7 +19,9 @@ func (s *Server) routes(app *fiber.App) {
 		})
 	}
 
-	api := app.Group("/api/v1")
+	// Every state-changing API request must come from this server's own
+	// pages or from a client that is not a browser (cross_origin.go).
+	api := app.Group("/api/v1", s.crossOrigin())
 	api.Get("/healthz", s.healthz)
 	api.Get("/readyz", s.readyz)
 	api.Post("/auth/login", s.login)
