@@ -71,6 +71,9 @@ func TestPurge(t *testing.T) {
 			if err := store.CreateTask(ctx, task); err != nil {
 				t.Fatal(err)
 			}
+			if err := files.MakeTaskDir(ctx, u.ID, task.ID); err != nil {
+				t.Fatal(err)
+			}
 			if err := files.WriteFileAtomic(ctx, u.ID, task.ID, "input.png", []byte("png")); err != nil {
 				t.Fatal(err)
 			}

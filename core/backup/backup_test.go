@@ -56,6 +56,9 @@ func newFixture(t *testing.T) *fixture {
 			}
 			for _, name := range []string{"input.png", "result.txt"} {
 				data := bytes.Repeat([]byte(name+tk.ID), 100*(i+1))
+				if err := files.MakeTaskDir(ctx, u.ID, tk.ID); err != nil {
+					t.Fatal(err)
+				}
 				if err := files.WriteFileAtomic(ctx, u.ID, tk.ID, name, data); err != nil {
 					t.Fatal(err)
 				}

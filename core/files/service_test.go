@@ -94,6 +94,9 @@ func newFixture(t *testing.T, wrap func(files.Store) files.Store) *fixture {
 		t.Fatal(err)
 	}
 	for _, fl := range f.task.Files {
+		if err := tree.MakeTaskDir(ctx, f.alice.ID, f.task.ID); err != nil {
+			t.Fatal(err)
+		}
 		if err := tree.WriteFileAtomic(ctx, f.alice.ID, f.task.ID, fl.StoredName, []byte("data-"+string(fl.Kind))); err != nil {
 			t.Fatal(err)
 		}

@@ -104,6 +104,9 @@ func (h *harness) task(userID, name string, at time.Duration, status domain.Task
 func (h *harness) complete(t *domain.Task, text string) *domain.Task {
 	h.t.Helper()
 	ctx := context.Background()
+	if err := h.files.MakeTaskDir(ctx, t.UserID, t.ID); err != nil {
+		h.t.Fatal(err)
+	}
 	if err := h.files.WriteFileAtomic(ctx, t.UserID, t.ID, "result.txt", []byte(text)); err != nil {
 		h.t.Fatal(err)
 	}
@@ -196,6 +199,9 @@ func TestTextFromPagesWhenNoTxtOutput(t *testing.T) {
 	a := h.task(alice, "scan.tif", 0, domain.StatusProcessing)
 	for n, text := range []string{"first page about llamas", "second page about alpacas"} {
 		raw, _ := json.Marshal(outputs.Page{Number: n + 1, Text: text})
+		if err := h.files.MakeTaskDir(ctx, alice, a.ID); err != nil {
+			t.Fatal(err)
+		}
 		if err := h.files.WriteFileAtomic(ctx, alice, a.ID, outputs.PageJSONName(n+1), raw); err != nil {
 			t.Fatal(err)
 		}

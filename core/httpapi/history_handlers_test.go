@@ -97,6 +97,9 @@ func (e *historyEnv) add(t *testing.T, userID, name string, at time.Duration, st
 		task.CompletedAt = &done
 	}
 	if text != "" {
+		if err := e.files.MakeTaskDir(ctx, userID, task.ID); err != nil {
+			t.Fatal(err)
+		}
 		if err := e.files.WriteFileAtomic(ctx, userID, task.ID, "result.txt", []byte(text)); err != nil {
 			t.Fatal(err)
 		}

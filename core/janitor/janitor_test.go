@@ -100,6 +100,9 @@ func (f *fixture) task(t *testing.T, user int, status domain.TaskStatus, created
 	if err := f.store.CreateTask(ctx, task); err != nil {
 		t.Fatal(err)
 	}
+	if err := f.files.MakeTaskDir(ctx, task.UserID, task.ID); err != nil {
+		t.Fatal(err)
+	}
 	if err := f.files.WriteFileAtomic(ctx, task.UserID, task.ID, "input.png", []byte("png")); err != nil {
 		t.Fatal(err)
 	}

@@ -36,6 +36,9 @@ func TestSweep(t *testing.T) {
 	old := time.Now().Add(-2 * time.Hour)
 	mkdir := func(taskID string, age time.Time) {
 		t.Helper()
+		if err := files.MakeTaskDir(ctx, u.ID, taskID); err != nil {
+			t.Fatal(err)
+		}
 		if err := files.WriteFileAtomic(ctx, u.ID, taskID, "input.png", []byte("x")); err != nil {
 			t.Fatal(err)
 		}
@@ -54,6 +57,9 @@ func TestSweep(t *testing.T) {
 	young := boltstore.NewID() // an upload in flight: files first, record later
 	mkdir(young, time.Now())
 	otherUser := boltstore.NewID() // a user directory whose user is gone entirely
+	if err := files.MakeTaskDir(ctx, otherUser, kept.ID); err != nil {
+		t.Fatal(err)
+	}
 	if err := files.WriteFileAtomic(ctx, otherUser, kept.ID, "input.png", []byte("x")); err != nil {
 		t.Fatal(err)
 	}

@@ -160,6 +160,9 @@ func (f *fixture) setStatus(t *testing.T, task *domain.Task, status domain.TaskS
 	var results []domain.File
 	if status != domain.StatusPending {
 		for _, name := range []string{"page-0001.json", "result.txt"} {
+			if err := f.files.MakeTaskDir(ctx, task.UserID, task.ID); err != nil {
+				t.Fatal(err)
+			}
 			if err := f.files.WriteFileAtomic(ctx, task.UserID, task.ID, name, []byte("x")); err != nil {
 				t.Fatal(err)
 			}

@@ -29,6 +29,7 @@ type Store interface {
 
 // Files is the per-task file tree (implemented by filestore).
 type Files interface {
+	MakeTaskDir(ctx context.Context, userID, taskID string) error
 	Create(ctx context.Context, userID, taskID, name string) (*os.File, error)
 	Open(ctx context.Context, userID, taskID, name string) (*os.File, error)
 	Remove(ctx context.Context, userID, taskID, name string) error

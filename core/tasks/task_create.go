@@ -174,6 +174,9 @@ func (s *Service) Create(ctx context.Context, userID string, p Params, up Upload
 // storeInput streams the upload to disk, stopping at the upload limit or,
 // when storageLeft ≥ 0 is smaller, at what the user may still store.
 func (s *Service) storeInput(ctx context.Context, t *domain.Task, stored, contentType string, r io.Reader, storageLeft int64) (domain.File, error) {
+	if err := s.files.MakeTaskDir(ctx, t.UserID, t.ID); err != nil {
+		return domain.File{}, fmt.Errorf("store upload: %w", err)
+	}
 	f, err := s.files.Create(ctx, t.UserID, t.ID, stored)
 	if err != nil {
 		return domain.File{}, fmt.Errorf("store upload: %w", err)

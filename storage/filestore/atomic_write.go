@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"sync"
 )
 
 // TempFile is a file being written that appears under its final name only
@@ -21,16 +22,21 @@ type TempFile struct {
 	tmp  string
 	name string
 	done bool
+	lock *sync.RWMutex // the task's: a removal cannot run between rename and sync
 }
 
-// CreateTemp starts an atomic write of a task's file called name, creating
-// the directories as needed. The temporary name starts with a dot, which no
+// CreateTemp starts an atomic write of a task's file called name in an
+// existing task directory (domain.ErrNotFound once the task is removed). The
+// temporary name starts with a dot, which no
 // valid name does, so it can never be opened or clash with a real file.
 func (s *Store) CreateTemp(ctx context.Context, userID, taskID, name string) (*TempFile, error) {
 	if err := checkPath(userID, taskID, name); err != nil {
 		return nil, fmt.Errorf("create temp file: %w", err)
 	}
-	tr, err := s.taskRoot(ctx, userID, taskID, true)
+	mu := s.locks.of(taskID)
+	mu.RLock()
+	defer mu.RUnlock()
+	tr, err := s.taskRoot(ctx, userID, taskID, false)
 	if err != nil {
 		return nil, fmt.Errorf("create temp file for %s/%s/%s: %w", userID, taskID, name, err)
 	}
@@ -42,7 +48,7 @@ func (s *Store) CreateTemp(ctx context.Context, userID, taskID, name string) (*T
 		tr.Close()
 		return nil, fmt.Errorf("create temp file for %s/%s/%s: %w", userID, taskID, name, err)
 	}
-	return &TempFile{File: f, dir: tr, tmp: tmp, name: name}, nil
+	return &TempFile{File: f, dir: tr, tmp: tmp, name: name, lock: mu}, nil
 }
 
 // Commit flushes the file to disk and renames it to its final name,
@@ -56,10 +62,15 @@ func (t *TempFile) Commit() error {
 		err = cerr
 	}
 	if err == nil {
-		err = t.dir.Rename(t.tmp, t.name)
-	}
-	if err == nil {
-		err = syncDir(t.dir)
+		// RemoveTask may have run while the file was written: then the
+		// temporary file is gone and so is the directory, and the rename
+		// fails instead of leaving a result without a task.
+		t.lock.RLock()
+		err = wrapNotExist(t.dir.Rename(t.tmp, t.name))
+		if err == nil {
+			err = syncDir(t.dir)
+		}
+		t.lock.RUnlock()
 	}
 	if err != nil {
 		_ = t.Abort()

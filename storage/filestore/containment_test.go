@@ -78,6 +78,11 @@ func TestSymlinksDoNotEscape(t *testing.T) {
 	if err := os.WriteFile(secret, []byte("secret"), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	for _, u := range []string{userA, userB} {
+		if err := s.MakeTaskDir(ctx, u, task1); err != nil {
+			t.Fatal(err)
+		}
+	}
 	if err := s.WriteFileAtomic(ctx, userB, task1, "input.pdf", []byte("b's file")); err != nil {
 		t.Fatal(err)
 	}
@@ -123,6 +128,12 @@ func TestSymlinksDoNotEscape(t *testing.T) {
 		if _, err := s.Stat(ctx, r.user, r.task, r.name); err == nil {
 			t.Errorf("Stat(%s/%s) followed a symlink out of its task", r.task, r.name)
 		}
+	}
+	if err := s.MakeTaskDir(ctx, userA, task2); err == nil {
+		t.Error("MakeTaskDir accepted a symlinked task dir")
+	}
+	if err := s.MakeTaskDir(ctx, userC, task2); err == nil {
+		t.Error("MakeTaskDir accepted a symlinked user dir")
 	}
 	if _, err := s.Create(ctx, userA, task2, "new.txt"); err == nil {
 		t.Error("Create wrote through a symlinked task dir")

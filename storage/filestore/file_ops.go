@@ -11,13 +11,31 @@ import (
 	"github.com/ocrbox/ocrbox/core/domain"
 )
 
-// Create creates a new file (0600) in a task's directory, creating the
-// directories (0700) as needed. An existing file → domain.ErrConflict.
+// MakeTaskDir creates a task's directory (0700, and the user's) for its
+// upload. It is the only method that creates one: results written later by
+// the worker need the directory to exist, so a deleted task stays deleted.
+func (s *Store) MakeTaskDir(ctx context.Context, userID, taskID string) error {
+	if err := checkIDs(userID, taskID); err != nil {
+		return fmt.Errorf("make task directory: %w", err)
+	}
+	tr, err := s.taskRoot(ctx, userID, taskID, true)
+	if err != nil {
+		return fmt.Errorf("make task directory %s/%s: %w", userID, taskID, err)
+	}
+	return tr.Close()
+}
+
+// Create creates a new file (0600) in an existing task directory
+// (MakeTaskDir). An existing file → domain.ErrConflict; a task directory
+// that is gone → domain.ErrNotFound.
 func (s *Store) Create(ctx context.Context, userID, taskID, name string) (*os.File, error) {
 	if err := checkPath(userID, taskID, name); err != nil {
 		return nil, fmt.Errorf("create file: %w", err)
 	}
-	tr, err := s.taskRoot(ctx, userID, taskID, true)
+	mu := s.locks.of(taskID)
+	mu.RLock()
+	defer mu.RUnlock()
+	tr, err := s.taskRoot(ctx, userID, taskID, false)
 	if err != nil {
 		return nil, fmt.Errorf("create file %s/%s/%s: %w", userID, taskID, name, err)
 	}
@@ -27,7 +45,7 @@ func (s *Store) Create(ctx context.Context, userID, taskID, name string) (*os.Fi
 		err = fmt.Errorf("%w: %w", domain.ErrConflict, err)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("create file %s/%s/%s: %w", userID, taskID, name, err)
+		return nil, fmt.Errorf("create file %s/%s/%s: %w", userID, taskID, name, wrapNotExist(err))
 	}
 	return f, nil
 }
@@ -99,7 +117,8 @@ func (s *Store) Remove(ctx context.Context, userID, taskID, name string) error {
 }
 
 // RemoveTask deletes a task's directory and everything in it. It is
-// idempotent: a task without files is not an error.
+// idempotent: a task without files is not an error. No file can be added
+// while it runs, and none afterwards (see Create).
 func (s *Store) RemoveTask(ctx context.Context, userID, taskID string) error {
 	if err := checkIDs(userID, taskID); err != nil {
 		return fmt.Errorf("remove task files: %w", err)
@@ -115,6 +134,9 @@ func (s *Store) RemoveTask(ctx context.Context, userID, taskID string) error {
 		return fmt.Errorf("remove task files %s/%s: %w", userID, taskID, err)
 	}
 	defer ur.Close()
+	mu := s.locks.of(taskID)
+	mu.Lock()
+	defer mu.Unlock()
 	if err := ur.RemoveAll(taskID); err != nil {
 		return fmt.Errorf("remove task files %s/%s: %w", userID, taskID, err)
 	}

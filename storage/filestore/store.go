@@ -9,14 +9,22 @@
 // (input.pdf, page-0001.json, result.txt: ^[a-z0-9][a-z0-9._-]{0,63}$);
 // anything else is rejected with domain.ErrInvalid before the disk is
 // touched.
+//
+// Only MakeTaskDir creates a task's directory (the upload does, before its
+// first byte); every other write needs the directory to exist and fails with
+// domain.ErrNotFound once RemoveTask took it away. Writes and RemoveTask of
+// the same task are serialised, so a worker finishing a page while its task
+// is deleted can neither recreate the directory nor leave a file behind.
 package filestore
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"io/fs"
 	"os"
+	"sync"
 
 	"github.com/ocrbox/ocrbox/core/domain"
 )
@@ -29,8 +37,22 @@ const (
 
 // Store is the per-user file tree. It is safe for concurrent use.
 type Store struct {
-	root *os.Root
-	dir  string
+	root  *os.Root
+	dir   string
+	locks taskLocks
+}
+
+// taskLocks serialise adding a file to a task directory (shared) with
+// removing the directory (exclusive): os.RemoveAll fails with "directory
+// not empty", or the file outlives its task, when a file appears while it
+// runs. Striped by task id: a fixed, small amount of memory.
+type taskLocks struct {
+	seed    maphash.Seed
+	stripes [64]sync.RWMutex
+}
+
+func (l *taskLocks) of(taskID string) *sync.RWMutex {
+	return &l.stripes[maphash.String(l.seed, taskID)%uint64(len(l.stripes))]
 }
 
 // New creates dir (0700) if needed and opens it as the root of the tree.
@@ -42,7 +64,9 @@ func New(dir string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open file store %s: %w", dir, err)
 	}
-	return &Store{root: root, dir: dir}, nil
+	st := &Store{root: root, dir: dir}
+	st.locks.seed = maphash.MakeSeed()
+	return st, nil
 }
 
 // Close releases the root directory handle. Files already opened stay

@@ -48,6 +48,12 @@ func TestRoundTrip(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	s := newStore(t)
+	if _, err := s.Create(ctx, userA, task1, "input.pdf"); !errors.Is(err, domain.ErrNotFound) {
+		t.Fatalf("Create before MakeTaskDir: %v, want ErrNotFound", err)
+	}
+	if err := s.MakeTaskDir(ctx, userA, task1); err != nil {
+		t.Fatal(err)
+	}
 	f, err := s.Create(ctx, userA, task1, "input.pdf")
 	if err != nil {
 		t.Fatal(err)
@@ -121,6 +127,9 @@ func TestTempFile(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	s := newStore(t)
+	if err := s.MakeTaskDir(ctx, userA, task1); err != nil {
+		t.Fatal(err)
+	}
 	tf, err := s.CreateTemp(ctx, userA, task1, "input.pdf")
 	if err != nil {
 		t.Fatal(err)
@@ -160,6 +169,9 @@ func TestRemoveTaskIsIdempotent(t *testing.T) {
 	ctx := context.Background()
 	s := newStore(t)
 	for _, task := range []string{task1, task2} {
+		if err := s.MakeTaskDir(ctx, userA, task); err != nil {
+			t.Fatal(err)
+		}
 		if err := s.WriteFileAtomic(ctx, userA, task, "input.pdf", []byte("x")); err != nil {
 			t.Fatal(err)
 		}
