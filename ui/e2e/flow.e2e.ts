@@ -5,6 +5,8 @@
 // order; each leaves the app where the next one starts.
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, statSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { BrowserContext, Download, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
@@ -152,6 +154,50 @@ describe.skipIf(!enabled)('ocrbox in a real browser', () => {
     h.metrics.e2eSeconds = Math.round((Date.now() - suiteStart) / 100) / 10;
     await h.stop();
   }, 60_000);
+
+  test('a form on another site cannot sign the visitor into someone else’s account (login CSRF)', async () => {
+    // The attacker's page is served from another site (localhost, not
+    // 127.0.0.1) and posts Bob's credentials to the sign-in endpoint in every
+    // way an HTML form can: urlencoded, multipart, and text/plain shaped like
+    // JSON. The victim must end up signed out, with no session cookie.
+    const loginURL = `${h.baseURL}/api/v1/auth/login`;
+    const esc = (v: string) => v.replace(/&/g, '&amp;').replace(/"/g, '&quot;');
+    const jsonName = `{"username":"${BOB.email}","password":"${BOB.password}","x":"`;
+    const forms: Record<string, string> = {
+      '/urlencoded': `<form method="post" action="${loginURL}"><input name="username" value="${BOB.email}"><input name="password" value="${BOB.password}"></form>`,
+      '/multipart': `<form method="post" enctype="multipart/form-data" action="${loginURL}"><input name="username" value="${BOB.email}"><input name="password" value="${BOB.password}"></form>`,
+      '/textplain': `<form method="post" enctype="text/plain" action="${loginURL}"><input name="${esc(jsonName)}" value='"}'></form>`,
+    };
+    const attacker = createServer((req, res) => {
+      const form = forms[req.url ?? ''];
+      res.writeHead(form ? 200 : 404, { 'Content-Type': 'text/html' });
+      res.end(form ? `<!doctype html><title>win a prize</title>${form}<script>document.forms[0].submit()</script>` : 'no');
+    });
+    await new Promise<void>((r) => attacker.listen(0, '127.0.0.1', r));
+    const port = (attacker.address() as AddressInfo).port;
+    const victim = await h.newContext();
+    try {
+      const p = await victim.newPage();
+      const statuses: Record<string, number> = {};
+      for (const path of Object.keys(forms)) {
+        const answer = p.waitForResponse((r) => r.url() === loginURL && r.request().method() === 'POST');
+        await p.goto(`http://localhost:${port}${path}`);
+        const res = await answer;
+        statuses[path] = res.status();
+        expect(res.headers()['set-cookie'] ?? '', `${path} set cookies`).not.toContain('ocrbox_session');
+      }
+      console.log(`login CSRF attempts answered: ${JSON.stringify(statuses)}`);
+      for (const [path, status] of Object.entries(statuses)) expect(status, path).toBeGreaterThanOrEqual(400);
+      expect((await victim.cookies(h.baseURL)).map((c) => c.name)).not.toContain('ocrbox_session');
+      await p.goto(`${h.baseURL}/`);
+      await p.waitForURL((u) => u.pathname === '/login');
+      await p.getByRole('heading', { name: 'Sign in to ocrbox' }).waitFor();
+      expect(await p.evaluate(async () => (await fetch('/api/v1/auth/me')).status)).toBe(401);
+    } finally {
+      await victim.close();
+      await new Promise((r) => attacker.close(r));
+    }
+  });
 
   test('the sign-in page renders quickly from a cold cache', async () => {
     const fresh = await h.newContext();
