@@ -190,7 +190,7 @@ func (s *Service) recordUser(ctx context.Context, provider string, ui *sdk.UserI
 	if email == "" {
 		return domain.User{}, fmt.Errorf("provider %s returned no email or subject", provider)
 	}
-	u, err := s.store.UpsertUser(ctx, domain.User{Email: email, Name: ui.GetName(), Provider: provider,
+	u, err := s.store.UpsertUser(ctx, domain.User{Email: email, Name: domain.PlainText(ui.GetName()), Provider: provider,
 		Extra: ui.GetExtra(), LastLogin: s.now().UTC()})
 	if err != nil {
 		return domain.User{}, fmt.Errorf("record user: %w", err)

@@ -38,6 +38,9 @@ func TestDisplayName(t *testing.T) {
 		{"dotdot after controls", ".\x00.", "upload"},
 		{"only controls", "\x00\x01\x02", "upload"},
 		{"only quotes", `""`, "upload"},
+		{"right-to-left override", "invoice\u202egnp.exe", "invoicegnp.exe"},
+		{"zero-width", "in\u200bvoice\ufeff.pdf", "invoice.pdf"},
+		{"only invisible", "\u202e\u200b", "upload"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -11,7 +11,6 @@ import (
 	"path"
 	"slices"
 	"strings"
-	"unicode"
 
 	"github.com/ocrbox/ocrbox/core/domain"
 )
@@ -216,15 +215,10 @@ func (s *Service) storeInput(ctx context.Context, t *domain.Task, stored, conten
 }
 
 // DisplayName makes a client-supplied filename safe to show and to put in a
-// Content-Disposition header. It is never used as a path.
+// Content-Disposition header: no controls, no bidi or zero-width characters
+// (domain.PlainText), no quotes, no directories. It is never used as a path.
 func DisplayName(name string) string {
-	name = strings.ToValidUTF8(name, "")
-	name = strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) || r == '"' {
-			return -1
-		}
-		return r
-	}, name)
+	name = strings.ReplaceAll(domain.PlainText(name), `"`, "")
 	name = strings.ReplaceAll(name, "\\", "/")
 	name = strings.TrimSpace(path.Base("/" + name))
 	if name == "/" || name == "." || name == ".." || name == "" {
