@@ -39,12 +39,32 @@ func openStore(ctx context.Context, cfg *config.Config) (*boltstore.Store, error
 	if err := os.MkdirAll(cfg.Storage.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("create data directory %s: %w", cfg.Storage.DataDir, err)
 	}
+	if err := privateDir(cfg.Storage.DataDir); err != nil {
+		return nil, err
+	}
 	st, err := boltstore.Open(ctx, DBPath(cfg), boltstore.Options{})
 	if errors.Is(err, boltstore.ErrSchemaTooNew) {
 		return nil, fmt.Errorf("%w\n  The data in %s was written by a newer ocrbox. Run that version again, or restore a backup made before the upgrade (`ocrbox restore FILE --data-dir NEW_DIR`; `ocrbox migrate` saves one in %s before every schema change)",
 			err, cfg.Storage.DataDir, filepath.Join(cfg.Storage.DataDir, "backups"))
 	}
 	return st, err
+}
+
+// privateDir makes the data directory 0700: it holds every user's files,
+// the token key and the admin socket, and one made by hand (or by an older
+// release) may be readable by others.
+func privateDir(dir string) error {
+	fi, err := os.Stat(dir)
+	if err != nil {
+		return fmt.Errorf("data directory %s: %w", dir, err)
+	}
+	if fi.Mode().Perm() == 0o700 {
+		return nil
+	}
+	if err := os.Chmod(dir, 0o700); err != nil {
+		return fmt.Errorf("data directory %s is %04o and cannot be made 0700 (run ocrbox as its owner): %w", dir, fi.Mode().Perm(), err)
+	}
+	return nil
 }
 
 // Migrate brings the database schema up to date, saving a backup of the

@@ -67,6 +67,8 @@ func (s *Server) refresh(c *fiber.Ctx) error {
 // browser app echoes in X-CSRF-Token (readable by scripts on this origin
 // only).
 func (s *Server) setSessionCookie(c *fiber.Ctx, tok *sessions.Tokens) {
+	// The body carries the tokens: no cache (browser, proxy) may keep it.
+	c.Set(fiber.HeaderCacheControl, "no-store")
 	exp := time.Now().Add(s.opts.SessionLifetime)
 	c.Cookie(&fiber.Cookie{
 		Name: s.opts.CookieName, Value: tok.AccessToken, Path: "/", Expires: exp,

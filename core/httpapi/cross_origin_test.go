@@ -56,6 +56,9 @@ func TestSignInRefusesCrossSite(t *testing.T) {
 			if r.status != tt.status {
 				t.Fatalf("got %d %s, want %d", r.status, body, tt.status)
 			}
+			if tt.status == 200 && res.Header.Get("Cache-Control") != "no-store" {
+				t.Fatalf("sign-in answer with tokens has Cache-Control %q, want no-store", res.Header.Get("Cache-Control"))
+			}
 			if tt.code != "" {
 				if got := r.errCode(t); got != tt.code {
 					t.Fatalf("code %q, want %q", got, tt.code)

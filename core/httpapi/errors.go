@@ -66,8 +66,9 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 			}
 		}
 		// A domain.Error carries a message meant for the client, except for
-		// a 403 about a resource, whose body must reveal nothing about it.
-		if errors.As(err, &de) && (status != http.StatusForbidden || de.Code == "csrf_failed") {
+		// a 403 about a resource (code forbidden), whose body must reveal
+		// nothing about it.
+		if errors.As(err, &de) && (status != http.StatusForbidden || de.Code != "forbidden") {
 			code, msg = de.Code, de.Message
 		}
 	}
