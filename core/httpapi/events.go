@@ -11,14 +11,22 @@ import (
 	"github.com/ocrbox/ocrbox/core/domain"
 )
 
+// sessionCheck is how often an open event stream checks that its session
+// still exists, so it ends within a second of a logout, an expiry or the
+// account's deletion.
+const sessionCheck = 500 * time.Millisecond
+
 // taskEvents streams the task's status and page progress as Server-Sent
 // Events ("event: task"), starting with its current state and ending after
-// a terminal state. A comment line every 15 s keeps proxies from timing out.
+// a terminal state or when the session ends. A comment line every 15 s
+// keeps proxies from timing out.
 func (s *Server) taskEvents(c *fiber.Ctx) error {
-	t, updates, stop, err := s.tasks.Watch(c.UserContext(), userOf(c).ID, c.Params("id"))
+	ctx := c.UserContext()
+	t, updates, stop, err := s.tasks.Watch(ctx, userOf(c).ID, c.Params("id"))
 	if err != nil {
 		return err
 	}
+	tok, _ := tokenOf(c, s.opts.CookieName)
 	c.Set(fiber.HeaderContentType, "text/event-stream")
 	c.Set(fiber.HeaderCacheControl, "no-cache")
 	c.Set(fiber.HeaderConnection, "keep-alive")
@@ -30,8 +38,14 @@ func (s *Server) taskEvents(c *fiber.Ctx) error {
 		}
 		keepAlive := time.NewTicker(15 * time.Second)
 		defer keepAlive.Stop()
+		session := time.NewTicker(sessionCheck)
+		defer session.Stop()
 		for {
 			select {
+			case <-session.C:
+				if !s.sessions.Valid(ctx, tok) {
+					return // signed out, expired or deleted: no more events
+				}
 			case nt := <-updates:
 				if send(w, nt) != nil || nt.Status.Terminal() {
 					return

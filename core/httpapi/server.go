@@ -25,6 +25,7 @@ type Sessions interface {
 	Refresh(ctx context.Context, refreshToken string) (*sessions.Tokens, error)
 	Logout(ctx context.Context, token string) error
 	Authenticate(ctx context.Context, token string) (domain.User, error)
+	Valid(ctx context.Context, token string) bool
 	SessionInfo(ctx context.Context, token string) (sessions.Info, bool)
 	BrowserProviders(ctx context.Context) []sessions.BrowserProvider
 	BeginBrowserLogin(ctx context.Context, provider, redirectURI, returnTo string) (authURL, state string, err error)

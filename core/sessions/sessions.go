@@ -237,6 +237,31 @@ func (s *Service) SessionInfo(ctx context.Context, token string) (Info, bool) {
 	return Info{ExpiresAt: sess.ExpiresAt, IdleExpiresAt: sess.IdleExpiry}, true
 }
 
+// Valid reports whether a token still opens a session, without sliding
+// its idle expiry or asking the provider: long-lived responses (event
+// streams) check it to end soon after a logout, an expiry or the
+// account's deletion.
+func (s *Service) Valid(ctx context.Context, token string) bool {
+	if token == "" {
+		return false
+	}
+	if looksLikeJWT(token) {
+		_, err := s.authenticateJWT(ctx, token)
+		return err == nil
+	}
+	sess, err := s.store.GetSession(ctx, Hash(token))
+	if err != nil {
+		return false
+	}
+	now := s.now().UTC()
+	if now.After(sess.ExpiresAt) || now.After(sess.IdleExpiry) ||
+		(!sess.ProviderExpiry.IsZero() && now.After(sess.ProviderExpiry)) {
+		return false
+	}
+	_, err = s.store.GetUser(ctx, sess.UserID)
+	return err == nil
+}
+
 // Authenticate resolves a session token to its user, sliding the idle
 // expiry forward.
 func (s *Service) Authenticate(ctx context.Context, token string) (domain.User, error) {
