@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"path"
 	"slices"
 	"strings"
@@ -174,11 +175,11 @@ func (s *Service) Create(ctx context.Context, userID string, p Params, up Upload
 // when storageLeft ≥ 0 is smaller, at what the user may still store.
 func (s *Service) storeInput(ctx context.Context, t *domain.Task, stored, contentType string, r io.Reader, storageLeft int64) (domain.File, error) {
 	if err := s.files.MakeTaskDir(ctx, t.UserID, t.ID); err != nil {
-		return domain.File{}, fmt.Errorf("store upload: %w", err)
+		return domain.File{}, diskError("store upload", err)
 	}
 	f, err := s.files.Create(ctx, t.UserID, t.ID, stored)
 	if err != nil {
-		return domain.File{}, fmt.Errorf("store upload: %w", err)
+		return domain.File{}, diskError("store upload", err)
 	}
 	defer f.Close()
 	h := sha256.New()
@@ -195,6 +196,11 @@ func (s *Service) storeInput(ctx context.Context, t *domain.Task, stored, conten
 		if errors.Is(err, domain.ErrTooLarge) {
 			return domain.File{}, err
 		}
+		if pe := (*fs.PathError)(nil); errors.As(err, &pe) {
+			// Writing to our own disk failed: the client is told why in
+			// general terms, never the path; the log gets the rest.
+			return domain.File{}, diskError("store upload", err)
+		}
 		return domain.File{}, domain.Errorf(domain.ErrInvalid, "upload_failed", "upload interrupted: %v", err)
 	}
 	if n > limit && byQuota {
@@ -205,13 +211,22 @@ func (s *Service) storeInput(ctx context.Context, t *domain.Task, stored, conten
 			"file %q is larger than the upload limit of %d MB", t.Filename, limit>>20)
 	}
 	if err := f.Sync(); err != nil {
-		return domain.File{}, fmt.Errorf("store upload: %w", err)
+		return domain.File{}, diskError("store upload", err)
 	}
 	return domain.File{
 		ID: s.newID(), TaskID: t.ID, UserID: t.UserID, Kind: domain.KindInput, Name: t.Filename,
 		Size: n, ContentType: contentType, SHA256: hex.EncodeToString(h.Sum(nil)),
 		CreatedAt: s.now().UTC(), StoredName: stored,
 	}, nil
+}
+
+// diskError wraps a failure of our own disk; a full one becomes the
+// temporary disk_full error (503) instead of an internal one.
+func diskError(doing string, err error) error {
+	if domain.DiskFull(err) {
+		return fmt.Errorf("%s: %w (%w)", doing, domain.ErrDiskFull(), err)
+	}
+	return fmt.Errorf("%s: %w", doing, err)
 }
 
 // DisplayName makes a client-supplied filename safe to show and to put in a

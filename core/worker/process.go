@@ -42,6 +42,20 @@ func (w *Worker) process(ctx context.Context, t *domain.Task) {
 	if errors.Is(err, domain.ErrNotFound) || errors.Is(err, errCancelled) {
 		return // deleted or cancelled while we worked
 	}
+	if domain.DiskFull(err) {
+		// Not the task's fault and not permanent: back to the queue with the
+		// pages it finished, and no task is claimed until DiskWait passed.
+		w.diskFullUntil.Store(time.Now().Add(w.opts.DiskWait).UnixNano())
+		w.update(bg, t, func(x *domain.Task) error {
+			if x.Status != domain.StatusProcessing {
+				return errCancelled
+			}
+			x.Status, x.Error = domain.StatusPending, diskWaitMessage
+			return nil
+		})
+		log.Warn("task waits for disk space", "error", err, "retry_in", w.opts.DiskWait.String())
+		return
+	}
 	msg := userMessage(err)
 	log.Warn("task failed", "error", err)
 	now := time.Now().UTC()
@@ -59,14 +73,19 @@ func (w *Worker) process(ctx context.Context, t *domain.Task) {
 	}
 }
 
+// diskWaitMessage is shown on a task that waits for disk space.
+const diskWaitMessage = "waiting: the server's disk is full; the task resumes when space is freed"
+
 // userMessage turns an error into text fit for the task's error field:
-// domain errors carry their own message; anything else is summarised.
+// domain errors carry their own message; anything else (file system and
+// database errors, which name internal paths) is summarised, and the log
+// has the detail.
 func userMessage(err error) string {
 	var de *domain.Error
 	if errors.As(err, &de) {
 		return de.Message
 	}
-	return err.Error()
+	return "the server could not process this task because of an internal error; it is in the server log"
 }
 
 // update applies fn to the stored task and publishes the result.
@@ -112,6 +131,9 @@ func (w *Worker) run(ctx context.Context, t *domain.Task, log *slog.Logger) erro
 	}
 	if _, err := w.update(ctx, t, func(x *domain.Task) error {
 		x.PagesTotal, x.PagesDone = total, nDone
+		if x.Error == diskWaitMessage {
+			x.Error = ""
+		}
 		return stillProcessing(x)
 	}); err != nil {
 		return err

@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/ocrbox/ocrbox/core/domain"
@@ -66,6 +67,9 @@ type Options struct {
 	EngineHOCR bool
 	// Observer is told about pages and finished tasks (metrics); nil: nobody.
 	Observer Observer
+	// DiskWait is how long the worker claims no task after a full disk sent
+	// one back to the queue; default 30s.
+	DiskWait time.Duration
 }
 
 // Observer counts recognised pages and tasks the worker finishes.
@@ -93,6 +97,9 @@ type Worker struct {
 	// pages already running finish (Drain).
 	draining  chan struct{}
 	drainOnce sync.Once
+
+	// diskFullUntil (unix ns) pauses claiming while the disk is full.
+	diskFullUntil atomic.Int64
 
 	mu      sync.Mutex
 	running map[string]*run
@@ -145,6 +152,9 @@ func New(store Store, files Files, engines Engines, pub Publisher, opts Options,
 	}
 	if opts.Backoff == 0 {
 		opts.Backoff = 500 * time.Millisecond
+	}
+	if opts.DiskWait == 0 {
+		opts.DiskWait = 30 * time.Second
 	}
 	return &Worker{store: store, files: files, engines: engines, pub: pub, opts: opts,
 		log: log.With("component", "worker"), kick: make(chan struct{}, 1),
@@ -202,6 +212,18 @@ func (w *Worker) Run(ctx context.Context) error {
 		}
 		if w.isDraining() {
 			return nil
+		}
+		if wait := time.Until(time.Unix(0, w.diskFullUntil.Load())); wait > 0 {
+			// The disk is full: tasks wait in the queue, none fails for it.
+			<-slots
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-w.draining:
+				return nil
+			case <-time.After(wait):
+			}
+			continue
 		}
 		t, err := w.store.ClaimNextPending(ctx, time.Now().UTC())
 		if err != nil && ctx.Err() == nil {
