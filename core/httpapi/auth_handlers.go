@@ -85,11 +85,22 @@ func (s *Server) setSessionCookie(c *fiber.Ctx, tok *sessions.Tokens) {
 	})
 }
 
-// clearSessionCookies expires the cookies setSessionCookie set.
+// clearSessionCookies expires the cookies setSessionCookie set. A browser
+// only replaces a cookie with the same name, path and domain, so each is
+// cleared with the path it was set with.
 func (s *Server) clearSessionCookies(c *fiber.Ctx) {
-	c.ClearCookie(s.opts.CookieName, csrfCookie)
-	c.Cookie(&fiber.Cookie{Name: refreshCookie, Value: "", Path: refreshCookiePath, Expires: time.Unix(0, 0),
-		HTTPOnly: true, Secure: s.opts.CookieSecure, SameSite: fiber.CookieSameSiteStrictMode})
+	for _, ck := range []struct {
+		name, path string
+		httpOnly   bool
+		sameSite   string
+	}{
+		{s.opts.CookieName, "/", true, fiber.CookieSameSiteLaxMode},
+		{csrfCookie, "/", false, fiber.CookieSameSiteStrictMode},
+		{refreshCookie, refreshCookiePath, true, fiber.CookieSameSiteStrictMode},
+	} {
+		c.Cookie(&fiber.Cookie{Name: ck.name, Value: "", Path: ck.path, Expires: time.Unix(0, 0), MaxAge: -1,
+			HTTPOnly: ck.httpOnly, Secure: s.opts.CookieSecure, SameSite: ck.sameSite})
+	}
 }
 
 func (s *Server) logout(c *fiber.Ctx) error {

@@ -86,3 +86,59 @@ func TestSignInRefusesCrossSite(t *testing.T) {
 		t.Fatalf("the refused logout ended the session: %d", r.status)
 	}
 }
+
+// TestLogoutClearsEveryCookie: logout expires each cookie with the path it
+// was set with; a browser ignores a clearing Set-Cookie whose path differs,
+// and the session and CSRF cookies would stay.
+func TestLogoutClearsEveryCookie(t *testing.T) {
+	e := newEnv(t, 100)
+	r := e.do(t, "POST", "/api/v1/auth/login", "", strings.NewReader(`{"username":"alice@example.org","password":"password-alice"}`), "application/json")
+	set := map[string]string{}
+	jar := []string{}
+	for _, ck := range r.header.Values("Set-Cookie") {
+		name, rest, _ := strings.Cut(ck, "=")
+		val, _, _ := strings.Cut(rest, ";")
+		set[name] = ck
+		jar = append(jar, name+"="+val)
+	}
+	req := httptest.NewRequest("POST", "/api/v1/auth/logout", nil)
+	req.Header.Set("Cookie", strings.Join(jar, "; "))
+	for _, ck := range jar {
+		if name, val, _ := strings.Cut(ck, "="); name == "ocrbox_csrf" {
+			req.Header.Set("X-CSRF-Token", val)
+		}
+	}
+	res, err := e.app.Test(req, 10_000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.StatusCode != 204 {
+		t.Fatalf("logout: %d", res.StatusCode)
+	}
+	cleared := map[string]string{}
+	for _, ck := range res.Header.Values("Set-Cookie") {
+		name, _, _ := strings.Cut(ck, "=")
+		cleared[name] = ck
+	}
+	pathOf := func(ck string) string {
+		for _, attr := range strings.Split(ck, ";") {
+			if k, v, ok := strings.Cut(strings.TrimSpace(attr), "="); ok && strings.EqualFold(k, "path") {
+				return v
+			}
+		}
+		return ""
+	}
+	for _, name := range []string{"ocrbox_session", "ocrbox_csrf", "ocrbox_refresh"} {
+		c, ok := cleared[name]
+		if !ok {
+			t.Errorf("logout does not clear %s", name)
+			continue
+		}
+		if !strings.Contains(c, name+"=;") || !strings.Contains(strings.ToLower(c), "expires=thu, 01 jan 1970") {
+			t.Errorf("%s is not expired: %s", name, c)
+		}
+		if got, want := pathOf(c), pathOf(set[name]); got != want || want == "" {
+			t.Errorf("%s cleared with path %q, set with %q: the browser keeps it", name, got, want)
+		}
+	}
+}
