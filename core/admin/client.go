@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/ocrbox/ocrbox/core/accounts"
+	"github.com/ocrbox/ocrbox/core/domain"
 )
 
 // ErrNoServer is returned (wrapped) by Dial when no server listens on the
@@ -53,6 +54,14 @@ func Dial(ctx context.Context, path string) (*Client, error) {
 func (c *Client) DeleteUser(ctx context.Context, email string) (accounts.Purged, error) {
 	var out accounts.Purged
 	err := c.call(ctx, "/users/delete", DeleteUserRequest{Email: email}, &out)
+	return out, err
+}
+
+// LinkIdentity asks the server to bind a provider identity to the account
+// with this email (POST /users/link).
+func (c *Client) LinkIdentity(ctx context.Context, email string, id domain.Identity) (domain.User, error) {
+	var out domain.User
+	err := c.call(ctx, "/users/link", LinkUserRequest{Email: email, Provider: id.Provider, Subject: id.Subject}, &out)
 	return out, err
 }
 

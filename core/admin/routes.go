@@ -21,6 +21,7 @@ type Accounts interface {
 // routes is the one route table of the admin API.
 func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /users/delete", s.deleteUser)
+	mux.HandleFunc("POST /users/link", s.linkUser)
 	mux.HandleFunc("POST /backup", s.backup)
 }
 
@@ -81,6 +82,34 @@ func (s *Server) deleteUser(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, res)
+}
+
+// LinkUserRequest is the body of POST /users/link.
+type LinkUserRequest struct {
+	Email    string `json:"email"`
+	Provider string `json:"provider"`
+	Subject  string `json:"subject"`
+}
+
+// linkUser binds a provider identity to an account; the answer is the user.
+func (s *Server) linkUser(w http.ResponseWriter, r *http.Request) {
+	if s.deps.Link == nil {
+		writeError(w, http.StatusNotFound, "not_found", "this server offers no account linking")
+		return
+	}
+	var req LinkUserRequest
+	if err := readJSON(r, &req); err != nil {
+		writeError(w, http.StatusBadRequest, "bad_request", err.Error())
+		return
+	}
+	u, err := s.deps.Link(r.Context(), strings.TrimSpace(req.Email), domain.Identity{Provider: req.Provider, Subject: req.Subject})
+	if err != nil {
+		status, code := statusError(err)
+		writeError(w, status, code, err.Error())
+		return
+	}
+	s.log.Info("identity linked through the admin socket", "user_id", u.ID, "provider", req.Provider)
+	writeJSON(w, http.StatusOK, u)
 }
 
 // maxBody bounds an admin request body.

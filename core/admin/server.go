@@ -26,6 +26,8 @@ import (
 	"os"
 	"syscall"
 	"time"
+
+	"github.com/ocrbox/ocrbox/core/domain"
 )
 
 // SocketName is the socket's file name inside the data directory.
@@ -45,6 +47,9 @@ type Deps struct {
 	Accounts Accounts
 	// Backup streams a hot backup (POST /backup); nil: not offered.
 	Backup func(ctx context.Context, w io.Writer) error
+	// Link binds a provider identity to the account with an email
+	// (POST /users/link); nil: not offered.
+	Link func(ctx context.Context, email string, id domain.Identity) (domain.User, error)
 }
 
 // Server serves the admin API on a unix socket.

@@ -13,6 +13,7 @@ import (
 	"github.com/ocrbox/ocrbox/core/accounts"
 	"github.com/ocrbox/ocrbox/core/admin"
 	"github.com/ocrbox/ocrbox/core/config"
+	"github.com/ocrbox/ocrbox/core/domain"
 	"github.com/ocrbox/ocrbox/storage/boltstore"
 	"github.com/ocrbox/ocrbox/storage/filestore"
 	"github.com/ocrbox/ocrbox/storage/search"
@@ -91,6 +92,34 @@ func PurgeUser(ctx context.Context, cfg *config.Config, email string, log *slog.
 	}
 	res, err = accounts.NewService(store, files, deindex, noRunner{}, log).Purge(ctx, email, "cli")
 	return res, false, err
+}
+
+// LinkIdentity binds a provider identity to the account with this email:
+// through the running server's admin socket, or in the database when no
+// server runs.
+func LinkIdentity(ctx context.Context, cfg *config.Config, email string, id domain.Identity) (u domain.User, viaServer bool, err error) {
+	sock := AdminSocketPath(cfg)
+	c, err := admin.Dial(ctx, sock)
+	if err == nil {
+		u, err := c.LinkIdentity(ctx, email, id)
+		return u, true, err
+	}
+	if !errors.Is(err, admin.ErrNoServer) {
+		return domain.User{}, false, err
+	}
+	if _, err := os.Stat(DBPath(cfg)); errors.Is(err, fs.ErrNotExist) {
+		return domain.User{}, false, fmt.Errorf("no account %s: nobody has signed in yet (%w)", email, domain.ErrNotFound)
+	}
+	store, err := openStore(ctx, cfg)
+	if errors.Is(err, boltstore.ErrLocked) {
+		return domain.User{}, false, fmt.Errorf("a running server holds the database but its admin socket %s does not answer: stop the server and run this again: %w", sock, err)
+	}
+	if err != nil {
+		return domain.User{}, false, err
+	}
+	defer store.Close()
+	u, err = store.LinkIdentity(ctx, email, id)
+	return u, false, err
 }
 
 // noRunner stands in for the worker when the server is not running:

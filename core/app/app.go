@@ -133,6 +133,7 @@ func Serve(ctx context.Context, cfg *config.Config, version string, log *slog.Lo
 	adminSrv, err := listenAdmin(cfg, admin.Deps{
 		Accounts: accounts.NewService(store, files, hist.deindexer(), wk, log),
 		Backup:   func(ctx context.Context, w io.Writer) error { return writeBackup(ctx, cfg, store, version, w) },
+		Link:     store.LinkIdentity,
 	}, log)
 	if err != nil {
 		return err

@@ -76,7 +76,10 @@ func startAuth(ctx context.Context, cfg *config.Config, store *boltstore.Store, 
 	}
 	a.sessions = sessions.NewService(store, vault, provs, sessions.Options{IdleTimeout: cfg.Auth.SessionIdleTimeout,
 		RefreshBuffer: cfg.Auth.TokenRefreshBuffer, Lifetime: cfg.Auth.SessionLifetime,
-		LoginRatePerMinute: cfg.Auth.LoginRatePerMinute, UserRecheck: cfg.Auth.UserRecheck, Observer: met}, log)
+		LoginRatePerMinute: cfg.Auth.LoginRatePerMinute, UserRecheck: cfg.Auth.UserRecheck, Observer: met,
+		LinkByVerifiedEmail: cfg.Auth.LinkByVerifiedEmail,
+		// The built-in providers whose accounts the organisation manages.
+		DirectoryProviders: []string{"local", "ldap", "http"}}, log)
 	return a, nil
 }
 

@@ -27,6 +27,7 @@ Usage:
   ocrbox serve   [--config FILE] [--listen ADDR] [--data-dir DIR]
   ocrbox users   add EMAIL [--name NAME] --password-stdin | passwd EMAIL --password-stdin
                  | delete EMAIL [--data-only] | list   [--config FILE]
+                 | link EMAIL --provider NAME --subject SUBJECT   bind a provider's account to EMAIL
   ocrbox migrate [--config FILE]   update the database schema (saves a backup first)
   ocrbox reindex [--config FILE]   rebuild the search index from the database (server stopped)
   ocrbox backup  --out FILE [--config FILE]   hot backup, also while the server runs

@@ -10,7 +10,9 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/ocrbox/ocrbox/core/app"
 	"github.com/ocrbox/ocrbox/core/config"
+	"github.com/ocrbox/ocrbox/core/domain"
 	"github.com/ocrbox/ocrbox/plugins/localauth"
 )
 
@@ -28,7 +30,7 @@ func UsersFile(cfg *config.Config) string {
 // person's data (see deleteUser).
 func users(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return errors.New("usage: ocrbox users add|passwd|delete [--data-only]|list …")
+		return errors.New("usage: ocrbox users add|passwd|delete [--data-only]|link|list …")
 	}
 	sub, rest := args[0], args[1:]
 	var f commonFlags
@@ -36,6 +38,8 @@ func users(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	name := fs.String("name", "", "display name (add)")
 	pwStdin := fs.Bool("password-stdin", false, "read the password from standard input")
 	dataOnly := fs.Bool("data-only", false, "delete: only purge the data (for users of another provider, e.g. LDAP or OIDC)")
+	provider := fs.String("provider", "", "link: the provider's name in auth.providers (oidc, ldap, http, local)")
+	subject := fs.String("subject", "", "link: the person's subject at that provider (from the sign-in's log line)")
 	// Accept EMAIL before or after the flags.
 	var positional []string
 	for len(rest) > 0 {
@@ -104,6 +108,22 @@ func users(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 			return err
 		}
 		return deleteUser(ctx, cfg, uf, email, *dataOnly, stdout, stderr)
+	case "link":
+		if err := needEmail(); err != nil {
+			return err
+		}
+		if *provider == "" || *subject == "" {
+			return errors.New("usage: ocrbox users link EMAIL --provider NAME --subject SUBJECT")
+		}
+		u, viaServer, err := app.LinkIdentity(ctx, cfg, email, domain.Identity{Provider: *provider, Subject: *subject})
+		if err != nil {
+			return err
+		}
+		via := "the database"
+		if viaServer {
+			via = "the running server"
+		}
+		fmt.Fprintf(stdout, "linked %s/%s to %s (user %s) through %s\n", *provider, *subject, u.Email, u.ID, via)
 	case "list":
 		list, err := uf.List(ctx)
 		if err != nil {
@@ -116,7 +136,7 @@ func users(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		}
 		return tw.Flush()
 	default:
-		return fmt.Errorf("unknown users command %q (add, passwd, delete, list)", sub)
+		return fmt.Errorf("unknown users command %q (add, passwd, delete, link, list)", sub)
 	}
 	return nil
 }

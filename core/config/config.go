@@ -90,6 +90,9 @@ type Auth struct {
 	TokenKey           string        `koanf:"token_key"`
 	TokenKeysOld       []string      `koanf:"token_keys_old"`
 	TokenRefreshBuffer time.Duration `koanf:"token_refresh_buffer"`
+	// LinkByVerifiedEmail names providers whose first sign-in of a person
+	// may join an existing account with the same verified email.
+	LinkByVerifiedEmail []string `koanf:"link_by_verified_email"`
 }
 
 // History configures the task history (search, stats, export).
@@ -164,6 +167,7 @@ func Defaults() map[string]any {
 		"auth.token_key":                 "",
 		"auth.token_keys_old":            []string{},
 		"auth.token_refresh_buffer":      "5m",
+		"auth.link_by_verified_email":    []string{},
 		"history.enabled":                true,
 		"server.trusted_proxies":         []string{},
 		"server.tls_cert":                "",

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -22,7 +23,7 @@ import (
 
 // Store persists users and sessions.
 type Store interface {
-	UpsertUser(ctx context.Context, u domain.User) (domain.User, error)
+	SignInUser(ctx context.Context, in domain.SignIn) (domain.User, error)
 	GetUser(ctx context.Context, id string) (domain.User, error)
 	CreateSession(ctx context.Context, s domain.Session) error
 	GetSession(ctx context.Context, tokenHash string) (domain.Session, error)
@@ -60,6 +61,17 @@ type Options struct {
 	UserRecheck time.Duration
 	// Observer is told about every sign-in attempt (metrics); nil: nobody.
 	Observer Observer
+	// LinkByVerifiedEmail names the providers whose first sign-in of a
+	// person may join an existing account with the same, verified, email
+	// (auth.link_by_verified_email); any other provider gets a new account
+	// or, when the email is taken, account_link_required.
+	LinkByVerifiedEmail []string
+	// DirectoryProviders name the providers whose accounts are managed by
+	// the organisation (local users file, LDAP, the organisation's auth
+	// API): their emails count as verified unless they say otherwise. An
+	// OIDC provider's email is verified only when it asserts
+	// email_verified=true.
+	DirectoryProviders []string
 }
 
 // Observer counts sign-in attempts per provider and result.
@@ -180,8 +192,11 @@ func (s *Service) open(ctx context.Context, provider string, resp *sdk.Authentic
 	return s.issue(ctx, u, provider, resp, time.Time{})
 }
 
-// recordUser creates the user at first sign-in and updates name, provider
-// and extra info at later ones.
+// recordUser finds the person a provider signed in by their identity at
+// that provider (provider, subject), creating the account at first sign-in
+// and updating name and extra info at later ones. An email another account
+// already has is joined only as the store's SignInUser allows; otherwise the
+// sign-in is refused with account_link_required.
 func (s *Service) recordUser(ctx context.Context, provider string, ui *sdk.UserInfo) (domain.User, error) {
 	email := strings.ToLower(strings.TrimSpace(ui.GetEmail()))
 	if email == "" {
@@ -190,12 +205,35 @@ func (s *Service) recordUser(ctx context.Context, provider string, ui *sdk.UserI
 	if email == "" {
 		return domain.User{}, fmt.Errorf("provider %s returned no email or subject", provider)
 	}
-	u, err := s.store.UpsertUser(ctx, domain.User{Email: email, Name: domain.PlainText(ui.GetName()), Provider: provider,
-		Extra: ui.GetExtra(), LastLogin: s.now().UTC()})
+	subject := ui.GetSubject()
+	if subject == "" {
+		subject = email
+	}
+	u, err := s.store.SignInUser(ctx, domain.SignIn{
+		Identity: domain.Identity{Provider: provider, Subject: subject},
+		Email:    email, EmailVerified: s.emailVerified(provider, ui.GetExtra()),
+		Name: domain.PlainText(ui.GetName()), Extra: ui.GetExtra(), At: s.now().UTC(),
+		LinkByVerifiedEmail: slices.Contains(s.opts.LinkByVerifiedEmail, provider),
+	})
+	if errors.Is(err, domain.ErrConflict) {
+		// The subject is what `ocrbox users link` needs; it is the provider's
+		// opaque account id, not a secret.
+		s.log.WarnContext(ctx, "sign-in refused: the email belongs to another account", "provider", provider,
+			"subject", subject, "result", "account_link_required")
+	}
 	if err != nil {
 		return domain.User{}, fmt.Errorf("record user: %w", err)
 	}
 	return u, nil
+}
+
+// emailVerified reads the provider's email_verified claim; a directory
+// provider that says nothing is trusted, anyone else is not.
+func (s *Service) emailVerified(provider string, extra map[string]string) bool {
+	if v, ok := extra["email_verified"]; ok {
+		return v == "true"
+	}
+	return slices.Contains(s.opts.DirectoryProviders, provider)
 }
 
 // issue opens a session for u; the provider's tokens, if any, are sealed

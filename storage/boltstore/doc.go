@@ -2,7 +2,7 @@
 // the durable work queue, per-user statistics and the audit log, kept in one
 // bbolt file (data_dir/ocrbox.db).
 //
-// # Bucket tree (schema version 4)
+// # Bucket tree (schema version 5)
 //
 // Every bucket sits at the top level. Keys are bytes; "|" below only marks
 // where one fixed-width part ends and the next begins: no separator byte is
@@ -40,6 +40,10 @@
 //	user_stats
 //	  <user id>                -> JSON Stats (running counters; per_day,
 //	                              tasks per UTC creation day, since migration 3)
+//	identities                                    (migration 5)
+//	  <provider>\x00<subject>  -> <user id>       (who an external account is)
+//	identities_by_user                            (migration 5)
+//	  <user id>|<provider>\x00<subject> -> nil
 //
 // Status codes are one byte: 1 pending, 2 processing, 3 completed, 4 failed,
 // 5 cancelled. The pending range of tasks_by_status, ordered by queued_at,

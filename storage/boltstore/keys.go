@@ -28,6 +28,8 @@ const (
 	bucketUserStats         = "user_stats"
 	bucketAuditByUser       = "audit_by_user"        // migration 2
 	bucketTasksByUserStatus = "tasks_by_user_status" // migration 4
+	bucketIdentities        = "identities"           // migration 5
+	bucketIdentitiesByUser  = "identities_by_user"   // migration 5
 
 	keySchemaVersion = "schema_version"
 )

@@ -28,6 +28,7 @@ func Migrations() []Migration {
 		{Version: 2, Name: "index audit events by user", Up: migrateAuditByUser},
 		{Version: 3, Name: "count tasks per day in user_stats", Up: migratePerDayStats},
 		{Version: 4, Name: "index tasks by user and status", Up: migrateTasksByUserStatus},
+		{Version: 5, Name: "bind users to provider identities", Up: migrateIdentities},
 	}
 }
 
@@ -75,6 +76,18 @@ func migrateAuditByUser(tx *bolt.Tx) error {
 		}
 		return idx.Put(concat([]byte(ev.UserID), k), nil)
 	})
+}
+
+// migrateIdentities is migration 5: the identities and identities_by_user
+// buckets. They start empty: an account made before has no identity yet and
+// is bound to the first one its own provider signs it in with (SignInUser).
+func migrateIdentities(tx *bolt.Tx) error {
+	for _, name := range []string{bucketIdentities, bucketIdentitiesByUser} {
+		if _, err := tx.CreateBucketIfNotExists([]byte(name)); err != nil {
+			return fmt.Errorf("create bucket %s: %w", name, err)
+		}
+	}
+	return nil
 }
 
 // SchemaVersion returns the version of the last migration applied, 0 for a

@@ -103,6 +103,8 @@ type txn struct {
 	userStats         *bolt.Bucket
 	auditByUser       *bolt.Bucket
 	tasksByUserStatus *bolt.Bucket
+	identities        *bolt.Bucket
+	identitiesByUser  *bolt.Bucket
 }
 
 func newTxn(tx *bolt.Tx) (*txn, error) {
@@ -124,6 +126,8 @@ func newTxn(tx *bolt.Tx) (*txn, error) {
 		{bucketUserStats, &x.userStats},
 		{bucketAuditByUser, &x.auditByUser},
 		{bucketTasksByUserStatus, &x.tasksByUserStatus},
+		{bucketIdentities, &x.identities},
+		{bucketIdentitiesByUser, &x.identitiesByUser},
 	} {
 		*b.dst = tx.Bucket([]byte(b.name))
 		if *b.dst == nil {

@@ -143,6 +143,9 @@ func (s *Store) DeleteUser(ctx context.Context, id string) (domain.UserDeletion,
 		if err := x.userStats.Delete([]byte(id)); err != nil {
 			return err
 		}
+		if err := x.deleteIdentities(id); err != nil {
+			return err
+		}
 		key := []byte(emailKey(u.Email))
 		if string(x.usersByEmail.Get(key)) == id {
 			if err := x.usersByEmail.Delete(key); err != nil {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/cookiejar"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -23,8 +24,11 @@ func TestOIDCSignIn(t *testing.T) {
 	}
 	redirect := fmt.Sprintf("http://127.0.0.1:%d/api/v1/auth/oidc/callback", port)
 	const email, password = "grace@example.org", "grace-Passw0rd"
+	const adaEmail, adaLocalPassword, adaDexPassword = "ada@example.org", "ada-local-Passw0rd", "ada-dex-Passw0rd"
 	dex := idp.StartDex(t, idp.DexOptions{RedirectURIs: []string{redirect},
-		Users: []idp.DexUser{{Email: email, Username: "grace", Name: "Grace Hopper", Password: password}}})
+		Users: []idp.DexUser{{Email: email, Username: "grace", Name: "Grace Hopper", Password: password},
+			// Dex's Ada has the email of a local account made before.
+			{Email: adaEmail, Username: "ada-at-dex", Name: "Ada at Dex", Password: adaDexPassword}}})
 	s := startTestServer(t, serverConfig{Bin: binPath, DataDir: t.TempDir(), Port: port, Env: []string{
 		"OCRBOX_AUTH_PROVIDERS=oidc,local",
 		"OCRBOX_PLUGINS_OIDC_ISSUER=" + dex.Issuer,
@@ -40,6 +44,28 @@ func TestOIDCSignIn(t *testing.T) {
 		}
 		if r := anon.tryLogin(t, email, "wrong"); r.Status != http.StatusUnauthorized {
 			t.Fatalf("wrong password: %d %s", r.Status, r.Body)
+		}
+	})
+
+	t.Run("an IdP account does not become the local account with its email until linked", func(t *testing.T) {
+		addUser(t, binPath, s.cfg.DataDir, adaEmail, "Ada Local", adaLocalPassword)
+		local := anon.login(t, adaEmail, adaLocalPassword).me(t)
+		logFrom := s.stderr.Len()
+		r := anon.tryLogin(t, adaEmail, adaDexPassword)
+		if r.Status != http.StatusConflict || r.apiError(t).Error.Code != "account_link_required" {
+			t.Fatalf("Dex's Ada signing in: %d %s, want 409 account_link_required", r.Status, r.Body)
+		}
+		m := regexp.MustCompile(`"subject":"([^"]+)"`).FindStringSubmatch(s.stderr.From(logFrom))
+		if m == nil {
+			t.Fatalf("the refusal's log line names no subject:\n%s", s.stderr.From(logFrom))
+		}
+		out, err := runCLI(binPath, s.cfg.DataDir, "", "users", "link", adaEmail, "--provider", "oidc", "--subject", m[1])
+		if err != nil || out.ExitCode != 0 || !strings.Contains(out.Stdout, "through the running server") {
+			t.Fatalf("ocrbox users link: %v %+v", err, out)
+		}
+		linked := anon.login(t, adaEmail, adaDexPassword).me(t)
+		if linked.ID != local.ID {
+			t.Fatalf("after linking, Dex's Ada is user %s, want the local account %s", linked.ID, local.ID)
 		}
 	})
 
