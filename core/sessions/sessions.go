@@ -169,6 +169,12 @@ func (s *Service) Login(ctx context.Context, username, password, ip string) (*To
 		case errors.Is(err, sdk.ErrInvalidCredentials):
 			obs.LoginAttempt(p.Name(), "invalid_credentials")
 			continue
+		case errors.Is(err, sdk.ErrNotImplemented):
+			// This provider does not check passwords (an IdP without the
+			// password grant): as if it were not in the chain, so a wrong
+			// password elsewhere stays a wrong password.
+			s.log.DebugContext(ctx, "provider does not take passwords", "provider", p.Name(), "error", err)
+			continue
 		default:
 			obs.LoginAttempt(p.Name(), "unavailable")
 			s.log.WarnContext(ctx, "auth provider failed", "provider", p.Name(), "error", err)

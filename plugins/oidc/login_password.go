@@ -16,8 +16,9 @@ import (
 // "Direct access grants"; Entra ID: ROPC, no MFA, not for federated or
 // personal accounts). A wrong username or password is
 // sdk.ErrInvalidCredentials; an IdP that is down, slow or answering 5xx is
-// sdk.ErrUnavailable; a client not allowed the grant is
-// sdk.ErrNotImplemented.
+// sdk.ErrUnavailable; an IdP whose discovery document does not list the
+// password grant, or a client not allowed it, is sdk.ErrNotImplemented
+// (the password is then never sent).
 func (p *Provider) Authenticate(ctx context.Context, username, password string) (*sdk.AuthenticateResponse, error) {
 	c, err := p.client()
 	if err != nil {
@@ -33,6 +34,11 @@ func (p *Provider) Authenticate(ctx context.Context, username, password string) 
 	d, err := c.discover(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("password grant: %w", err)
+	}
+	if !d.passwordGrant {
+		// Never hand a password to an IdP that did not ask for it: the
+		// host goes on to the next provider as if this one were absent.
+		return nil, fmt.Errorf("password grant: %w: the identity provider's discovery document does not list the password grant; people sign in with the browser", sdk.ErrNotImplemented)
 	}
 	tok, err := d.oauth.PasswordCredentialsToken(ctx, username, password)
 	if err != nil {

@@ -100,6 +100,7 @@ func TestIssuerDown(t *testing.T) {
 				_ = json.NewEncoder(w).Encode(map[string]any{
 					"issuer": issuer, "authorization_endpoint": issuer + "/auth", "token_endpoint": issuer + "/token",
 					"jwks_uri": issuer + "/keys", "userinfo_endpoint": issuer + "/userinfo",
+					"grant_types_supported": []string{"authorization_code", "refresh_token", "password"},
 				})
 				return
 			}

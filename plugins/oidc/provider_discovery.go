@@ -31,6 +31,10 @@ type discovery struct {
 	keys          *keySet
 	userinfoURL   string
 	revocationURL string
+	// passwordGrant: the discovery document lists the resource-owner
+	// password grant. Omitted grant_types_supported means
+	// ["authorization_code", "implicit"] (OpenID Connect Discovery 1.0 §3).
+	passwordGrant bool
 }
 
 // discoveryExtra are the discovery fields go-oidc does not expose.
@@ -39,6 +43,7 @@ type discoveryExtra struct {
 	RevocationURL     string   `json:"revocation_endpoint"`
 	TokenAuthMethods  []string `json:"token_endpoint_auth_methods_supported"`
 	IDTokenSigningAlg []string `json:"id_token_signing_alg_values_supported"`
+	GrantTypes        []string `json:"grant_types_supported"`
 }
 
 // signingAlgs are the asymmetric algorithms accepted for tokens. "none" and
@@ -112,6 +117,7 @@ func (c *client) discover(ctx context.Context) (*discovery, error) {
 		keys:          keys,
 		userinfoURL:   p.UserInfoEndpoint(),
 		revocationURL: extra.RevocationURL,
+		passwordGrant: slices.Contains(extra.GrantTypes, "password"),
 	}
 	d.oauth.Endpoint.AuthStyle = authStyle(c.s.clientSecret, extra.TokenAuthMethods)
 	c.disc.Store(d)

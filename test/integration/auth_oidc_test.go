@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/oauth2"
 
@@ -55,7 +56,11 @@ func TestOIDCSignIn(t *testing.T) {
 		if r.Status != http.StatusConflict || r.apiError(t).Error.Code != "account_link_required" {
 			t.Fatalf("Dex's Ada signing in: %d %s, want 409 account_link_required", r.Status, r.Body)
 		}
-		m := regexp.MustCompile(`"subject":"([^"]+)"`).FindStringSubmatch(s.stderr.From(logFrom))
+		// The server's output reaches the test through a pipe: wait for it.
+		var m []string
+		for deadline := time.Now().Add(5 * time.Second); m == nil && time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+			m = regexp.MustCompile(`"subject":"([^"]+)"`).FindStringSubmatch(s.stderr.From(logFrom))
+		}
 		if m == nil {
 			t.Fatalf("the refusal's log line names no subject:\n%s", s.stderr.From(logFrom))
 		}
