@@ -7,10 +7,11 @@ import (
 	"fmt"
 	"net/url"
 	"os"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/ocrbox/ocrbox/plugins/sdk"
 )
 
 // Setting keys, as in the [plugins.http] table of config.toml.
@@ -39,39 +40,72 @@ const (
 	keyMapExtra       = "map_extra"
 )
 
-// settingDefault is one key's default and what a blank value means.
-type settingDefault struct {
-	value string
-	// blankIsDefault: an empty value means the default (the key cannot be
-	// switched off); otherwise an empty value switches the feature off.
-	blankIsDefault bool
+// settings are the [plugins.http] keys, decoded by sdk.DecodeSettings. A key
+// left out keeps the default defaultSettings gives it. An empty value
+// switches an optional endpoint or response field off; for the other keys
+// (blankIsDefault) it means the default.
+type settings struct {
+	APIURL         string `setting:"external_auth_api_url"`
+	LoginEndpoint  string `setting:"external_auth_endpoint"`
+	Timeout        string `setting:"external_auth_timeout"` // a duration, or seconds (the original variable's form)
+	Validate       string `setting:"validate_endpoint"`
+	ValidateMethod string `setting:"validate_method"`
+	Refresh        string `setting:"refresh_endpoint"`
+	Userinfo       string `setting:"userinfo_endpoint"`
+	Revoke         string `setting:"revoke_endpoint"`
+	Lookup         string `setting:"lookup_endpoint"`
+	UsernameField  string `setting:"username_field"`
+	PasswordField  string `setting:"password_field"`
+	DisplayName    string `setting:"display_name"`
+	InsecureTLS    bool   `setting:"tls_insecure_skip_verify"`
+	CAFile         string `setting:"ca_file"`
+	MapAccess      string `setting:"map_access_token"`
+	MapID          string `setting:"map_id_token"`
+	MapRefresh     string `setting:"map_refresh_token"`
+	MapExpiresIn   string `setting:"map_expires_in"`
+	MapEmail       string `setting:"map_email"`
+	MapName        string `setting:"map_name"`
+	MapSubject     string `setting:"map_subject"`
+	MapExtra       string `setting:"map_extra"`
 }
 
-// settingDefaults lists every known key. Keys that can be switched off with
-// "" (optional endpoints and response fields) have blankIsDefault false.
-var settingDefaults = map[string]settingDefault{
-	keyAPIURL:         {"", true},
-	keyLoginEndpoint:  {"/auth/login", true},
-	keyTimeout:        {"10s", true},
-	keyValidate:       {"/auth/validate", false},
-	keyValidateMethod: {"GET", true},
-	keyRefresh:        {"/auth/refresh", false},
-	keyUserinfo:       {"/auth/userinfo", false},
-	keyRevoke:         {"", false},
-	keyLookup:         {"", false},
-	keyUsernameField:  {"username", true},
-	keyPasswordField:  {"password", true},
-	keyDisplayName:    {"Organisation account", true},
-	keyInsecureTLS:    {"false", true},
-	keyCAFile:         {"", false},
-	keyMapAccess:      {"access_token", true},
-	keyMapID:          {"id_token", false},
-	keyMapRefresh:     {"refresh_token", false},
-	keyMapExpiresIn:   {"expires_in", false},
-	keyMapEmail:       {"user.email", true},
-	keyMapName:        {"user.name", false},
-	keyMapSubject:     {"user.id", false},
-	keyMapExtra:       {"", false},
+func defaultSettings() settings {
+	return settings{
+		LoginEndpoint: "/auth/login", Timeout: "10s", Validate: "/auth/validate", ValidateMethod: "GET",
+		Refresh: "/auth/refresh", Userinfo: "/auth/userinfo", UsernameField: "username", PasswordField: "password",
+		DisplayName: "Organisation account", MapAccess: "access_token", MapID: "id_token", MapRefresh: "refresh_token",
+		MapExpiresIn: "expires_in", MapEmail: "user.email", MapName: "user.name", MapSubject: "user.id",
+	}
+}
+
+// blankIsDefault points at the fields that cannot be switched off: an empty
+// value gives them their default back.
+func (s *settings) blankIsDefault() []*string {
+	return []*string{&s.LoginEndpoint, &s.Timeout, &s.ValidateMethod, &s.UsernameField, &s.PasswordField,
+		&s.DisplayName, &s.MapAccess, &s.MapEmail}
+}
+
+// decodeSettings decodes m over the defaults; unknown keys and values of the
+// wrong type are refused.
+func decodeSettings(m map[string]string) (settings, error) {
+	s, def := defaultSettings(), defaultSettings()
+	if err := sdk.DecodeSettings(m, &s); err != nil {
+		return settings{}, err
+	}
+	for i, v := range s.blankIsDefault() {
+		if *v == "" {
+			*v = *def.blankIsDefault()[i]
+		}
+	}
+	return s, nil
+}
+
+// CheckSettings validates a [plugins.http] table as Configure would, short of
+// reading ca_file: the host checks the configuration with it before it
+// starts the plugin.
+func CheckSettings(m map[string]string) error {
+	_, err := parseConfigFiles(m, false)
+	return err
 }
 
 // config is the parsed settings. An empty endpoint URL means the API has no
@@ -105,28 +139,23 @@ func settingError(key, format string, args ...any) error {
 }
 
 // parseConfig reads settings; keys left out take their defaults.
-func parseConfig(settings map[string]string) (*config, error) {
-	if err := checkKeys(settings); err != nil {
+func parseConfig(m map[string]string) (*config, error) {
+	return parseConfigFiles(m, true)
+}
+
+// parseConfigFiles is parseConfig; readFiles false leaves the CA file
+// unread (and the TLS configuration without it).
+func parseConfigFiles(m map[string]string, readFiles bool) (*config, error) {
+	s, err := decodeSettings(m)
+	if err != nil {
 		return nil, err
 	}
-	get := func(key string) string {
-		d := settingDefaults[key]
-		v, ok := settings[key]
-		v = strings.TrimSpace(v)
-		if !ok || (v == "" && d.blankIsDefault) {
-			return d.value
-		}
-		return v
-	}
+	c := &config{displayName: s.DisplayName}
 
-	c := &config{displayName: get(keyDisplayName)}
-	var err error
-
-	rawBase := get(keyAPIURL)
-	if rawBase == "" {
+	if s.APIURL == "" {
 		return nil, settingError(keyAPIURL, "is required (the base URL of the auth API, e.g. https://auth.example.org)")
 	}
-	base, err := parseHTTPURL(keyAPIURL, rawBase)
+	base, err := parseHTTPURL(keyAPIURL, s.APIURL)
 	if err != nil {
 		return nil, err
 	}
@@ -134,70 +163,50 @@ func parseConfig(settings map[string]string) (*config, error) {
 		return nil, settingError(keyAPIURL, "must not have a query or fragment")
 	}
 	for _, ep := range []struct {
-		key string
-		dst *endpoint
+		key   string
+		value string
+		dst   *endpoint
 	}{
-		{keyLoginEndpoint, &c.login},
-		{keyValidate, &c.validate},
-		{keyRefresh, &c.refresh},
-		{keyUserinfo, &c.userinfo},
-		{keyRevoke, &c.revoke},
-		{keyLookup, &c.lookup},
+		{keyLoginEndpoint, s.LoginEndpoint, &c.login},
+		{keyValidate, s.Validate, &c.validate},
+		{keyRefresh, s.Refresh, &c.refresh},
+		{keyUserinfo, s.Userinfo, &c.userinfo},
+		{keyRevoke, s.Revoke, &c.revoke},
+		{keyLookup, s.Lookup, &c.lookup},
 	} {
-		if *ep.dst, err = joinEndpoint(base, ep.key, get(ep.key)); err != nil {
+		if *ep.dst, err = joinEndpoint(base, ep.key, ep.value); err != nil {
 			return nil, err
 		}
 	}
 
-	if c.timeout, err = parseTimeout(get(keyTimeout)); err != nil {
+	if c.timeout, err = parseTimeout(s.Timeout); err != nil {
 		return nil, err
 	}
 
-	switch m := strings.ToUpper(get(keyValidateMethod)); m {
+	switch m := strings.ToUpper(s.ValidateMethod); m {
 	case "GET", "POST":
 		c.validateMethod = m
 	default:
-		return nil, settingError(keyValidateMethod, "%q is neither GET nor POST", get(keyValidateMethod))
+		return nil, settingError(keyValidateMethod, "%q is neither GET nor POST", s.ValidateMethod)
 	}
 
-	c.usernameField, c.passwordField = get(keyUsernameField), get(keyPasswordField)
+	c.usernameField, c.passwordField = s.UsernameField, s.PasswordField
 	if c.usernameField == c.passwordField {
 		return nil, settingError(keyPasswordField, "must differ from %s (both are %q)", keyUsernameField, c.passwordField)
 	}
 
-	if c.mapping, err = parseMapping(get); err != nil {
+	if c.mapping, err = parseMapping(s); err != nil {
 		return nil, err
 	}
 
-	insecure, err := strconv.ParseBool(get(keyInsecureTLS))
-	if err != nil {
-		return nil, settingError(keyInsecureTLS, "%q is not true or false", get(keyInsecureTLS))
+	caFile := s.CAFile
+	if !readFiles {
+		caFile = ""
 	}
-	if c.tls, err = tlsConfig(get(keyCAFile), insecure); err != nil {
+	if c.tls, err = tlsConfig(caFile, s.InsecureTLS); err != nil {
 		return nil, err
 	}
 	return c, nil
-}
-
-// checkKeys refuses unknown keys, so a typo does not silently fall back to a
-// default. Sorted, so the error is the same on every start.
-func checkKeys(settings map[string]string) error {
-	var unknown []string
-	for k := range settings {
-		if _, ok := settingDefaults[k]; !ok {
-			unknown = append(unknown, k)
-		}
-	}
-	if len(unknown) == 0 {
-		return nil
-	}
-	sort.Strings(unknown)
-	known := make([]string, 0, len(settingDefaults))
-	for k := range settingDefaults {
-		known = append(known, k)
-	}
-	sort.Strings(known)
-	return fmt.Errorf("unknown setting %q (known: %s)", unknown[0], strings.Join(known, ", "))
 }
 
 // parseHTTPURL parses an absolute http(s) URL with a host.

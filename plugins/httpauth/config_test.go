@@ -34,6 +34,7 @@ func TestConfigureRejects(t *testing.T) {
 		{"unparsable URL keeps its password", map[string]string{keyAPIURL: "https://svc:hunter2@[::1"}, keyAPIURL, "hunter2"},
 		{"URL with query", map[string]string{keyAPIURL: base + "?tenant=1"}, keyAPIURL, ""},
 		{"unknown key", map[string]string{keyAPIURL: base, "external_auth_url": base}, "external_auth_url", ""},
+		{"typo named with the key meant", map[string]string{keyAPIURL: base, "validate_endpont": "/v"}, keyValidate, ""},
 		{"unknown key named even with a bad value elsewhere", map[string]string{keyAPIURL: "ftp://x", "timeout": "1s"}, "timeout", ""},
 		{"bad timeout", map[string]string{keyAPIURL: base, keyTimeout: "soon"}, keyTimeout, ""},
 		{"zero timeout", map[string]string{keyAPIURL: base, keyTimeout: "0s"}, keyTimeout, ""},
@@ -64,6 +65,26 @@ func TestConfigureRejects(t *testing.T) {
 				t.Errorf("Configure = %q repeats %q", err, tt.notIn)
 			}
 		})
+	}
+}
+
+// CheckSettings refuses what Configure refuses, except what needs the disk.
+func TestCheckSettings(t *testing.T) {
+	const base = "https://auth.example.org"
+	for _, tt := range []struct {
+		settings map[string]string
+		wantErr  string
+	}{
+		{map[string]string{keyAPIURL: base}, ""},
+		{map[string]string{keyAPIURL: base, keyCAFile: "/nonexistent/ca.pem"}, ""},
+		{map[string]string{keyAPIURL: base, "extrenal_auth_timeout": "5s"}, `unknown setting "extrenal_auth_timeout" (did you mean "external_auth_timeout"?)`},
+		{map[string]string{keyAPIURL: base, keyInsecureTLS: "maybe"}, `setting "tls_insecure_skip_verify": "maybe" is not true or false`},
+		{nil, keyAPIURL},
+	} {
+		err := CheckSettings(tt.settings)
+		if (tt.wantErr == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), tt.wantErr)) {
+			t.Errorf("CheckSettings(%v) = %v, want %q", tt.settings, err, tt.wantErr)
+		}
 	}
 }
 

@@ -93,27 +93,28 @@ type mapping struct {
 	extra                                         []extraField
 }
 
-func parseMapping(get func(string) string) (mapping, error) {
+func parseMapping(s settings) (mapping, error) {
 	var m mapping
 	for _, f := range []struct {
-		key string
-		dst *jsonPath
+		key   string
+		value string
+		dst   *jsonPath
 	}{
-		{keyMapAccess, &m.accessToken},
-		{keyMapID, &m.idToken},
-		{keyMapRefresh, &m.refreshToken},
-		{keyMapExpiresIn, &m.expiresIn},
-		{keyMapEmail, &m.email},
-		{keyMapName, &m.name},
-		{keyMapSubject, &m.subject},
+		{keyMapAccess, s.MapAccess, &m.accessToken},
+		{keyMapID, s.MapID, &m.idToken},
+		{keyMapRefresh, s.MapRefresh, &m.refreshToken},
+		{keyMapExpiresIn, s.MapExpiresIn, &m.expiresIn},
+		{keyMapEmail, s.MapEmail, &m.email},
+		{keyMapName, s.MapName, &m.name},
+		{keyMapSubject, s.MapSubject, &m.subject},
 	} {
-		p, err := parsePath(f.key, get(f.key))
+		p, err := parsePath(f.key, f.value)
 		if err != nil {
 			return mapping{}, err
 		}
 		*f.dst = p
 	}
-	extra, err := parseExtra(get(keyMapExtra))
+	extra, err := parseExtra(s.MapExtra)
 	if err != nil {
 		return mapping{}, err
 	}

@@ -69,12 +69,9 @@ func (e *Engine) Configure(ctx context.Context, settings map[string]string) erro
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("configure ocrad: %w", err)
 	}
-	cfg, unknown, err := parseConfig(settings)
+	cfg, err := parseConfig(settings)
 	if err != nil {
 		return fmt.Errorf("configure ocrad: %w", err)
-	}
-	for _, key := range unknown {
-		e.logger.Warn("ignoring unknown setting", "key", key)
 	}
 	e.mu.Lock()
 	e.cfg = cfg

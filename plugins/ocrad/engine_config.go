@@ -42,34 +42,35 @@ func (c config) thresholdString() string {
 	return strconv.Itoa(c.threshold)
 }
 
-// parseConfig validates settings and fills in defaults. unknown lists keys it
-// does not know, for the caller to warn about: a typo should be visible, but
-// must not stop the engine from starting.
-func parseConfig(settings map[string]string) (cfg config, unknown []string, err error) {
-	cfg = defaultConfig()
-	for key, value := range settings {
-		v := strings.TrimSpace(value)
-		switch key {
-		case SettingLayout:
-			if cfg.layout, err = strconv.ParseBool(v); err != nil {
-				return config{}, nil, fmt.Errorf("setting %s: %q is not true or false", key, value)
-			}
-		case SettingThreshold:
-			if strings.EqualFold(v, "auto") {
-				cfg.threshold = autoThreshold
-				continue
-			}
-			n, err := strconv.Atoi(v)
-			if err != nil || n < 0 || n > 255 {
-				return config{}, nil, fmt.Errorf("setting %s: %q is not auto or a whole number 0-255", key, value)
-			}
-			cfg.threshold = n
-		default:
-			unknown = append(unknown, key)
-		}
+// settings are the [plugins.ocrad] keys, decoded by sdk.DecodeSettings.
+type settings struct {
+	Layout    bool   `setting:"layout"`
+	Threshold string `setting:"threshold"` // "auto" or 0-255
+}
+
+// parseConfig validates settings and fills in defaults; an unknown key or a
+// bad value is refused.
+func parseConfig(m map[string]string) (config, error) {
+	s := settings{Layout: true, Threshold: "auto"}
+	if err := sdk.DecodeSettings(m, &s); err != nil {
+		return config{}, err
 	}
-	slices.Sort(unknown)
-	return cfg, unknown, nil
+	cfg := config{layout: s.Layout, threshold: autoThreshold}
+	if s.Threshold != "" && !strings.EqualFold(s.Threshold, "auto") {
+		n, err := strconv.Atoi(s.Threshold)
+		if err != nil || n < 0 || n > 255 {
+			return config{}, fmt.Errorf("setting %q: %q is not auto or a whole number 0-255", SettingThreshold, s.Threshold)
+		}
+		cfg.threshold = n
+	}
+	return cfg, nil
+}
+
+// CheckSettings validates a [plugins.ocrad] table as Configure would; the
+// host checks the configuration with it before it starts the plugin.
+func CheckSettings(m map[string]string) error {
+	_, err := parseConfig(m)
+	return err
 }
 
 // checkLanguages accepts the requested languages ("eng", "eng+deu", or

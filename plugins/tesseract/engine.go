@@ -82,7 +82,7 @@ func (e *Engine) unlock() { <-e.sem }
 // them: a key left out returns to its default. Changing tessdata_dir unloads
 // every model.
 func (e *Engine) Configure(ctx context.Context, settings map[string]string) error {
-	cfg, unknown, err := parseConfig(settings)
+	cfg, err := parseConfig(settings)
 	if err != nil {
 		return fmt.Errorf("configure tesseract: %w", err)
 	}
@@ -90,9 +90,6 @@ func (e *Engine) Configure(ctx context.Context, settings map[string]string) erro
 		return fmt.Errorf("configure tesseract: %w", err)
 	}
 	defer e.unlock()
-	for _, key := range unknown {
-		e.logger.Warn("ignoring unknown setting", "key", key)
-	}
 	e.apply(cfg)
 	return nil
 }
@@ -118,7 +115,7 @@ func (e *Engine) apply(cfg config) {
 // has not been called. The caller holds the lock.
 func (e *Engine) config() (*config, error) {
 	if e.cfg == nil {
-		cfg, _, err := parseConfig(nil)
+		cfg, err := parseConfig(nil)
 		if err != nil {
 			return nil, fmt.Errorf("configure tesseract: %w", err)
 		}

@@ -5,7 +5,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/ocrbox/ocrbox/plugins/sdk"
@@ -45,39 +44,54 @@ type config struct {
 	fontOnDisk bool // pdfFont is in tessdataDir
 }
 
-// parseConfig validates settings and fills in defaults. unknown lists keys it
-// does not know, for the caller to warn about: a typo should be visible, but
-// must not stop the engine from starting.
-func parseConfig(settings map[string]string) (cfg config, unknown []string, err error) {
-	cfg = config{psm: defaultPSM, maxCachedModels: defaultMaxCachedModels}
-	for key, value := range settings {
-		switch key {
-		case SettingTessdataDir:
-			cfg.tessdataDir = value
-		case SettingPSM:
-			if cfg.psm, err = parsePSM(value); err != nil {
-				return config{}, nil, fmt.Errorf("setting %s: %w", key, err)
-			}
-		case SettingMaxCachedModels:
-			n, err := strconv.Atoi(strings.TrimSpace(value))
-			if err != nil || n < 1 {
-				return config{}, nil, fmt.Errorf("setting %s: %q is not a whole number >= 1", key, value)
-			}
-			cfg.maxCachedModels = n
-		default:
-			unknown = append(unknown, key)
-		}
+// settings are the [plugins.tesseract] keys, decoded by sdk.DecodeSettings.
+type settings struct {
+	TessdataDir     string `setting:"tessdata_dir"`
+	PSM             int    `setting:"psm"`
+	MaxCachedModels int    `setting:"max_cached_models"`
+}
+
+// decodeSettings decodes and checks the settings without looking at the
+// disk: an unknown key, a value of the wrong type or out of range is refused.
+func decodeSettings(m map[string]string) (settings, error) {
+	s := settings{PSM: defaultPSM, MaxCachedModels: defaultMaxCachedModels}
+	if err := sdk.DecodeSettings(m, &s); err != nil {
+		return settings{}, err
 	}
+	if err := checkPSM(s.PSM); err != nil {
+		return settings{}, fmt.Errorf("setting %q: %w", SettingPSM, err)
+	}
+	if s.MaxCachedModels < 1 {
+		return settings{}, fmt.Errorf("setting %q: must be at least 1, got %d", SettingMaxCachedModels, s.MaxCachedModels)
+	}
+	return s, nil
+}
+
+// CheckSettings validates a [plugins.tesseract] table as Configure would,
+// short of looking for the models: the host checks the configuration with
+// it before it starts the plugin (ocrbox config check, and every start).
+func CheckSettings(m map[string]string) error {
+	_, err := decodeSettings(m)
+	return err
+}
+
+// parseConfig validates settings, fills in defaults and finds the models.
+func parseConfig(m map[string]string) (config, error) {
+	s, err := decodeSettings(m)
+	if err != nil {
+		return config{}, err
+	}
+	cfg := config{tessdataDir: s.TessdataDir, psm: s.PSM, maxCachedModels: s.MaxCachedModels}
 	if cfg.tessdataDir == "" {
 		cfg.tessdataDir = findTessdataDir()
 		if cfg.tessdataDir == "" && len(embeddedLanguages()) == 0 {
-			return config{}, nil, fmt.Errorf("setting %s: no tessdata directory found (tried TESSDATA_PREFIX, libtesseract's default and %s); set it",
+			return config{}, fmt.Errorf("setting %s: no tessdata directory found (tried TESSDATA_PREFIX, libtesseract's default and %s); set it",
 				SettingTessdataDir, debianTessdataDir)
 		}
 	}
 	if cfg.tessdataDir != "" {
 		if cfg.languages, err = listLanguages(cfg.tessdataDir); err != nil {
-			return config{}, nil, fmt.Errorf("setting %s: %w", SettingTessdataDir, err)
+			return config{}, fmt.Errorf("setting %s: %w", SettingTessdataDir, err)
 		}
 		_, err = os.Stat(filepath.Join(cfg.tessdataDir, pdfFont))
 		cfg.fontOnDisk = err == nil
@@ -90,21 +104,19 @@ func parseConfig(settings map[string]string) (cfg config, unknown []string, err 
 	}
 	slices.Sort(cfg.languages)
 	cfg.canPDF = cfg.fontOnDisk || embeddedPDFFont() != ""
-	slices.Sort(unknown)
-	return cfg, unknown, nil
+	return cfg, nil
 }
 
-// parsePSM accepts tesseract's page segmentation modes except the two that
+// checkPSM accepts tesseract's page segmentation modes except the two that
 // only analyse layout or orientation and never produce text.
-func parsePSM(value string) (int, error) {
-	psm, err := strconv.Atoi(strings.TrimSpace(value))
+func checkPSM(psm int) error {
 	switch {
-	case err != nil || psm < 0 || psm > 13:
-		return 0, fmt.Errorf("%q is not a page segmentation mode (0-13)", value)
+	case psm < 0 || psm > 13:
+		return fmt.Errorf("%d is not a page segmentation mode (0-13)", psm)
 	case psm == 0 || psm == 2:
-		return 0, fmt.Errorf("mode %d only analyses the page and produces no text; use 1 or 3-13", psm)
+		return fmt.Errorf("mode %d only analyses the page and produces no text; use 1 or 3-13", psm)
 	}
-	return psm, nil
+	return nil
 }
 
 // findTessdataDir resolves the default models directory the way tesseract

@@ -60,7 +60,8 @@ func TestConfigure(t *testing.T) {
 	}{
 		{"defaults", nil, ""},
 		{"all set", map[string]string{"tessdata_dir": debianTessdataDir, "psm": "6", "max_cached_models": "1"}, ""},
-		{"unknown key is ignored", map[string]string{"colour": "blue"}, ""},
+		{"unknown key", map[string]string{"colour": "blue"}, `unknown setting "colour"`},
+		{"typo", map[string]string{"psmm": "6"}, `unknown setting "psmm" (did you mean "psm"?)`},
 		{"psm not a number", map[string]string{"psm": "auto"}, "psm"},
 		{"psm out of range", map[string]string{"psm": "14"}, "psm"},
 		{"psm negative", map[string]string{"psm": "-1"}, "psm"},
