@@ -10,12 +10,12 @@ import (
 	"os"
 	"regexp"
 	"slices"
-	"sort"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/go-ldap/ldap/v3"
+
+	"github.com/ocrbox/ocrbox/plugins/sdk"
 )
 
 // Configure keys, as written in the [plugins.ldap] table of config.toml.
@@ -52,13 +52,23 @@ const UsernamePlaceholder = "{username}"
 // fallbackNameAttribute names the user when name_attribute is empty.
 const fallbackNameAttribute = "cn"
 
-// knownSettings guards against typos: an unknown key fails Configure
-// instead of silently dropping, say, TLS.
-var knownSettings = []string{
-	SettingURL, SettingStartTLS, SettingCAFile, SettingInsecureSkipVerify,
-	SettingBindDN, SettingBindPassword, SettingBaseDN, SettingUserFilter,
-	SettingLookupFilter, SettingEmailAttribute, SettingNameAttribute,
-	SettingExtraAttributes, SettingTimeout, SettingDisplayName,
+// rawSettings are the Configure keys as sdk.DecodeSettings reads them: an
+// unknown key fails instead of silently dropping, say, TLS.
+type rawSettings struct {
+	URL                string        `setting:"url"`
+	StartTLS           bool          `setting:"start_tls"`
+	CAFile             string        `setting:"ca_file"`
+	InsecureSkipVerify bool          `setting:"insecure_skip_verify"`
+	BindDN             string        `setting:"bind_dn"`
+	BindPassword       string        `setting:"bind_password,verbatim"` // may start or end with a space
+	BaseDN             string        `setting:"base_dn"`
+	UserFilter         string        `setting:"user_filter"`
+	LookupFilter       string        `setting:"lookup_filter"`
+	EmailAttribute     string        `setting:"email_attribute"`
+	NameAttribute      string        `setting:"name_attribute"`
+	ExtraAttributes    []string      `setting:"extra_attributes"`
+	Timeout            time.Duration `setting:"timeout"`
+	DisplayName        string        `setting:"display_name"`
 }
 
 // attributeName matches an attribute description: a name (RFC 4512
@@ -84,41 +94,45 @@ type config struct {
 	displayName  string
 }
 
+// CheckSettings validates a [plugins.ldap] table as Configure would, short
+// of reading ca_file: the host checks the configuration with it before it
+// starts the plugin. Neither contacts the directory.
+func CheckSettings(settings map[string]string) error {
+	_, err := decodeSettings(settings, false)
+	return err
+}
+
 // parseSettings validates settings and reports every problem at once, each
 // naming its key. It does not contact the directory: ocrbox must start
 // while the directory is down.
 func parseSettings(settings map[string]string) (*config, error) {
-	get := func(key string) string { return strings.TrimSpace(settings[key]) }
+	return decodeSettings(settings, true)
+}
+
+// decodeSettings is parseSettings; readFiles false leaves ca_file unread.
+func decodeSettings(settings map[string]string, readFiles bool) (*config, error) {
 	var errs []error
 	bad := func(key, format string, args ...any) {
 		errs = append(errs, fmt.Errorf("setting %q "+format, append([]any{key}, args...)...))
 	}
-
-	var unknown []string
-	for k := range settings {
-		if !slices.Contains(knownSettings, k) {
-			unknown = append(unknown, k)
-		}
-	}
-	sort.Strings(unknown)
-	for _, k := range unknown {
-		bad(k, "is unknown (known: %s)", strings.Join(knownSettings, ", "))
+	r := rawSettings{Timeout: DefaultTimeout}
+	if err := sdk.DecodeSettings(settings, &r); err != nil {
+		errs = append(errs, err) // and go on: every problem at once
 	}
 
 	c := &config{
-		baseDN:      get(SettingBaseDN),
-		bindDN:      get(SettingBindDN),
-		userFilter:  get(SettingUserFilter),
-		emailAttr:   get(SettingEmailAttribute),
-		nameAttr:    get(SettingNameAttribute),
-		timeout:     DefaultTimeout,
-		displayName: get(SettingDisplayName),
-		// Not trimmed: a password may start or end with a space.
-		bindPassword: settings[SettingBindPassword],
+		baseDN:       r.BaseDN,
+		bindDN:       r.BindDN,
+		userFilter:   r.UserFilter,
+		emailAttr:    r.EmailAttribute,
+		nameAttr:     r.NameAttribute,
+		timeout:      r.Timeout,
+		displayName:  r.DisplayName,
+		bindPassword: r.BindPassword,
 	}
 
 	var host string
-	switch raw := get(SettingURL); {
+	switch raw := r.URL; {
 	case raw == "":
 		bad(SettingURL, "is required (ldap://host:389 or ldaps://host:636)")
 	default:
@@ -147,27 +161,16 @@ func parseSettings(settings map[string]string) (*config, error) {
 		}
 	}
 
-	parseBool := func(key string) bool {
-		v := get(key)
-		if v == "" {
-			return false
-		}
-		b, err := strconv.ParseBool(v)
-		if err != nil {
-			bad(key, "must be true or false, not %q", v)
-		}
-		return b
-	}
-	c.startTLS = parseBool(SettingStartTLS)
-	insecure := parseBool(SettingInsecureSkipVerify)
+	c.startTLS = r.StartTLS
+	insecure := r.InsecureSkipVerify
 	if c.startTLS && c.ldaps {
 		bad(SettingStartTLS, "cannot be combined with an ldaps:// URL (already TLS)")
 	}
-	caFile := get(SettingCAFile)
+	caFile := r.CAFile
 	if c.ldaps || c.startTLS {
 		// insecure_skip_verify is an explicit, documented opt-in for labs.
 		c.tls = &tls.Config{ServerName: host, MinVersion: tls.VersionTLS12, InsecureSkipVerify: insecure}
-		if caFile != "" {
+		if caFile != "" && readFiles {
 			pool, err := loadCAFile(caFile)
 			if err != nil {
 				bad(SettingCAFile, "%v", err)
@@ -200,7 +203,7 @@ func parseSettings(settings map[string]string) (*config, error) {
 	if c.userFilter == "" {
 		c.userFilter = DefaultUserFilter
 	}
-	c.lookupFilter = get(SettingLookupFilter)
+	c.lookupFilter = r.LookupFilter
 	if c.lookupFilter == "" {
 		c.lookupFilter = c.userFilter
 	}
@@ -223,10 +226,8 @@ func parseSettings(settings map[string]string) (*config, error) {
 			bad(key, "is not an attribute name: %q", a)
 		}
 	}
-	for _, a := range strings.Split(get(SettingExtraAttributes), ",") {
-		a = strings.TrimSpace(a)
+	for _, a := range r.ExtraAttributes {
 		switch {
-		case a == "":
 		case !attributeName.MatchString(a):
 			bad(SettingExtraAttributes, "has %q, which is not an attribute name", a)
 		case !slices.Contains(c.extraAttrs, a):
@@ -234,13 +235,8 @@ func parseSettings(settings map[string]string) (*config, error) {
 		}
 	}
 
-	if v := get(SettingTimeout); v != "" {
-		d, err := time.ParseDuration(v)
-		if err != nil || d <= 0 {
-			bad(SettingTimeout, "must be a positive duration such as \"10s\", not %q", v)
-		} else {
-			c.timeout = d
-		}
+	if c.timeout <= 0 {
+		bad(SettingTimeout, "must be a positive duration such as \"10s\", not %q", settings[SettingTimeout])
 	}
 	if c.displayName == "" {
 		c.displayName = DefaultDisplayName

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"sync/atomic"
 
 	"github.com/ocrbox/ocrbox/plugins/sdk"
@@ -34,15 +33,38 @@ func New() *Provider {
 	return &Provider{params: defaultParams}
 }
 
+// settings are the Configure keys, decoded by sdk.DecodeSettings.
+type settings struct {
+	UsersFile string `setting:"users_file"`
+}
+
+// CheckSettings validates a [plugins.local] table (with users_file filled
+// in by the host) as Configure would, without opening the file.
+func CheckSettings(m map[string]string) error {
+	_, err := decodeSettings(m)
+	return err
+}
+
+func decodeSettings(m map[string]string) (settings, error) {
+	var s settings
+	if err := sdk.DecodeSettings(m, &s); err != nil {
+		return settings{}, err
+	}
+	if s.UsersFile == "" {
+		return settings{}, fmt.Errorf("setting %q is required", SettingUsersFile)
+	}
+	return s, nil
+}
+
 // Configure reads the settings: SettingUsersFile (required) is the users
 // file's path. A missing file is fine (no accounts yet, `ocrbox users add`
 // creates it); an unreadable or corrupt one fails here, early.
-func (p *Provider) Configure(ctx context.Context, settings map[string]string) error {
-	path := strings.TrimSpace(settings[SettingUsersFile])
-	if path == "" {
-		return fmt.Errorf("configure %s auth: setting %q is required", Name, SettingUsersFile)
+func (p *Provider) Configure(ctx context.Context, m map[string]string) error {
+	s, err := decodeSettings(m)
+	if err != nil {
+		return fmt.Errorf("configure %s auth: %w", Name, err)
 	}
-	uf := openUserFile(path, p.params)
+	uf := openUserFile(s.UsersFile, p.params)
 	if _, err := uf.List(ctx); err != nil {
 		return fmt.Errorf("configure %s auth: %w", Name, err)
 	}

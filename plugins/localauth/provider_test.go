@@ -41,6 +41,7 @@ func TestProviderConfigure(t *testing.T) {
 		{"nil settings", nil, `"users_file" is required`},
 		{"blank value", map[string]string{"users_file": "  "}, `"users_file" is required`},
 		{"corrupt file", map[string]string{"users_file": corrupt}, "corrupt"},
+		{"typo", map[string]string{"user_file": "x"}, `unknown setting "user_file" (did you mean "users_file"?)`},
 		{"missing file is fine", map[string]string{"users_file": filepath.Join(dir, "users.json")}, ""},
 	}
 	for _, tt := range tests {

@@ -8,9 +8,10 @@ import (
 	"net/url"
 	"os"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
+
+	"github.com/ocrbox/ocrbox/plugins/sdk"
 )
 
 // Configure keys. Only SettingIssuer and SettingClientID are required.
@@ -64,38 +65,55 @@ type settings struct {
 	insecureTLS  bool
 }
 
-// knownSettings are the keys Configure accepts. Any other key fails, so a
-// typo such as "insecure_skip_verfy" cannot silently fall back to a default.
-var knownSettings = []string{
-	SettingIssuer, SettingClientID, SettingClientSecret, SettingScopes, SettingDisplayName,
-	SettingEmailClaim, SettingNameClaim, SettingTimeout, SettingCAFile, SettingInsecureSkipVerify,
+// rawSettings are the Configure keys as sdk.DecodeSettings reads them: an
+// unknown key fails, so a typo such as "insecure_skip_verfy" cannot silently
+// fall back to a default. An empty value means the default.
+type rawSettings struct {
+	Issuer       string        `setting:"issuer"`
+	ClientID     string        `setting:"client_id"`
+	ClientSecret string        `setting:"client_secret,verbatim"` // a secret may have spaces
+	Scopes       string        `setting:"scopes"`                 // spaces or commas
+	DisplayName  string        `setting:"display_name"`
+	EmailClaim   string        `setting:"email_claim"`
+	NameClaim    string        `setting:"name_claim"`
+	Timeout      time.Duration `setting:"timeout"`
+	CAFile       string        `setting:"ca_file"`
+	InsecureTLS  bool          `setting:"insecure_skip_verify"`
+}
+
+// CheckSettings validates a [plugins.oidc] table as Configure would, short of
+// reading ca_file: the host checks the configuration with it before it
+// starts the plugin. Neither contacts the IdP.
+func CheckSettings(m map[string]string) error {
+	_, err := decodeSettings(m, false)
+	return err
 }
 
 func parseSettings(m map[string]string) (settings, error) {
-	var unknown []string
-	for k := range m {
-		if !slices.Contains(knownSettings, k) {
-			unknown = append(unknown, k)
-		}
+	return decodeSettings(m, true)
+}
+
+// decodeSettings validates m; readFiles false leaves ca_file unread.
+func decodeSettings(m map[string]string, readFiles bool) (settings, error) {
+	r := rawSettings{Timeout: defaultTimeout}
+	if err := sdk.DecodeSettings(m, &r); err != nil {
+		return settings{}, err
 	}
-	if len(unknown) > 0 {
-		slices.Sort(unknown)
-		return settings{}, fmt.Errorf("unknown setting %q (known: %s)", unknown[0], strings.Join(knownSettings, ", "))
-	}
-	get := func(key, def string) string {
-		if v := strings.TrimSpace(m[key]); v != "" {
-			return v
+	or := func(v, def string) string {
+		if v == "" {
+			return def
 		}
-		return def
+		return v
 	}
 	s := settings{
-		issuer:       get(SettingIssuer, ""),
-		clientID:     get(SettingClientID, ""),
-		clientSecret: m[SettingClientSecret], // verbatim: a secret may have spaces
-		displayName:  get(SettingDisplayName, defaultDisplayName),
-		emailClaim:   get(SettingEmailClaim, defaultEmailClaim),
-		nameClaim:    get(SettingNameClaim, defaultNameClaim),
-		timeout:      defaultTimeout,
+		issuer:       r.Issuer,
+		clientID:     r.ClientID,
+		clientSecret: r.ClientSecret,
+		displayName:  or(r.DisplayName, defaultDisplayName),
+		emailClaim:   or(r.EmailClaim, defaultEmailClaim),
+		nameClaim:    or(r.NameClaim, defaultNameClaim),
+		timeout:      r.Timeout,
+		insecureTLS:  r.InsecureTLS,
 	}
 	if s.issuer == "" {
 		return s, fmt.Errorf("setting %q is required", SettingIssuer)
@@ -107,28 +125,17 @@ func parseSettings(m map[string]string) (settings, error) {
 	if s.clientID == "" {
 		return s, fmt.Errorf("setting %q is required", SettingClientID)
 	}
-	s.scopes = strings.FieldsFunc(get(SettingScopes, defaultScopes), func(r rune) bool {
+	s.scopes = strings.FieldsFunc(or(r.Scopes, defaultScopes), func(r rune) bool {
 		return r == ',' || r == ' ' || r == '\t'
 	})
 	if !slices.Contains(s.scopes, "openid") {
 		return s, fmt.Errorf("setting %q must include \"openid\"", SettingScopes)
 	}
-	if v := get(SettingTimeout, ""); v != "" {
-		d, err := time.ParseDuration(v)
-		if err != nil || d <= 0 {
-			return s, fmt.Errorf("setting %q: %q is not a positive duration such as \"10s\"", SettingTimeout, v)
-		}
-		s.timeout = d
+	if s.timeout <= 0 {
+		return s, fmt.Errorf("setting %q: %q is not a positive duration such as \"10s\"", SettingTimeout, m[SettingTimeout])
 	}
-	if v := get(SettingInsecureSkipVerify, ""); v != "" {
-		b, err := strconv.ParseBool(v)
-		if err != nil {
-			return s, fmt.Errorf("setting %q: %q is not true or false", SettingInsecureSkipVerify, v)
-		}
-		s.insecureTLS = b
-	}
-	if path := get(SettingCAFile, ""); path != "" {
-		pem, err := os.ReadFile(path)
+	if r.CAFile != "" && readFiles {
+		pem, err := os.ReadFile(r.CAFile)
 		if err != nil {
 			return s, fmt.Errorf("setting %q: %w", SettingCAFile, err)
 		}
@@ -137,7 +144,7 @@ func parseSettings(m map[string]string) (settings, error) {
 			roots = x509.NewCertPool()
 		}
 		if !roots.AppendCertsFromPEM(pem) {
-			return s, fmt.Errorf("setting %q: no PEM certificate in %s", SettingCAFile, path)
+			return s, fmt.Errorf("setting %q: no PEM certificate in %s", SettingCAFile, r.CAFile)
 		}
 		s.roots = roots
 	}

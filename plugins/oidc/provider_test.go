@@ -40,15 +40,16 @@ func TestConfigure(t *testing.T) {
 		wantErr  string
 	}{
 		{"nil settings", nil, `"issuer" is required`},
-		{"unknown key", base("insecure_skip_verfy", "true"), `unknown setting "insecure_skip_verfy"`},
+		{"unknown key", base("insecure_skip_verfy", "true"), `unknown setting "insecure_skip_verfy" (did you mean "insecure_skip_verify"?)`},
+		{"unknown key, nothing close", base("tenant", "x"), `unknown setting "tenant" (known: ca_file, client_id, client_secret`},
 		{"no client id", map[string]string{SettingIssuer: "https://idp.example.org"}, `"client_id" is required`},
 		{"issuer not a URL", base(SettingIssuer, "idp.example.org"), `"issuer"`},
 		{"issuer ftp", base(SettingIssuer, "ftp://idp.example.org"), `"issuer"`},
 		{"issuer with query", base(SettingIssuer, "https://idp.example.org/?tenant=1"), `"issuer"`},
 		{"scopes without openid", base(SettingScopes, "email profile"), `"scopes" must include "openid"`},
-		{"bad timeout", base(SettingTimeout, "soon"), `"timeout"`},
+		{"bad timeout", base(SettingTimeout, "soon"), `setting "timeout": "soon" is not a duration`},
 		{"zero timeout", base(SettingTimeout, "0s"), `"timeout"`},
-		{"bad bool", base(SettingInsecureSkipVerify, "maybe"), `"insecure_skip_verify"`},
+		{"bad bool", base(SettingInsecureSkipVerify, "maybe"), `setting "insecure_skip_verify": "maybe" is not true or false`},
 		{"missing ca file", base(SettingCAFile, filepath.Join(dir, "none.pem")), `"ca_file"`},
 		{"ca file without certificate", base(SettingCAFile, notPEM), "no PEM certificate"},
 		// The IdP is not contacted: an unreachable issuer configures fine.
