@@ -45,8 +45,8 @@ func (q SearchQuery) Validate() error {
 	if q.Status != "" && !q.Status.Valid() {
 		return Errorf(ErrInvalid, "invalid_parameter", "status must be one of pending, processing, completed, failed, cancelled")
 	}
-	if q.Offset < 0 || q.Limit < 0 {
-		return Errorf(ErrInvalid, "invalid_parameter", "offset and limit must not be negative")
+	if err := CheckWindow(q.Offset, q.Limit); err != nil {
+		return err
 	}
 	if len(q.Q) > MaxSearchBytes || !utf8.ValidString(q.Q) {
 		return Errorf(ErrInvalid, "invalid_parameter", "q must be UTF-8 text of at most %d bytes", MaxSearchBytes)

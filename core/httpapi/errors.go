@@ -52,6 +52,9 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 	var de *domain.Error
 	var rl *sessions.RateLimitError
 	switch {
+	case panicked(c):
+		// Whatever the panic value was (even an error that maps to a 4xx),
+		// it is a bug: 500, already logged with its stack by logPanic.
 	case errors.As(err, &rl):
 		status, code, msg = http.StatusTooManyRequests, "rate_limited", rl.Error()
 		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(rl.RetryAfter.Seconds()+0.999)))
@@ -76,7 +79,7 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 		c.Set(fiber.HeaderRetryAfter, "10")
 	}
 	rid := requestIDOf(c)
-	if status >= 500 {
+	if status >= 500 && !panicked(c) {
 		s.log.Error("request failed", "request_id", rid, "method", c.Method(), "route", routeOf(c), "error", err)
 	}
 	return c.Status(status).JSON(errorBody{Error: errorDetail{Code: code, Message: msg, RequestID: rid}})

@@ -31,7 +31,7 @@ func (s *Server) taskEvents(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderCacheControl, "no-cache")
 	c.Set(fiber.HeaderConnection, "keep-alive")
 	c.Set("X-Accel-Buffering", "no")
-	c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
+	c.Context().SetBodyStreamWriter(s.guardStream(c, func(w *bufio.Writer) {
 		defer stop()
 		if send(w, t) != nil || t.Status.Terminal() {
 			return
@@ -56,7 +56,7 @@ func (s *Server) taskEvents(c *fiber.Ctx) error {
 				}
 			}
 		}
-	})
+	}))
 	return nil
 }
 

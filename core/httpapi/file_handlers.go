@@ -45,15 +45,24 @@ type auditResponse struct {
 // maxAuditPage is the largest ?limit= of GET /audit.
 const maxAuditPage = 1000
 
+// parseAuditLimit reads ?limit= of GET /audit: 1 to maxAuditPage, 100 when
+// absent, 422 otherwise.
+func parseAuditLimit(v string) (int, error) {
+	if v == "" {
+		return 100, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > maxAuditPage {
+		return 0, domain.Errorf(domain.ErrInvalid, "invalid_parameter", "limit must be 1 to %d", maxAuditPage)
+	}
+	return n, nil
+}
+
 // listAudit answers GET /audit?limit=N (1 to 1000, default 100).
 func (s *Server) listAudit(c *fiber.Ctx) error {
-	limit := 100
-	if v := c.Query("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > maxAuditPage {
-			return domain.Errorf(domain.ErrInvalid, "invalid_parameter", "limit must be 1 to %d", maxAuditPage)
-		}
-		limit = n
+	limit, err := parseAuditLimit(c.Query("limit"))
+	if err != nil {
+		return err
 	}
 	items, err := s.files.Audit(c.UserContext(), userOf(c).ID, limit)
 	if err != nil {

@@ -27,7 +27,7 @@ func (s *Server) searchHistory(c *fiber.Ctx) error {
 	if s.opts.History == nil {
 		return errHistoryDisabled
 	}
-	lq, page, size, err := parseListQuery(c)
+	lq, page, size, err := parseListQuery(queryOf(c))
 	if err != nil {
 		return err
 	}
@@ -78,17 +78,12 @@ func (s *Server) exportHistory(c *fiber.Ctx) error {
 	if c.Request().Header.ContentLength() > maxExportRequest {
 		return domain.Errorf(domain.ErrTooLarge, "too_large", "the export request is larger than %d bytes", maxExportRequest)
 	}
-	var req exportRequest
-	if err := json.Unmarshal(c.Body(), &req); err != nil {
-		return domain.Errorf(domain.ErrInvalid, "invalid_request",
-			`expected a JSON body {"format":"csv"|"json","from","to","status","q"}`)
-	}
-	q, err := parseHistoryFilter(req.From, req.To, req.Status, req.Q)
+	format, q, err := parseExportRequest(c.Body())
 	if err != nil {
 		return err
 	}
 	ctx, user := c.UserContext(), userOf(c)
-	exp, err := s.opts.History.Export(ctx, user.ID, req.Format, q)
+	exp, err := s.opts.History.Export(ctx, user.ID, format, q)
 	if err != nil {
 		return err
 	}
@@ -97,13 +92,25 @@ func (s *Server) exportHistory(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderXContentTypeOptions, "nosniff")
 	c.Set(fiber.HeaderCacheControl, "private, no-store")
 	rid, log := requestIDOf(c), s.log
-	c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
+	c.Context().SetBodyStreamWriter(s.guardStream(c, func(w *bufio.Writer) {
 		// Runs after the handler returned: only captured values are used.
 		if err := exp.WriteTo(ctx, w); err != nil {
 			log.Warn("history export ended early", "request_id", rid, "user_id", user.ID, "error", err)
 		}
-	})
+	}))
 	return nil
+}
+
+// parseExportRequest reads the export request body: the format (checked
+// by the history service) and the filter.
+func parseExportRequest(body []byte) (string, domain.SearchQuery, error) {
+	var req exportRequest
+	if err := json.Unmarshal(body, &req); err != nil {
+		return "", domain.SearchQuery{}, domain.Errorf(domain.ErrInvalid, "invalid_request",
+			`expected a JSON body {"format":"csv"|"json","from","to","status","q"}`)
+	}
+	q, err := parseHistoryFilter(req.From, req.To, req.Status, req.Q)
+	return req.Format, q, err
 }
 
 // parseHistoryFilter reads from/to (RFC 3339, or YYYY-MM-DD: from the

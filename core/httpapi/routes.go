@@ -6,7 +6,10 @@ import (
 
 // routes is the one route table.
 func (s *Server) routes(app *fiber.App) {
-	app.Use(s.requestID, s.accessLog)
+	// The first recoverPanics guards the two middlewares (and the metrics
+	// observer accessLog calls); the second turns a handler's panic into an
+	// error before accessLog, so the access line and the 5xx metric count it.
+	app.Use(s.recoverPanics(), s.requestID, s.accessLog, s.recoverPanics())
 
 	app.Get("/healthz", s.healthz)
 	app.Get("/readyz", s.readyz)

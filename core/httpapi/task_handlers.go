@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"cmp"
 	"strconv"
 
 	"github.com/gofiber/fiber/v2"
@@ -16,7 +17,7 @@ type listResponse struct {
 }
 
 func (s *Server) listTasks(c *fiber.Ctx) error {
-	q, page, size, err := parseListQuery(c)
+	q, page, size, err := parseListQuery(queryOf(c))
 	if err != nil {
 		return err
 	}
@@ -30,34 +31,49 @@ func (s *Server) listTasks(c *fiber.Ctx) error {
 	return c.JSON(listResponse{Items: items, Total: total, Page: page, PageSize: size})
 }
 
-func parseListQuery(c *fiber.Ctx) (domain.ListQuery, int, int, error) {
+// queryOf reads c's query parameters ("" when absent), for the parsers
+// that take a plain func so they can be fuzzed without Fiber.
+func queryOf(c *fiber.Ctx) func(string) string {
+	return func(key string) string { return c.Query(key) }
+}
+
+// parseListQuery reads page, page_size, status, sort and order. Every
+// number is bounded here: page_size 1 to domain.MaxPageSize, page ≥ 1 and
+// page × page_size ≤ domain.MaxListItems (422 otherwise), so the offset
+// handed on can never overflow.
+func parseListQuery(get func(string) string) (domain.ListQuery, int, int, error) {
 	var q domain.ListQuery
 	page, size := 1, 20
 	var err error
-	if v := c.Query("page"); v != "" {
+	if v := get("page_size"); v != "" {
+		if size, err = strconv.Atoi(v); err != nil || size < 1 || size > domain.MaxPageSize {
+			return q, 0, 0, domain.Errorf(domain.ErrInvalid, "invalid_parameter", "page_size must be 1 to %d", domain.MaxPageSize)
+		}
+	}
+	if v := get("page"); v != "" {
 		if page, err = strconv.Atoi(v); err != nil || page < 1 {
 			return q, 0, 0, domain.Errorf(domain.ErrInvalid, "invalid_parameter", "page must be a positive integer")
 		}
-	}
-	if v := c.Query("page_size"); v != "" {
-		if size, err = strconv.Atoi(v); err != nil || size < 1 || size > 200 {
-			return q, 0, 0, domain.Errorf(domain.ErrInvalid, "invalid_parameter", "page_size must be 1 to 200")
+		if page > domain.MaxListItems/size {
+			return q, 0, 0, domain.Errorf(domain.ErrInvalid, "invalid_parameter",
+				"page × page_size must be at most %d (with page_size %d, page at most %d)",
+				domain.MaxListItems, size, domain.MaxListItems/size)
 		}
 	}
-	if v := c.Query("status"); v != "" {
+	if v := get("status"); v != "" {
 		q.Status = domain.TaskStatus(v)
 		if !q.Status.Valid() {
 			return q, 0, 0, domain.Errorf(domain.ErrInvalid, "invalid_parameter",
 				"status must be one of pending, processing, completed, failed, cancelled")
 		}
 	}
-	q.Sort = c.Query("sort", "created_at")
+	q.Sort = cmp.Or(get("sort"), domain.SortCreatedAt)
 	switch q.Sort {
-	case "created_at", "filename", "status", "duration", "pages":
+	case domain.SortCreatedAt, domain.SortFilename, domain.SortStatus, domain.SortDuration, domain.SortPages:
 	default:
 		return q, 0, 0, domain.Errorf(domain.ErrInvalid, "invalid_parameter", "sort must be created_at, filename, status, duration or pages")
 	}
-	switch c.Query("order", "desc") {
+	switch cmp.Or(get("order"), "desc") {
 	case "desc":
 		q.Desc = true
 	case "asc":

@@ -33,8 +33,10 @@ func validateQuery(q ListQuery) error {
 	if q.Status != "" && !q.Status.Valid() {
 		return fmt.Errorf("status %q: %w", q.Status, domain.ErrInvalid)
 	}
-	if q.Offset < 0 || q.Limit < 0 {
-		return fmt.Errorf("offset %d, limit %d: %w", q.Offset, q.Limit, domain.ErrInvalid)
+	// Bounded here too, not only where the API parses page and page_size:
+	// a negative or huge offset must never reach a slice bound.
+	if err := domain.CheckWindow(q.Offset, q.Limit); err != nil {
+		return fmt.Errorf("offset %d, limit %d: %w", q.Offset, q.Limit, err)
 	}
 	if !q.From.IsZero() && !q.To.IsZero() && q.From.After(q.To) {
 		return fmt.Errorf("from %s after to %s: %w", q.From, q.To, domain.ErrInvalid)

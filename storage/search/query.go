@@ -35,6 +35,9 @@ type Query = domain.SearchQuery
 // Search returns one page of userID's tasks matching q, as task ids in
 // order, and the exact number of matches.
 func (ix *Index) Search(ctx context.Context, userID string, q Query) (ids []string, total int, err error) {
+	// Validate bounds Offset + Limit by domain.MaxListItems: bleve sizes
+	// its collector from From + Size, which a huge offset overflows
+	// (makeslice: cap out of range, issue 11).
 	if err := q.Validate(); err != nil {
 		return nil, 0, err
 	}
