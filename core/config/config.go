@@ -5,6 +5,7 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"runtime"
@@ -31,6 +32,11 @@ type Config struct {
 	Plugins map[string]map[string]string `koanf:"plugins"`
 	// Engines are the external engine plugins, [[plugins.engine]].
 	Engines []ExternalEngine `koanf:"-"`
+
+	// values are the effective keys ("server.listen") with the values as
+	// loaded, and sources where each came from; see Effective.
+	values  map[string]any
+	sources map[string]Source
 }
 
 // Server configures the HTTP listener.
@@ -200,101 +206,145 @@ var legacyEnv = map[string]string{
 
 // Load reads defaults ← path (if non-empty; a missing explicit file is an
 // error) ← environ ← overrides (flags, already keyed like "server.listen").
+// A key of the file or an OCRBOX_ variable that names no configuration key
+// is an error, as is an invalid value; the error names the key and where it
+// was set. Plugin tables ([plugins.NAME]) are taken as they are: the names
+// and the settings are the plugins' to check (CheckSettings in each).
 func Load(path string, environ []string, overrides map[string]any) (*Config, error) {
 	k := koanf.New(".")
-	if err := k.Load(confmap.Provider(Defaults(), "."), nil); err != nil {
+	defaults := Defaults()
+	if err := k.Load(confmap.Provider(defaults, "."), nil); err != nil {
 		return nil, fmt.Errorf("load defaults: %w", err)
+	}
+	sources := map[string]Source{}
+	for key := range defaults {
+		sources[key] = Source{Kind: FromDefault}
 	}
 	if path != "" {
 		if _, err := os.Stat(path); err != nil {
 			return nil, fmt.Errorf("config file: %w", err)
 		}
-		if err := k.Load(file.Provider(path), toml.Parser()); err != nil {
+		f := koanf.New(".")
+		if err := f.Load(file.Provider(path), toml.Parser()); err != nil {
 			return nil, fmt.Errorf("parse %s: %w", path, err)
 		}
+		if err := checkFileKeys(path, f.Keys()); err != nil {
+			return nil, err
+		}
+		for _, key := range f.Keys() {
+			sources[key] = Source{Kind: FromFile, Name: path}
+		}
 		// The first releases had the history flag under [auth].
-		if k.Exists("auth.enable_task_history") {
-			if err := k.Set("history.enabled", k.Get("auth.enable_task_history")); err != nil {
+		if f.Exists("auth.enable_task_history") {
+			if err := f.Set("history.enabled", f.Get("auth.enable_task_history")); err != nil {
 				return nil, fmt.Errorf("parse %s: %w", path, err)
 			}
-			k.Delete("auth.enable_task_history")
+			f.Delete("auth.enable_task_history")
+			delete(sources, "auth.enable_task_history")
+			sources["history.enabled"] = Source{Kind: FromFile, Name: path + " (as auth.enable_task_history)"}
+		}
+		if err := k.Merge(f); err != nil {
+			return nil, fmt.Errorf("parse %s: %w", path, err)
 		}
 	}
-	envMap, err := fromEnv(k, environ)
+	envMap, envNames, err := fromEnv(k, environ)
 	if err != nil {
 		return nil, err
 	}
 	if err := k.Load(confmap.Provider(envMap, "."), nil); err != nil {
 		return nil, fmt.Errorf("load environment: %w", err)
 	}
+	for key, name := range envNames {
+		sources[key] = Source{Kind: FromEnv, Name: name}
+	}
 	if len(overrides) > 0 {
 		if err := k.Load(confmap.Provider(overrides, "."), nil); err != nil {
 			return nil, fmt.Errorf("load flags: %w", err)
+		}
+		for key := range overrides {
+			sources[key] = Source{Kind: FromFlag}
 		}
 	}
 	engines, err := takeExternalEngines(k)
 	if err != nil {
 		return nil, err
 	}
-	var c Config
+	c := Config{values: k.All(), sources: sources}
 	if err := k.UnmarshalWithConf("", &c, koanf.UnmarshalConf{Tag: "koanf"}); err != nil {
 		return nil, fmt.Errorf("invalid configuration: %w", err)
 	}
 	c.Engines = engines
 	if err := c.validate(); err != nil {
+		var ke *KeyError
+		if errors.As(err, &ke) && ke.Source == "" {
+			ke.Source = c.Source(ke.Key).setBy()
+		}
 		return nil, err
 	}
 	return &c, nil
 }
 
-// fromEnv maps OCRBOX_* variables onto known keys. The key list comes from
-// the loaded tree, so OCRBOX_STORAGE_DATA_DIR is unambiguous even though
-// both section and key contain underscores. Plugin tables accept any key:
+// fromEnv maps OCRBOX_* variables onto known keys, and returns the
+// variable's name for each key it sets. The key list comes from the loaded
+// tree, so OCRBOX_STORAGE_DATA_DIR is unambiguous even though both section
+// and key contain underscores. Plugin tables accept any key:
 // OCRBOX_PLUGINS_<NAME>_<KEY> sets plugins.<name>.<key> when no known key
-// matches.
-func fromEnv(k *koanf.Koanf, environ []string) (map[string]any, error) {
+// matches (the plugin refuses a key it does not know).
+func fromEnv(k *koanf.Koanf, environ []string) (map[string]any, map[string]string, error) {
 	known := map[string]string{}
 	for _, key := range k.Keys() {
 		known["OCRBOX_"+strings.ToUpper(strings.ReplaceAll(key, ".", "_"))] = key
 	}
-	out := map[string]any{}
+	out, names := map[string]any{}, map[string]string{}
 	for _, kv := range environ {
 		name, val, ok := strings.Cut(kv, "=")
 		if !ok {
 			continue
 		}
 		if key, ok := legacyEnv[name]; ok {
-			out[key] = val
+			out[key], names[key] = val, name
 			continue
 		}
 		if !strings.HasPrefix(name, "OCRBOX_") {
 			continue
 		}
 		if key, ok := known[name]; ok {
-			out[key] = envValue(k, key, val)
+			out[key], names[key] = envValue(k, key, val), name
 			continue
 		}
 		if rest, ok := strings.CutPrefix(name, "OCRBOX_PLUGINS_"); ok {
 			plugin, key, ok := strings.Cut(rest, "_")
 			if ok && plugin != "" && key != "" {
-				out["plugins."+strings.ToLower(plugin)+"."+strings.ToLower(key)] = val
+				full := "plugins." + strings.ToLower(plugin) + "." + strings.ToLower(key)
+				out[full], names[full] = val, name
 				continue
 			}
 		}
 		if name == "OCRBOX_PLUGIN" || strings.HasPrefix(name, "OCRBOX_TEST") {
 			continue // go-plugin's handshake cookie; test switches
 		}
-		return nil, fmt.Errorf("unknown environment variable %s: no such configuration key", name)
+		msg := fmt.Sprintf("unknown environment variable %s: no such configuration key", name)
+		envNames := make([]string, 0, len(known))
+		for n := range known {
+			envNames = append(envNames, n)
+		}
+		if near := closestName(name, envNames); near != "" {
+			msg += fmt.Sprintf(" (did you mean %s?)", near)
+		}
+		return nil, nil, errors.New(msg)
 	}
-	return out, nil
+	return out, names, nil
 }
 
-// envValue splits comma-separated lists for keys whose default is a list.
+// envValue splits comma-separated lists for keys whose default is a list;
+// items are trimmed and empty ones dropped, so "" is the empty list.
 func envValue(k *koanf.Koanf, key, val string) any {
 	if _, isList := k.Get(key).([]string); isList {
-		parts := strings.Split(val, ",")
-		for i := range parts {
-			parts[i] = strings.TrimSpace(parts[i])
+		parts := []string{}
+		for p := range strings.SplitSeq(val, ",") {
+			if p = strings.TrimSpace(p); p != "" {
+				parts = append(parts, p)
+			}
 		}
 		return parts
 	}

@@ -11,9 +11,17 @@ import (
 type KeyError struct {
 	Key    string
 	Reason string
+	// Source says where the value came from ("config.toml", "environment
+	// variable OCRBOX_OCR_PDF_DPI"); empty for a default or when unknown.
+	Source string
 }
 
-func (e *KeyError) Error() string { return fmt.Sprintf("config key %s: %s", e.Key, e.Reason) }
+func (e *KeyError) Error() string {
+	if e.Source != "" {
+		return fmt.Sprintf("config key %s (from %s): %s", e.Key, e.Source, e.Reason)
+	}
+	return fmt.Sprintf("config key %s: %s", e.Key, e.Reason)
+}
 
 func (c *Config) validate() error {
 	bad := func(key, format string, args ...any) error {
@@ -34,6 +42,12 @@ func (c *Config) validate() error {
 				return bad("server.trusted_proxies", "%q is neither an IP address nor a CIDR range", p)
 			}
 		}
+	}
+	if c.Server.TrustProxy && len(c.Server.TrustedProxies) == 0 {
+		// Every peer would be believed: anyone who reaches the port could
+		// choose their client IP (audit trail, per-IP sign-in limit).
+		return bad("server.trust_proxy", "is true but server.trusted_proxies is empty: list the proxies' addresses "+
+			"(IPs or CIDRs, e.g. [\"127.0.0.1\"]), or X-Forwarded-For would be believed from anyone")
 	}
 	if (c.Server.TLSCert == "") != (c.Server.TLSKey == "") {
 		return bad("server.tls_cert", "set both server.tls_cert and server.tls_key for HTTPS, or neither")

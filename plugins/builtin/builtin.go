@@ -21,15 +21,24 @@ type Plugin struct {
 	Kind string
 	// Serve runs the plugin's gRPC server until the host goes away.
 	Serve func()
+	// CheckSettings validates the plugin's settings as its Configure would,
+	// in the host's process and without touching files or the network, so
+	// the configuration can be checked before any plugin starts.
+	CheckSettings func(map[string]string) error
 }
 
 // registry is fixed at compile time and never modified.
 var registry = map[string]Plugin{
-	"tesseract": {Kind: sdk.KindEngine, Serve: func() { sdk.ServeEngine(tesseract.New(sdk.Logger())) }},
-	"local":     {Kind: sdk.KindAuth, Serve: func() { sdk.ServeAuth(localauth.New()) }},
-	"http":      {Kind: sdk.KindAuth, Serve: func() { sdk.ServeAuth(httpauth.New()) }},
-	"ldap":      {Kind: sdk.KindAuth, Serve: func() { sdk.ServeAuth(ldapauth.New()) }},
-	"oidc":      {Kind: sdk.KindAuth, Serve: func() { sdk.ServeAuth(oidc.New()) }},
+	"tesseract": {Kind: sdk.KindEngine, Serve: func() { sdk.ServeEngine(tesseract.New(sdk.Logger())) },
+		CheckSettings: tesseract.CheckSettings},
+	"local": {Kind: sdk.KindAuth, Serve: func() { sdk.ServeAuth(localauth.New()) },
+		CheckSettings: localauth.CheckSettings},
+	"http": {Kind: sdk.KindAuth, Serve: func() { sdk.ServeAuth(httpauth.New()) },
+		CheckSettings: httpauth.CheckSettings},
+	"ldap": {Kind: sdk.KindAuth, Serve: func() { sdk.ServeAuth(ldapauth.New()) },
+		CheckSettings: ldapauth.CheckSettings},
+	"oidc": {Kind: sdk.KindAuth, Serve: func() { sdk.ServeAuth(oidc.New()) },
+		CheckSettings: oidc.CheckSettings},
 }
 
 // Lookup returns the built-in plugin called name.
@@ -39,6 +48,13 @@ func Lookup(name string) (Plugin, bool) {
 	}
 	p, ok := gplEngines[name]
 	return p, ok
+}
+
+// All lists every built-in plugin's name, sorted.
+func All() []string {
+	all := append(Names(sdk.KindEngine), Names(sdk.KindAuth)...)
+	sort.Strings(all)
+	return all
 }
 
 // Names lists the built-in plugins of a kind, sorted.
