@@ -146,7 +146,7 @@ func Serve(ctx context.Context, cfg *config.Config, version string, log *slog.Lo
 	}
 	defer stopMetrics()
 	api := newAPI(cfg, store, pool, auth.sessions, taskSvc, filesvc.NewService(store, files, log), hist, met, log)
-	ln, err := listen(cfg, log)
+	ln, err := listen(cfg)
 	if err != nil {
 		return err
 	}
@@ -255,15 +255,12 @@ func EngineInfos(ctx context.Context, log *slog.Logger) ([]*sdk.EngineInfo, erro
 
 // listen opens the main listener: plain TCP, or TLS with server.tls_cert
 // and server.tls_key (TLS 1.2 and later).
-func listen(cfg *config.Config, log *slog.Logger) (net.Listener, error) {
+func listen(cfg *config.Config) (net.Listener, error) {
 	ln, err := net.Listen("tcp", cfg.Server.Listen)
 	if err != nil {
 		return nil, fmt.Errorf("listen on %s (server.listen): %w", cfg.Server.Listen, err)
 	}
 	if cfg.Server.TLSCert == "" {
-		if cfg.Server.TrustProxy && len(cfg.Server.TrustedProxies) == 0 {
-			log.Warn("server.trust_proxy is on for every peer: anyone who reaches the port directly can choose their client IP; list the proxy in server.trusted_proxies")
-		}
 		return ln, nil
 	}
 	cert, err := tls.LoadX509KeyPair(cfg.Server.TLSCert, cfg.Server.TLSKey)
@@ -290,7 +287,7 @@ func engineConfigs(cfg *config.Config, workers int) ([]engines.Config, error) {
 		}
 		run[name] = true
 		out = append(out, engines.Config{Processes: workers,
-			Spec: host.Spec{Name: name, Kind: sdk.KindEngine, Settings: cfg.Plugins[name]}})
+			Spec: host.Spec{Name: name, Kind: sdk.KindEngine, Settings: cfg.PluginSettings(name)}})
 	}
 	for i, e := range cfg.Engines {
 		if slices.Contains(all, e.Name) {

@@ -192,16 +192,23 @@ func conversionReason(t reflect.Type, value string, err error) string {
 }
 
 // closestName returns the name in known nearest to name by edit distance,
-// when it is close enough to be a typo of it; otherwise "".
+// when it is close enough to be a typo of it; else a known name that is
+// name with a word more or less ("issuer_url" → "issuer"); otherwise "".
 func closestName(name string, known []string) string {
-	best, bestDist := "", len(name)
+	lower := strings.ToLower(name)
+	best, bestDist := "", max(2, len(name)/4)+1
 	for _, k := range known {
-		if d := editDistance(strings.ToLower(name), strings.ToLower(k)); d < bestDist {
+		if d := editDistance(lower, strings.ToLower(k)); d < bestDist {
 			best, bestDist = k, d
 		}
 	}
-	if bestDist <= max(2, len(name)/4) {
+	if best != "" {
 		return best
+	}
+	for _, k := range known {
+		if strings.HasPrefix(lower, k+"_") || strings.HasPrefix(k, lower+"_") {
+			return k
+		}
 	}
 	return ""
 }

@@ -68,6 +68,7 @@ func TestDecodeSettingsRefuses(t *testing.T) {
 	}{
 		{"typo with a suggestion", map[string]string{"timout": "5s"}, []string{`unknown setting "timout" (did you mean "timeout"?)`}},
 		{"unknown without a suggestion", map[string]string{"colour": "red"}, []string{`unknown setting "colour" (known: client_secret, insecure_skip_verify, ratio, retries, scopes, timeout, url, workers)`}},
+		{"a word too many", map[string]string{"url_base": "x"}, []string{`unknown setting "url_base" (did you mean "url"?)`}},
 		{"case matters", map[string]string{"URL": "x"}, []string{`unknown setting "URL" (did you mean "url"?)`}},
 		{"unexported field is no setting", map[string]string{"internal": "x"}, []string{`unknown setting "internal"`}},
 		{"not a number", map[string]string{"retries": "three"}, []string{`setting "retries": "three" is not a whole number`}},
