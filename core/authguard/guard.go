@@ -97,9 +97,21 @@ func Transient(err error) bool {
 
 // do runs one provider operation with timeout, retry and breaker.
 func do[T any](ctx context.Context, p *Provider, op string, fn func(context.Context, sdk.AuthProvider) (T, error)) (T, error) {
+	return call(ctx, p, op, p.opts.Retries, fn)
+}
+
+// once runs an operation that must not be repeated: exchanging an
+// authorization code. An IdP may revoke every token issued for a code it
+// sees twice, and the host cannot tell whether a failed call reached it;
+// the plugin retries only what was never sent.
+func once[T any](ctx context.Context, p *Provider, op string, fn func(context.Context, sdk.AuthProvider) (T, error)) (T, error) {
+	return call(ctx, p, op, 0, fn)
+}
+
+func call[T any](ctx context.Context, p *Provider, op string, retries uint64, fn func(context.Context, sdk.AuthProvider) (T, error)) (T, error) {
 	var out T
 	attempt := 0
-	b := retry.WithMaxRetries(p.opts.Retries, retry.WithJitterPercent(25, retry.NewExponential(p.opts.Backoff)))
+	b := retry.WithMaxRetries(retries, retry.WithJitterPercent(25, retry.NewExponential(p.opts.Backoff)))
 	err := retry.Do(ctx, b, func(ctx context.Context) error {
 		attempt++
 		res, err := p.cb.Execute(func() (any, error) {
@@ -189,7 +201,7 @@ func (g guarded) BeginBrowserLogin(ctx context.Context, r *sdk.BeginBrowserLogin
 }
 
 func (g guarded) CompleteBrowserLogin(ctx context.Context, r *sdk.CompleteBrowserLoginRequest) (*sdk.AuthenticateResponse, error) {
-	return do(ctx, g.p, "complete_browser_login", func(ctx context.Context, a sdk.AuthProvider) (*sdk.AuthenticateResponse, error) {
+	return once(ctx, g.p, "complete_browser_login", func(ctx context.Context, a sdk.AuthProvider) (*sdk.AuthenticateResponse, error) {
 		return a.CompleteBrowserLogin(ctx, r)
 	})
 }

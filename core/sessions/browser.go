@@ -140,6 +140,10 @@ func (s *Service) CompleteBrowserLogin(ctx context.Context, state, cookieState, 
 	resp, err := a.CompleteBrowserLogin(ctx, &sdk.CompleteBrowserLoginRequest{
 		Code: code, CodeVerifier: fl.verifier, RedirectUri: fl.redirectURI, Nonce: fl.nonce})
 	if err != nil {
+		if errors.Is(err, sdk.ErrMisconfigured) {
+			s.opts.Observer.LoginAttempt(fl.provider, "misconfigured")
+			s.log.ErrorContext(ctx, "auth provider misconfigured: fix its settings", "provider", fl.provider, "error", err)
+		}
 		return nil, "", mapProviderErr(err)
 	}
 	tok, err := s.open(ctx, fl.provider, resp)
@@ -158,6 +162,16 @@ func mapProviderErr(err error) error {
 		return domain.Errorf(domain.ErrNotFound, "unknown_provider", "this provider has no browser sign-in")
 	case errors.Is(err, sdk.ErrUnavailable):
 		return domain.Errorf(domain.ErrAuthUnavailable, "auth_unavailable", "sign-in is temporarily unavailable; please try again shortly")
+	case errors.Is(err, sdk.ErrMisconfigured):
+		return errMisconfigured()
 	}
 	return fmt.Errorf("browser login: %w", err)
+}
+
+// errMisconfigured is what people are told when a provider refuses this
+// server itself (client secret, issuer, audience): not their fault, and not
+// something waiting fixes.
+func errMisconfigured() error {
+	return domain.Errorf(domain.ErrAuthUnavailable, "auth_misconfigured",
+		"sign-in through this provider is misconfigured on this server; the administrator has been told")
 }

@@ -150,6 +150,7 @@ func (s *Service) Login(ctx context.Context, username, password, ip string) (*To
 		return nil, &RateLimitError{RetryAfter: wait}
 	}
 	var unavailable error
+	misconfigured := false
 	for _, p := range s.providers {
 		a, err := p.Auth(ctx)
 		if err != nil {
@@ -169,6 +170,11 @@ func (s *Service) Login(ctx context.Context, username, password, ip string) (*To
 		case errors.Is(err, sdk.ErrInvalidCredentials):
 			obs.LoginAttempt(p.Name(), "invalid_credentials")
 			continue
+		case errors.Is(err, sdk.ErrMisconfigured):
+			obs.LoginAttempt(p.Name(), "misconfigured")
+			s.log.ErrorContext(ctx, "auth provider misconfigured: fix its settings", "provider", p.Name(), "error", err)
+			misconfigured = true
+			continue
 		case errors.Is(err, sdk.ErrNotImplemented):
 			// This provider does not check passwords (an IdP without the
 			// password grant): as if it were not in the chain, so a wrong
@@ -180,6 +186,11 @@ func (s *Service) Login(ctx context.Context, username, password, ip string) (*To
 			s.log.WarnContext(ctx, "auth provider failed", "provider", p.Name(), "error", err)
 			unavailable = err
 		}
+	}
+	if misconfigured && unavailable == nil {
+		// A provider that might have said yes could not be asked.
+		s.log.InfoContext(ctx, "login", "result", "misconfigured", "ip", ip)
+		return nil, errMisconfigured()
 	}
 	if unavailable != nil {
 		s.log.InfoContext(ctx, "login", "result", "unavailable", "ip", ip)

@@ -2,9 +2,12 @@ package oidc
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"regexp"
+	"time"
 
 	"golang.org/x/oauth2"
 
@@ -84,7 +87,19 @@ func (p *Provider) CompleteBrowserLogin(ctx context.Context, req *sdk.CompleteBr
 	}
 	conf := d.oauth
 	conf.RedirectURL = req.GetRedirectUri()
-	tok, err := conf.Exchange(ctx, req.GetCode(), oauth2.VerifierOption(req.GetCodeVerifier()))
+	// A code is good for one exchange: retried only when the request never
+	// left (the connection was refused), never after any answer.
+	var tok *oauth2.Token
+	for attempt := 1; ; attempt++ {
+		tok, err = conf.Exchange(ctx, req.GetCode(), oauth2.VerifierOption(req.GetCodeVerifier()))
+		if err == nil || !undelivered(err) || attempt == 3 || ctx.Err() != nil {
+			break
+		}
+		select {
+		case <-time.After(time.Duration(attempt) * 200 * time.Millisecond):
+		case <-ctx.Done():
+		}
+	}
 	if err != nil {
 		return nil, tokenError("browser login: exchange code", err)
 	}
@@ -93,6 +108,13 @@ func (p *Provider) CompleteBrowserLogin(ctx context.Context, req *sdk.CompleteBr
 		return nil, fmt.Errorf("browser login: %w", err)
 	}
 	return resp, nil
+}
+
+// undelivered reports a request that never reached the server: the
+// connection could not be made.
+func undelivered(err error) bool {
+	var op *net.OpError
+	return errors.As(err, &op) && op.Op == "dial"
 }
 
 // checkRedirectURI accepts an absolute http(s) URL; the IdP compares it

@@ -70,7 +70,10 @@ func (c *client) tokenResponse(ctx context.Context, d *discovery, tok *oauth2.To
 			if isUnavailable(err) {
 				return nil, fmt.Errorf("verify ID token: %w", err)
 			}
-			return nil, fmt.Errorf("ID token from the token endpoint does not verify: %s", err)
+			// Straight from the token endpoint over TLS, a token that does
+			// not verify means we expect another issuer or audience.
+			return nil, fmt.Errorf("%w: ID token from the token endpoint does not verify (check %s and %s): %s",
+				sdk.ErrMisconfigured, SettingIssuer, SettingClientID, err)
 		}
 		if nonce != "" && subtle.ConstantTimeCompare([]byte(idt.Nonce), []byte(nonce)) != 1 {
 			return nil, fmt.Errorf("verify ID token: %w: nonce does not match", sdk.ErrInvalidCredentials)

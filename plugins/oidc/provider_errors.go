@@ -70,7 +70,7 @@ func tokenError(op string, err error, alsoInvalid ...string) error {
 	case code == "unsupported_grant_type" || code == "unauthorized_client":
 		return fmt.Errorf("%s: %w: %s", op, sdk.ErrNotImplemented, detail)
 	case code == "invalid_client":
-		return fmt.Errorf("%s: client authentication failed, check %s and %s: %s", op, SettingClientID, SettingClientSecret, detail)
+		return fmt.Errorf("%s: %w: client authentication failed, check %s and %s: %s", op, sdk.ErrMisconfigured, SettingClientID, SettingClientSecret, detail)
 	case status == 401:
 		return fmt.Errorf("%s: %w: %s", op, sdk.ErrInvalidCredentials, detail)
 	}

@@ -106,6 +106,8 @@ func toStatus(err error) error {
 		code = codes.Unimplemented
 	case errors.Is(err, ErrUserNotFound):
 		code = codes.NotFound
+	case errors.Is(err, ErrMisconfigured):
+		code = codes.PermissionDenied
 	case errors.Is(err, context.Canceled):
 		code = codes.Canceled
 	case errors.Is(err, context.DeadlineExceeded):
@@ -139,6 +141,8 @@ func fromStatus(ctx context.Context, err error) error {
 		kind = ErrNotImplemented
 	case codes.NotFound:
 		kind = ErrUserNotFound
+	case codes.PermissionDenied:
+		kind = ErrMisconfigured
 	case codes.Canceled:
 		kind = context.Canceled
 	case codes.DeadlineExceeded:

@@ -48,6 +48,8 @@ func TestErrorMappingAcrossGRPC(t *testing.T) {
 		{"credentials", sdk.ErrInvalidCredentials, sdk.ErrInvalidCredentials},
 		{"unavailable", sdk.ErrUnavailable, sdk.ErrUnavailable},
 		{"not implemented", sdk.ErrNotImplemented, sdk.ErrNotImplemented},
+		{"user not found", sdk.ErrUserNotFound, sdk.ErrUserNotFound},
+		{"misconfigured", fmt.Errorf("token endpoint: %w: invalid_client", sdk.ErrMisconfigured), sdk.ErrMisconfigured},
 		{"anything else is transient", errors.New("boom"), sdk.ErrUnavailable},
 	}
 	for _, tt := range tests {

@@ -109,4 +109,8 @@ var (
 	ErrUnavailable        = errors.New("backend unavailable")
 	ErrNotImplemented     = errors.New("not implemented")
 	ErrUserNotFound       = errors.New("user not found")
+	// ErrMisconfigured: the backend refused this server itself (wrong
+	// client secret, issuer or audience): no retry helps, and it is not an
+	// outage either; the administrator must fix the configuration.
+	ErrMisconfigured = errors.New("provider misconfigured")
 )

@@ -1,0 +1,83 @@
+package oidc
+
+import (
+	"encoding/json"
+	"errors"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/ocrbox/ocrbox/plugins/sdk"
+)
+
+// TestCodeExchangedOnceWhateverTheAnswer: the token endpoint sees each
+// authorization code once, whatever it answers; a refusal of ocrbox's own
+// client credentials is sdk.ErrMisconfigured, not an outage.
+func TestCodeExchangedOnceWhateverTheAnswer(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		status int
+		body   string
+		want   error
+	}{
+		{"server error", 500, `{"error":"server_error"}`, sdk.ErrUnavailable},
+		{"bad gateway", 502, `bad gateway`, sdk.ErrUnavailable},
+		{"wrong client secret", 401, `{"error":"invalid_client"}`, sdk.ErrMisconfigured},
+		{"code already used", 400, `{"error":"invalid_grant"}`, sdk.ErrInvalidCredentials},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var codes atomic.Int32
+			var issuer string
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				switch r.URL.Path {
+				case "/.well-known/openid-configuration":
+					w.Header().Set("Content-Type", "application/json")
+					_ = json.NewEncoder(w).Encode(map[string]any{"issuer": issuer, "authorization_endpoint": issuer + "/auth",
+						"token_endpoint": issuer + "/token", "jwks_uri": issuer + "/keys"})
+				case "/token":
+					codes.Add(1)
+					w.Header().Set("Content-Type", "application/json")
+					w.WriteHeader(tt.status)
+					_, _ = w.Write([]byte(tt.body))
+				default:
+					http.NotFound(w, r)
+				}
+			}))
+			defer srv.Close()
+			issuer = srv.URL
+			p := newProvider(t, map[string]string{SettingIssuer: issuer, SettingClientID: "ocrbox", SettingClientSecret: "s3cret"})
+			_, err := p.CompleteBrowserLogin(t.Context(), &sdk.CompleteBrowserLoginRequest{
+				Code: "the-code", CodeVerifier: strings.Repeat("v", 43), RedirectUri: "http://127.0.0.1/cb", Nonce: "n"})
+			if !errors.Is(err, tt.want) {
+				t.Errorf("CompleteBrowserLogin = %v, want %v", err, tt.want)
+			}
+			if n := codes.Load(); n != 1 {
+				t.Errorf("the code went to the token endpoint %d times, want once", n)
+			}
+		})
+	}
+}
+
+// TestUndelivered: only a request that never left counts as undelivered.
+func TestUndelivered(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close() // nothing listens there now
+	_, err = http.Post("http://"+addr+"/token", "application/x-www-form-urlencoded", nil)
+	if err == nil || !undelivered(err) {
+		t.Errorf("connection refused: undelivered(%v) = false", err)
+	}
+	if undelivered(errors.New("token endpoint answered 500")) {
+		t.Error("an answer counted as undelivered")
+	}
+}
