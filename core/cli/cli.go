@@ -34,6 +34,8 @@ Usage:
   ocrbox restore FILE [--config FILE] [--data-dir DIR]   into an empty data directory
   ocrbox plugin check NAME|PATH [--sha256 HEX] [--page FILE --truth FILE]
                  run the engine plugin conformance suite and print a pass/fail table
+  ocrbox config  check [--config FILE]   validate the configuration and print every
+                 key with its value and where it came from (secrets masked)
   ocrbox version
 
 The configuration is read from --config (default: ./config.toml if present),
@@ -66,6 +68,8 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		err = backupCmd(args[1:], stdout, stderr)
 	case "restore":
 		err = restoreCmd(args[1:], stdout, stderr)
+	case "config":
+		err = configCmd(args[1:], stdout, stderr)
 	case "version", "--version":
 		err = version(stdout, stderr)
 	case "help", "-h", "--help":
@@ -103,13 +107,16 @@ func newFlagSet(name string, stderr io.Writer, f *commonFlags, withServer bool) 
 	return fs
 }
 
+// loadConfig reads and checks the configuration every command uses.
 func loadConfig(f commonFlags) (*config.Config, error) {
-	path := f.config
-	if path == "" {
-		if _, err := os.Stat("config.toml"); err == nil {
-			path = "config.toml"
-		}
-	}
+	cfg, _, err := loadCheckedConfig(f)
+	return cfg, err
+}
+
+// loadCheckedConfig loads the configuration (config.Load) and checks the
+// plugin tables against the built-in plugins (app.CheckConfig); it also
+// returns the built-in plugins the server would start.
+func loadCheckedConfig(f commonFlags) (*config.Config, []string, error) {
 	over := map[string]any{}
 	if f.listen != "" {
 		over["server.listen"] = f.listen
@@ -117,7 +124,26 @@ func loadConfig(f commonFlags) (*config.Config, error) {
 	if f.dataDir != "" {
 		over["storage.data_dir"] = f.dataDir
 	}
-	return config.Load(path, os.Environ(), over)
+	cfg, err := config.Load(configPath(f), os.Environ(), over)
+	if err != nil {
+		return nil, nil, err
+	}
+	started, err := app.CheckConfig(cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	return cfg, started, nil
+}
+
+// configPath is --config, else ./config.toml when it exists, else "".
+func configPath(f commonFlags) string {
+	if f.config != "" {
+		return f.config
+	}
+	if _, err := os.Stat("config.toml"); err == nil {
+		return "config.toml"
+	}
+	return ""
 }
 
 func serve(args []string, stderr io.Writer) error {

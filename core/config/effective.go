@@ -122,6 +122,9 @@ func (c *Config) Effective() []Setting {
 		out = append(out, s)
 	}
 	for key, v := range c.values {
+		if _, table := v.(map[string]any); table {
+			continue // an empty table, e.g. [plugins.local] with every key commented out
+		}
 		add(key, v, c.sources[key])
 	}
 	if slices.Contains(c.Auth.Providers, "local") && c.Plugins["local"]["users_file"] == "" {
