@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"path/filepath"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -90,14 +89,7 @@ func startProviders(ctx context.Context, cfg *config.Config, log *slog.Logger) (
 		if !ok || b.Kind != sdk.KindAuth {
 			return nil, &config.KeyError{Key: "auth.providers", Reason: fmt.Sprintf("unknown auth provider %q (built in: %v)", name, builtin.Names(sdk.KindAuth))}
 		}
-		settings := map[string]string{}
-		for k, v := range cfg.Plugins[name] {
-			settings[k] = v
-		}
-		if name == "local" && settings["users_file"] == "" {
-			settings["users_file"] = filepath.Join(cfg.Storage.DataDir, "users.json")
-		}
-		p, err := host.Start(ctx, host.Spec{Name: name, Kind: sdk.KindAuth, Settings: settings}, log)
+		p, err := host.Start(ctx, host.Spec{Name: name, Kind: sdk.KindAuth, Settings: cfg.PluginSettings(name)}, log)
 		if err != nil {
 			for _, q := range out {
 				q.Kill()
