@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"path/filepath"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -113,9 +114,16 @@ func newTaskRunner(cfg *config.Config, store *boltstore.Store, files *filestore.
 	svc := tasks.NewService(store, files, pool, nil, hist.events, pages.Sniff, inspector(limits), boltstore.NewID,
 		tasks.Options{DefaultEngine: cfg.OCR.DefaultEngine, DefaultLang: cfg.OCR.DefaultLang,
 			DefaultOutputs: outputs, MaxUploadBytes: cfg.Server.MaxUploadMB << 20, MaxTasksPerUser: cfg.Limits.MaxTasksPerUser,
-			MaxStorageBytesPerUser: cfg.Limits.MaxStorageMBPerUser << 20, Observer: met})
+			MaxStorageBytesPerUser: cfg.Limits.MaxStorageMBPerUser << 20, Observer: met,
+			EnginePageBytes: func(engine string) int64 {
+				if pool.AcceptsPath(engine) {
+					return 0 // pages go by file
+				}
+				return worker.MaxPageBytes
+			}})
 	wk := worker.New(store, files, pool, hist.events, worker.Options{Workers: workers, MaxAttempts: cfg.OCR.MaxAttempts,
-		PageTimeout: cfg.OCR.PageTimeout, Limits: limits, NewID: boltstore.NewID, EngineHOCR: cfg.OCR.EngineHOCR, Observer: met}, log)
+		PageTimeout: cfg.OCR.PageTimeout, Limits: limits, NewID: boltstore.NewID, EngineHOCR: cfg.OCR.EngineHOCR, Observer: met,
+		ScratchDir: filepath.Join(cfg.Storage.DataDir, "scratch")}, log)
 	svc.SetRunner(wk)
 	svc.SetSearcher(hist.searcher())
 	return svc, wk

@@ -1,5 +1,6 @@
 // Package cli parses ocrbox's subcommands and hands over to the code that
-// does the work: serve, plugin NAME, users …, migrate, version.
+// does the work: serve, plugin NAME, pagehelper (hidden: one page decoded
+// for the server), users …, migrate, version.
 package cli
 
 import (
@@ -15,6 +16,7 @@ import (
 	"github.com/ocrbox/ocrbox/core/app"
 	"github.com/ocrbox/ocrbox/core/config"
 	"github.com/ocrbox/ocrbox/core/logging"
+	"github.com/ocrbox/ocrbox/core/pagehelper"
 	"github.com/ocrbox/ocrbox/plugins/builtin"
 )
 
@@ -52,6 +54,8 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "serve":
 		err = serve(args[1:], stderr)
+	case pagehelper.Subcommand: // hidden: started by serve to decode one page
+		return pagehelper.Main(args[1:], stdin, stdout, stderr)
 	case "plugin":
 		if len(args) > 1 && args[1] == "check" {
 			err = pluginCheck(args[2:], stdout, stderr)

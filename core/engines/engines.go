@@ -151,6 +151,15 @@ func (p *Pool) Validate(_ context.Context, engineName, lang string, outputs []do
 	return nil
 }
 
+// AcceptsPath reports whether the named engine reads pages from files
+// (EngineInfo.accepts_path), so the worker sends it paths instead of bytes.
+func (p *Pool) AcceptsPath(engineName string) bool {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	e, ok := p.engines[engineName]
+	return ok && e.info.GetAcceptsPath()
+}
+
 // Acquire waits for a free process of the named engine.
 func (p *Pool) Acquire(ctx context.Context, engineName string) (*host.Process, error) {
 	p.mu.RLock()

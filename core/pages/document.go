@@ -9,11 +9,17 @@ import (
 	"github.com/ocrbox/ocrbox/core/domain"
 )
 
-// Page is one page image ready for an OCR engine.
+// Page is one page image ready for an OCR engine: either a file on disk
+// (Path) or encoded bytes (Data), never both.
 type Page struct {
-	Number      int    // 1-based position in the document
-	Data        []byte // encoded image: the upload's own bytes for a single-page PNG, JPEG or TIFF, else PNG, or TIFF-G4 when bilevel
-	ContentType string // MIME type of Data
+	Number int // 1-based position in the document
+	// Path is the file holding the page: the upload itself for a
+	// single-page PNG, JPEG or TIFF, or the file Extract wrote.
+	Path string
+	// Data is a re-encoded page (PNG, or TIFF-G4 when bilevel) before
+	// Extract writes it out.
+	Data        []byte
+	ContentType string // MIME type of the page image
 	Width       int    // pixels
 	Height      int    // pixels
 	DPI         int    // 0 when the image does not say
@@ -23,7 +29,10 @@ type Page struct {
 // memory stays bounded by one page however many pages the file has. Its
 // methods are safe for concurrent use; Close it when done.
 type Document struct {
-	src source
+	src         source
+	path        string
+	contentType string
+	lim         Limits
 }
 
 // source is one file format's way of producing pages.
@@ -71,14 +80,16 @@ func Open(ctx context.Context, path, contentType string, lim Limits) (*Document,
 	if err != nil {
 		return nil, err
 	}
-	return &Document{src: src}, nil
+	return &Document{src: src, path: path, contentType: contentType, lim: lim}, nil
 }
 
 // PageCount is the number of pages, known from Open without decoding.
 func (d *Document) PageCount() int { return d.src.count() }
 
-// Page decodes page i (0-based). A page that cannot be decoded yields an
-// unreadable_input *domain.Error.
+// Page decodes page i (0-based) in this process. A page that cannot be
+// decoded yields an unreadable_input *domain.Error. The server never calls
+// it on an upload: it builds a Job for the page helper process instead,
+// which runs Extract.
 func (d *Document) Page(ctx context.Context, i int) (Page, error) {
 	if i < 0 || i >= d.src.count() {
 		return Page{}, domain.Errorf(domain.ErrInvalid, "page_out_of_range",

@@ -9,14 +9,6 @@ package pages
 // Leptonica prints its own errors to stderr; the host reports them as
 // domain errors instead, so they would only be noise in the JSON log.
 static void ocrbox_lept_quiet(void) { setMsgSeverity(L_SEVERITY_NONE); }
-
-static int ocrbox_tiff_count(const char *path, l_int32 *n) {
-	FILE *fp = fopen(path, "rb");
-	if (fp == NULL) return 1;
-	int rc = tiffGetCount(fp, n);
-	fclose(fp);
-	return rc;
-}
 */
 import "C"
 
@@ -30,11 +22,6 @@ func init() { C.ocrbox_lept_quiet() }
 // errLept stands for any leptonica failure: leptonica only says "failed",
 // and the caller knows which operation it was.
 var errLept = errors.New("leptonica failed")
-
-// header is the size an image declares before any pixel is decoded.
-type header struct {
-	Width, Height int
-}
 
 // pix owns one leptonica image; free must be called exactly once.
 type pix struct{ p *C.PIX }
@@ -54,46 +41,16 @@ func (x pix) bilevel() bool {
 	return C.pixGetDepth(x.p) == 1 && C.pixGetColormap(x.p) == nil
 }
 
-// cBytes hands leptonica a read-only view of Go memory for the duration of
-// one call; leptonica never keeps the pointer.
-func cBytes(b []byte) (*C.l_uint8, C.size_t) {
-	if len(b) == 0 {
-		return nil, 0
-	}
-	return (*C.l_uint8)(unsafe.Pointer(&b[0])), C.size_t(len(b))
-}
-
-// memHeader reads an in-memory WebP or PNM image's dimensions without
-// decoding pixels. Not for BMP or GIF: leptonica decodes those whole to
-// answer.
-func memHeader(data []byte) (header, error) {
-	var format, w, h, bps, spp, cmap C.l_int32
-	p, n := cBytes(data)
-	if C.pixReadHeaderMem(p, n, &format, &w, &h, &bps, &spp, &cmap) != 0 {
-		return header{}, errLept
-	}
-	return header{Width: int(w), Height: int(h)}, nil
-}
-
-// decodeMem decodes an in-memory image of any format leptonica reads.
-func decodeMem(data []byte) (pix, error) {
-	p, n := cBytes(data)
-	x := C.pixReadMem(p, n)
+// decodeFile decodes the image in a file of any format leptonica reads
+// (the first page of a TIFF), streaming it from disk.
+func decodeFile(path string) (pix, error) {
+	cpath := C.CString(path)
+	defer C.free(unsafe.Pointer(cpath))
+	x := C.pixRead(cpath)
 	if x == nil {
 		return pix{}, errLept
 	}
 	return pix{x}, nil
-}
-
-// tiffCount counts the images (directories) in a TIFF file.
-func tiffCount(path string) (int, error) {
-	cpath := C.CString(path)
-	defer C.free(unsafe.Pointer(cpath))
-	var n C.l_int32
-	if C.ocrbox_tiff_count(cpath, &n) != 0 {
-		return 0, errLept
-	}
-	return int(n), nil
 }
 
 // tiffPage decodes page n (0-based) of a TIFF file.

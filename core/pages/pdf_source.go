@@ -26,6 +26,9 @@ type pdfSource struct {
 	pdftoppm string
 	dims     [][2]float64 // page width, height in points, rotation applied
 	lim      Limits
+	// dpi, when set, is the resolution every page is rendered at: the page
+	// helper gets it from the server's Job instead of reading the sizes again.
+	dpi int
 }
 
 // openPDF reads the page tree with pdfinfo (no pixels, no content streams)
@@ -140,6 +143,9 @@ func (s *pdfSource) close() error { return nil }
 // dpiFor is the resolution page i is rendered at: PDFDPI, or lower when a
 // large page would exceed MaxMegapixels at that resolution.
 func (s *pdfSource) dpiFor(i int) (int, error) {
+	if s.dpi > 0 {
+		return s.dpi, nil
+	}
 	w, h := s.dims[i][0]/72, s.dims[i][1]/72 // inches
 	dpi := s.lim.PDFDPI
 	if px := w * h * float64(dpi) * float64(dpi); px > s.lim.maxPixels() {

@@ -71,6 +71,11 @@ type Options struct {
 	MaxStorageBytesPerUser int64
 	// Observer is told about created and cancelled tasks (metrics); nil: nobody.
 	Observer Observer
+	// EnginePageBytes, when set, returns the largest page image an engine
+	// can be sent (engines that take pages as bytes in one gRPC message),
+	// 0 for no limit. A single-page upload larger than that is refused
+	// with 413: it would be handed on as uploaded and could never be sent.
+	EnginePageBytes func(engine string) int64
 }
 
 // Observer counts tasks created and cancelled through the service.

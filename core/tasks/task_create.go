@@ -149,9 +149,12 @@ func (s *Service) Create(ctx context.Context, userID string, p Params, up Upload
 	t.InputBytes = in.Size
 	if pth, err := s.files.Path(ctx, userID, taskID, stored); err == nil && s.inspect != nil {
 		n, err := s.inspect(ctx, pth, contentType)
+		if err == nil {
+			t.PagesTotal = n
+			err = s.checkPageBytes(t, n)
+		}
 		switch {
 		case err == nil:
-			t.PagesTotal = n
 		case errors.Is(err, domain.ErrTooLarge):
 			_ = s.files.RemoveTask(context.WithoutCancel(ctx), userID, taskID)
 			return nil, err
@@ -169,6 +172,19 @@ func (s *Service) Create(ctx context.Context, userID string, p Params, up Upload
 	s.opts.Observer.TaskCreated()
 	s.runner.Kick()
 	return t, nil
+}
+
+// checkPageBytes refuses a single-page upload too large for its engine to
+// be sent as it is (see Options.EnginePageBytes).
+func (s *Service) checkPageBytes(t *domain.Task, pages int) error {
+	if s.opts.EnginePageBytes == nil || pages != 1 {
+		return nil
+	}
+	if max := s.opts.EnginePageBytes(t.Engine); max > 0 && t.InputBytes > max {
+		return domain.Errorf(domain.ErrTooLarge, "file_too_large",
+			"file %q is larger than %d MiB, the largest page engine %q can be sent", t.Filename, max>>20, t.Engine)
+	}
+	return nil
 }
 
 // storeInput streams the upload to disk, stopping at the upload limit or,

@@ -13,6 +13,7 @@ import (
 
 	"github.com/ocrbox/ocrbox/core/domain"
 	"github.com/ocrbox/ocrbox/core/engines"
+	"github.com/ocrbox/ocrbox/core/pagehelper"
 	"github.com/ocrbox/ocrbox/core/pages"
 	"github.com/ocrbox/ocrbox/core/tasks"
 	"github.com/ocrbox/ocrbox/core/worker"
@@ -33,10 +34,12 @@ type harness struct {
 	wk     *worker.Worker
 	user   domain.User
 	// dir is the test engines' "dir" setting, where they leave markers.
-	dir  string
-	opts worker.Options
-	logs *syncBuffer
-	log  *slog.Logger
+	dir string
+	// scratch is the worker's page scratch directory.
+	scratch string
+	opts    worker.Options
+	logs    *syncBuffer
+	log     *slog.Logger
 }
 
 // setup says what a harness runs.
@@ -44,6 +47,9 @@ type setup struct {
 	engines   []string // plugin names served by TestMain; the first is the default
 	processes int      // per engine; default 1
 	opts      worker.Options
+	// helperFault makes the page helper misbehave: "MODE PAGE EXT" (see
+	// helperFaultKey); the harness adds the marker directory.
+	helperFault string
 }
 
 func newHarness(t *testing.T, s setup) *harness {
@@ -95,6 +101,19 @@ func newHarness(t *testing.T, s setup) *harness {
 
 	h.opts = s.opts
 	h.opts.NewID = boltstore.NewID
+	h.scratch = filepath.Join(data, "scratch")
+	h.opts.ScratchDir = h.scratch
+	if s.helperFault != "" {
+		self, err := os.Executable()
+		if err != nil {
+			t.Fatal(err)
+		}
+		h.opts.Extractor, err = pagehelper.New(pagehelper.Options{Command: []string{self, pagehelper.Subcommand},
+			Timeout: h.opts.PageTimeout, Env: []string{helperFaultKey + "=" + s.helperFault + " " + h.dir}}, h.log)
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
 	h.broker = tasks.NewBroker()
 	h.svc = tasks.NewService(store, h.files, h.pool, nil, h.broker, pages.Sniff, inspector, boltstore.NewID,
 		tasks.Options{DefaultEngine: s.engines[0], DefaultLang: "eng",
@@ -198,6 +217,18 @@ func wantStatus(t *testing.T, task *domain.Task, want domain.TaskStatus) {
 	t.Helper()
 	if task.Status != want {
 		t.Fatalf("task %s: status %s (error %q), want %s", task.Filename, task.Status, task.Error, want)
+	}
+}
+
+// wantNoScratch fails when page files are left in the scratch directory.
+func (h *harness) wantNoScratch(t *testing.T) {
+	t.Helper()
+	left, err := os.ReadDir(h.scratch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(left) > 0 {
+		t.Errorf("%d page files left in the scratch directory, e.g. %s", len(left), left[0].Name())
 	}
 }
 

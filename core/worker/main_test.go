@@ -15,14 +15,20 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ocrbox/ocrbox/core/pagehelper"
 	"github.com/ocrbox/ocrbox/plugins/sdk"
 	"github.com/ocrbox/ocrbox/plugins/tesseract"
 )
 
 // TestMain serves a plugin when the host re-executes this test binary as
 // `<test binary> plugin NAME`, exactly as ocrbox serves its built-ins: the
-// real tesseract engine, and test engines that misbehave on purpose.
+// real tesseract engine, and test engines that misbehave on purpose. As
+// `<test binary> pagehelper …` it is the page helper, which misbehaves when
+// the harness asks (helperFault).
 func TestMain(m *testing.M) {
+	if len(os.Args) > 1 && os.Args[1] == pagehelper.Subcommand {
+		os.Exit(runPageHelper(os.Args[2:]))
+	}
 	if len(os.Args) == 3 && os.Args[1] == "plugin" {
 		switch name := os.Args[2]; name {
 		case "tesseract":

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/sethvargo/go-retry"
@@ -38,10 +40,17 @@ func (w *Worker) pageDone(ctx context.Context, t *domain.Task, n int) (bool, err
 	return true, nil
 }
 
-// doPage recognises one page, stores its result and counts it done.
-func (w *Worker) doPage(ctx context.Context, t *domain.Task, pg pages.Page, log *slog.Logger) error {
+// doPage decodes page i (0-based) in a page helper process, recognises it,
+// stores its result and counts it done.
+func (w *Worker) doPage(ctx context.Context, t *domain.Task, doc *pages.Document, i int, log *slog.Logger) error {
 	started := time.Now()
-	resp, err := w.recognize(ctx, t, pg, log)
+	out := filepath.Join(w.opts.ScratchDir, fmt.Sprintf("%s-p%04d-%s", t.ID, i+1, w.opts.NewID()))
+	defer os.Remove(out) // a page handed on as uploaded leaves nothing here
+	job, err := doc.Job(i, out)
+	if err != nil {
+		return err
+	}
+	resp, pg, err := w.recognize(ctx, t, job, log)
 	if ctx.Err() == nil { // a cancelled or interrupted page is neither done nor failed
 		w.opts.Observer.PageDone(t.Engine, time.Since(started), err)
 	}
@@ -73,19 +82,38 @@ func (w *Worker) doPage(ctx context.Context, t *domain.Task, pg pages.Page, log 
 	return err
 }
 
-// recognize calls the engine with a per-page timeout, retrying transient
-// failures (a crashed or hung engine process) with exponential backoff.
-func (w *Worker) recognize(ctx context.Context, t *domain.Task, pg pages.Page, log *slog.Logger) (*sdk.RecognizeResponse, error) {
-	req := &sdk.RecognizeRequest{
-		Image: pg.Data, ContentType: pg.ContentType, Languages: splitLang(t.Lang),
-		PageNumber: int32(pg.Number), WantHocr: w.opts.EngineHOCR && t.Wants(domain.KindHOCR), WantPdf: t.Wants(domain.KindPDF),
-		Dpi: int32(pg.DPI),
-	}
-	attempt := 0
-	var resp *sdk.RecognizeResponse
+// recognize decodes the job's page (once) and calls the engine with a
+// per-page timeout. Transient failures of either — a page helper that
+// crashed or hung, an engine process that crashed or hung — are retried
+// with exponential backoff up to MaxAttempts; an unreadable page is not.
+func (w *Worker) recognize(ctx context.Context, t *domain.Task, job pages.Job, log *slog.Logger) (*sdk.RecognizeResponse, pages.Page, error) {
+	n := job.Index + 1
+	var (
+		pg      pages.Page
+		req     *sdk.RecognizeRequest
+		resp    *sdk.RecognizeResponse
+		attempt int
+		decoded bool
+	)
 	b := retry.WithMaxRetries(uint64(w.opts.MaxAttempts-1), retry.NewExponential(w.opts.Backoff))
 	err := retry.Do(ctx, b, func(ctx context.Context) error {
 		attempt++
+		if !decoded {
+			p, err := w.opts.Extractor.Extract(ctx, job)
+			switch {
+			case ctx.Err() != nil:
+				return context.Cause(ctx)
+			case err != nil && isDomainError(err):
+				return err // unreadable, too large: permanent
+			case err != nil:
+				log.Warn("page decode attempt failed", "page", n, "attempt", attempt, "error", err)
+				return retry.RetryableError(&decodeError{err})
+			}
+			pg, decoded = p, true
+			if req, err = w.request(t, pg); err != nil {
+				return err
+			}
+		}
 		r, err := w.recognizeOnce(ctx, t.Engine, req)
 		if err == nil {
 			resp = r
@@ -95,21 +123,73 @@ func (w *Worker) recognize(ctx context.Context, t *domain.Task, pg pages.Page, l
 			return context.Cause(ctx)
 		}
 		if errors.Is(err, sdk.ErrBadImage) || errors.Is(err, sdk.ErrUnsupported) {
-			return domain.Errorf(domain.ErrBadInput, "unreadable_input", "page %d could not be read: %v", pg.Number, err)
+			return domain.Errorf(domain.ErrBadInput, "unreadable_input", "page %d could not be read: %v", n, err)
 		}
-		log.Warn("page attempt failed", "page", pg.Number, "attempt", attempt, "error", err)
+		log.Warn("page attempt failed", "page", n, "attempt", attempt, "error", err)
 		return retry.RetryableError(err)
 	})
 	if err != nil {
 		var de *domain.Error
-		if errors.As(err, &de) || ctx.Err() != nil {
-			return nil, err
+		var dec *decodeError
+		switch {
+		case errors.As(err, &de) || ctx.Err() != nil:
+			return nil, pg, err
+		case errors.As(err, &dec):
+			return nil, pg, domain.Errorf(domain.ErrTransient, "decode_failed",
+				"page %d could not be decoded after %d attempts: %v", n, attempt, dec.err)
 		}
-		return nil, domain.Errorf(domain.ErrTransient, "engine_failed",
-			"OCR engine %q failed on page %d after %d attempts: %v", t.Engine, pg.Number, attempt, err)
+		return nil, pg, domain.Errorf(domain.ErrTransient, "engine_failed",
+			"OCR engine %q failed on page %d after %d attempts: %v", t.Engine, n, attempt, err)
 	}
-	return resp, nil
+	return resp, pg, nil
 }
+
+// decodeError marks a failed page helper run among the retried errors.
+type decodeError struct{ err error }
+
+func (e *decodeError) Error() string { return e.err.Error() }
+func (e *decodeError) Unwrap() error { return e.err }
+
+func isDomainError(err error) bool {
+	var de *domain.Error
+	return errors.As(err, &de)
+}
+
+// request builds the engine request for a decoded page: by path when the
+// engine reads files, else with the page's bytes, which must fit one gRPC
+// message.
+func (w *Worker) request(t *domain.Task, pg pages.Page) (*sdk.RecognizeRequest, error) {
+	req := &sdk.RecognizeRequest{
+		ContentType: pg.ContentType, Languages: splitLang(t.Lang),
+		PageNumber: int32(pg.Number), WantHocr: w.opts.EngineHOCR && t.Wants(domain.KindHOCR), WantPdf: t.Wants(domain.KindPDF),
+		Dpi: int32(pg.DPI),
+	}
+	path, err := filepath.Abs(pg.Path)
+	if err != nil {
+		return nil, fmt.Errorf("page %d file: %w", pg.Number, err)
+	}
+	if w.engines.AcceptsPath(t.Engine) {
+		req.ImagePath = path
+		return req, nil
+	}
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, fmt.Errorf("page %d file: %w", pg.Number, err)
+	}
+	if st.Size() > MaxPageBytes {
+		return nil, domain.Errorf(domain.ErrTooLarge, "page_too_large",
+			"page %d is %d MiB; engine %q takes pages of at most %d MiB", pg.Number, st.Size()>>20, t.Engine, MaxPageBytes>>20)
+	}
+	if req.Image, err = os.ReadFile(path); err != nil {
+		return nil, fmt.Errorf("page %d file: %w", pg.Number, err)
+	}
+	return req, nil
+}
+
+// MaxPageBytes is the largest page sent as bytes to an engine that does not
+// read files: one gRPC message (sdk.MaxMessageBytes) less room for the
+// request's other fields.
+const MaxPageBytes = sdk.MaxMessageBytes - 1<<20
 
 func (w *Worker) recognizeOnce(ctx context.Context, engine string, req *sdk.RecognizeRequest) (*sdk.RecognizeResponse, error) {
 	proc, err := w.engines.Acquire(ctx, engine)

@@ -144,8 +144,9 @@ func (w *Worker) run(ctx context.Context, t *domain.Task, log *slog.Logger) erro
 	return w.finish(ctx, t, total, log)
 }
 
-// recognizeAll decodes pages one at a time and recognises up to Workers of
-// them concurrently; the first error stops the rest.
+// recognizeAll decodes and recognises up to Workers pages concurrently,
+// each decoded by its own page helper process; the first error stops the
+// rest.
 func (w *Worker) recognizeAll(ctx context.Context, t *domain.Task, doc *pages.Document, done []bool, log *slog.Logger) error {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
@@ -170,16 +171,10 @@ func (w *Worker) recognizeAll(ctx context.Context, t *domain.Task, doc *pages.Do
 			drained = true
 			break
 		}
-		pg, err := doc.Page(ctx, i)
-		if err != nil {
-			<-sem
-			cancel(err)
-			break
-		}
 		pending++
 		go func() {
 			defer func() { <-sem }()
-			err := w.doPage(ctx, t, pg, log)
+			err := w.doPage(ctx, t, doc, i, log)
 			if err != nil {
 				cancel(err)
 			}

@@ -9,13 +9,16 @@ package worker
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/ocrbox/ocrbox/core/domain"
+	"github.com/ocrbox/ocrbox/core/pagehelper"
 	"github.com/ocrbox/ocrbox/core/pages"
 	"github.com/ocrbox/ocrbox/plugins/host"
 )
@@ -42,6 +45,17 @@ type Files interface {
 type Engines interface {
 	Acquire(ctx context.Context, engine string) (*host.Process, error)
 	Release(engine string, proc *host.Process)
+	// AcceptsPath reports whether the engine reads pages from files
+	// (sdk.EngineInfo.AcceptsPath); others get the page's bytes.
+	AcceptsPath(engine string) bool
+}
+
+// Extractor decodes one page of an upload into a file an engine can read,
+// outside the server process (pagehelper.Runner). Errors are *domain.Error
+// for a page that cannot be read, or wrap domain.ErrTransient for a
+// decoder that crashed or hung (the attempt is retried).
+type Extractor interface {
+	Extract(ctx context.Context, j pages.Job) (pages.Page, error)
 }
 
 // Publisher receives every task update (for the SSE streams).
@@ -70,6 +84,13 @@ type Options struct {
 	// DiskWait is how long the worker claims no task after a full disk sent
 	// one back to the queue; default 30s.
 	DiskWait time.Duration
+	// Extractor decodes pages; default: a pagehelper.Runner re-executing
+	// this binary, with PageTimeout (at least 30s) and Limits.MaxMegapixels.
+	Extractor Extractor
+	// ScratchDir holds the page files the extractor writes for the engines,
+	// each removed when its page is done; New empties it, since a crash
+	// leaves some behind. Default: a new temporary directory.
+	ScratchDir string
 }
 
 // Observer counts recognised pages and tasks the worker finishes.
@@ -156,10 +177,63 @@ func New(store Store, files Files, engines Engines, pub Publisher, opts Options,
 	if opts.DiskWait == 0 {
 		opts.DiskWait = 30 * time.Second
 	}
-	return &Worker{store: store, files: files, engines: engines, pub: pub, opts: opts,
+	w := &Worker{store: store, files: files, engines: engines, pub: pub, opts: opts,
 		log: log.With("component", "worker"), kick: make(chan struct{}, 1),
 		draining: make(chan struct{}),
 		running:  map[string]*run{}}
+	if w.opts.Extractor == nil {
+		// A page decodes in well under a second, but the helper's start-up
+		// alone can pass a short engine page timeout on a loaded machine.
+		r, err := pagehelper.New(pagehelper.Options{Timeout: max(opts.PageTimeout, helperMinTimeout),
+			MaxMegapixels: opts.Limits.MaxMegapixels}, log)
+		if err != nil {
+			w.opts.Extractor = brokenExtractor{err}
+		} else {
+			w.opts.Extractor = r
+		}
+	}
+	w.opts.ScratchDir = w.prepareScratch(opts.ScratchDir)
+	return w
+}
+
+// helperMinTimeout is the least time a page helper gets by default.
+const helperMinTimeout = 30 * time.Second
+
+// prepareScratch makes the scratch directory (0700) and removes what a
+// previous run left in it; with none given it makes a temporary one.
+func (w *Worker) prepareScratch(dir string) string {
+	if dir == "" {
+		tmp, err := os.MkdirTemp("", "ocrbox-pages-")
+		if err != nil {
+			w.log.Error("make page scratch directory", "error", err)
+			return os.TempDir()
+		}
+		return tmp
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		w.log.Error("make page scratch directory", "error", err)
+		return dir
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		w.log.Error("read page scratch directory", "error", err)
+		return dir
+	}
+	for _, e := range entries {
+		_ = os.RemoveAll(filepath.Join(dir, e.Name()))
+	}
+	if len(entries) > 0 {
+		w.log.Info("removed page files left by a previous run", "count", len(entries))
+	}
+	return dir
+}
+
+// brokenExtractor stands in when no page helper could be set up: every
+// page fails with the reason, and the server keeps running.
+type brokenExtractor struct{ err error }
+
+func (b brokenExtractor) Extract(context.Context, pages.Job) (pages.Page, error) {
+	return pages.Page{}, fmt.Errorf("page helper unavailable: %w", b.err)
 }
 
 // Kick wakes the dispatcher because a task became pending.

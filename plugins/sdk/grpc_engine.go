@@ -2,6 +2,8 @@ package sdk
 
 import (
 	"context"
+	"fmt"
+	"os"
 
 	pb "github.com/ocrbox/ocrbox/plugins/sdk/proto/ocrboxv1"
 )
@@ -21,12 +23,36 @@ func (s *engineServer) Info(ctx context.Context, _ *pb.InfoRequest) (*pb.EngineI
 		return nil, toStatus(err)
 	}
 	info.ProtocolVersion = ProtocolVersion
+	// This adapter reads image_path for engines that want bytes, so every
+	// Go engine can be sent pages by path.
+	info.AcceptsPath = true
 	return info, nil
 }
 
 func (s *engineServer) Recognize(ctx context.Context, r *pb.RecognizeRequest) (*pb.RecognizeResponse, error) {
+	if err := s.loadImage(r); err != nil {
+		return nil, toStatus(err)
+	}
 	resp, err := s.impl.Recognize(ctx, r)
 	return resp, toStatus(err)
+}
+
+// loadImage reads a page sent by path into Image, unless the engine reads
+// paths itself (PathReader).
+func (s *engineServer) loadImage(r *pb.RecognizeRequest) error {
+	if r.GetImagePath() == "" || len(r.GetImage()) > 0 {
+		return nil
+	}
+	if pr, ok := s.impl.(PathReader); ok && pr.ReadsImagePath() {
+		return nil
+	}
+	data, err := os.ReadFile(r.GetImagePath())
+	if err != nil {
+		// The host's file, not the page's content: transient.
+		return fmt.Errorf("read page image: %w", err)
+	}
+	r.Image = data
+	return nil
 }
 
 // EngineClient is the host's view of an engine plugin process.

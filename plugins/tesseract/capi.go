@@ -223,6 +223,19 @@ func readPix(data []byte) *pix {
 	return &pix{p: p}
 }
 
+// readPixFile decodes the image in a file (the first page of a TIFF),
+// streaming it from disk, so only the decoded page is held in memory. It
+// returns nil when leptonica cannot.
+func readPixFile(path string) *pix {
+	cpath := C.CString(path)
+	defer C.free(unsafe.Pointer(cpath))
+	p := C.pixRead(cpath)
+	if p == nil {
+		return nil
+	}
+	return &pix{p: p}
+}
+
 func (p *pix) destroy() { C.pixDestroy(&p.p) }
 
 func (p *pix) width() int  { return int(C.pixGetWidth(p.p)) }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"time"
 
 	"github.com/ocrbox/ocrbox/plugins/sdk"
@@ -38,10 +39,9 @@ func (e *Engine) Recognize(ctx context.Context, req *sdk.RecognizeRequest) (*sdk
 	if req.GetWantPdf() && !cfg.canPDF {
 		return nil, fmt.Errorf("%w: pdf output (no %s in %s)", sdk.ErrUnsupported, pdfFont, cfg.tessdataDirOrDefault())
 	}
-	img := readPix(req.GetImage())
-	if img == nil {
-		return nil, fmt.Errorf("%w: not a PNG, JPEG, TIFF, BMP, WebP or PNM image (%d bytes, content type %q)",
-			sdk.ErrBadImage, len(req.GetImage()), req.GetContentType())
+	img, err := readImage(req)
+	if err != nil {
+		return nil, err
 	}
 	defer img.destroy()
 	api, err := e.model(cfg, lang)
@@ -79,6 +79,30 @@ func (e *Engine) Recognize(ctx context.Context, req *sdk.RecognizeRequest) (*sdk
 		"width", resp.Width, "height", resp.Height, "dpi", dpi, "words", len(resp.Words),
 		"mean_confidence", resp.MeanConfidence, "duration", time.Since(start))
 	return resp, nil
+}
+
+// ReadsImagePath tells the SDK to hand Recognize the page's path as sent:
+// leptonica reads the file itself, so the engine holds the decoded page and
+// never the encoded bytes.
+func (e *Engine) ReadsImagePath() bool { return true }
+
+// readImage decodes the request's page, from its file or its bytes.
+func readImage(req *sdk.RecognizeRequest) (*pix, error) {
+	if path := req.GetImagePath(); path != "" && len(req.GetImage()) == 0 {
+		if _, err := os.Stat(path); err != nil {
+			return nil, fmt.Errorf("recognize: page file: %w", err) // the host's fault: retried
+		}
+		if img := readPixFile(path); img != nil {
+			return img, nil
+		}
+		return nil, fmt.Errorf("%w: not a PNG, JPEG, TIFF, BMP, WebP or PNM image (content type %q)",
+			sdk.ErrBadImage, req.GetContentType())
+	}
+	if img := readPix(req.GetImage()); img != nil {
+		return img, nil
+	}
+	return nil, fmt.Errorf("%w: not a PNG, JPEG, TIFF, BMP, WebP or PNM image (%d bytes, content type %q)",
+		sdk.ErrBadImage, len(req.GetImage()), req.GetContentType())
 }
 
 // runRecognition runs tesseract under a monitor tied to ctx.

@@ -152,8 +152,15 @@ type EngineInfo struct {
 	Outputs            []string `protobuf:"bytes,5,rep,name=outputs,proto3" json:"outputs,omitempty"`
 	ProtocolVersion    uint32   `protobuf:"varint,6,opt,name=protocol_version,json=protocolVersion,proto3" json:"protocol_version,omitempty"`
 	SupportsConfidence bool     `protobuf:"varint,7,opt,name=supports_confidence,json=supportsConfidence,proto3" json:"supports_confidence,omitempty"`
-	unknownFields      protoimpl.UnknownFields
-	sizeCache          protoimpl.SizeCache
+	// The engine reads RecognizeRequest.image_path itself (it runs on the
+	// host's machine and can open the host's files). The host then sends the
+	// page by path, so a page of any size costs neither process a copy of it
+	// in a gRPC message. Go plugins built with the SDK always set it (the SDK
+	// reads the file for engines that want bytes); others leave it false and
+	// get image bytes, at most 256 MiB (the message limit).
+	AcceptsPath   bool `protobuf:"varint,8,opt,name=accepts_path,json=acceptsPath,proto3" json:"accepts_path,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *EngineInfo) Reset() {
@@ -235,9 +242,17 @@ func (x *EngineInfo) GetSupportsConfidence() bool {
 	return false
 }
 
+func (x *EngineInfo) GetAcceptsPath() bool {
+	if x != nil {
+		return x.AcceptsPath
+	}
+	return false
+}
+
 type RecognizeRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// One encoded page image (PNG, TIFF, JPEG, ...).
+	// One encoded page image (PNG, TIFF, JPEG, ...). Empty when image_path is
+	// set.
 	Image       []byte   `protobuf:"bytes,1,opt,name=image,proto3" json:"image,omitempty"`
 	ContentType string   `protobuf:"bytes,2,opt,name=content_type,json=contentType,proto3" json:"content_type,omitempty"`
 	Languages   []string `protobuf:"bytes,3,rep,name=languages,proto3" json:"languages,omitempty"`
@@ -246,8 +261,12 @@ type RecognizeRequest struct {
 	WantHocr   bool  `protobuf:"varint,5,opt,name=want_hocr,json=wantHocr,proto3" json:"want_hocr,omitempty"`
 	WantPdf    bool  `protobuf:"varint,6,opt,name=want_pdf,json=wantPdf,proto3" json:"want_pdf,omitempty"`
 	// Resolution of the image when known (rasterised PDF pages), else 0.
-	Dpi           int32             `protobuf:"varint,7,opt,name=dpi,proto3" json:"dpi,omitempty"`
-	Options       map[string]string `protobuf:"bytes,8,rep,name=options,proto3" json:"options,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	Dpi     int32             `protobuf:"varint,7,opt,name=dpi,proto3" json:"dpi,omitempty"`
+	Options map[string]string `protobuf:"bytes,8,rep,name=options,proto3" json:"options,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	// Absolute path of a file holding the page image, sent instead of image
+	// to engines whose EngineInfo.accepts_path is true. The host owns the
+	// file: the engine only reads it, and only during this call.
+	ImagePath     string `protobuf:"bytes,9,opt,name=image_path,json=imagePath,proto3" json:"image_path,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -336,6 +355,13 @@ func (x *RecognizeRequest) GetOptions() map[string]string {
 		return x.Options
 	}
 	return nil
+}
+
+func (x *RecognizeRequest) GetImagePath() string {
+	if x != nil {
+		return x.ImagePath
+	}
+	return ""
 }
 
 type Word struct {
@@ -1309,7 +1335,7 @@ const file_ocrbox_proto_rawDesc = "" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\x13\n" +
 	"\x11ConfigureResponse\"\r\n" +
-	"\vInfoRequest\"\xef\x01\n" +
+	"\vInfoRequest\"\x92\x02\n" +
 	"\n" +
 	"EngineInfo\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x18\n" +
@@ -1319,7 +1345,8 @@ const file_ocrbox_proto_rawDesc = "" +
 	"imageTypes\x12\x18\n" +
 	"\aoutputs\x18\x05 \x03(\tR\aoutputs\x12)\n" +
 	"\x10protocol_version\x18\x06 \x01(\rR\x0fprotocolVersion\x12/\n" +
-	"\x13supports_confidence\x18\a \x01(\bR\x12supportsConfidence\"\xdb\x02\n" +
+	"\x13supports_confidence\x18\a \x01(\bR\x12supportsConfidence\x12!\n" +
+	"\faccepts_path\x18\b \x01(\bR\vacceptsPath\"\xfa\x02\n" +
 	"\x10RecognizeRequest\x12\x14\n" +
 	"\x05image\x18\x01 \x01(\fR\x05image\x12!\n" +
 	"\fcontent_type\x18\x02 \x01(\tR\vcontentType\x12\x1c\n" +
@@ -1329,7 +1356,9 @@ const file_ocrbox_proto_rawDesc = "" +
 	"\twant_hocr\x18\x05 \x01(\bR\bwantHocr\x12\x19\n" +
 	"\bwant_pdf\x18\x06 \x01(\bR\awantPdf\x12\x10\n" +
 	"\x03dpi\x18\a \x01(\x05R\x03dpi\x12I\n" +
-	"\aoptions\x18\b \x03(\v2/.ocrbox.plugin.v1.RecognizeRequest.OptionsEntryR\aoptions\x1a:\n" +
+	"\aoptions\x18\b \x03(\v2/.ocrbox.plugin.v1.RecognizeRequest.OptionsEntryR\aoptions\x12\x1d\n" +
+	"\n" +
+	"image_path\x18\t \x01(\tR\timagePath\x1a:\n" +
 	"\fOptionsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xc2\x01\n" +

@@ -1,0 +1,247 @@
+package pagehelper
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/exec"
+	"strconv"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/ocrbox/ocrbox/core/domain"
+	"github.com/ocrbox/ocrbox/core/pages"
+)
+
+// Options configure a Runner; zero values get the defaults.
+type Options struct {
+	// Command is the helper's command line; default: this executable with
+	// Subcommand (tests point it at their own binary).
+	Command []string
+	// Env is added to the helper's minimal environment.
+	Env []string
+	// Timeout bounds one page, wall clock: the helper's process group is
+	// killed after it. Default 2 minutes.
+	Timeout time.Duration
+	// CPUTime is the helper's CPU time limit; default Timeout.
+	CPUTime time.Duration
+	// MaxMegapixels is the largest page Open lets through; it sizes the
+	// address-space budget (12 bytes a pixel: the decoded page at 32 bits,
+	// a converted copy and the encoded output) and the file-size limit.
+	MaxMegapixels float64
+	// AddressSpace overrides that budget, in bytes beyond what the helper
+	// has mapped at start; negative: no limit.
+	AddressSpace int64
+	// NoNamespaces skips the user and network namespaces (they are tried by
+	// default and given up, with one log line, where the kernel refuses).
+	NoNamespaces bool
+}
+
+// Runner starts one helper process per page.
+type Runner struct {
+	opts Options
+	log  *slog.Logger
+
+	nsMu sync.Mutex
+	nsOK bool // namespaces work here, until a start says otherwise
+}
+
+// New returns a Runner; it starts nothing until Extract.
+func New(opts Options, log *slog.Logger) (*Runner, error) {
+	if len(opts.Command) == 0 {
+		self, err := os.Executable()
+		if err != nil {
+			return nil, fmt.Errorf("find own executable: %w", err)
+		}
+		opts.Command = []string{self, Subcommand}
+	}
+	if opts.Timeout <= 0 {
+		opts.Timeout = 2 * time.Minute
+	}
+	if opts.CPUTime <= 0 {
+		opts.CPUTime = opts.Timeout
+	}
+	if opts.MaxMegapixels <= 0 {
+		opts.MaxMegapixels = pages.DefaultMaxMegapixels
+	}
+	if opts.AddressSpace == 0 {
+		opts.AddressSpace = 512<<20 + int64(12*opts.MaxMegapixels*1e6)
+	}
+	return &Runner{opts: opts, log: log.With("component", "pagehelper"), nsOK: !opts.NoNamespaces}, nil
+}
+
+// Error is a helper process that failed without an answer: it crashed,
+// hung, or hit a resource limit. It wraps domain.ErrTransient, so the page
+// attempt is retried; Message is safe to show.
+type Error struct {
+	Message string
+}
+
+func (e *Error) Error() string { return e.Message }
+
+// Unwrap marks the failure transient.
+func (e *Error) Unwrap() error { return domain.ErrTransient }
+
+// maxReply bounds what is read from the helper's stdout and stderr.
+const maxReply = 64 << 10
+
+// Extract decodes the page j names in a fresh helper process and returns
+// it as a file (Page.Path; Data is never set). A page the decoder cannot
+// read is a *domain.Error, as pages.Extract returns it; a helper that
+// fails otherwise is an *Error; ctx's end kills the helper.
+func (r *Runner) Extract(ctx context.Context, j pages.Job) (pages.Page, error) {
+	job, err := json.Marshal(j)
+	if err != nil {
+		return pages.Page{}, fmt.Errorf("encode page job: %w", err)
+	}
+	started := time.Now()
+	res, err := r.run(ctx, job)
+	if err != nil {
+		return pages.Page{}, err
+	}
+	st := res.state
+	var usage syscall.Rusage
+	if u, ok := st.SysUsage().(*syscall.Rusage); ok {
+		usage = *u
+	}
+	cpu := time.Duration(usage.Utime.Nano() + usage.Stime.Nano())
+	log := r.log.With("page", j.Index+1, "ms", time.Since(started).Milliseconds(),
+		"cpu_ms", cpu.Milliseconds(), "max_rss_kb", usage.Maxrss)
+	switch {
+	case ctx.Err() != nil:
+		return pages.Page{}, context.Cause(ctx)
+	case res.timedOut:
+		log.Warn("page helper timed out; killed")
+		return pages.Page{}, &Error{Message: fmt.Sprintf("decoding the page took longer than %s", r.opts.Timeout)}
+	}
+	var rep reply
+	if st.Success() && json.Unmarshal(res.stdout, &rep) == nil && (rep.Page != nil || rep.Error != nil) {
+		if e := rep.Error; e != nil {
+			log.Debug("page helper refused the page", "code", e.Code)
+			kind := kinds[e.Kind]
+			if kind == nil {
+				kind = domain.ErrBadInput
+			}
+			return pages.Page{}, domain.Errorf(kind, e.Code, "%s", e.Message)
+		}
+		p := rep.Page
+		log.Debug("page decoded", "width", p.Width, "height", p.Height, "content_type", p.ContentType)
+		return pages.Page{Number: p.Number, Path: p.Path, ContentType: p.ContentType,
+			Width: p.Width, Height: p.Height, DPI: p.DPI}, nil
+	}
+	// No answer: a crash. Stderr goes to the log only (it may name paths).
+	msg := "the page decoder failed (" + st.String() + ")"
+	if ws, ok := st.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+		msg = "the page decoder crashed (" + ws.Signal().String() + ")"
+		// Only the kernel kills it by itself: at the CPU limit (the
+		// accounting may show a little less than the limit) or when out of
+		// memory.
+		if lim := r.cpuLimit(); (ws.Signal() == syscall.SIGKILL || ws.Signal() == syscall.SIGXCPU) && cpu >= time.Duration(lim)*time.Second*9/10 {
+			msg = fmt.Sprintf("decoding the page used more than its CPU time limit (%d s)", lim)
+		}
+	}
+	log.Warn("page helper failed", "status", st.String(), "stderr", string(bytes.TrimSpace(res.stderr)))
+	return pages.Page{}, &Error{Message: msg}
+}
+
+// result is one finished helper run.
+type result struct {
+	state          *os.ProcessState
+	stdout, stderr []byte
+	timedOut       bool
+}
+
+func (r *Runner) cpuLimit() uint64 {
+	return uint64((r.opts.CPUTime + time.Second - 1) / time.Second)
+}
+
+// run starts the helper, in new namespaces when they work here, and waits.
+func (r *Runner) run(ctx context.Context, job []byte) (result, error) {
+	r.nsMu.Lock()
+	ns := r.nsOK
+	r.nsMu.Unlock()
+	res, err := r.runOnce(ctx, job, ns)
+	if err != nil && ns && namespaceRefused(err) {
+		r.nsMu.Lock()
+		if r.nsOK {
+			r.nsOK = false
+			r.log.Info("page helper runs without its own network namespace: the kernel refused unprivileged user namespaces", "error", err)
+		}
+		r.nsMu.Unlock()
+		res, err = r.runOnce(ctx, job, false)
+	}
+	return res, err
+}
+
+// namespaceRefused tells a start that failed because of the namespace
+// flags (not permitted, not supported, too many) from any other failure.
+func namespaceRefused(err error) bool {
+	return errors.Is(err, syscall.EPERM) || errors.Is(err, syscall.EINVAL) ||
+		errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EACCES) || errors.Is(err, syscall.EUSERS)
+}
+
+func (r *Runner) runOnce(ctx context.Context, job []byte, namespaces bool) (result, error) {
+	tctx, cancel := context.WithTimeout(ctx, r.opts.Timeout)
+	defer cancel()
+	args := append([]string{}, r.opts.Command[1:]...)
+	args = append(args, "-cpu", strconv.FormatUint(r.cpuLimit(), 10),
+		"-fsize", strconv.FormatInt(16<<20+int64(5*r.opts.MaxMegapixels*1e6), 10))
+	if r.opts.AddressSpace > 0 {
+		args = append(args, "-as-budget", strconv.FormatInt(r.opts.AddressSpace, 10))
+	}
+	cmd := exec.CommandContext(tctx, r.opts.Command[0], args...)
+	cmd.Env = r.env()
+	cmd.Stdin = bytes.NewReader(job)
+	stdout, stderr := &capped{max: maxReply}, &capped{max: maxReply}
+	cmd.Stdout, cmd.Stderr = stdout, stderr
+	attr := &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL, Setpgid: true}
+	if namespaces {
+		uid, gid := os.Getuid(), os.Getgid()
+		attr.Cloneflags = syscall.CLONE_NEWUSER | syscall.CLONE_NEWNET
+		attr.UidMappings = []syscall.SysProcIDMap{{ContainerID: uid, HostID: uid, Size: 1}}
+		attr.GidMappings = []syscall.SysProcIDMap{{ContainerID: gid, HostID: gid, Size: 1}}
+		attr.GidMappingsEnableSetgroups = false
+	}
+	cmd.SysProcAttr = attr
+	// pdftoppm runs under the helper: kill the whole group.
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	cmd.WaitDelay = 5 * time.Second
+	if err := cmd.Start(); err != nil {
+		return result{}, fmt.Errorf("start page helper: %w", err)
+	}
+	_ = cmd.Wait() // the state says everything; see Extract
+	return result{state: cmd.ProcessState, stdout: stdout.Bytes(), stderr: stderr.Bytes(),
+		timedOut: tctx.Err() != nil && ctx.Err() == nil}, nil
+}
+
+// env is the helper's whole environment: enough to run, nothing secret.
+func (r *Runner) env() []string {
+	env := []string{cookieKey + "=" + cookieValue, "LANG=C.UTF-8", "OMP_THREAD_LIMIT=1",
+		// Few threads and malloc arenas: each arena reserves 64 MiB of the
+		// address space the helper is limited to.
+		"GOMAXPROCS=2", "MALLOC_ARENA_MAX=2"}
+	for _, k := range []string{"PATH", "TMPDIR", "GOCOVERDIR"} {
+		if v, ok := os.LookupEnv(k); ok {
+			env = append(env, k+"="+v)
+		}
+	}
+	return append(env, r.opts.Env...)
+}
+
+// capped keeps the first max bytes written and drops the rest.
+type capped struct {
+	bytes.Buffer
+	max int
+}
+
+func (c *capped) Write(p []byte) (int, error) {
+	if room := c.max - c.Len(); room > 0 {
+		c.Buffer.Write(p[:min(len(p), room)])
+	}
+	return len(p), nil
+}
