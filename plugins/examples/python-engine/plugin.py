@@ -24,6 +24,7 @@ import sys
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.realpath(__file__)))
 
+import difflib  # noqa: E402
 import json  # noqa: E402
 import shutil  # noqa: E402
 import signal  # noqa: E402
@@ -243,10 +244,14 @@ class Engine:
 
     def Configure(self, request, context):
         settings = dict(request.settings)
-        for key in settings:
+        # Refuse unknown keys, as sdk.DecodeSettings does for Go plugins: a
+        # typo must fail the start, not leave a default in place.
+        for key in sorted(settings):
             if key not in self.SETTINGS:
+                near = difflib.get_close_matches(key, self.SETTINGS, n=1)
+                hint = 'did you mean "%s"?' % near[0] if near else "known: " + ", ".join(self.SETTINGS)
                 context.abort(self.grpc.StatusCode.INVALID_ARGUMENT,
-                              "pytess: unknown setting %r (known: %s)" % (key, ", ".join(self.SETTINGS)))
+                              'pytess: unknown setting "%s" (%s)' % (key, hint))
         exe = shutil.which(settings.get("tesseract", "tesseract"))
         if exe is None:
             context.abort(self.grpc.StatusCode.FAILED_PRECONDITION,
