@@ -78,6 +78,7 @@ func startAuth(ctx context.Context, cfg *config.Config, store *boltstore.Store, 
 		RefreshBuffer: cfg.Auth.TokenRefreshBuffer, Lifetime: cfg.Auth.SessionLifetime,
 		LoginRatePerMinute: cfg.Auth.LoginRatePerMinute, UserRecheck: cfg.Auth.UserRecheck, Observer: met,
 		LinkByVerifiedEmail: cfg.Auth.LinkByVerifiedEmail,
+		OutageGrace:         cfg.Auth.OutageGrace, WithoutRefresh: cfg.Auth.SessionWithoutRefresh,
 		// The built-in providers whose accounts the organisation manages.
 		DirectoryProviders: []string{"local", "ldap", "http"}}, log)
 	return a, nil

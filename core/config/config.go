@@ -99,6 +99,12 @@ type Auth struct {
 	// LinkByVerifiedEmail names providers whose first sign-in of a person
 	// may join an existing account with the same verified email.
 	LinkByVerifiedEmail []string `koanf:"link_by_verified_email"`
+	// OutageGrace: how long a session outlives its provider's tokens while
+	// the provider cannot be reached to renew them.
+	OutageGrace time.Duration `koanf:"outage_grace"`
+	// SessionWithoutRefresh caps a session whose provider issued no
+	// refresh token.
+	SessionWithoutRefresh time.Duration `koanf:"session_without_refresh"`
 }
 
 // History configures the task history (search, stats, export).
@@ -174,6 +180,8 @@ func Defaults() map[string]any {
 		"auth.token_keys_old":            []string{},
 		"auth.token_refresh_buffer":      "5m",
 		"auth.link_by_verified_email":    []string{},
+		"auth.outage_grace":              "8h",
+		"auth.session_without_refresh":   "8h",
 		"history.enabled":                true,
 		"server.trusted_proxies":         []string{},
 		"server.tls_cert":                "",

@@ -78,6 +78,10 @@ type Session struct {
 	// ProviderExpiry is when the provider's access token expires; the
 	// refresher renews it before then, and the session ends if it cannot.
 	ProviderExpiry time.Time `json:"provider_expiry,omitempty"`
+	// ProviderDown: the last renewal failed because the provider could not
+	// be reached; the session then outlives ProviderExpiry by the outage
+	// grace instead of ending with it.
+	ProviderDown bool `json:"provider_down,omitempty"`
 	// RefreshFailures counts consecutive failed renewals (for backoff).
 	RefreshFailures int       `json:"refresh_failures,omitempty"`
 	NextRefresh     time.Time `json:"next_refresh,omitempty"`

@@ -38,7 +38,7 @@ func (s *Service) sealProviderTokens(sess *domain.Session, resp *sdk.Authenticat
 	if resp.GetExpiresIn() > 0 {
 		sess.ProviderExpiry = s.now().UTC().Add(time.Duration(resp.GetExpiresIn()) * time.Second)
 	}
-	sess.RefreshFailures, sess.NextRefresh = 0, time.Time{}
+	sess.RefreshFailures, sess.NextRefresh, sess.ProviderDown = 0, time.Time{}, false
 	return nil
 }
 
@@ -97,8 +97,10 @@ func (s *Service) revoke(ctx context.Context, provider string, pt *sdk.Authentic
 
 // RunRefresher renews provider tokens token_refresh_buffer before they
 // expire, checking every interval until ctx ends. Failures back off
-// exponentially per session; a session whose provider tokens expire
-// without a successful renewal ends.
+// exponentially per session. A refusal (invalid_grant) ends the session at
+// once; while the provider cannot be reached the session lives on until
+// its tokens' expiry plus the outage grace; any other failure ends it when
+// its tokens expire.
 func (s *Service) RunRefresher(ctx context.Context, interval time.Duration) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
@@ -177,10 +179,19 @@ func (s *Service) refreshOne(ctx context.Context, sess domain.Session, now time.
 	if err == nil && resp.GetRefreshToken() == "" {
 		resp.RefreshToken = pt.GetRefreshToken() // provider keeps the old one valid
 	}
+	if errors.Is(err, sdk.ErrInvalidCredentials) {
+		// The provider answered: this refresh token (or the account) is no
+		// longer good. The session ends now, not when its tokens run out.
+		log.Info("session ended: the provider refused to renew its tokens", "error", err)
+		_ = s.store.DeleteSession(ctx, sess.TokenHash)
+		return false
+	}
+	down := err != nil && (errors.Is(err, sdk.ErrUnavailable) || errors.Is(err, context.DeadlineExceeded))
 	_, uerr := s.store.UpdateSession(ctx, sess.TokenHash, func(x *domain.Session) error {
 		if err == nil {
 			return s.sealProviderTokens(x, resp)
 		}
+		x.ProviderDown = down
 		x.RefreshFailures++
 		backoff := time.Duration(1<<min(x.RefreshFailures, 8)) * 5 * time.Second
 		x.NextRefresh = now.Add(min(backoff, 10*time.Minute))
@@ -190,8 +201,8 @@ func (s *Service) refreshOne(ctx context.Context, sess domain.Session, now time.
 	case err == nil && uerr == nil:
 		log.Debug("provider tokens renewed")
 		return true
-	case err != nil && now.After(sess.ProviderExpiry):
-		log.Info("session ended: provider tokens expired and could not be renewed", "error", err)
+	case err != nil && s.providerEnded(domain.Session{ProviderExpiry: sess.ProviderExpiry, ProviderDown: down}, now):
+		log.Info("session ended: provider tokens expired and could not be renewed", "provider_down", down, "error", err)
 		_ = s.store.DeleteSession(ctx, sess.TokenHash)
 	case err != nil:
 		log.Warn("provider token renewal failed; will retry", "failures", sess.RefreshFailures+1, "error", err)

@@ -61,6 +61,14 @@ type Options struct {
 	UserRecheck time.Duration
 	// Observer is told about every sign-in attempt (metrics); nil: nobody.
 	Observer Observer
+	// OutageGrace is how long a session outlives its provider tokens while
+	// the provider cannot be reached to renew them (auth.outage_grace): an
+	// outage does not sign people out; a provider that answers "no" does.
+	OutageGrace time.Duration
+	// WithoutRefresh caps a session whose provider issued tokens that expire
+	// but no refresh token to renew them (auth.session_without_refresh):
+	// such a session lasts this long, not one access-token lifetime.
+	WithoutRefresh time.Duration
 	// LinkByVerifiedEmail names the providers whose first sign-in of a
 	// person may join an existing account with the same, verified, email
 	// (auth.link_by_verified_email); any other provider gets a new account
@@ -271,12 +279,34 @@ func (s *Service) issue(ctx context.Context, u domain.User, provider string, pto
 	if err := s.sealProviderTokens(&sess, ptok); err != nil {
 		return nil, err
 	}
+	if !sess.ProviderExpiry.IsZero() && ptok.GetRefreshToken() == "" {
+		// Nothing can renew these tokens (an IdP that grants no refresh
+		// token): the session lasts WithoutRefresh, not one token lifetime,
+		// and the account is still re-checked every auth.user_recheck_interval.
+		sess.ProviderExpiry = time.Time{}
+		if limit := now.Add(s.opts.WithoutRefresh); s.opts.WithoutRefresh > 0 && limit.Before(sess.ExpiresAt) {
+			sess.ExpiresAt = limit
+		}
+		if sess.IdleExpiry.After(sess.ExpiresAt) {
+			sess.IdleExpiry = sess.ExpiresAt
+		}
+	}
 	if err := s.store.CreateSession(ctx, sess); err != nil {
 		return nil, fmt.Errorf("create session: %w", err)
 	}
 	return &Tokens{AccessToken: access, TokenType: "bearer", RefreshToken: refresh,
 		ExpiresIn: int64(s.opts.IdleTimeout.Seconds()), User: u,
 		Session: Info{ExpiresAt: sess.ExpiresAt, IdleExpiresAt: sess.IdleExpiry}}, nil
+}
+
+// providerEnded reports a session whose provider tokens expired and may no
+// longer carry it: at their expiry, or — while the provider could not be
+// reached to renew them — OutageGrace later.
+func (s *Service) providerEnded(sess domain.Session, now time.Time) bool {
+	if sess.ProviderExpiry.IsZero() || !now.After(sess.ProviderExpiry) {
+		return false
+	}
+	return !sess.ProviderDown || !now.Before(sess.ProviderExpiry.Add(s.opts.OutageGrace))
 }
 
 // SessionInfo returns when the session of an opaque token ends; false for
@@ -309,8 +339,7 @@ func (s *Service) Valid(ctx context.Context, token string) bool {
 		return false
 	}
 	now := s.now().UTC()
-	if now.After(sess.ExpiresAt) || now.After(sess.IdleExpiry) ||
-		(!sess.ProviderExpiry.IsZero() && now.After(sess.ProviderExpiry)) {
+	if now.After(sess.ExpiresAt) || now.After(sess.IdleExpiry) || s.providerEnded(sess, now) {
 		return false
 	}
 	_, err = s.store.GetUser(ctx, sess.UserID)
@@ -333,8 +362,7 @@ func (s *Service) Authenticate(ctx context.Context, token string) (domain.User, 
 		return domain.User{}, unauth
 	}
 	now := s.now().UTC()
-	providerExpired := !sess.ProviderExpiry.IsZero() && now.After(sess.ProviderExpiry)
-	if now.After(sess.ExpiresAt) || now.After(sess.IdleExpiry) || providerExpired {
+	if now.After(sess.ExpiresAt) || now.After(sess.IdleExpiry) || s.providerEnded(sess, now) {
 		_ = s.store.DeleteSession(ctx, h)
 		return domain.User{}, unauth
 	}

@@ -20,7 +20,7 @@ type orgAPI struct {
 	n         int
 	expiresIn int
 	refreshes atomic.Int64
-	refreshOK bool
+	refresh   string // how renewals are answered: ok | down (502) | refuse (401)
 	issued    []string // every secret handed out, to grep the logs for
 }
 
@@ -65,10 +65,15 @@ func (a *orgAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case "/auth/refresh":
 		a.refreshes.Add(1)
 		a.mu.Lock()
-		ok := a.refreshOK
+		mode := a.refresh
 		a.mu.Unlock()
-		if !ok {
+		switch mode {
+		case "down":
 			http.Error(w, `{"error":"refresh backend down"}`, http.StatusBadGateway)
+			return
+		case "refuse":
+			w.WriteHeader(http.StatusUnauthorized)
+			_, _ = w.Write([]byte(`{"error":"refresh token revoked"}`))
 			return
 		}
 		_ = json.NewEncoder(w).Encode(a.tokens())
@@ -78,7 +83,7 @@ func (a *orgAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func TestHTTPProviderResilience(t *testing.T) {
-	api := &orgAPI{mode: "up", expiresIn: 3600, refreshOK: true}
+	api := &orgAPI{mode: "up", expiresIn: 3600, refresh: "ok"}
 	fake := httptest.NewServer(api)
 	defer fake.Close()
 	s := startTestServer(t, serverConfig{Bin: binPath, DataDir: t.TempDir(), Env: []string{
@@ -173,7 +178,7 @@ func TestHTTPProviderResilience(t *testing.T) {
 }
 
 func TestProviderTokenRefresh(t *testing.T) {
-	api := &orgAPI{mode: "up", expiresIn: 4, refreshOK: true}
+	api := &orgAPI{mode: "up", expiresIn: 4, refresh: "ok"}
 	fake := httptest.NewServer(api)
 	defer fake.Close()
 	s := startTestServer(t, serverConfig{Bin: binPath, DataDir: t.TempDir(), Env: []string{
@@ -191,18 +196,30 @@ func TestProviderTokenRefresh(t *testing.T) {
 	if r := carol.get(t, "/auth/me"); r.Status != http.StatusOK {
 		t.Fatalf("session after renewals: %d %s", r.Status, r.Body)
 	}
-	// When renewal keeps failing, the session ends with the provider token.
-	api.mu.Lock()
-	api.refreshOK = false
-	api.mu.Unlock()
-	deadline := time.Now().Add(15 * time.Second)
+	setRefresh := func(m string) { api.mu.Lock(); api.refresh = m; api.mu.Unlock() }
+	// An outage longer than the token's lifetime does not sign anyone out
+	// (auth.outage_grace): renewals fail with 502 for three lifetimes.
+	setRefresh("down")
+	failedBefore := api.refreshes.Load()
+	time.Sleep(12 * time.Second)
+	if api.refreshes.Load() == failedBefore {
+		t.Fatal("no renewal was tried during the outage")
+	}
+	if r := carol.get(t, "/auth/me"); r.Status != http.StatusOK {
+		t.Fatalf("an outage of three token lifetimes signed carol out: %d %s", r.Status, r.Body)
+	}
+	// When the API answers that the refresh token is no good, the session
+	// ends at once, not at the end of the grace.
+	setRefresh("refuse")
+	// Within the refresher's backoff after the failed renewals (≤ 40 s here).
+	deadline := time.Now().Add(60 * time.Second)
 	for {
 		r := carol.get(t, "/auth/me")
 		if r.Status == http.StatusUnauthorized {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("session outlived its provider token: %d", r.Status)
+			t.Fatalf("the session outlived the refusal of its refresh token: %d", r.Status)
 		}
 		time.Sleep(300 * time.Millisecond)
 	}
