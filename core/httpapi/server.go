@@ -70,7 +70,8 @@ type Options struct {
 	CookieSecure      bool
 	SessionLifetime   time.Duration
 	TrustProxy        bool
-	// TrustedProxies limits TrustProxy to these peers (IPs or CIDRs).
+	// TrustedProxies are the peers (IPs or CIDRs) TrustProxy believes; an
+	// empty list believes nobody.
 	TrustedProxies []string
 	// PublicURL is the externally visible base URL (for the OIDC callback);
 	// empty derives it from each request.
@@ -125,14 +126,12 @@ func New(sess Sessions, t Tasks, files Files, eng Engines, ready Readiness, opts
 	}
 	// Fiber believes X-Forwarded-Proto/Host from any peer unless the
 	// trusted-proxy check is on, so it always is: with trust_proxy off no
-	// peer is trusted; on, the listed ones (or, unlisted, every peer).
+	// peer is trusted; on, only the listed ones (the configuration refuses
+	// trust_proxy without a list).
 	cfg.EnableTrustedProxyCheck = true
 	if opts.TrustProxy {
 		cfg.ProxyHeader = fiber.HeaderXForwardedFor
 		cfg.TrustedProxies = opts.TrustedProxies
-		if len(cfg.TrustedProxies) == 0 {
-			cfg.TrustedProxies = []string{"0.0.0.0/0", "::/0"}
-		}
 	}
 	app := fiber.New(cfg)
 	s.routes(app)
