@@ -51,6 +51,10 @@ func (s *Server) oidcLogin(c *fiber.Ctx) error {
 	authURL, state, err := s.sessions.BeginBrowserLogin(c.UserContext(), c.Query("provider"),
 		s.callbackURL(c), safeReturn(c.Query("return_to")))
 	if err != nil {
+		if wantsHTML(c) {
+			// A person clicked "Sign in with …": the sign-in page says why.
+			return c.Redirect("/login?login_error="+url.QueryEscape(publicMessage(err)), fiber.StatusFound)
+		}
 		return err
 	}
 	// Lax: the cookie must come back on the IdP's top-level redirect.
@@ -64,14 +68,14 @@ func (s *Server) oidcLogin(c *fiber.Ctx) error {
 // where it started, signed in.
 func (s *Server) oidcCallback(c *fiber.Ctx) error {
 	if e := c.Query("error"); e != "" {
-		return c.Redirect("/login?login_error="+url.QueryEscape(e), fiber.StatusFound)
+		return c.Redirect("/login?login_error="+url.QueryEscape(idpErrorMessage(e, c.Query("error_description"))), fiber.StatusFound)
 	}
 	tok, returnTo, err := s.sessions.CompleteBrowserLogin(c.UserContext(), c.Query("state"),
 		c.Cookies(stateCookie), c.Query("code"))
 	c.Cookie(&fiber.Cookie{Name: stateCookie, Value: "", Path: "/api/v1/auth/oidc",
 		Expires: time.Unix(0, 0), HTTPOnly: true, Secure: s.opts.CookieSecure, SameSite: fiber.CookieSameSiteLaxMode})
 	if err != nil {
-		if strings.Contains(c.Get(fiber.HeaderAccept), "text/html") {
+		if wantsHTML(c) {
 			// A person's browser: back to the sign-in page, which says why.
 			return c.Redirect("/login?login_error="+url.QueryEscape(publicMessage(err)), fiber.StatusFound)
 		}
@@ -79,6 +83,32 @@ func (s *Server) oidcCallback(c *fiber.Ctx) error {
 	}
 	s.setSessionCookie(c, tok)
 	return c.Redirect(safeReturn(returnTo), fiber.StatusFound)
+}
+
+// wantsHTML: the request is a browser navigation, which must end on a page
+// rather than on a JSON error body.
+func wantsHTML(c *fiber.Ctx) bool {
+	return strings.Contains(c.Get(fiber.HeaderAccept), "text/html")
+}
+
+// idpErrorMessage turns an authorization error the identity provider sent
+// back (RFC 6749 §4.1.2.1) into a sentence for the sign-in page.
+func idpErrorMessage(code, description string) string {
+	code, description = clipID(domain.PlainText(code)), domain.PlainText(description)
+	if len(description) > 200 {
+		description = description[:200] + "…"
+	}
+	switch code {
+	case "access_denied":
+		return "the sign-in was cancelled or refused at the identity provider"
+	case "login_required", "consent_required", "interaction_required":
+		return "the identity provider needs you to sign in there first; please try again"
+	}
+	msg := "the identity provider could not sign you in (" + code + ")"
+	if description != "" {
+		msg += ": " + description
+	}
+	return msg
 }
 
 // publicMessage is what a person may read about a failed browser sign-in:
