@@ -52,11 +52,15 @@ func (p *Provider) BeginBrowserLogin(ctx context.Context, req *sdk.BeginBrowserL
 	}
 	conf := d.oauth
 	conf.RedirectURL = req.GetRedirectUri()
-	return conf.AuthCodeURL(req.GetState(),
+	opts := []oauth2.AuthCodeOption{
 		oauth2.SetAuthURLParam("code_challenge", req.GetCodeChallenge()),
 		oauth2.SetAuthURLParam("code_challenge_method", "S256"),
 		oauth2.SetAuthURLParam("nonce", req.GetNonce()),
-	), nil
+	}
+	if c.s.prompt != "" {
+		opts = append(opts, oauth2.SetAuthURLParam("prompt", c.s.prompt))
+	}
+	return conf.AuthCodeURL(req.GetState(), opts...), nil
 }
 
 // CompleteBrowserLogin exchanges the callback's code for tokens, sending

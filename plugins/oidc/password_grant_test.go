@@ -5,6 +5,8 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"strings"
 	"sync/atomic"
 	"testing"
 
@@ -46,6 +48,37 @@ func TestPasswordOnlyWhereTheIdPListsTheGrant(t *testing.T) {
 		}
 		if n := tokenCalls.Load(); n != 0 {
 			t.Errorf("grant_types_supported %v: the password went to the token endpoint %d times", grants, n)
+		}
+	}
+}
+
+// TestPromptReachesTheAuthorizationRequest: prompt=consent (for IdPs that
+// grant offline_access only with it) is sent when configured, and nothing
+// when not.
+func TestPromptReachesTheAuthorizationRequest(t *testing.T) {
+	t.Parallel()
+	var issuer string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(map[string]any{"issuer": issuer, "authorization_endpoint": issuer + "/auth",
+			"token_endpoint": issuer + "/token", "jwks_uri": issuer + "/keys"})
+	}))
+	defer srv.Close()
+	issuer = srv.URL
+	for _, prompt := range []string{"", "consent"} {
+		settings := map[string]string{SettingIssuer: issuer, SettingClientID: "ocrbox"}
+		if prompt != "" {
+			settings[SettingPrompt] = prompt
+		}
+		p := newProvider(t, settings)
+		authURL, err := p.BeginBrowserLogin(t.Context(), &sdk.BeginBrowserLoginRequest{State: "s", Nonce: "n",
+			CodeChallenge: strings.Repeat("c", 43), RedirectUri: "http://127.0.0.1/cb"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		u, _ := url.Parse(authURL)
+		if got := u.Query().Get("prompt"); got != prompt {
+			t.Errorf("prompt setting %q: the authorization request says prompt=%q", prompt, got)
 		}
 	}
 }

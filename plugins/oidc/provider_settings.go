@@ -41,7 +41,15 @@ const (
 	// SettingInsecureSkipVerify turns TLS certificate checks off. For tests
 	// only: anyone on the path can then impersonate the IdP.
 	SettingInsecureSkipVerify = "insecure_skip_verify"
+	// SettingPrompt is sent as the authorization request's prompt
+	// parameter: "consent" makes IdPs that follow OIDC Core §11 strictly
+	// (node-oidc-provider, Okta) grant offline_access, hence a refresh
+	// token; empty sends none (Dex, Keycloak, Entra ID grant it anyway).
+	SettingPrompt = "prompt"
 )
+
+// promptValues are the prompt values of OIDC Core 3.1.2.1.
+var promptValues = []string{"none", "login", "consent", "select_account"}
 
 const (
 	defaultScopes      = "openid email profile offline_access"
@@ -63,6 +71,7 @@ type settings struct {
 	timeout      time.Duration
 	roots        *x509.CertPool // nil: system roots
 	insecureTLS  bool
+	prompt       string
 }
 
 // rawSettings are the Configure keys as sdk.DecodeSettings reads them: an
@@ -79,6 +88,7 @@ type rawSettings struct {
 	Timeout      time.Duration `setting:"timeout"`
 	CAFile       string        `setting:"ca_file"`
 	InsecureTLS  bool          `setting:"insecure_skip_verify"`
+	Prompt       string        `setting:"prompt"`
 }
 
 // CheckSettings validates a [plugins.oidc] table as Configure would, short of
@@ -114,6 +124,12 @@ func decodeSettings(m map[string]string, readFiles bool) (settings, error) {
 		nameClaim:    or(r.NameClaim, defaultNameClaim),
 		timeout:      r.Timeout,
 		insecureTLS:  r.InsecureTLS,
+		prompt:       strings.Join(strings.Fields(r.Prompt), " "),
+	}
+	for _, p := range strings.Fields(s.prompt) {
+		if !slices.Contains(promptValues, p) {
+			return s, fmt.Errorf("setting %q: %q is not one of %s (space-separated)", SettingPrompt, p, strings.Join(promptValues, ", "))
+		}
 	}
 	if s.issuer == "" {
 		return s, fmt.Errorf("setting %q is required", SettingIssuer)

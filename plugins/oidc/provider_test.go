@@ -52,6 +52,8 @@ func TestConfigure(t *testing.T) {
 		{"bad bool", base(SettingInsecureSkipVerify, "maybe"), `setting "insecure_skip_verify": "maybe" is not true or false`},
 		{"missing ca file", base(SettingCAFile, filepath.Join(dir, "none.pem")), `"ca_file"`},
 		{"ca file without certificate", base(SettingCAFile, notPEM), "no PEM certificate"},
+		{"unknown prompt", base(SettingPrompt, "consent always"), `setting "prompt": "always" is not one of none, login, consent, select_account`},
+		{"prompt", base(SettingPrompt, "login consent"), ""},
 		// The IdP is not contacted: an unreachable issuer configures fine.
 		{"minimal", base(), ""},
 		{"all keys", base(SettingClientSecret, "s3cret", SettingScopes, "openid,email", SettingDisplayName, "Acme SSO",
