@@ -17,6 +17,8 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/time/rate"
+
 	"github.com/ocrbox/ocrbox/core/domain"
 	"github.com/ocrbox/ocrbox/plugins/sdk"
 )
@@ -102,6 +104,7 @@ type Service struct {
 	now       func() time.Time
 	checked   sync.Map // user id → time.Time of the last confirmation
 	jwts      jwtCache
+	lookups   *rate.Limiter // provider token validations not answered by the cache
 	flows     flowStore
 }
 
@@ -112,8 +115,12 @@ func NewService(store Store, vault Vault, providers []Provider, opts Options, lo
 	}
 	return &Service{store: store, vault: vault, providers: providers, opts: opts,
 		limiter: newLimiter(opts.LoginRatePerMinute), log: log.With("component", "sessions"), now: time.Now,
-		jwts: newJWTCache(), flows: newFlowStore()}
+		jwts: newJWTCache(), flows: newFlowStore(), lookups: rate.NewLimiter(tokenLookupsPerSecond, 2*tokenLookupsPerSecond)}
 }
+
+// tokenLookupsPerSecond bounds how many bearer tokens the cache does not
+// know are sent to providers for validation, server-wide.
+const tokenLookupsPerSecond = 20
 
 // Field limits: anything longer is refused before a provider is asked.
 const (
@@ -331,10 +338,14 @@ func (s *Service) Valid(ctx context.Context, token string) bool {
 		return false
 	}
 	if looksLikeJWT(token) {
-		_, err := s.authenticateJWT(ctx, token)
+		_, err := s.authenticateProviderToken(ctx, token)
 		return err == nil
 	}
 	sess, err := s.store.GetSession(ctx, Hash(token))
+	if errors.Is(err, domain.ErrNotFound) && !looksLikeOurs(token) {
+		_, err := s.authenticateProviderToken(ctx, token)
+		return err == nil
+	}
 	if err != nil {
 		return false
 	}
@@ -354,10 +365,14 @@ func (s *Service) Authenticate(ctx context.Context, token string) (domain.User, 
 		return domain.User{}, unauth
 	}
 	if looksLikeJWT(token) {
-		return s.authenticateJWT(ctx, token)
+		return s.authenticateProviderToken(ctx, token)
 	}
 	h := Hash(token)
 	sess, err := s.store.GetSession(ctx, h)
+	if errors.Is(err, domain.ErrNotFound) && !looksLikeOurs(token) {
+		// An organisation API's opaque token: its provider says who it is.
+		return s.authenticateProviderToken(ctx, token)
+	}
 	if err != nil {
 		return domain.User{}, unauth
 	}

@@ -17,9 +17,24 @@ func looksLikeJWT(tok string) bool {
 	return strings.HasPrefix(tok, "eyJ") && strings.Count(tok, ".") == 2
 }
 
-// jwtCache remembers validated provider JWTs until they expire (and
-// rejected ones briefly), so a bearer JWT costs one provider call, not one
-// per request. Keys are token hashes.
+// looksLikeOurs: an ocrbox session token (NewToken: 32 random bytes,
+// base64url). One that has no session is expired or made up, and no
+// provider is asked about it.
+func looksLikeOurs(tok string) bool {
+	if len(tok) != 43 {
+		return false
+	}
+	return !strings.ContainsFunc(tok, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_')
+	})
+}
+
+// maxBearer bounds a bearer token sent to a provider for validation.
+const maxBearer = 8 << 10
+
+// jwtCache remembers validated provider tokens (JWTs or opaque) until they
+// expire, and rejected ones briefly, so a bearer costs one provider call,
+// not one per request. Keys are token hashes.
 type jwtCache struct {
 	mu      sync.Mutex
 	entries map[string]jwtEntry
@@ -61,10 +76,16 @@ func (c *jwtCache) put(h string, e jwtEntry) {
 // negativeTTL is how long a rejected JWT is remembered.
 const negativeTTL = 30 * time.Second
 
-// authenticateJWT validates a provider JWT presented as a bearer token with
-// each provider that validates JWTs, and caches the answer until expiry.
-func (s *Service) authenticateJWT(ctx context.Context, tok string) (domain.User, error) {
+// authenticateProviderToken validates a bearer token that is not an
+// ocrbox session — a provider's JWT, or an organisation API's opaque
+// token — with each provider that validates tokens, and caches the answer
+// until expiry. Uncached lookups are rate-limited for the whole server, so
+// a flood of made-up tokens cannot flood the providers.
+func (s *Service) authenticateProviderToken(ctx context.Context, tok string) (domain.User, error) {
 	unauth := domain.Errorf(domain.ErrUnauthenticated, "unauthenticated", "sign in required: the token is invalid or expired")
+	if len(tok) > maxBearer {
+		return domain.User{}, unauth
+	}
 	h := Hash(tok)
 	now := s.now()
 	if e, ok := s.jwts.get(h, now); ok {
@@ -72,6 +93,11 @@ func (s *Service) authenticateJWT(ctx context.Context, tok string) (domain.User,
 			return domain.User{}, unauth
 		}
 		return e.user, nil
+	}
+	if !s.lookups.Allow() {
+		s.log.WarnContext(ctx, "bearer token lookups over their rate; token refused unchecked")
+		return domain.User{}, domain.Errorf(domain.ErrAuthUnavailable, "auth_unavailable",
+			"the token cannot be checked right now; please try again shortly")
 	}
 	var unavailable bool
 	for _, p := range s.providers {
