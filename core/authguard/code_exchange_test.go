@@ -57,3 +57,35 @@ func TestCodeIsExchangedOnce(t *testing.T) {
 		}
 	}
 }
+
+// unusable answers every sign-in with one account's unusable record.
+type unusable struct{ exchanger }
+
+func (u *unusable) Authenticate(context.Context, string, string) (*sdk.AuthenticateResponse, error) {
+	u.codes.Add(1)
+	return nil, fmt.Errorf("answer has no email: %w", sdk.ErrUnsupported)
+}
+
+// TestUnusableAccountsNeitherRetryNorTrip: a per-account problem is asked
+// once and never opens the breaker for everyone else.
+func TestUnusableAccountsNeitherRetryNorTrip(t *testing.T) {
+	u := &unusable{}
+	g := New("http", unusableSrc{u}, Options{Backoff: time.Millisecond, Retries: 3, TripAfter: 2},
+		slog.New(slog.NewTextHandler(io.Discard, nil)))
+	a, _ := g.Auth(context.Background())
+	for range 5 {
+		if _, err := a.Authenticate(context.Background(), "u", "p"); !errors.Is(err, sdk.ErrUnsupported) {
+			t.Fatalf("got %v", err)
+		}
+	}
+	if n := u.codes.Load(); n != 5 {
+		t.Errorf("5 sign-ins made %d calls, want 5 (no retries)", n)
+	}
+	if g.State() != "closed" {
+		t.Errorf("one account's bad record opened the breaker: %s", g.State())
+	}
+}
+
+type unusableSrc struct{ u *unusable }
+
+func (s unusableSrc) Auth(context.Context) (sdk.AuthProvider, error) { return s.u, nil }

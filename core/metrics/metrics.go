@@ -37,7 +37,7 @@ func New(version string) *Metrics {
 		reg: prometheus.NewRegistry(),
 		authAttempts: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "ocrbox_auth_attempts_total",
-			Help: "Sign-in attempts by provider and result (success, invalid_credentials, unavailable, misconfigured, rate_limited, invalid_request).",
+			Help: "Sign-in attempts by provider and result (success, invalid_credentials, unavailable, misconfigured, account_unusable, rate_limited, invalid_request).",
 		}, []string{"provider", "result"}),
 		tasksCreated: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "ocrbox_tasks_created_total",

@@ -26,7 +26,7 @@ func TestStateGauges(t *testing.T) {
 	m.TaskFinished("cancelled", 0) // never started: counted, no duration
 	m.PageDone("tesseract", time.Second, errors.New("boom"))
 	want := `
-# HELP ocrbox_auth_attempts_total Sign-in attempts by provider and result (success, invalid_credentials, unavailable, misconfigured, rate_limited, invalid_request).
+# HELP ocrbox_auth_attempts_total Sign-in attempts by provider and result (success, invalid_credentials, unavailable, misconfigured, account_unusable, rate_limited, invalid_request).
 # TYPE ocrbox_auth_attempts_total counter
 ocrbox_auth_attempts_total{provider="none",result="rate_limited"} 1
 # HELP ocrbox_auth_breaker_state Circuit breaker per auth provider: 0 closed, 1 half-open, 2 open.

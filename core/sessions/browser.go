@@ -164,8 +164,17 @@ func mapProviderErr(err error) error {
 		return domain.Errorf(domain.ErrAuthUnavailable, "auth_unavailable", "sign-in is temporarily unavailable; please try again shortly")
 	case errors.Is(err, sdk.ErrMisconfigured):
 		return errMisconfigured()
+	case errors.Is(err, sdk.ErrUnsupported):
+		return errAccountUnusable("the identity provider")
 	}
 	return fmt.Errorf("browser login: %w", err)
+}
+
+// errAccountUnusable: the provider signed the person in, but what it says
+// about them cannot be used (no email, a broken record).
+func errAccountUnusable(provider string) error {
+	return domain.Errorf(domain.ErrForbidden, "account_unusable",
+		"your account at %s cannot be used here: its record lacks what ocrbox needs (such as an email address); please ask your administrator", provider)
 }
 
 // errMisconfigured is what people are told when a provider refuses this

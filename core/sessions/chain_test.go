@@ -44,3 +44,23 @@ func TestChainAnswersTruthfully(t *testing.T) {
 		t.Errorf("with a provider down: %v, want unavailable", err)
 	}
 }
+
+// brokenRecord is a provider that knows the person but answers without an
+// email (one account's bad data at the organisation's API).
+type brokenRecord struct{ sdk.AuthProvider }
+
+func (brokenRecord) Authenticate(context.Context, string, string) (*sdk.AuthenticateResponse, error) {
+	return nil, fmt.Errorf(`auth API answer has no email at "user.email": %w`, sdk.ErrUnsupported)
+}
+
+// TestOneAccountsBadRecordIsThatAccountsProblem: a well-formed answer that
+// cannot be used for this person is a clear 403 account_unusable, not an
+// outage (issue 12 item 9: it was retried and opened the breaker).
+func TestOneAccountsBadRecordIsThatAccountsProblem(t *testing.T) {
+	s, _, _ := setup(t, provider{name: "http", impl: brokenRecord{}})
+	_, err := s.Login(context.Background(), "ada@example.org", "pw", "10.0.0.1")
+	var de *domain.Error
+	if !errors.As(err, &de) || de.Code != "account_unusable" || !errors.Is(err, domain.ErrForbidden) {
+		t.Fatalf("got %v, want 403 account_unusable", err)
+	}
+}

@@ -185,6 +185,12 @@ func (s *Service) Login(ctx context.Context, username, password, ip string) (*To
 		case errors.Is(err, sdk.ErrInvalidCredentials):
 			obs.LoginAttempt(p.Name(), "invalid_credentials")
 			continue
+		case errors.Is(err, sdk.ErrUnsupported):
+			// The provider knows this person, but its answer cannot be used
+			// (no email, a broken record): this account's problem, final.
+			obs.LoginAttempt(p.Name(), "account_unusable")
+			s.log.WarnContext(ctx, "sign-in refused: the provider's answer for this account is unusable", "provider", p.Name(), "error", err)
+			return nil, errAccountUnusable(p.Name())
 		case errors.Is(err, sdk.ErrMisconfigured):
 			obs.LoginAttempt(p.Name(), "misconfigured")
 			s.log.ErrorContext(ctx, "auth provider misconfigured: fix its settings", "provider", p.Name(), "error", err)

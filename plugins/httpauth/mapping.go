@@ -159,11 +159,13 @@ func parseExtra(v string) ([]extraField, error) {
 	return out, nil
 }
 
-// malformed is the error for an answer without a field ocrbox needs. The
-// API broke its contract (or the mapping is wrong): like an outage, nothing
-// the user can fix, so it is ErrUnavailable.
+// malformed is the error for a well-formed answer without a field ocrbox
+// needs (no email for this person, an unusable expiry). It concerns this
+// account, not the API's health: sdk.ErrUnsupported, never retried and never
+// counted against the provider, so one account's bad record cannot open the
+// breaker for everyone. Answers that are not JSON at all stay outages.
 func malformed(format string, args ...any) error {
-	return fmt.Errorf("auth API answer %s: %w", fmt.Sprintf(format, args...), sdk.ErrUnavailable)
+	return fmt.Errorf("auth API answer %s: %w", fmt.Sprintf(format, args...), sdk.ErrUnsupported)
 }
 
 // tokens reads the tokens of a login, refresh or validate answer. The

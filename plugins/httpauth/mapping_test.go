@@ -75,8 +75,8 @@ func TestExpiresIn(t *testing.T) {
 			if (err != nil) != tt.wantErr || got != tt.want {
 				t.Fatalf("expiresIn = %d, %v; want %d, error %v", got, err, tt.want, tt.wantErr)
 			}
-			if err != nil && !errors.Is(err, sdk.ErrUnavailable) {
-				t.Errorf("err = %v, want ErrUnavailable", err)
+			if err != nil && !errors.Is(err, sdk.ErrUnsupported) {
+				t.Errorf("err = %v, want ErrUnsupported (this account's answer, not an outage)", err)
 			}
 		})
 	}

@@ -12,7 +12,7 @@ import (
 	"github.com/ocrbox/ocrbox/plugins/sdk"
 )
 
-var sentinels = []error{sdk.ErrInvalidCredentials, sdk.ErrUnavailable, sdk.ErrNotImplemented, sdk.ErrUserNotFound}
+var sentinels = []error{sdk.ErrInvalidCredentials, sdk.ErrUnavailable, sdk.ErrNotImplemented, sdk.ErrUserNotFound, sdk.ErrUnsupported}
 
 // checkErr asserts that err is of kind want (nil: no error) and of no other
 // SDK kind, and that it carries no password or token: every token of the
@@ -119,15 +119,15 @@ func TestAuthenticateErrors(t *testing.T) {
 		{name: "huge body", user: "ada", password: adaPassword, fault: rawAnswer(http.StatusOK, huge), want: sdk.ErrUnavailable, msg: "larger than"},
 		{name: "missing access token", user: "ada", password: adaPassword,
 			fault: rawAnswer(http.StatusOK, `{"refresh_token":"rt-SECRET-1","user":{"email":"ada@example.org"}}`),
-			want:  sdk.ErrUnavailable, msg: `no access token at "access_token"`},
+			want:  sdk.ErrUnsupported, msg: `no access token at "access_token"`},
 		{name: "missing email", user: "ada", password: adaPassword,
 			fault: rawAnswer(http.StatusOK, `{"access_token":"at-SECRET-1","user":{"name":"Ada"}}`),
-			want:  sdk.ErrUnavailable, msg: `no email at "user.email"`},
+			want:  sdk.ErrUnsupported, msg: `no email at "user.email"`},
 		{name: "non-numeric expires_in", user: "ada", password: adaPassword,
 			fault: rawAnswer(http.StatusOK, `{"access_token":"at-SECRET-1","expires_in":"soon","user":{"email":"ada@example.org"}}`),
-			want:  sdk.ErrUnavailable, msg: "expires_in"},
+			want:  sdk.ErrUnsupported, msg: "expires_in"},
 		{name: "JSON that is not an object", user: "ada", password: adaPassword, fault: rawAnswer(http.StatusOK, `["at-SECRET-1"]`),
-			want: sdk.ErrUnavailable, msg: "no access token"},
+			want: sdk.ErrUnsupported, msg: "no access token"},
 	}
 	for _, mode := range modes {
 		t.Run(mode.name, func(t *testing.T) {
@@ -208,10 +208,10 @@ func TestTokenMethodFaults(t *testing.T) {
 		{"validate down", validate, "", nil, true, sdk.ErrUnavailable, "unreachable"},
 		{"refresh 500", refresh, "/auth/refresh", answer(http.StatusInternalServerError), false, sdk.ErrUnavailable, "answered 500"},
 		{"refresh 401", refresh, "/auth/refresh", answer(http.StatusUnauthorized), false, sdk.ErrInvalidCredentials, ""},
-		{"refresh without access token", refresh, "/auth/refresh", rawAnswer(http.StatusOK, `{"refresh_token":"rt-SECRET-2"}`), false, sdk.ErrUnavailable, "no access token"},
+		{"refresh without access token", refresh, "/auth/refresh", rawAnswer(http.StatusOK, `{"refresh_token":"rt-SECRET-2"}`), false, sdk.ErrUnsupported, "no access token"},
 		{"refresh timeout", refresh, "/auth/refresh", hang, false, sdk.ErrUnavailable, "did not answer"},
 		{"userinfo 429", userinfo, "/auth/userinfo", answer(http.StatusTooManyRequests), false, sdk.ErrUnavailable, "answered 429"},
-		{"userinfo without email", userinfo, "/auth/userinfo", rawAnswer(http.StatusOK, `{"user":{"name":"Ada"}}`), false, sdk.ErrUnavailable, "no email"},
+		{"userinfo without email", userinfo, "/auth/userinfo", rawAnswer(http.StatusOK, `{"user":{"name":"Ada"}}`), false, sdk.ErrUnsupported, "no email"},
 		{"revoke 500", revoke, "/auth/revoke", answer(http.StatusInternalServerError), false, sdk.ErrUnavailable, "answered 500"},
 		{"revoke 400", revoke, "/auth/revoke", answer(http.StatusBadRequest), false, sdk.ErrInvalidCredentials, ""},
 		{"revoke 200 with a body", revoke, "/auth/revoke", rawAnswer(http.StatusOK, `{"revoked":true}`), false, nil, ""},

@@ -324,7 +324,7 @@ func TestValidateVariants(t *testing.T) {
 				api.setFault("/auth/validate", rawAnswer(http.StatusOK, `{"active":true}`))
 				ap := startProvider(t, mode.grpc, api.settings(keyUserinfo, ""))
 				_, err := ap.ValidateToken(t.Context(), "at-SECRET-1")
-				checkErr(t, err, sdk.ErrUnavailable, "no email")
+				checkErr(t, err, sdk.ErrUnsupported, "no email")
 			})
 		})
 	}
