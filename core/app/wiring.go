@@ -79,6 +79,7 @@ func startAuth(ctx context.Context, cfg *config.Config, store *boltstore.Store, 
 		LoginRatePerMinute: cfg.Auth.LoginRatePerMinute, UserRecheck: cfg.Auth.UserRecheck, Observer: met,
 		LinkByVerifiedEmail: cfg.Auth.LinkByVerifiedEmail,
 		OutageGrace:         cfg.Auth.OutageGrace, WithoutRefresh: cfg.Auth.SessionWithoutRefresh,
+		LoginDeadline: cfg.Auth.LoginDeadline,
 		// The built-in providers whose accounts the organisation manages.
 		DirectoryProviders: []string{"local", "ldap", "http"}}, log)
 	return a, nil

@@ -99,6 +99,8 @@ type Auth struct {
 	// LinkByVerifiedEmail names providers whose first sign-in of a person
 	// may join an existing account with the same verified email.
 	LinkByVerifiedEmail []string `koanf:"link_by_verified_email"`
+	// LoginDeadline bounds one sign-in across providers and retries.
+	LoginDeadline time.Duration `koanf:"login_deadline"`
 	// OutageGrace: how long a session outlives its provider's tokens while
 	// the provider cannot be reached to renew them.
 	OutageGrace time.Duration `koanf:"outage_grace"`
@@ -181,6 +183,7 @@ func Defaults() map[string]any {
 		"auth.token_refresh_buffer":      "5m",
 		"auth.link_by_verified_email":    []string{},
 		"auth.outage_grace":              "8h",
+		"auth.login_deadline":            "10s",
 		"auth.session_without_refresh":   "8h",
 		"history.enabled":                true,
 		"server.trusted_proxies":         []string{},

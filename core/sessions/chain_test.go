@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/ocrbox/ocrbox/core/domain"
 	"github.com/ocrbox/ocrbox/plugins/sdk"
@@ -62,5 +63,28 @@ func TestOneAccountsBadRecordIsThatAccountsProblem(t *testing.T) {
 	var de *domain.Error
 	if !errors.As(err, &de) || de.Code != "account_unusable" || !errors.Is(err, domain.ErrForbidden) {
 		t.Fatalf("got %v, want 403 account_unusable", err)
+	}
+}
+
+// stalled is a provider that answers only when its caller gives up.
+type stalled struct{ sdk.AuthProvider }
+
+func (stalled) Authenticate(ctx context.Context, _, _ string) (*sdk.AuthenticateResponse, error) {
+	<-ctx.Done()
+	return nil, fmt.Errorf("%w: %w", sdk.ErrUnavailable, ctx.Err())
+}
+
+// TestLoginDeadlineBoundsTheChain: one sign-in ends at auth.login_deadline
+// however many providers and retries stand in its way.
+func TestLoginDeadlineBoundsTheChain(t *testing.T) {
+	s, _, _ := setup(t, provider{name: "a", impl: stalled{}}, provider{name: "b", impl: stalled{}})
+	s.opts.LoginDeadline = 200 * time.Millisecond
+	start := time.Now()
+	_, err := s.Login(context.Background(), "ada@example.org", "pw", "10.0.0.1")
+	if took := time.Since(start); took > 2*time.Second {
+		t.Fatalf("the sign-in took %s with a 200ms deadline", took)
+	}
+	if !errors.Is(err, domain.ErrAuthUnavailable) {
+		t.Fatalf("got %v, want auth_unavailable", err)
 	}
 }

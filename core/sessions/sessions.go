@@ -63,6 +63,10 @@ type Options struct {
 	UserRecheck time.Duration
 	// Observer is told about every sign-in attempt (metrics); nil: nobody.
 	Observer Observer
+	// LoginDeadline bounds one password sign-in across every provider,
+	// attempt and retry (auth.login_deadline); 0: no bound beyond each
+	// provider's own timeouts.
+	LoginDeadline time.Duration
 	// OutageGrace is how long a session outlives its provider tokens while
 	// the provider cannot be reached to renew them (auth.outage_grace): an
 	// outage does not sign people out; a provider that answers "no" does.
@@ -163,6 +167,13 @@ func (s *Service) Login(ctx context.Context, username, password, ip string) (*To
 		obs.LoginAttempt("", "rate_limited")
 		s.log.InfoContext(ctx, "login", "result", "rate_limited", "ip", ip)
 		return nil, &RateLimitError{RetryAfter: wait}
+	}
+	if s.opts.LoginDeadline > 0 {
+		// Retries and a slow chain of providers end here, not after the
+		// sum of their timeouts; an answer is "unavailable" then.
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, s.opts.LoginDeadline)
+		defer cancel()
 	}
 	var unavailable error
 	misconfigured := false
