@@ -38,6 +38,12 @@ const (
 	keyMapName        = "map_name"
 	keyMapSubject     = "map_subject"
 	keyMapExtra       = "map_extra"
+	keyRefreshField   = "refresh_field"
+	keyValidateField  = "validate_field"
+	keyRevokeField    = "revoke_field"
+	keyUIEmail        = "map_userinfo_email"
+	keyUIName         = "map_userinfo_name"
+	keyUISubject      = "map_userinfo_subject"
 )
 
 // settings are the [plugins.http] keys, decoded by sdk.DecodeSettings. A key
@@ -67,6 +73,15 @@ type settings struct {
 	MapName        string `setting:"map_name"`
 	MapSubject     string `setting:"map_subject"`
 	MapExtra       string `setting:"map_extra"`
+	// Request field names of the other endpoints' JSON bodies.
+	RefreshField  string `setting:"refresh_field"`
+	ValidateField string `setting:"validate_field"`
+	RevokeField   string `setting:"revoke_field"`
+	// Where userinfo answers keep the person, when not where the login
+	// answer does (empty: the map_* path).
+	UIEmail   string `setting:"map_userinfo_email"`
+	UIName    string `setting:"map_userinfo_name"`
+	UISubject string `setting:"map_userinfo_subject"`
 }
 
 func defaultSettings() settings {
@@ -75,6 +90,7 @@ func defaultSettings() settings {
 		Refresh: "/auth/refresh", Userinfo: "/auth/userinfo", UsernameField: "username", PasswordField: "password",
 		DisplayName: "Organisation account", MapAccess: "access_token", MapID: "id_token", MapRefresh: "refresh_token",
 		MapExpiresIn: "expires_in", MapEmail: "user.email", MapName: "user.name", MapSubject: "user.id",
+		RefreshField: "refresh_token", ValidateField: "token", RevokeField: "token",
 	}
 }
 
@@ -82,7 +98,7 @@ func defaultSettings() settings {
 // value gives them their default back.
 func (s *settings) blankIsDefault() []*string {
 	return []*string{&s.LoginEndpoint, &s.Timeout, &s.ValidateMethod, &s.UsernameField, &s.PasswordField,
-		&s.DisplayName, &s.MapAccess, &s.MapEmail}
+		&s.DisplayName, &s.MapAccess, &s.MapEmail, &s.RefreshField, &s.ValidateField, &s.RevokeField}
 }
 
 // decodeSettings decodes m over the defaults; unknown keys and values of the
@@ -117,9 +133,14 @@ type config struct {
 	timeout        time.Duration
 	usernameField  string
 	passwordField  string
+	refreshField   string
+	validateField  string
+	revokeField    string
 	displayName    string
 	mapping        mapping
-	tls            *tls.Config
+	// userinfo reads userinfo answers: mapping with the map_userinfo_* paths.
+	userinfoMapping mapping
+	tls             *tls.Config
 }
 
 // endpoint is one URL of the auth API.
@@ -197,6 +218,23 @@ func parseConfigFiles(m map[string]string, readFiles bool) (*config, error) {
 
 	if c.mapping, err = parseMapping(s); err != nil {
 		return nil, err
+	}
+	c.refreshField, c.validateField, c.revokeField = s.RefreshField, s.ValidateField, s.RevokeField
+	c.userinfoMapping = c.mapping
+	for _, f := range []struct {
+		key, value string
+		dst        *jsonPath
+	}{
+		{keyUIEmail, s.UIEmail, &c.userinfoMapping.email},
+		{keyUIName, s.UIName, &c.userinfoMapping.name},
+		{keyUISubject, s.UISubject, &c.userinfoMapping.subject},
+	} {
+		if f.value == "" {
+			continue
+		}
+		if *f.dst, err = parsePath(f.key, f.value); err != nil {
+			return nil, err
+		}
 	}
 
 	caFile := s.CAFile

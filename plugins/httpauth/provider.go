@@ -106,7 +106,8 @@ func (p *Provider) Authenticate(ctx context.Context, username, password string) 
 }
 
 // ValidateToken asks the validate endpoint whether token is live: GET with
-// the token as a bearer, or POST {"token": …} when validate_method is POST.
+// the token as a bearer, or POST {"token": …} (validate_field) when
+// validate_method is POST.
 // A refusal wraps sdk.ErrInvalidCredentials. When the answer carries no
 // user, it comes from the userinfo endpoint.
 func (p *Provider) ValidateToken(ctx context.Context, token string) (*sdk.AuthenticateResponse, error) {
@@ -123,7 +124,7 @@ func (p *Provider) ValidateToken(ctx context.Context, token string) (*sdk.Authen
 	}
 	cl := call{op: op, method: c.cfg.validateMethod, ep: c.cfg.validate, refused: refusedToken, emptyOK: true}
 	if cl.method == http.MethodPost {
-		cl.body = map[string]string{"token": token}
+		cl.body = map[string]string{c.cfg.validateField: token}
 	} else {
 		cl.bearer = token
 	}
@@ -147,7 +148,7 @@ func (p *Provider) ValidateToken(ctx context.Context, token string) (*sdk.Authen
 	return resp, nil
 }
 
-// RefreshToken posts {"refresh_token": …} to the refresh endpoint. A refused
+// RefreshToken posts {"refresh_token": …} (refresh_field) to the refresh endpoint. A refused
 // refresh token wraps sdk.ErrInvalidCredentials (the session must end). When
 // the answer carries no new refresh token the old one stays valid and is
 // returned; User is set only when the answer carries an email.
@@ -165,7 +166,7 @@ func (p *Provider) RefreshToken(ctx context.Context, refreshToken string) (*sdk.
 	}
 	doc, err := c.do(ctx, call{
 		op: op, method: http.MethodPost, ep: c.cfg.refresh, refused: refusedToken,
-		body: map[string]string{"refresh_token": refreshToken},
+		body: map[string]string{c.cfg.refreshField: refreshToken},
 	})
 	if err != nil {
 		return nil, err
@@ -203,7 +204,7 @@ func (p *Provider) GetUserInfo(ctx context.Context, accessToken string) (*sdk.Us
 	if err != nil {
 		return nil, err
 	}
-	u, err := c.cfg.mapping.user(doc)
+	u, err := c.cfg.userinfoMapping.user(doc)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", op, err)
 	}
@@ -244,7 +245,7 @@ func (p *Provider) LookupUser(ctx context.Context, subject string) (*sdk.UserInf
 	return u, nil
 }
 
-// RevokeToken posts {"token": …, "token_type_hint": …} to revoke_endpoint;
+// RevokeToken posts {"token": …, "token_type_hint": …} (revoke_field) to revoke_endpoint;
 // the answer's body is ignored. A refusal wraps sdk.ErrInvalidCredentials.
 // Without revoke_endpoint it answers sdk.ErrNotImplemented.
 func (p *Provider) RevokeToken(ctx context.Context, token, tokenTypeHint string) error {
@@ -259,7 +260,7 @@ func (p *Provider) RevokeToken(ctx context.Context, token, tokenTypeHint string)
 	if token == "" {
 		return fmt.Errorf("%s: %w", op, sdk.ErrInvalidCredentials)
 	}
-	body := map[string]string{"token": token}
+	body := map[string]string{c.cfg.revokeField: token}
 	if tokenTypeHint != "" {
 		body["token_type_hint"] = tokenTypeHint
 	}
