@@ -71,7 +71,7 @@ func (s *Server) oidcCallback(c *fiber.Ctx) error {
 		return c.Redirect("/login?login_error="+url.QueryEscape(idpErrorMessage(e, c.Query("error_description"))), fiber.StatusFound)
 	}
 	tok, returnTo, err := s.sessions.CompleteBrowserLogin(c.UserContext(), c.Query("state"),
-		c.Cookies(stateCookie), c.Query("code"))
+		c.Cookies(stateCookie), c.Query("code"), c.Query("iss"))
 	c.Cookie(&fiber.Cookie{Name: stateCookie, Value: "", Path: "/api/v1/auth/oidc",
 		Expires: time.Unix(0, 0), HTTPOnly: true, Secure: s.opts.CookieSecure, SameSite: fiber.CookieSameSiteLaxMode})
 	if err != nil {

@@ -29,7 +29,7 @@ type Sessions interface {
 	SessionInfo(ctx context.Context, token string) (sessions.Info, bool)
 	BrowserProviders(ctx context.Context) []sessions.BrowserProvider
 	BeginBrowserLogin(ctx context.Context, provider, redirectURI, returnTo string) (authURL, state string, err error)
-	CompleteBrowserLogin(ctx context.Context, state, cookieState, code string) (*sessions.Tokens, string, error)
+	CompleteBrowserLogin(ctx context.Context, state, cookieState, code, iss string) (*sessions.Tokens, string, error)
 }
 
 // Tasks is the task service as the API uses it.

@@ -119,7 +119,7 @@ func (s *Service) BeginBrowserLogin(ctx context.Context, provider, redirectURI, 
 
 // CompleteBrowserLogin finishes a browser login: state must match the
 // cookie the browser carries (cookieState) and a flow begun here.
-func (s *Service) CompleteBrowserLogin(ctx context.Context, state, cookieState, code string) (*Tokens, string, error) {
+func (s *Service) CompleteBrowserLogin(ctx context.Context, state, cookieState, code, iss string) (*Tokens, string, error) {
 	bad := domain.Errorf(domain.ErrUnauthenticated, "invalid_login_state",
 		"the sign-in attempt expired or did not start here; please sign in again")
 	if state == "" || code == "" || state != cookieState {
@@ -138,7 +138,7 @@ func (s *Service) CompleteBrowserLogin(ctx context.Context, state, cookieState, 
 		return nil, "", err
 	}
 	resp, err := a.CompleteBrowserLogin(ctx, &sdk.CompleteBrowserLoginRequest{
-		Code: code, CodeVerifier: fl.verifier, RedirectUri: fl.redirectURI, Nonce: fl.nonce})
+		Code: code, CodeVerifier: fl.verifier, RedirectUri: fl.redirectURI, Nonce: fl.nonce, Iss: iss})
 	if err != nil {
 		if errors.Is(err, sdk.ErrMisconfigured) {
 			s.opts.Observer.LoginAttempt(fl.provider, "misconfigured")

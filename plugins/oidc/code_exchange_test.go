@@ -81,3 +81,56 @@ func TestUndelivered(t *testing.T) {
 		t.Error("an answer counted as undelivered")
 	}
 }
+
+// TestAuthorizationResponseIssuer (RFC 9207): a callback naming another
+// issuer is refused before the code is exchanged, and so is one without
+// iss from an IdP that promises it.
+func TestAuthorizationResponseIssuer(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name    string
+		promise bool
+		iss     string // "self" for the right issuer
+		refused bool
+	}{
+		{"right issuer", true, "self", false},
+		{"another issuer (mix-up)", false, "https://evil.example", true},
+		{"missing although promised", true, "", true},
+		{"missing, not promised", false, "", false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var codes atomic.Int32
+			var issuer string
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				switch r.URL.Path {
+				case "/.well-known/openid-configuration":
+					w.Header().Set("Content-Type", "application/json")
+					_ = json.NewEncoder(w).Encode(map[string]any{"issuer": issuer, "authorization_endpoint": issuer + "/auth",
+						"token_endpoint": issuer + "/token", "jwks_uri": issuer + "/keys",
+						"authorization_response_iss_parameter_supported": tt.promise})
+				case "/token":
+					codes.Add(1)
+					w.Header().Set("Content-Type", "application/json")
+					w.WriteHeader(400)
+					_, _ = w.Write([]byte(`{"error":"invalid_grant"}`))
+				}
+			}))
+			defer srv.Close()
+			issuer = srv.URL
+			iss := tt.iss
+			if iss == "self" {
+				iss = issuer
+			}
+			p := newProvider(t, map[string]string{SettingIssuer: issuer, SettingClientID: "ocrbox", SettingClientSecret: "s3cret"})
+			_, err := p.CompleteBrowserLogin(t.Context(), &sdk.CompleteBrowserLoginRequest{
+				Code: "c", CodeVerifier: strings.Repeat("v", 43), RedirectUri: "http://127.0.0.1/cb", Nonce: "n", Iss: iss})
+			if !errors.Is(err, sdk.ErrInvalidCredentials) {
+				t.Fatalf("CompleteBrowserLogin = %v, want a refusal", err)
+			}
+			if sent := codes.Load() > 0; sent == tt.refused {
+				t.Errorf("code sent to the token endpoint: %v; a refused response must not be exchanged, an accepted one must", sent)
+			}
+		})
+	}
+}

@@ -89,6 +89,14 @@ func (p *Provider) CompleteBrowserLogin(ctx context.Context, req *sdk.CompleteBr
 	if err != nil {
 		return nil, fmt.Errorf("browser login: %w", err)
 	}
+	// RFC 9207: the response must come from the issuer this login went to
+	// (an attacker's IdP cannot slip its code into our callback).
+	switch iss := req.GetIss(); {
+	case iss != "" && iss != c.s.issuer:
+		return nil, fmt.Errorf("browser login: %w: the authorization response names issuer %q, not %q", sdk.ErrInvalidCredentials, clip(iss, 200), c.s.issuer)
+	case iss == "" && d.issParameter:
+		return nil, fmt.Errorf("browser login: %w: the issuer promises an iss parameter (RFC 9207) and the response has none", sdk.ErrInvalidCredentials)
+	}
 	conf := d.oauth
 	conf.RedirectURL = req.GetRedirectUri()
 	// A code is good for one exchange: retried only when the request never
@@ -112,6 +120,14 @@ func (p *Provider) CompleteBrowserLogin(ctx context.Context, req *sdk.CompleteBr
 		return nil, fmt.Errorf("browser login: %w", err)
 	}
 	return resp, nil
+}
+
+// clip shortens a value taken from a request for a message.
+func clip(s string, n int) string {
+	if len(s) > n {
+		return truncate(s, n)
+	}
+	return s
 }
 
 // undelivered reports a request that never reached the server: the

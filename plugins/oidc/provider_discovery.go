@@ -35,6 +35,9 @@ type discovery struct {
 	// password grant. Omitted grant_types_supported means
 	// ["authorization_code", "implicit"] (OpenID Connect Discovery 1.0 §3).
 	passwordGrant bool
+	// issParameter: the IdP puts its issuer in every authorization
+	// response (RFC 9207), so a response without it is refused.
+	issParameter bool
 }
 
 // discoveryExtra are the discovery fields go-oidc does not expose.
@@ -44,6 +47,7 @@ type discoveryExtra struct {
 	TokenAuthMethods  []string `json:"token_endpoint_auth_methods_supported"`
 	IDTokenSigningAlg []string `json:"id_token_signing_alg_values_supported"`
 	GrantTypes        []string `json:"grant_types_supported"`
+	ISSParameter      bool     `json:"authorization_response_iss_parameter_supported"`
 }
 
 // signingAlgs are the asymmetric algorithms accepted for tokens. "none" and
@@ -118,6 +122,7 @@ func (c *client) discover(ctx context.Context) (*discovery, error) {
 		userinfoURL:   p.UserInfoEndpoint(),
 		revocationURL: extra.RevocationURL,
 		passwordGrant: slices.Contains(extra.GrantTypes, "password"),
+		issParameter:  extra.ISSParameter,
 	}
 	d.oauth.Endpoint.AuthStyle = authStyle(c.s.clientSecret, extra.TokenAuthMethods)
 	c.disc.Store(d)

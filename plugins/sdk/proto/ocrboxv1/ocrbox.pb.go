@@ -1168,11 +1168,14 @@ func (x *BeginBrowserLoginResponse) GetAuthUrl() string {
 }
 
 type CompleteBrowserLoginRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Code          string                 `protobuf:"bytes,1,opt,name=code,proto3" json:"code,omitempty"`
-	CodeVerifier  string                 `protobuf:"bytes,2,opt,name=code_verifier,json=codeVerifier,proto3" json:"code_verifier,omitempty"`
-	RedirectUri   string                 `protobuf:"bytes,3,opt,name=redirect_uri,json=redirectUri,proto3" json:"redirect_uri,omitempty"`
-	Nonce         string                 `protobuf:"bytes,4,opt,name=nonce,proto3" json:"nonce,omitempty"`
+	state        protoimpl.MessageState `protogen:"open.v1"`
+	Code         string                 `protobuf:"bytes,1,opt,name=code,proto3" json:"code,omitempty"`
+	CodeVerifier string                 `protobuf:"bytes,2,opt,name=code_verifier,json=codeVerifier,proto3" json:"code_verifier,omitempty"`
+	RedirectUri  string                 `protobuf:"bytes,3,opt,name=redirect_uri,json=redirectUri,proto3" json:"redirect_uri,omitempty"`
+	Nonce        string                 `protobuf:"bytes,4,opt,name=nonce,proto3" json:"nonce,omitempty"`
+	// iss is the callback's RFC 9207 "iss" parameter, empty when absent: an
+	// authorization response from another issuer (mix-up attack) is refused.
+	Iss           string `protobuf:"bytes,5,opt,name=iss,proto3" json:"iss,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1231,6 +1234,13 @@ func (x *CompleteBrowserLoginRequest) GetRedirectUri() string {
 func (x *CompleteBrowserLoginRequest) GetNonce() string {
 	if x != nil {
 		return x.Nonce
+	}
+	return ""
+}
+
+func (x *CompleteBrowserLoginRequest) GetIss() string {
+	if x != nil {
+		return x.Iss
 	}
 	return ""
 }
@@ -1425,12 +1435,13 @@ const file_ocrbox_proto_rawDesc = "" +
 	"\x0ecode_challenge\x18\x03 \x01(\tR\rcodeChallenge\x12\x14\n" +
 	"\x05nonce\x18\x04 \x01(\tR\x05nonce\"6\n" +
 	"\x19BeginBrowserLoginResponse\x12\x19\n" +
-	"\bauth_url\x18\x01 \x01(\tR\aauthUrl\"\x8f\x01\n" +
+	"\bauth_url\x18\x01 \x01(\tR\aauthUrl\"\xa1\x01\n" +
 	"\x1bCompleteBrowserLoginRequest\x12\x12\n" +
 	"\x04code\x18\x01 \x01(\tR\x04code\x12#\n" +
 	"\rcode_verifier\x18\x02 \x01(\tR\fcodeVerifier\x12!\n" +
 	"\fredirect_uri\x18\x03 \x01(\tR\vredirectUri\x12\x14\n" +
-	"\x05nonce\x18\x04 \x01(\tR\x05nonce\"R\n" +
+	"\x05nonce\x18\x04 \x01(\tR\x05nonce\x12\x10\n" +
+	"\x03iss\x18\x05 \x01(\tR\x03iss\"R\n" +
 	"\x12RevokeTokenRequest\x12\x14\n" +
 	"\x05token\x18\x01 \x01(\tR\x05token\x12&\n" +
 	"\x0ftoken_type_hint\x18\x02 \x01(\tR\rtokenTypeHint\"\x15\n" +
