@@ -1,27 +1,41 @@
 // Package pages turns an uploaded file into page images an OCR engine can
 // read, one page at a time, within Limits.
 //
-// Safety: Open reads only headers — page count and every page's declared
-// width and height — and refuses too many pages or a pixel flood before any
-// pixel is decoded. Page decodes a single page; nothing holds more than one
-// page of pixels, however many pages the file has.
+// Two halves, in two processes. The server calls Open: it reads only
+// headers — page count and every page's declared width and height — in pure
+// Go, streaming the file (never reading it whole), and refuses too many
+// pages or a pixel flood before any pixel is decoded. For each page it then
+// builds a Job (Document.Job), which the page helper process
+// (core/pagehelper, `ocrbox pagehelper`) runs with Extract: that is where
+// pixels are decoded, so a decoder crash or hang costs one page attempt,
+// never the server. Document.Page does the same in-process, for tests.
+// Nothing holds more than one page of pixels, however many pages the file
+// has.
 //
-// Formats: pixels are decoded by leptonica (cgo, pkg-config lept), the
-// library the tesseract engine reads images with, so what passes here the
-// engine can read. Headers: Go's decoders for PNG, JPEG and GIF, a few
-// lines of Go for BMP, leptonica for WebP and PNM; a TIFF's pages are
-// counted by libtiff and every page's size is read in one walk of its
-// directory chain, which also catches a truncated multi-page file. A
-// single-page PNG, JPEG or TIFF is handed to the engine as uploaded; other
-// pages are re-encoded as TIFF-G4 when bilevel, PNG otherwise.
+// Headers (server): Go's decoders for PNG, JPEG, GIF and WebP
+// (DecodeConfig), a few lines of Go for BMP and PNM, and one Go walk of a
+// TIFF's directory chain, which counts the pages, reads every page's size
+// and catches a truncated multi-page file (libtiff would read it as a
+// shorter valid one). No C code sees an upload in the server.
+//
+// Pixels (helper): leptonica (cgo, pkg-config lept), the library the
+// tesseract engine reads images with, so what passes here the engine can
+// read. A single-page PNG, JPEG or TIFF is still decoded once, to fail a
+// corrupt file with a clear message, and is then handed to the engine as
+// uploaded (by path: no copy); other pages are re-encoded as TIFF-G4 when
+// bilevel, PNG otherwise, into the file the Job names. A colour page above
+// GrayAbovePixels goes as 8-bit gray PNG instead, so the engine decodes a
+// quarter of the bytes (measured: tesseract's peak for a 70 MP RGB page
+// fell from 815 to 271 MiB).
 //
 // PDF: poppler's pdfinfo reads the page count and page sizes in its own
 // process (pdfcpu did this in the host and held the whole file's objects in
 // memory: 1–2.5× the upload's size for a 200 MB PDF); each page is
-// rasterised on demand by poppler's pdftoppm at Limits.PDFDPI, lowered for
-// a page that would exceed Limits.MaxMegapixels, to 8-bit gray (OCR needs
-// no colour). PDF support therefore needs poppler-utils installed; without
-// it Open says so (code pdf_unsupported).
+// rasterised on demand by poppler's pdftoppm (started by the page helper)
+// at Limits.PDFDPI, lowered for a page that would exceed
+// Limits.MaxMegapixels (the server puts the resolution in the Job), to
+// 8-bit gray (OCR needs no colour). PDF support therefore needs
+// poppler-utils installed; without it Open says so (code pdf_unsupported).
 //
 // Why pdftoppm and not go-pdfium in WebAssembly mode (wazero), which would
 // keep the binary self-contained: measured on this 2-core machine with

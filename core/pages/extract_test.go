@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"image"
+	"image/png"
 	"os"
 	"path/filepath"
 	"testing"
@@ -136,4 +138,41 @@ func webpVP8LHeader(w, h int) []byte {
 
 func le32(b *bytes.Buffer, v uint32) {
 	b.Write([]byte{byte(v), byte(v >> 8), byte(v >> 16), byte(v >> 24)})
+}
+
+// TestLargeColourPageGoesGray: a colour page above GrayAbovePixels is
+// handed on as 8-bit gray PNG, not as uploaded (checked here on a small
+// page with the threshold at 0).
+func TestLargeColourPageGoesGray(t *testing.T) {
+	t.Parallel()
+	img := image.NewRGBA(image.Rect(0, 0, 64, 32))
+	for i := range img.Pix {
+		img.Pix[i] = uint8(i * 13)
+	}
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		t.Fatal(err)
+	}
+	x, err := decodeFile(writeTemp(t, "colour.png", buf.Bytes()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.free()
+	if !x.colourAbove(0) || x.colourAbove(64*32) {
+		t.Fatal("colourAbove does not compare the pixel count")
+	}
+	p, err := grayPage(x, Page{Number: 1, Width: 64, Height: 32})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.ContentType != TypePNG || p.Path != "" {
+		t.Fatalf("page %s at %q, want PNG data", p.ContentType, p.Path)
+	}
+	g, _, err := image.Decode(bytes.NewReader(p.Data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := g.(*image.Gray); !ok || g.Bounds().Dx() != 64 {
+		t.Fatalf("decoded as %T %v, want 64x32 *image.Gray", g, g.Bounds())
+	}
 }

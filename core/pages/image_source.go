@@ -41,14 +41,37 @@ func (s *imageSource) page(_ context.Context, _ int) (Page, error) {
 	}
 	defer x.free()
 	p := Page{Number: 1, Width: x.width(), Height: x.height(), DPI: x.dpi()}
-	switch s.contentType {
-	case TypePNG, TypeJPEG:
+	switch {
+	case x.colourAbove(GrayAbovePixels):
+		return grayPage(x, p)
+	case s.contentType == TypePNG, s.contentType == TypeJPEG:
 		p.Path, p.ContentType = s.path, s.contentType
 		return p, nil
 	}
 	p.Data, p.ContentType, err = encode(x, p.DPI)
 	if err != nil {
 		return Page{}, fmt.Errorf("encode page 1: %w", err)
+	}
+	return p, nil
+}
+
+// GrayAbovePixels: a colour page larger than this (an A4 page at 600 dpi is
+// ~35 megapixels) is handed to the engine as 8-bit gray rather than as
+// uploaded. OCR needs no colour, and an engine decoding 4 bytes a pixel
+// (plus its decoder's rows, plus tesseract's own copy) would hold several
+// times the page; smaller pages go as they are.
+const GrayAbovePixels = 40_000_000
+
+// grayPage re-encodes a large colour page as 8-bit gray.
+func grayPage(x pix, p Page) (Page, error) {
+	g, err := x.gray()
+	if err != nil {
+		return Page{}, fmt.Errorf("gray page %d: %w", p.Number, err)
+	}
+	defer g.free()
+	p.Data, p.ContentType, err = encode(g, p.DPI)
+	if err != nil {
+		return Page{}, fmt.Errorf("encode page %d: %w", p.Number, err)
 	}
 	return p, nil
 }

@@ -36,6 +36,21 @@ func (x pix) width() int  { return int(C.pixGetWidth(x.p)) }
 func (x pix) height() int { return int(C.pixGetHeight(x.p)) }
 func (x pix) dpi() int    { return int(C.pixGetXRes(x.p)) }
 
+// colourAbove reports a 32-bit colour image of more than n pixels.
+func (x pix) colourAbove(n int) bool {
+	return C.pixGetDepth(x.p) == 32 && x.width()*x.height() > n
+}
+
+// gray returns the 8-bit luminance of a 32-bit colour image, resolution
+// kept; the caller frees both.
+func (x pix) gray() (pix, error) {
+	g := C.pixConvertRGBToLuminance(x.p)
+	if g == nil {
+		return pix{}, errLept
+	}
+	return pix{g}, nil
+}
+
 // bilevel reports a plain 1-bit image, the only kind G4 can hold.
 func (x pix) bilevel() bool {
 	return C.pixGetDepth(x.p) == 1 && C.pixGetColormap(x.p) == nil

@@ -58,6 +58,9 @@ func (s *tiffSource) page(_ context.Context, i int) (Page, error) {
 	}
 	defer x.free()
 	p := Page{Number: i + 1, Width: x.width(), Height: x.height(), DPI: x.dpi()}
+	if x.colourAbove(GrayAbovePixels) {
+		return grayPage(x, p)
+	}
 	if s.pages == 1 {
 		p.Path, p.ContentType = s.path, TypeTIFF
 		return p, nil

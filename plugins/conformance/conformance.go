@@ -15,6 +15,8 @@ import (
 	"image"
 	_ "image/png" // page dimensions for the box check
 	"io"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -66,6 +68,7 @@ type suite struct {
 	lang   string
 	width  int
 	height int
+	text   string // what "recognize page" read from the page's bytes
 }
 
 // Run runs every check in order and returns the results; when the plugin
@@ -93,6 +96,7 @@ func Run(ctx context.Context, start Starter, opts Options) []Result {
 		{"corrupt image", s.corruptImage},
 		{"cancellation", s.cancellation},
 		{"large message", s.largeMessage},
+		{"page by path", s.pageByPath},
 		{"concurrent calls", s.concurrent},
 		{"no crash, no restart", s.stillAlive},
 	}
@@ -213,6 +217,7 @@ func (s *suite) recognizePage(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	s.text = resp.GetText()
 	var problems []string
 	rate := CER(truth, resp.GetText())
 	if rate > s.opts.MaxCER {
@@ -308,6 +313,38 @@ func (s *suite) largeMessage(ctx context.Context) (string, error) {
 		result = "refused as bad image"
 	}
 	return fmt.Sprintf("%d MiB image %s, transport ok", len(img)>>20, result), nil
+}
+
+// pageByPath sends the page as a file (image_path) to an engine that says
+// it reads paths, as the host does, and expects the text it gave for the
+// same page as bytes; an engine that takes bytes only passes, told so.
+func (s *suite) pageByPath(ctx context.Context) (string, error) {
+	if !s.info.GetAcceptsPath() {
+		return "accepts_path is false: the host sends bytes (at most 255 MiB a page)", nil
+	}
+	img, ct, _, err := s.page()
+	if err != nil {
+		return "", err
+	}
+	dir, err := os.MkdirTemp("", "ocrbox-check-")
+	if err != nil {
+		return "", err
+	}
+	defer os.RemoveAll(dir)
+	path := filepath.Join(dir, "page")
+	if err := os.WriteFile(path, img, 0o600); err != nil {
+		return "", err
+	}
+	req := s.request(nil, ct)
+	req.ImagePath = path
+	resp, err := s.eng.Recognize(ctx, req)
+	if err != nil {
+		return "", fmt.Errorf("page sent by path: %v", err)
+	}
+	if got := strings.TrimSpace(resp.GetText()); got != strings.TrimSpace(s.text) {
+		return "", fmt.Errorf("page sent by path read as %q, as bytes %q", truncate(got, 60), truncate(s.text, 60))
+	}
+	return "image_path read, same text as the bytes", nil
 }
 
 func (s *suite) concurrent(ctx context.Context) (string, error) {

@@ -241,5 +241,20 @@ func (p *pix) destroy() { C.pixDestroy(&p.p) }
 func (p *pix) width() int  { return int(C.pixGetWidth(p.p)) }
 func (p *pix) height() int { return int(C.pixGetHeight(p.p)) }
 
+// depth is the image's bits per pixel (32 for RGB).
+func (p *pix) depth() int { return int(C.pixGetDepth(p.p)) }
+
+// toGray replaces a 32-bit colour image by its 8-bit luminance (resolution
+// kept), freeing the colour one; false when leptonica cannot.
+func (p *pix) toGray() bool {
+	g := C.pixConvertRGBToLuminance(p.p)
+	if g == nil {
+		return false
+	}
+	C.pixDestroy(&p.p)
+	p.p = g
+	return true
+}
+
 // yResolution is the ppi stored in the file, 0 when it has none.
 func (p *pix) yResolution() int { return int(C.pixGetYRes(p.p)) }

@@ -20,6 +20,11 @@ const (
 	fallbackDPI    = 300 // what scanners and ocrbox's PDF rasteriser mostly produce
 )
 
+// grayAbovePixels: colour pages larger than this (an A4 page at 600 dpi is
+// ~35 MP) are turned to 8-bit gray before recognition, to save memory.
+// Smaller ones go to tesseract as they are, exactly as before.
+const grayAbovePixels = 40_000_000
+
 // Recognize OCRs one page. It fails with sdk.ErrUnsupported for a language
 // that is not installed, sdk.ErrBadImage for bytes leptonica cannot decode,
 // and ctx's error when ctx ends first, which stops tesseract mid-page.
@@ -44,6 +49,13 @@ func (e *Engine) Recognize(ctx context.Context, req *sdk.RecognizeRequest) (*sdk
 		return nil, err
 	}
 	defer img.destroy()
+	width, height, fileDPI := img.width(), img.height(), img.yResolution()
+	if img.depth() == 32 && width*height > grayAbovePixels {
+		// Tesseract keeps its own copy of the image it is given, and works
+		// on 8-bit gray anyway: a large colour page costs 4 bytes a pixel
+		// twice unless it is gray before SetImage.
+		img.toGray()
+	}
 	api, err := e.model(cfg, lang)
 	if err != nil {
 		return nil, err
@@ -52,10 +64,11 @@ func (e *Engine) Recognize(ctx context.Context, req *sdk.RecognizeRequest) (*sdk
 	start := time.Now()
 	api.setPageSegMode(cfg.psm)
 	api.setImage(img)
+	img.destroy() // tesseract has its copy; keep one page in memory, not two
 	// Clear drops the page but keeps the model, so the next page starts clean
 	// whatever happens below.
 	defer api.clear()
-	dpi := sourceResolution(req.GetDpi(), img.yResolution())
+	dpi := sourceResolution(req.GetDpi(), fileDPI)
 	api.setSourceResolution(dpi)
 	if err := e.runRecognition(ctx, api); err != nil {
 		return nil, err
@@ -63,8 +76,8 @@ func (e *Engine) Recognize(ctx context.Context, req *sdk.RecognizeRequest) (*sdk
 	resp := &sdk.RecognizeResponse{
 		Text:           api.utf8Text(),
 		Words:          pageWords(api),
-		Width:          int32(img.width()),
-		Height:         int32(img.height()),
+		Width:          int32(width),
+		Height:         int32(height),
 		MeanConfidence: float32(api.meanTextConf()),
 	}
 	if req.GetWantHocr() {

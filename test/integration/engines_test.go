@@ -100,7 +100,7 @@ func TestPluginCheck(t *testing.T) {
 	}
 	for _, n := range names {
 		res, err := runCLI(binPath, t.TempDir(), "", "plugin", "check", n[1])
-		if err != nil || res.ExitCode != 0 || strings.Contains(res.Stdout, "FAIL") || !strings.Contains(res.Stdout, "8 of 8 checks passed") {
+		if err != nil || res.ExitCode != 0 || strings.Contains(res.Stdout, "FAIL") || !strings.Contains(res.Stdout, "9 of 9 checks passed") {
 			t.Errorf("ocrbox plugin check %s: exit %d\n%s%s", n[1], res.ExitCode, res.Stdout, res.Stderr)
 			continue
 		}

@@ -125,7 +125,7 @@ func normDescriptor(fd *descriptorpb.FileDescriptorProto) *descriptorpb.FileDesc
 func TestPythonPluginCheck(t *testing.T) {
 	path, sum := needPython(t)
 	res, err := runCLI(binPath, t.TempDir(), "", "plugin", "check", path, "--sha256", sum)
-	if err != nil || res.ExitCode != 0 || strings.Contains(res.Stdout, "FAIL") || !strings.Contains(res.Stdout, "8 of 8 checks passed") {
+	if err != nil || res.ExitCode != 0 || strings.Contains(res.Stdout, "FAIL") || !strings.Contains(res.Stdout, "9 of 9 checks passed") {
 		t.Fatalf("ocrbox plugin check %s: %v, exit %d\n%s%s", path, err, res.ExitCode, res.Stdout, res.Stderr)
 	}
 	t.Logf("ocrbox plugin check %s:\n%s", path, res.Stdout)

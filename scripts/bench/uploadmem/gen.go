@@ -17,7 +17,13 @@ var kinds = map[string]func(path string, size int64) (pages int, err error){
 	"tiff":      junk("II*\x00\x08\x00\x00\x00"),
 	"tiff-real": realTIFF,
 	"pdf-real":  realPDF,
+	"png-big":   bigPNG,
+	"tiff-big":  bigTIFF,
 }
+
+// ocrKinds are uploaded and then OCRed to the end, with the engine's and the
+// page helper's memory measured too; the others are deleted after upload.
+var ocrKinds = map[string]bool{"png-big": true, "tiff-big": true}
 
 // A4 at 300 dpi, 8-bit grey, uncompressed: 8.7 MB a page.
 const (

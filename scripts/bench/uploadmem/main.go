@@ -7,10 +7,15 @@
 // `curl -F file=@FILE` while sampling VmRSS of the server (host) process from
 // /proc every 50 ms, and reports the baseline RSS, the peak during the
 // upload (the larger of the sampled VmRSS and VmHWM), the ratio of the
-// peak's growth to the upload size, and the upload throughput.
+// peak's growth to the upload size, and the upload throughput. The kinds
+// png-big and tiff-big (one ~70 megapixel page of that size) are then
+// OCRed to the end: the server's peak over its baseline through upload and
+// OCR, the tesseract process's peak (VmHWM, reset before the upload) and
+// the page helper's (its rusage, logged by the server) are reported too.
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -42,7 +47,7 @@ type config struct {
 func main() {
 	var c config
 	flag.StringVar(&c.bin, "bin", "", "ocrbox binary (required)")
-	flag.StringVar(&c.kinds, "kinds", "pdf,tiff,tiff-real,pdf-real", "files to upload, comma-separated: pdf, tiff (header + junk), tiff-real, pdf-real (valid documents)")
+	flag.StringVar(&c.kinds, "kinds", "pdf,tiff,tiff-real,pdf-real,png-big,tiff-big", "files to upload, comma-separated: pdf, tiff (header + junk), tiff-real, pdf-real (valid documents), png-big, tiff-big (one huge page, OCRed to the end)")
 	flag.IntVar(&c.sizeMB, "size-mb", 200, "upload size in MiB")
 	flag.IntVar(&c.maxUploadMB, "max-upload-mb", 300, "server.max_upload_mb")
 	flag.IntVar(&c.targetMB, "target-mb", 64, "the peak growth the server should stay under")
@@ -81,6 +86,13 @@ type result struct {
 	Samples       int     `json:"samples"`
 	AfterRSS      int64   `json:"rss_after"`
 	EnginePeakRSS int64   `json:"engine_peak_rss"`
+	// The OCR kinds: the whole run from upload to the finished task.
+	OCRSeconds    float64 `json:"ocr_seconds,omitempty"`
+	OCRPeak       int64   `json:"ocr_peak,omitempty"`
+	OCRDelta      int64   `json:"ocr_peak_delta,omitempty"`
+	EngineBase    int64   `json:"engine_baseline_rss,omitempty"`
+	HelperPeakRSS int64   `json:"helper_peak_rss,omitempty"`
+	TextFound     bool    `json:"text_found,omitempty"`
 	Response      string  `json:"-"`
 }
 
@@ -131,7 +143,7 @@ func run(ctx context.Context, c config) int {
 	}
 	if c.strict && code == 0 {
 		for _, r := range results {
-			if r.Delta > int64(c.targetMB)<<20 {
+			if r.Delta > int64(c.targetMB)<<20 || r.OCRDelta > int64(c.targetMB)<<20 {
 				code = 3
 			}
 		}
@@ -153,11 +165,18 @@ func measure(ctx context.Context, c config, kind string, gen func(string, int64)
 	}
 	r.Pages, r.SizeBytes = pages, st.Size()
 
-	srv, err := benchsrv.Start(ctx, benchsrv.Options{Bin: c.bin, Dir: dir, Env: map[string]string{
+	env := map[string]string{
 		"OCRBOX_OCR_WORKERS":          "1",
 		"OCRBOX_SERVER_MAX_UPLOAD_MB": strconv.Itoa(c.maxUploadMB),
 		"OCRBOX_LOG_LEVEL":            "info",
-	}})
+	}
+	ocr := ocrKinds[kind]
+	if ocr {
+		// debug: the page helper's peak RSS is in its "page decoded" line.
+		env["OCRBOX_LOG_LEVEL"] = "debug"
+		env["OCRBOX_OCR_PAGE_TIMEOUT"] = "10m"
+	}
+	srv, err := benchsrv.Start(ctx, benchsrv.Options{Bin: c.bin, Dir: dir, Env: env})
 	if err != nil {
 		return r, err
 	}
@@ -179,17 +198,32 @@ func measure(ctx context.Context, c config, kind string, gen func(string, int64)
 	if err := os.WriteFile(fmt.Sprintf("/proc/%d/clear_refs", pid), []byte("5"), 0); err != nil {
 		fmt.Fprintf(os.Stderr, "%s: cannot reset VmHWM (%v); using samples only\n", kind, err)
 	}
-	engines := benchsrv.Children(pid)
+	var engines []int
+	for _, p := range benchsrv.Children(pid) {
+		if strings.Contains(benchsrv.Cmdline(p), "plugin tesseract") {
+			engines = append(engines, p)
+			rss, _, _ := benchsrv.ProcStatus(p)
+			r.EngineBase = max(r.EngineBase, rss)
+			_ = os.WriteFile(fmt.Sprintf("/proc/%d/clear_refs", p), []byte("5"), 0)
+		}
+	}
 
-	// Sample while curl runs.
+	// Sample while curl runs and, for the OCR kinds, until the task ends.
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
+	var mu sync.Mutex // guards the peaks while the sampler runs
+	var helperPeak int64
+	uploading := true
 	wg.Go(func() {
 		tick := time.NewTicker(c.interval)
 		defer tick.Stop()
 		for {
+			mu.Lock()
 			if rss, _, err := benchsrv.ProcStatus(pid); err == nil {
-				r.PeakRSS = max(r.PeakRSS, rss)
+				if uploading {
+					r.PeakRSS = max(r.PeakRSS, rss)
+				}
+				r.OCRPeak = max(r.OCRPeak, rss)
 				r.Samples++
 			}
 			for _, e := range engines {
@@ -197,6 +231,14 @@ func measure(ctx context.Context, c config, kind string, gen func(string, int64)
 					r.EnginePeakRSS = max(r.EnginePeakRSS, rss)
 				}
 			}
+			for _, h := range benchsrv.Children(pid) {
+				if strings.Contains(benchsrv.Cmdline(h), " pagehelper") {
+					if rss, _, err := benchsrv.ProcStatus(h); err == nil {
+						helperPeak = max(helperPeak, rss)
+					}
+				}
+			}
+			mu.Unlock()
 			select {
 			case <-stop:
 				return
@@ -214,10 +256,16 @@ func measure(ctx context.Context, c config, kind string, gen func(string, int64)
 	start := time.Now()
 	cerr := cmd.Run()
 	wall := time.Since(start)
-	close(stop)
-	wg.Wait()
+	mu.Lock()
+	uploading = false
 	_, hwm, _ := benchsrv.ProcStatus(pid)
 	r.HWM = hwm
+	r.Peak = max(r.PeakRSS, r.HWM)
+	mu.Unlock()
+	if !ocr || cerr != nil {
+		close(stop)
+		wg.Wait()
+	}
 	if cerr != nil {
 		return r, fmt.Errorf("curl: %v: %s", cerr, bytes.TrimSpace(errOut.Bytes()))
 	}
@@ -234,20 +282,46 @@ func measure(ctx context.Context, c config, kind string, gen func(string, int64)
 		secs = wall.Seconds()
 	}
 	r.Seconds, r.MBPerSec = secs, sent/(1<<20)/secs
-	r.Peak = max(r.PeakRSS, r.HWM)
 	r.Delta = r.Peak - r.BaselineRSS
 	r.Ratio = float64(r.Delta) / float64(r.SizeBytes)
 	r.AfterRSS, _, _ = benchsrv.ProcStatus(pid)
 	if r.Status != http.StatusAccepted {
+		if ocr {
+			close(stop)
+			wg.Wait()
+		}
 		return r, fmt.Errorf("upload answered %d: %s", r.Status, body)
 	}
 	var created struct {
 		Tasks []struct{ ID, Status string }
 	}
 	if err := json.Unmarshal([]byte(body), &created); err != nil || len(created.Tasks) != 1 {
+		if ocr {
+			close(stop)
+			wg.Wait()
+		}
 		return r, fmt.Errorf("unexpected answer %s", body)
 	}
 	r.TaskStatus = created.Tasks[0].Status
+	if ocr {
+		fmt.Fprintf(os.Stderr, "%s: waiting for the OCR…\n", kind)
+		werr := waitOCR(ctx, client, srv.Base, token, created.Tasks[0].ID, &r)
+		r.OCRSeconds = time.Since(start).Seconds()
+		close(stop)
+		wg.Wait()
+		_, hwm, _ := benchsrv.ProcStatus(pid)
+		r.OCRPeak = max(r.OCRPeak, hwm)
+		r.OCRDelta = r.OCRPeak - r.BaselineRSS
+		for _, e := range engines {
+			if _, ehwm, err := benchsrv.ProcStatus(e); err == nil {
+				r.EnginePeakRSS = max(r.EnginePeakRSS, ehwm)
+			}
+		}
+		r.HelperPeakRSS = max(helperPeak, helperPeakFromLog(srv.LogPath))
+		if werr != nil {
+			return r, werr
+		}
+	}
 	// Remove the task so the worker does not spend the machine on it.
 	req, _ := http.NewRequestWithContext(ctx, http.MethodDelete, srv.Base+"/api/v1/tasks/"+created.Tasks[0].ID, nil)
 	req.Header.Set("Authorization", "Bearer "+token)
@@ -256,6 +330,118 @@ func measure(ctx context.Context, c config, kind string, gen func(string, int64)
 		resp.Body.Close()
 	}
 	return r, nil
+}
+
+// waitOCR polls the task until it ends, then checks its text holds the
+// page's first line.
+func waitOCR(ctx context.Context, client *http.Client, base, token, id string, r *result) error {
+	var task struct {
+		Status, Error string
+		Files         []struct{ ID, Kind string }
+	}
+	for {
+		if err := getJSON(ctx, client, base+"/api/v1/tasks/"+id, token, &task); err != nil {
+			return err
+		}
+		if task.Status == "completed" || task.Status == "failed" || task.Status == "cancelled" {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
+	r.TaskStatus = task.Status
+	if task.Status != "completed" {
+		return fmt.Errorf("task %s: %s", task.Status, task.Error)
+	}
+	for _, f := range task.Files {
+		if f.Kind != "txt" {
+			continue
+		}
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, base+"/api/v1/tasks/"+id+"/files/"+f.ID, nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := client.Do(req)
+		if err != nil {
+			return err
+		}
+		text, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		r.TextFound = strings.Contains(strings.ToLower(strings.Join(strings.Fields(string(text)), " ")), "quick brown fox")
+	}
+	return nil
+}
+
+func getJSON(ctx context.Context, client *http.Client, url, token string, v any) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := client.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("GET %s: %s", url, resp.Status)
+	}
+	return json.NewDecoder(resp.Body).Decode(v)
+}
+
+// helperPeakFromLog is the largest max_rss_kb of the server's "page
+// decoded" lines (the page helper's own peak, from its rusage): a helper
+// may live between two samples.
+func helperPeakFromLog(path string) int64 {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	var peak int64
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		var line struct {
+			Msg      string `json:"msg"`
+			MaxRSSKB int64  `json:"max_rss_kb"`
+		}
+		if json.Unmarshal(sc.Bytes(), &line) == nil && line.Msg == "page decoded" {
+			peak = max(peak, line.MaxRSSKB<<10)
+		}
+	}
+	return peak
+}
+
+// printOCR is the table of the kinds OCRed to the end: the server's peak
+// over its baseline during the upload and during upload + OCR, and the
+// peak RSS of the engine and of the page helper.
+func printOCR(w io.Writer, c config, rs []result) {
+	var ocr []result
+	for _, r := range rs {
+		if ocrKinds[r.Kind] {
+			ocr = append(ocr, r)
+		}
+	}
+	if len(ocr) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "\nupload and OCR to the end (engine tesseract, one page):\n\n")
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "file\tupload MiB\tserver baseline MiB\tserver delta upload MiB\tserver delta upload+OCR MiB\tengine RSS before MiB\tengine peak RSS MiB\thelper peak RSS MiB\tupload→done s\tstatus\ttext\t")
+	for _, r := range ocr {
+		fmt.Fprintf(tw, "%s\t%.0f\t%.1f\t%.1f\t%.1f\t%.1f\t%.1f\t%.1f\t%.1f\t%s\t%v\t\n", r.Kind, mib(r.SizeBytes), mib(r.BaselineRSS),
+			mib(r.Delta), mib(r.OCRDelta), mib(r.EngineBase), mib(r.EnginePeakRSS), mib(r.HelperPeakRSS), r.OCRSeconds, r.TaskStatus, r.TextFound)
+	}
+	tw.Flush()
+	for _, r := range ocr {
+		verdict := "met"
+		if r.OCRDelta > int64(c.targetMB)<<20 {
+			verdict = "MISSED"
+		}
+		fmt.Fprintf(w, "  %s: server target (delta < %d MiB through upload and OCR) %s\n", r.Kind, c.targetMB, verdict)
+	}
 }
 
 func cutLast(s, sep string) (before, after string, found bool) {
@@ -282,6 +468,7 @@ func printResults(w io.Writer, c config, rs []result) {
 	}
 	tw.Flush()
 	fmt.Fprintf(w, "(peak = max of the sampled VmRSS and VmHWM, which was reset just before the upload; target: delta < %d MiB)\n", c.targetMB)
+	printOCR(w, c, rs)
 	for _, r := range rs {
 		verdict := "met"
 		if r.Delta > int64(c.targetMB)<<20 {
