@@ -177,6 +177,28 @@ func TestHTTPProviderResilience(t *testing.T) {
 	})
 }
 
+// TestHTTPProviderCannotTakeOverALocalAccount: the organisation's API
+// vouching for an email does not make its person the local account with
+// that email (issue 12: the account was taken over by email alone).
+func TestHTTPProviderCannotTakeOverALocalAccount(t *testing.T) {
+	api := &orgAPI{mode: "up", expiresIn: 3600, refresh: "ok"}
+	fake := httptest.NewServer(api)
+	defer fake.Close()
+	s := startTestServer(t, serverConfig{Bin: binPath, DataDir: t.TempDir(), Env: []string{
+		"OCRBOX_AUTH_PROVIDERS=local,http",
+		"EXTERNAL_AUTH_API_URL=" + fake.URL,
+	}})
+	addUser(t, binPath, s.cfg.DataDir, "carol@org.example", "Carol Local", "carol-local-Passw0rd")
+	local := newClient(s).login(t, "carol@org.example", "carol-local-Passw0rd").me(t)
+	r := newClient(s).tryLogin(t, "carol@org.example", orgPassword)
+	if r.Status != http.StatusConflict || r.apiError(t).Error.Code != "account_link_required" {
+		t.Fatalf("the org API's carol over the local account: %d %s, want 409 account_link_required", r.Status, r.Body)
+	}
+	if me := newClient(s).login(t, "carol@org.example", "carol-local-Passw0rd").me(t); me.ID != local.ID || me.Name != "Carol Local" || me.Provider != "local" {
+		t.Fatalf("the local account changed: %+v", me)
+	}
+}
+
 func TestProviderTokenRefresh(t *testing.T) {
 	api := &orgAPI{mode: "up", expiresIn: 4, refresh: "ok"}
 	fake := httptest.NewServer(api)

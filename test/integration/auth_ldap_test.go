@@ -14,6 +14,8 @@ func TestLDAPSignIn(t *testing.T) {
 	dir := ldapserver.Start(t, ldapserver.Options{TLS: true, Users: []ldapserver.User{
 		{UID: "erin", Password: "erin-Passw0rd", Mail: "erin@example.org", CN: "Erin Example", Surname: "Example", DisplayName: "Erin E."},
 		{UID: "frank", Password: "frank-Passw0rd", Mail: "frank@example.org", CN: "Frank Example", Surname: "Example"},
+		// The directory has an entry with the mail of a local account.
+		{UID: "gina", Password: "gina-ldap-Passw0rd", Mail: "gina@example.org", CN: "Gina Directory", Surname: "Directory"},
 	}})
 	s := startTestServer(t, serverConfig{Bin: binPath, DataDir: t.TempDir(), Env: []string{
 		"OCRBOX_AUTH_PROVIDERS=ldap,local",
@@ -38,6 +40,16 @@ func TestLDAPSignIn(t *testing.T) {
 		if r.Status != http.StatusUnauthorized || r.apiError(t).Error.Code != "invalid_credentials" {
 			t.Fatalf("%q/%q: %d %s", c.user, c.pass, r.Status, r.Body)
 		}
+	}
+	// A directory entry does not become the local account with its mail
+	// (auth.link_by_verified_email does not list ldap): 409 until linked.
+	addUser(t, binPath, s.cfg.DataDir, "gina@example.org", "Gina Local", "gina-local-Passw0rd")
+	local := anon.login(t, "gina@example.org", "gina-local-Passw0rd").me(t)
+	if r := anon.tryLogin(t, "gina", "gina-ldap-Passw0rd"); r.Status != http.StatusConflict || r.apiError(t).Error.Code != "account_link_required" {
+		t.Fatalf("the directory's gina signing in over the local account: %d %s, want 409 account_link_required", r.Status, r.Body)
+	}
+	if again := anon.login(t, "gina@example.org", "gina-local-Passw0rd").me(t); again.ID != local.ID || again.Name != "Gina Local" {
+		t.Fatalf("the local account changed: %+v", again)
 	}
 	// A person removed from the directory loses their ocrbox session.
 	if err := dir.DeleteUser("erin"); err != nil {

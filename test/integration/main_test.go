@@ -55,11 +55,20 @@ func runMain(m *testing.M) int {
 	}
 	defer os.RemoveAll(workDir)
 	binPath = filepath.Join(workDir, "ocrbox")
-	build := exec.Command("go", "build", "-o", binPath, ".")
-	build.Dir = filepath.Join("..", "..")
-	if out, err := build.CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "FAIL: go build of ocrbox: %v\n%s\n", err, out)
-		return 1
+	if bin := os.Getenv("OCRBOX_TEST_BIN"); bin != "" {
+		// A binary built elsewhere: the release build, or an older version
+		// to show that a test fails without its fix.
+		if binPath, err = filepath.Abs(bin); err != nil {
+			fmt.Fprintln(os.Stderr, "integration:", err)
+			return 1
+		}
+	} else {
+		build := exec.Command("go", "build", "-o", binPath, ".")
+		build.Dir = filepath.Join("..", "..")
+		if out, err := build.CombinedOutput(); err != nil {
+			fmt.Fprintf(os.Stderr, "FAIL: go build of ocrbox: %v\n%s\n", err, out)
+			return 1
+		}
 	}
 
 	code := m.Run()
