@@ -32,6 +32,9 @@ type Params struct {
 	Outputs []domain.FileKind
 }
 
+// MaxLanguages is how many languages one task may ask for (lang "eng+deu").
+const MaxLanguages = 8
+
 // ParseParams fills defaults and validates engine, languages and outputs.
 func (s *Service) ParseParams(ctx context.Context, engine, lang, outputs string) (Params, error) {
 	p := Params{Engine: strings.TrimSpace(engine), Lang: strings.TrimSpace(lang)}
@@ -40,6 +43,13 @@ func (s *Service) ParseParams(ctx context.Context, engine, lang, outputs string)
 	}
 	if p.Lang == "" {
 		p.Lang = s.opts.DefaultLang
+	}
+	// Each language is a model the engine loads for the task: "eng+eng+…"
+	// a thousand times must not reach it.
+	langs := strings.Split(p.Lang, "+")
+	if len(langs) > MaxLanguages || len(slices.Compact(slices.Sorted(slices.Values(langs)))) != len(langs) {
+		return p, domain.Errorf(domain.ErrInvalid, "invalid_parameter",
+			"lang names at most %d languages joined by +, each once", MaxLanguages)
 	}
 	if strings.TrimSpace(outputs) == "" {
 		// The defaults the chosen engine can make (ocr.default_outputs lists

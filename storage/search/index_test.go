@@ -24,7 +24,7 @@ func taskID(n int) string { return fmt.Sprintf("0190b000-0000-7000-8000-%012d", 
 
 // fixture is a small index: alice's six tasks and bob's two, bob's named and
 // worded so that any leak would show in alice's results.
-func fixture(t *testing.T) *Index {
+func fixture(t testing.TB) *Index {
 	t.Helper()
 	ix, rebuild, err := Open(context.Background(), filepath.Join(t.TempDir(), "search.bleve"))
 	if err != nil {
