@@ -104,11 +104,17 @@ func (s *Server) clearSessionCookies(c *fiber.Ctx) {
 }
 
 func (s *Server) logout(c *fiber.Ctx) error {
-	tok, _ := tokenOf(c, s.opts.CookieName)
-	if err := s.sessions.Logout(c.UserContext(), tok); err != nil {
+	tok, fromCookie := tokenOf(c, s.opts.CookieName)
+	endSession, err := s.sessions.Logout(c.UserContext(), tok, s.publicBase(c)+"/login?signed_out=1")
+	if err != nil {
 		return err
 	}
 	s.clearSessionCookies(c)
+	if endSession != "" && fromCookie {
+		// A browser signed in through an IdP: the page sends it there next,
+		// so the IdP's own session ends too (RP-Initiated Logout).
+		return c.JSON(fiber.Map{"end_session_url": endSession})
+	}
 	return c.SendStatus(fiber.StatusNoContent)
 }
 

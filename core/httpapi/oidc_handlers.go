@@ -26,11 +26,15 @@ func (s *Server) listProviders(c *fiber.Ctx) error {
 
 // callbackURL is where the identity provider sends the browser back.
 func (s *Server) callbackURL(c *fiber.Ctx) string {
-	base := strings.TrimSuffix(s.opts.PublicURL, "/")
-	if base == "" {
-		base = c.BaseURL()
+	return s.publicBase(c) + "/api/v1/auth/oidc/callback"
+}
+
+// publicBase is the base URL browsers reach this server at.
+func (s *Server) publicBase(c *fiber.Ctx) string {
+	if base := strings.TrimSuffix(s.opts.PublicURL, "/"); base != "" {
+		return base
 	}
-	return base + "/api/v1/auth/oidc/callback"
+	return c.BaseURL()
 }
 
 // safeReturn accepts only a local path, so the login cannot be used as an

@@ -23,7 +23,7 @@ import (
 type Sessions interface {
 	Login(ctx context.Context, username, password, ip string) (*sessions.Tokens, error)
 	Refresh(ctx context.Context, refreshToken string) (*sessions.Tokens, error)
-	Logout(ctx context.Context, token string) error
+	Logout(ctx context.Context, token, postLogoutURI string) (endSessionURL string, err error)
 	Authenticate(ctx context.Context, token string) (domain.User, error)
 	Valid(ctx context.Context, token string) bool
 	SessionInfo(ctx context.Context, token string) (sessions.Info, bool)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/url"
 	"path/filepath"
 	"sync/atomic"
 	"testing"
@@ -114,5 +115,57 @@ func TestSessionsOutliveOutagesNotRefusals(t *testing.T) {
 				t.Errorf("renewals tried without a refresh token: %d", idp.renewals.Load())
 			}
 		})
+	}
+}
+
+// endSessionIdP offers RP-Initiated Logout and issues ID tokens.
+type endSessionIdP struct{ tokenIdP }
+
+func (p *endSessionIdP) Info(context.Context) (*sdk.ProviderInfo, error) {
+	return &sdk.ProviderInfo{Name: "oidc", EndSessionEndpoint: "https://idp.example.org/logout?ui_locales=de"}, nil
+}
+
+func (p *endSessionIdP) Authenticate(ctx context.Context, u, pw string) (*sdk.AuthenticateResponse, error) {
+	r, err := p.tokenIdP.Authenticate(ctx, u, pw)
+	if r != nil {
+		r.IdToken = "eyJhbGciOi.id.token"
+	}
+	return r, err
+}
+
+// TestLogoutEndsTheIdPSessionToo: logout of a session with an ID token at
+// an IdP that offers RP-Initiated Logout returns the URL that ends the
+// IdP's session and comes back to ocrbox's sign-in page.
+func TestLogoutEndsTheIdPSessionToo(t *testing.T) {
+	ctx := context.Background()
+	idp := &endSessionIdP{tokenIdP{refreshToken: "rt"}}
+	s, _, _ := setup(t, provider{name: "oidc", impl: idp})
+	tok, err := s.Login(ctx, "ada@example.org", "pw", "127.0.0.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Logout(ctx, tok.AccessToken, "https://ocr.example.org/login?signed_out=1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := url.Parse(got)
+	if err != nil || u.Host != "idp.example.org" || u.Path != "/logout" {
+		t.Fatalf("end-session URL %q", got)
+	}
+	q := u.Query()
+	if q.Get("id_token_hint") != "eyJhbGciOi.id.token" || q.Get("post_logout_redirect_uri") != "https://ocr.example.org/login?signed_out=1" || q.Get("ui_locales") != "de" {
+		t.Errorf("end-session URL query %v", q)
+	}
+	if _, err := s.Authenticate(ctx, tok.AccessToken); err == nil {
+		t.Error("the session survived logout")
+	}
+	// A local session has nothing to end elsewhere.
+	l, _, _ := setup(t)
+	ltok, err := l.Login(ctx, "alice@example.org", "password-1", "127.0.0.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := l.Logout(ctx, ltok.AccessToken, "x"); err != nil || got != "" {
+		t.Errorf("local logout: %q, %v", got, err)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -478,20 +479,53 @@ func (s *Service) Refresh(ctx context.Context, refreshToken string) (*Tokens, er
 }
 
 // Logout ends the session of token, deletes its stored provider tokens
-// and revokes them at the provider where it supports that.
-func (s *Service) Logout(ctx context.Context, token string) error {
+// and revokes them at the provider where it supports that. For a session
+// of an IdP with an end_session_endpoint it returns the URL that ends the
+// IdP's own session too, sending the browser back to postLogoutURI.
+func (s *Service) Logout(ctx context.Context, token, postLogoutURI string) (endSessionURL string, err error) {
 	h := Hash(token)
 	sess, err := s.store.GetSession(ctx, h)
 	if err != nil {
-		return nil // already gone
+		return "", nil // already gone
 	}
 	if err := s.store.DeleteSession(ctx, h); err != nil {
-		return err
+		return "", err
 	}
 	if ptok, err := s.openProviderTokens(sess); err == nil && ptok != nil {
-		s.revoke(context.WithoutCancel(ctx), sess.Provider, ptok)
+		bg := context.WithoutCancel(ctx)
+		s.revoke(bg, sess.Provider, ptok)
+		endSessionURL = s.endSessionURL(bg, sess.Provider, ptok.GetIdToken(), postLogoutURI)
 	}
-	return nil
+	return endSessionURL, nil
+}
+
+// endSessionURL is where a browser ends its session at the IdP too
+// (OpenID Connect RP-Initiated Logout 1.0), "" when the provider offers no
+// end_session_endpoint or no ID token identifies the session there.
+func (s *Service) endSessionURL(ctx context.Context, provider, idToken, postLogoutURI string) string {
+	p := s.provider(provider)
+	if p == nil || idToken == "" {
+		return ""
+	}
+	a, err := p.Auth(ctx)
+	if err != nil {
+		return ""
+	}
+	info, err := a.Info(ctx)
+	if err != nil || info.GetEndSessionEndpoint() == "" {
+		return ""
+	}
+	u, err := url.Parse(info.GetEndSessionEndpoint())
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") {
+		return ""
+	}
+	q := u.Query()
+	q.Set("id_token_hint", idToken)
+	if postLogoutURI != "" {
+		q.Set("post_logout_redirect_uri", postLogoutURI)
+	}
+	u.RawQuery = q.Encode()
+	return u.String()
 }
 
 // Hash is how tokens are stored: hex SHA-256.

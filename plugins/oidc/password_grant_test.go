@@ -82,3 +82,29 @@ func TestPromptReachesTheAuthorizationRequest(t *testing.T) {
 		}
 	}
 }
+
+// TestInfoOffersTheIdPsEndSession: Info carries the end_session_endpoint the
+// IdP advertises, unless end_session is off.
+func TestInfoOffersTheIdPsEndSession(t *testing.T) {
+	t.Parallel()
+	var issuer string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(map[string]any{"issuer": issuer, "authorization_endpoint": issuer + "/auth",
+			"token_endpoint": issuer + "/token", "jwks_uri": issuer + "/keys", "end_session_endpoint": issuer + "/session/end"})
+	}))
+	defer srv.Close()
+	issuer = srv.URL
+	for _, tt := range []struct {
+		setting, want string
+	}{{"", issuer + "/session/end"}, {"false", ""}} {
+		settings := map[string]string{SettingIssuer: issuer, SettingClientID: "ocrbox"}
+		if tt.setting != "" {
+			settings[SettingEndSession] = tt.setting
+		}
+		info, err := newProvider(t, settings).Info(t.Context())
+		if err != nil || info.GetEndSessionEndpoint() != tt.want {
+			t.Errorf("end_session %q: Info end_session_endpoint %q, %v; want %q", tt.setting, info.GetEndSessionEndpoint(), err, tt.want)
+		}
+	}
+}

@@ -93,6 +93,9 @@ func (p *Provider) Info(ctx context.Context) (*sdk.ProviderInfo, error) {
 	defer cancelInfo()
 	if d, err := c.discover(ctx); err == nil {
 		info.SupportsRevoke = d.revocationURL != ""
+		if c.s.endSession {
+			info.EndSessionEndpoint = d.endSession
+		}
 	}
 	return info, nil
 }

@@ -38,6 +38,8 @@ type discovery struct {
 	// issParameter: the IdP puts its issuer in every authorization
 	// response (RFC 9207), so a response without it is refused.
 	issParameter bool
+	// endSession is the IdP's RP-Initiated Logout endpoint, "" for none.
+	endSession string
 }
 
 // discoveryExtra are the discovery fields go-oidc does not expose.
@@ -48,6 +50,7 @@ type discoveryExtra struct {
 	IDTokenSigningAlg []string `json:"id_token_signing_alg_values_supported"`
 	GrantTypes        []string `json:"grant_types_supported"`
 	ISSParameter      bool     `json:"authorization_response_iss_parameter_supported"`
+	EndSession        string   `json:"end_session_endpoint"`
 }
 
 // signingAlgs are the asymmetric algorithms accepted for tokens. "none" and
@@ -123,6 +126,7 @@ func (c *client) discover(ctx context.Context) (*discovery, error) {
 		revocationURL: extra.RevocationURL,
 		passwordGrant: slices.Contains(extra.GrantTypes, "password"),
 		issParameter:  extra.ISSParameter,
+		endSession:    extra.EndSession,
 	}
 	d.oauth.Endpoint.AuthStyle = authStyle(c.s.clientSecret, extra.TokenAuthMethods)
 	c.disc.Store(d)

@@ -46,6 +46,10 @@ const (
 	// (node-oidc-provider, Okta) grant offline_access, hence a refresh
 	// token; empty sends none (Dex, Keycloak, Entra ID grant it anyway).
 	SettingPrompt = "prompt"
+	// SettingEndSession (default true) sends the browser to the IdP's
+	// end_session_endpoint after logout, when the IdP advertises one, so
+	// the IdP's own session ends too (RP-Initiated Logout).
+	SettingEndSession = "end_session"
 )
 
 // promptValues are the prompt values of OIDC Core 3.1.2.1.
@@ -72,6 +76,7 @@ type settings struct {
 	roots        *x509.CertPool // nil: system roots
 	insecureTLS  bool
 	prompt       string
+	endSession   bool
 }
 
 // rawSettings are the Configure keys as sdk.DecodeSettings reads them: an
@@ -89,6 +94,7 @@ type rawSettings struct {
 	CAFile       string        `setting:"ca_file"`
 	InsecureTLS  bool          `setting:"insecure_skip_verify"`
 	Prompt       string        `setting:"prompt"`
+	EndSession   bool          `setting:"end_session"`
 }
 
 // CheckSettings validates a [plugins.oidc] table as Configure would, short of
@@ -105,7 +111,7 @@ func parseSettings(m map[string]string) (settings, error) {
 
 // decodeSettings validates m; readFiles false leaves ca_file unread.
 func decodeSettings(m map[string]string, readFiles bool) (settings, error) {
-	r := rawSettings{Timeout: defaultTimeout}
+	r := rawSettings{Timeout: defaultTimeout, EndSession: true}
 	if err := sdk.DecodeSettings(m, &r); err != nil {
 		return settings{}, err
 	}
@@ -125,6 +131,7 @@ func decodeSettings(m map[string]string, readFiles bool) (settings, error) {
 		timeout:      r.Timeout,
 		insecureTLS:  r.InsecureTLS,
 		prompt:       strings.Join(strings.Fields(r.Prompt), " "),
+		endSession:   r.EndSession,
 	}
 	for _, p := range strings.Fields(s.prompt) {
 		if !slices.Contains(promptValues, p) {

@@ -22,8 +22,13 @@ export const authService = {
     return request<LoginResponse>('/auth/refresh', { method: 'POST', body: {}, quiet401: true });
   },
 
-  logout(): Promise<void> {
-    return request<void>('/auth/logout', { method: 'POST', quiet401: true });
+  /**
+   * logout ends the session. For a session of an identity provider that
+   * offers RP-Initiated Logout the answer names the page that ends the
+   * provider's session too.
+   */
+  async logout(): Promise<{ end_session_url?: string }> {
+    return (await request<{ end_session_url?: string } | undefined>('/auth/logout', { method: 'POST', quiet401: true })) ?? {};
   },
 
   providers(): Promise<ProvidersResponse> {

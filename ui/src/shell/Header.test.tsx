@@ -3,6 +3,7 @@ import userEvent from '@testing-library/user-event';
 import { MemoryRouter, Route, Routes, useLocation } from 'react-router';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Task, TaskStatus } from '../api/types';
+import { browserNav } from '../auth/browserNav';
 import { apiError, fakeApi, json, sampleUser, type FakeHandler } from '../auth/testApi';
 import { useAuthStore } from '../stores/authStore';
 import { useTaskStore } from '../stores/taskStore';
@@ -191,6 +192,19 @@ describe('Header', () => {
     await user.click(screen.getByRole('menuitem', { name: 'Sign out' }));
     await waitFor(() => expect(screen.getByTestId('where')).toHaveTextContent(/^\/login$/));
     expect(useAuthStore.getState().status).toBe('signedOut');
+  });
+
+  it("goes on to the identity provider's end-session page when the server names one", async () => {
+    const end = 'https://idp.example.org/session/end?id_token_hint=x&post_logout_redirect_uri=y';
+    api({ 'POST /auth/logout': () => json(200, { end_session_url: end }) });
+    const assign = vi.spyOn(browserNav, 'assign').mockImplementation(() => undefined);
+    renderHeader();
+    const user = userEvent.setup();
+    await user.click(menuButton());
+    await user.click(screen.getByRole('menuitem', { name: 'Sign out' }));
+    await waitFor(() => expect(assign).toHaveBeenCalledWith(end));
+    expect(useAuthStore.getState()).toMatchObject({ status: 'signedOut', reason: 'signedOut' });
+    assign.mockRestore();
   });
 
   it('says "Stats unavailable" when stats cannot be loaded', async () => {

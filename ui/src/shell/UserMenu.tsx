@@ -2,6 +2,7 @@ import { useCallback, useEffect, useId, useRef, useState, type KeyboardEvent } f
 import { useNavigate } from 'react-router';
 import { authService } from '../api/authService';
 import type { Stats, User } from '../api/types';
+import { browserNav } from '../auth/browserNav';
 import { Skeleton } from '../components/Spinner';
 import { formatBytes } from '../components/format';
 import { useAuthStore } from '../stores/authStore';
@@ -127,12 +128,19 @@ export function UserMenu({ user }: { user: User }) {
   async function signOut() {
     if (signingOut) return;
     setSigningOut(true);
+    let endSession: string | undefined;
     try {
-      await useAuthStore.getState().logout();
+      endSession = await useAuthStore.getState().logout();
     } catch {
       // The store has signed out locally even when the server could not be told.
     }
     useTaskStore.getState().reset();
+    if (endSession) {
+      // Signed in through an identity provider: end its session too; it
+      // sends the browser back to the sign-in page.
+      browserNav.assign(endSession);
+      return;
+    }
     navigate('/login', { replace: true });
   }
 

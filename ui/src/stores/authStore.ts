@@ -18,7 +18,8 @@ export interface AuthState {
   init(): Promise<void>;
   /** login signs in; it throws the ApiError for the form to explain. */
   login(username: string, password: string): Promise<void>;
-  logout(): Promise<void>;
+  /** logout resolves to the identity provider's end-session page, if any. */
+  logout(): Promise<string | undefined>;
   /** expired marks the session as gone (a 401 anywhere). */
   expired(): void;
   /** refresh renews the session now; on failure the session is over. */
@@ -79,7 +80,8 @@ export const useAuthStore = create<AuthState>()((set, get) => ({
   async logout() {
     schedule(get, undefined);
     try {
-      await authService.logout();
+      const { end_session_url: endSession } = await authService.logout();
+      return endSession;
     } finally {
       set({ status: 'signedOut', user: undefined, session: undefined, reason: 'signedOut' });
     }

@@ -580,9 +580,13 @@ type ProviderInfo struct {
 	ValidatesJwt   bool `protobuf:"varint,7,opt,name=validates_jwt,json=validatesJwt,proto3" json:"validates_jwt,omitempty"`
 	SupportsRevoke bool `protobuf:"varint,8,opt,name=supports_revoke,json=supportsRevoke,proto3" json:"supports_revoke,omitempty"`
 	// Human-readable name for a "Sign in with …" button.
-	DisplayName   string `protobuf:"bytes,9,opt,name=display_name,json=displayName,proto3" json:"display_name,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	DisplayName string `protobuf:"bytes,9,opt,name=display_name,json=displayName,proto3" json:"display_name,omitempty"`
+	// The IdP's end_session_endpoint (OpenID Connect RP-Initiated Logout):
+	// after ocrbox's logout the browser is sent there to end the IdP's own
+	// session too. Empty: none.
+	EndSessionEndpoint string `protobuf:"bytes,10,opt,name=end_session_endpoint,json=endSessionEndpoint,proto3" json:"end_session_endpoint,omitempty"`
+	unknownFields      protoimpl.UnknownFields
+	sizeCache          protoimpl.SizeCache
 }
 
 func (x *ProviderInfo) Reset() {
@@ -674,6 +678,13 @@ func (x *ProviderInfo) GetSupportsRevoke() bool {
 func (x *ProviderInfo) GetDisplayName() string {
 	if x != nil {
 		return x.DisplayName
+	}
+	return ""
+}
+
+func (x *ProviderInfo) GetEndSessionEndpoint() string {
+	if x != nil {
+		return x.EndSessionEndpoint
 	}
 	return ""
 }
@@ -1391,7 +1402,7 @@ const file_ocrbox_proto_rawDesc = "" +
 	"\x03pdf\x18\x04 \x01(\fR\x03pdf\x12\x14\n" +
 	"\x05width\x18\x05 \x01(\x05R\x05width\x12\x16\n" +
 	"\x06height\x18\x06 \x01(\x05R\x06height\x12'\n" +
-	"\x0fmean_confidence\x18\a \x01(\x02R\x0emeanConfidence\"\xe6\x02\n" +
+	"\x0fmean_confidence\x18\a \x01(\x02R\x0emeanConfidence\"\x98\x03\n" +
 	"\fProviderInfo\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x18\n" +
 	"\aversion\x18\x02 \x01(\tR\aversion\x12)\n" +
@@ -1401,7 +1412,9 @@ const file_ocrbox_proto_rawDesc = "" +
 	"\x16supports_browser_login\x18\x06 \x01(\bR\x14supportsBrowserLogin\x12#\n" +
 	"\rvalidates_jwt\x18\a \x01(\bR\fvalidatesJwt\x12'\n" +
 	"\x0fsupports_revoke\x18\b \x01(\bR\x0esupportsRevoke\x12!\n" +
-	"\fdisplay_name\x18\t \x01(\tR\vdisplayName\"M\n" +
+	"\fdisplay_name\x18\t \x01(\tR\vdisplayName\x120\n" +
+	"\x14end_session_endpoint\x18\n" +
+	" \x01(\tR\x12endSessionEndpoint\"M\n" +
 	"\x13AuthenticateRequest\x12\x1a\n" +
 	"\busername\x18\x01 \x01(\tR\busername\x12\x1a\n" +
 	"\bpassword\x18\x02 \x01(\tR\bpassword\"\xc5\x01\n" +
