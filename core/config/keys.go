@@ -6,6 +6,8 @@ import (
 	"maps"
 	"slices"
 	"strings"
+
+	"github.com/agnivade/levenshtein"
 )
 
 // legacyFileKeys are keys the file may still use under an older name.
@@ -72,7 +74,7 @@ func closestKey(key string, known []string) string {
 	last := key[strings.LastIndex(key, ".")+1:]
 	best, bestDist := "", max(2, len(last)/4)+1
 	for _, k := range known {
-		if d := editDistance(last, k[strings.LastIndex(k, ".")+1:]); d < bestDist {
+		if d := levenshtein.ComputeDistance(last, k[strings.LastIndex(k, ".")+1:]); d < bestDist {
 			best, bestDist = k, d
 		}
 	}
@@ -84,31 +86,9 @@ func closestKey(key string, known []string) string {
 func closestName(name string, known []string) string {
 	best, bestDist := "", max(2, len(name)/4)+1
 	for _, k := range known {
-		if d := editDistance(strings.ToLower(name), strings.ToLower(k)); d < bestDist {
+		if d := levenshtein.ComputeDistance(strings.ToLower(name), strings.ToLower(k)); d < bestDist {
 			best, bestDist = k, d
 		}
 	}
 	return best
-}
-
-// editDistance is the Levenshtein distance of a and b, in bytes (keys are
-// ASCII). plugins/sdk has the same for plugin settings.
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
