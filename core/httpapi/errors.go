@@ -1,11 +1,14 @@
 package httpapi
 
 import (
+	"encoding/json"
 	"errors"
 	"net/http"
 	"strconv"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/google/uuid"
+	"github.com/valyala/fasthttp"
 
 	"github.com/ocrbox/ocrbox/core/domain"
 	"github.com/ocrbox/ocrbox/core/sessions"
@@ -79,6 +82,12 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 		c.Set(fiber.HeaderRetryAfter, "10")
 	}
 	rid := requestIDOf(c)
+	if rid == "" {
+		// Fiber answers some requests before any middleware ran (a request
+		// line or headers past the read buffer: 431): they get an id too.
+		rid = uuid.NewString()
+		c.Set(fiber.HeaderXRequestID, rid)
+	}
 	if status >= 500 && !panicked(c) {
 		s.log.Error("request failed", "request_id", rid, "method", c.Method(), "route", routeOf(c), "error", err)
 	}
@@ -91,7 +100,7 @@ func codeForStatus(status int) string {
 		return "not_found"
 	case http.StatusMethodNotAllowed:
 		return "method_not_allowed"
-	case http.StatusRequestEntityTooLarge:
+	case http.StatusRequestEntityTooLarge, http.StatusRequestHeaderFieldsTooLarge:
 		return "too_large"
 	case http.StatusBadRequest:
 		return "bad_request"
@@ -106,4 +115,29 @@ func codeForStatus(status int) string {
 		return "internal_error"
 	}
 	return "error"
+}
+
+// answerUnknownMethods makes a request with a method Fiber does not know
+// (PROPFIND, BREW) a 405 in the API's error shape: Fiber itself answers it
+// before any middleware with a plain-text 400.
+func answerUnknownMethods(app *fiber.App) {
+	srv := app.Server()
+	next := srv.Handler
+	known := map[string]bool{}
+	for _, m := range fiber.DefaultMethods {
+		known[m] = true
+	}
+	srv.Handler = func(ctx *fasthttp.RequestCtx) {
+		if known[string(ctx.Method())] {
+			next(ctx)
+			return
+		}
+		rid := uuid.NewString()
+		body, _ := json.Marshal(errorBody{Error: errorDetail{Code: "method_not_allowed",
+			Message: "unknown HTTP method", RequestID: rid}})
+		ctx.Response.Header.Set(fiber.HeaderXRequestID, rid)
+		ctx.SetContentType(fiber.MIMEApplicationJSON)
+		ctx.SetStatusCode(http.StatusMethodNotAllowed)
+		ctx.SetBody(body)
+	}
 }

@@ -10,6 +10,7 @@ func (s *Server) routes(app *fiber.App) {
 	// observer accessLog calls); the second turns a handler's panic into an
 	// error before accessLog, so the access line and the 5xx metric count it.
 	app.Use(s.recoverPanics(), s.requestID, s.accessLog, s.recoverPanics())
+	answerUnknownMethods(app)
 
 	app.Get("/healthz", s.healthz)
 	app.Get("/readyz", s.readyz)
@@ -25,10 +26,12 @@ func (s *Server) routes(app *fiber.App) {
 	// Every state-changing API request must come from this server's own
 	// pages or from a client that is not a browser (cross_origin.go).
 	api := app.Group("/api/v1", s.crossOrigin())
+	// Only uploads stream large bodies; every other body is read whole.
+	small := limitBody(maxJSONBody)
 	api.Get("/healthz", s.healthz)
 	api.Get("/readyz", s.readyz)
-	api.Post("/auth/login", s.login)
-	api.Post("/auth/refresh", s.refresh)
+	api.Post("/auth/login", small, s.login)
+	api.Post("/auth/refresh", small, s.refresh)
 	api.Get("/auth/providers", s.listProviders)
 	api.Get("/openapi.json", s.openAPI)
 	api.Get("/auth/oidc/login", s.oidcLogin)
@@ -37,21 +40,21 @@ func (s *Server) routes(app *fiber.App) {
 	// The session check sits on each route rather than on a group, so an
 	// unknown /api path answers 404, not 401.
 	authed := sessionRoutes{api, s.requireSession}
-	authed.Post("/auth/logout", s.logout)
+	authed.Post("/auth/logout", small, s.logout)
 	authed.Get("/auth/me", s.me)
 	authed.Get("/engines", s.listEngines)
 	authed.Post("/tasks", s.createTasks)
 	authed.Get("/tasks", s.listTasks)
 	authed.Get("/tasks/:id", s.getTask)
-	authed.Delete("/tasks/:id", s.deleteTask)
-	authed.Post("/tasks/:id/retry", s.retryTask)
-	authed.Post("/tasks/:id/cancel", s.cancelTask)
+	authed.Delete("/tasks/:id", small, s.deleteTask)
+	authed.Post("/tasks/:id/retry", small, s.retryTask)
+	authed.Post("/tasks/:id/cancel", small, s.cancelTask)
 	authed.Get("/tasks/:id/files/:file_id", s.downloadFile)
 	authed.Get("/tasks/:id/events", s.taskEvents)
 	authed.Get("/audit", s.listAudit)
 	authed.Get("/history", s.searchHistory)
 	authed.Get("/history/stats", s.historyStats)
-	authed.Post("/history/export", s.exportHistory)
+	authed.Post("/history/export", small, s.exportHistory)
 
 	api.All("/*", func(c *fiber.Ctx) error {
 		return fiber.NewError(fiber.StatusNotFound, "no such API endpoint")
@@ -65,6 +68,12 @@ type sessionRoutes struct {
 	auth fiber.Handler
 }
 
-func (g sessionRoutes) Get(path string, h fiber.Handler)    { g.r.Get(path, g.auth, h) }
-func (g sessionRoutes) Post(path string, h fiber.Handler)   { g.r.Post(path, g.auth, h) }
-func (g sessionRoutes) Delete(path string, h fiber.Handler) { g.r.Delete(path, g.auth, h) }
+func (g sessionRoutes) Get(path string, h ...fiber.Handler) {
+	g.r.Get(path, append([]fiber.Handler{g.auth}, h...)...)
+}
+func (g sessionRoutes) Post(path string, h ...fiber.Handler) {
+	g.r.Post(path, append([]fiber.Handler{g.auth}, h...)...)
+}
+func (g sessionRoutes) Delete(path string, h ...fiber.Handler) {
+	g.r.Delete(path, append([]fiber.Handler{g.auth}, h...)...)
+}
