@@ -78,6 +78,14 @@ type DexOptions struct {
 	Binary string
 	// StartTimeout bounds the wait for the discovery document. Default 30s.
 	StartTimeout time.Duration
+	// IssuerAddr, when set, is the host:port of the issuer URL instead of
+	// Dex's own listen address: a front proxy there (a Tap) forwards to
+	// Dex.Addr.
+	IssuerAddr string
+	// KeyRotation is how often Dex replaces its signing key (Dex's
+	// expiry.signingKeys; default 6h). Dex checks every 30 s, so a short
+	// period means a new key every 30 s.
+	KeyRotation time.Duration
 }
 
 // DexClient is a static OAuth2 client of Dex.
@@ -199,6 +207,9 @@ func launchOnce(bin string, opts DexOptions) (*Dex, error) {
 	}
 	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
 	issuer := "http://" + addr + "/dex"
+	if opts.IssuerAddr != "" {
+		issuer = "http://" + opts.IssuerAddr + "/dex"
+	}
 	cfgPath, err := writeConfig(opts, issuer, addr)
 	if err != nil {
 		return nil, err
@@ -227,19 +238,20 @@ func launchOnce(bin string, opts DexOptions) (*Dex, error) {
 		_ = cmd.Wait()
 		close(d.exited)
 	}()
-	if err := d.waitReady(opts.StartTimeout); err != nil {
+	if err := d.waitReady("http://"+addr+"/dex", opts.StartTimeout); err != nil {
 		d.Stop()
 		return nil, fmt.Errorf("%w: %v\ndex log:\n%s", ErrDexUnavailable, err, logs.String())
 	}
 	return d, nil
 }
 
-// waitReady polls the discovery document until Dex answers 200.
-func (d *Dex) waitReady(timeout time.Duration) error {
+// waitReady polls the discovery document at Dex's own address (base is
+// its issuer URL there) until Dex answers 200.
+func (d *Dex) waitReady(base string, timeout time.Duration) error {
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	client := &http.Client{Timeout: 2 * time.Second}
-	url := d.Issuer + "/.well-known/openid-configuration"
+	url := base + "/.well-known/openid-configuration"
 	tick := time.NewTicker(50 * time.Millisecond)
 	defer tick.Stop()
 	for {

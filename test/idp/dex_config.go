@@ -47,6 +47,7 @@ type dexOAuth2 struct {
 }
 
 type dexExpiry struct {
+	SigningKeys   string        `json:"signingKeys,omitempty"`
 	IDTokens      string        `json:"idTokens"`
 	RefreshTokens dexRefreshTTL `json:"refreshTokens"`
 }
@@ -86,7 +87,8 @@ func buildConfig(opts DexOptions, issuer, addr string) (*dexConfig, error) {
 			ResponseTypes:      []string{"code"},
 		},
 		Expiry: dexExpiry{
-			IDTokens: dexDuration(opts.IDTokenTTL),
+			SigningKeys: keyRotation(opts.KeyRotation),
+			IDTokens:    dexDuration(opts.IDTokenTTL),
 			RefreshTokens: dexRefreshTTL{
 				ValidIfNotUsedFor: dexDuration(opts.RefreshValidIfNotUsedFor),
 				AbsoluteLifetime:  dexDuration(opts.RefreshAbsoluteLifetime),
@@ -151,4 +153,12 @@ func (u DexUser) userID() string {
 // what Dex parses.
 func dexDuration(d time.Duration) string {
 	return d.Round(time.Second).String()
+}
+
+// keyRotation is expiry.signingKeys: empty (Dex's default, 6h) unless set.
+func keyRotation(d time.Duration) string {
+	if d <= 0 {
+		return ""
+	}
+	return dexDuration(max(d, time.Second))
 }
