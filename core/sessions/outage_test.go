@@ -169,3 +169,34 @@ func TestLogoutEndsTheIdPSessionToo(t *testing.T) {
 		t.Errorf("local logout: %q, %v", got, err)
 	}
 }
+
+// TestRenewingDuringAnOutageKeepsTheProviderLimits: renewing the ocrbox
+// session (POST /auth/refresh) while the IdP is down must not free the new
+// session from the outage grace (found by the IdP scenario tests: the
+// renewed session lost its provider expiry and lived on unchecked).
+func TestRenewingDuringAnOutageKeepsTheProviderLimits(t *testing.T) {
+	ctx := context.Background()
+	idp := &tokenIdP{refreshToken: "rt"}
+	idp.renew.Store(fmt.Errorf("token endpoint: %w", sdk.ErrUnavailable))
+	s, _, _ := setup(t, provider{name: "oidc", impl: idp})
+	s.opts.OutageGrace, s.opts.RefreshBuffer = time.Hour, 30*time.Second
+	start := time.Now().UTC()
+	now := start
+	s.now = func() time.Time { return now }
+	tok, err := s.Login(ctx, "ada@example.org", "pw", "127.0.0.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for now.Before(start.Add(10 * time.Minute)) { // tokens expired at 60 s; the IdP is down
+		now = now.Add(10 * time.Second)
+		s.RefreshDue(ctx)
+	}
+	renewed, err := s.Refresh(ctx, tok.RefreshToken)
+	if err != nil {
+		t.Fatalf("renewal within the outage grace: %v", err)
+	}
+	now = start.Add(61*time.Second + time.Hour + time.Minute)
+	if _, err := s.Authenticate(ctx, renewed.AccessToken); !errors.Is(err, domain.ErrUnauthenticated) {
+		t.Fatalf("the renewed session outlived the outage grace: %v", err)
+	}
+}

@@ -458,6 +458,10 @@ func (s *Service) Refresh(ctx context.Context, refreshToken string) (*Tokens, er
 	if err != nil || s.now().After(sess.ExpiresAt) {
 		return nil, unauth
 	}
+	if s.providerEnded(sess, s.now().UTC()) {
+		_ = s.store.DeleteSession(ctx, sess.TokenHash)
+		return nil, unauth
+	}
 	u, err := s.store.GetUser(ctx, sess.UserID)
 	if err != nil {
 		return nil, unauth
@@ -474,8 +478,21 @@ func (s *Service) Refresh(ctx context.Context, refreshToken string) (*Tokens, er
 		s.log.Warn("provider tokens unreadable; continuing without them", "user_id", u.ID, "error", err)
 	}
 	// The new session keeps the old one's absolute end: renewing slides the
-	// idle expiry, never auth.session_lifetime.
-	return s.issue(ctx, u, sess.Provider, ptok, sess.ExpiresAt)
+	// idle expiry, never auth.session_lifetime. It also keeps the provider
+	// tokens' own state (expiry, outage, renewal backoff): renewing the
+	// ocrbox session must not free it from its provider.
+	tok, err := s.issue(ctx, u, sess.Provider, ptok, sess.ExpiresAt)
+	if err == nil && len(sess.ProviderTokens) > 0 {
+		_, err = s.store.UpdateSession(ctx, Hash(tok.AccessToken), func(x *domain.Session) error {
+			x.ProviderExpiry, x.ProviderDown = sess.ProviderExpiry, sess.ProviderDown
+			x.RefreshFailures, x.NextRefresh = sess.RefreshFailures, sess.NextRefresh
+			return nil
+		})
+	}
+	if err != nil {
+		return nil, err
+	}
+	return tok, nil
 }
 
 // Logout ends the session of token, deletes its stored provider tokens

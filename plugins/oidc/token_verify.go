@@ -116,12 +116,14 @@ func isFetchError(err error) bool {
 		strings.HasPrefix(err.Error(), "fetching keys")
 }
 
-// secondsUntil is the whole seconds left until t, at least 0.
+// secondsUntil is the seconds left until t, rounded up, at least 1; 0
+// only for no expiry.
 func secondsUntil(t time.Time) int64 {
 	if t.IsZero() {
 		return 0
 	}
-	return int64(math.Max(0, math.Floor(time.Until(t).Seconds())))
+	// 0 means "no expiry" to the host: a token about to expire says 1.
+	return int64(math.Max(1, math.Ceil(time.Until(t).Seconds())))
 }
 
 var _ oidc.KeySet = (*keySet)(nil)
