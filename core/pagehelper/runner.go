@@ -112,15 +112,17 @@ func (r *Runner) Extract(ctx context.Context, j pages.Job) (pages.Page, error) {
 	cpu := time.Duration(usage.Utime.Nano() + usage.Stime.Nano())
 	log := r.log.With("page", j.Index+1, "ms", time.Since(started).Milliseconds(),
 		"cpu_ms", cpu.Milliseconds(), "max_rss_kb", usage.Maxrss)
-	switch {
-	case ctx.Err() != nil:
+	if ctx.Err() != nil {
 		return pages.Page{}, context.Cause(ctx)
-	case res.timedOut:
+	}
+	// An answer counts even if the timer fired as the helper exited.
+	var rep reply
+	answered := st.Success() && json.Unmarshal(res.stdout, &rep) == nil && (rep.Page != nil || rep.Error != nil)
+	if !answered && res.timedOut {
 		log.Warn("page helper timed out; killed")
 		return pages.Page{}, &Error{Message: fmt.Sprintf("decoding the page took longer than %s", r.opts.Timeout)}
 	}
-	var rep reply
-	if st.Success() && json.Unmarshal(res.stdout, &rep) == nil && (rep.Page != nil || rep.Error != nil) {
+	if answered {
 		if e := rep.Error; e != nil {
 			log.Debug("page helper refused the page", "code", e.Code)
 			kind := kinds[e.Kind]
