@@ -276,3 +276,28 @@ func TestRefusesToRunByHand(t *testing.T) {
 		t.Fatalf("code %d, stderr %q", code, stderr.String())
 	}
 }
+
+// TestRetryAfterKilledAttempt: an attempt killed after it created its
+// output file does not make the next attempt fail on that file.
+func TestRetryAfterKilledAttempt(t *testing.T) {
+	t.Parallel()
+	j := job(t, "multipage/four-pages.tif", 1)
+	if err := os.WriteFile(j.Out, []byte("partial"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	p, err := newRunner(t, Options{}).Extract(context.Background(), j)
+	if err != nil {
+		t.Fatalf("Extract with a stale output file: %v", err)
+	}
+	if p.Path != j.Out || p.Width != 2560 {
+		t.Errorf("page %dx%d at %q", p.Width, p.Height, p.Path)
+	}
+	// A failed attempt leaves nothing behind.
+	r := newRunner(t, Options{Env: []string{faultKey + "=segv"}})
+	if _, err := r.Extract(context.Background(), j); err == nil {
+		t.Fatal("the crashing helper succeeded")
+	}
+	if _, err := os.Stat(j.Out); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("output file after a crash: %v", err)
+	}
+}

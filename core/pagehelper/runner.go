@@ -99,6 +99,14 @@ func (r *Runner) Extract(ctx context.Context, j pages.Job) (pages.Page, error) {
 	if err != nil {
 		return pages.Page{}, fmt.Errorf("encode page job: %w", err)
 	}
+	// A killed attempt may have left a partial page: the helper creates Out
+	// exclusively, so clear it before and after anything but an answer.
+	clearOut := func() {
+		if j.Out != "" {
+			_ = os.Remove(j.Out)
+		}
+	}
+	clearOut()
 	started := time.Now()
 	res, err := r.run(ctx, job)
 	if err != nil {
@@ -112,12 +120,15 @@ func (r *Runner) Extract(ctx context.Context, j pages.Job) (pages.Page, error) {
 	cpu := time.Duration(usage.Utime.Nano() + usage.Stime.Nano())
 	log := r.log.With("page", j.Index+1, "ms", time.Since(started).Milliseconds(),
 		"cpu_ms", cpu.Milliseconds(), "max_rss_kb", usage.Maxrss)
-	if ctx.Err() != nil {
-		return pages.Page{}, context.Cause(ctx)
-	}
 	// An answer counts even if the timer fired as the helper exited.
 	var rep reply
 	answered := st.Success() && json.Unmarshal(res.stdout, &rep) == nil && (rep.Page != nil || rep.Error != nil)
+	if !answered || rep.Page == nil {
+		clearOut()
+	}
+	if ctx.Err() != nil {
+		return pages.Page{}, context.Cause(ctx)
+	}
 	if !answered && res.timedOut {
 		log.Warn("page helper timed out; killed")
 		return pages.Page{}, &Error{Message: fmt.Sprintf("decoding the page took longer than %s", r.opts.Timeout)}
