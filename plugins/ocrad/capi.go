@@ -14,8 +14,20 @@ package ocrad
 // malloc'd 8-bit greymap, one byte per pixel, rows top to bottom, 0 = black,
 // which is ocrad's OCRAD_greymap. Transparent pixels are put on white.
 // Returns NULL when the bytes are not an image leptonica can read.
+static unsigned char *ocrbox_grey_pix(PIX *pix, int *w, int *h);
+
 static unsigned char *ocrbox_grey(const l_uint8 *data, size_t size, int *w, int *h) {
-	PIX *pix = pixReadMem(data, size);
+	return ocrbox_grey_pix(pixReadMem(data, size), w, h);
+}
+
+// ocrbox_grey_file is ocrbox_grey for an image in a file, read by
+// leptonica from disk so the encoded bytes never sit in memory.
+static unsigned char *ocrbox_grey_file(const char *path, int *w, int *h) {
+	return ocrbox_grey_pix(pixRead(path), w, h);
+}
+
+// ocrbox_grey_pix turns a decoded image (freed here) into the greymap.
+static unsigned char *ocrbox_grey_pix(PIX *pix, int *w, int *h) {
 	if (pix == NULL) return NULL;
 	if (pixGetDepth(pix) == 32 && pixGetSpp(pix) == 4) {
 		PIX *flat = pixAlphaBlendUniform(pix, 0xffffff00);
@@ -86,6 +98,19 @@ func decodeGrey(data []byte) *greymap {
 	// Leptonica only reads the buffer during the call, so passing Go memory
 	// is allowed and saves a copy of a possibly large page.
 	p := C.ocrbox_grey((*C.l_uint8)(unsafe.Pointer(&data[0])), C.size_t(len(data)), &w, &h)
+	if p == nil {
+		return nil
+	}
+	return &greymap{data: p, width: int(w), height: int(h)}
+}
+
+// decodeGreyFile is decodeGrey for an image in a file (nil when leptonica
+// cannot read it).
+func decodeGreyFile(path string) *greymap {
+	cpath := C.CString(path)
+	defer C.free(unsafe.Pointer(cpath))
+	var w, h C.int
+	p := C.ocrbox_grey_file(cpath, &w, &h)
 	if p == nil {
 		return nil
 	}

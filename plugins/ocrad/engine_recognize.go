@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"time"
 
 	"github.com/ocrbox/ocrbox/plugins/sdk"
@@ -33,10 +34,9 @@ func (e *Engine) Recognize(ctx context.Context, req *sdk.RecognizeRequest) (*sdk
 	}
 	cfg := e.config()
 	start := time.Now()
-	img := decodeGrey(req.GetImage())
-	if img == nil {
-		return nil, fmt.Errorf("%w: not a PNG, JPEG, TIFF, BMP, WebP or PNM image (%d bytes, content type %q)",
-			sdk.ErrBadImage, len(req.GetImage()), req.GetContentType())
+	img, err := readGrey(req)
+	if err != nil {
+		return nil, err
 	}
 	defer img.free()
 	resp := &sdk.RecognizeResponse{Width: int32(img.width), Height: int32(img.height), MeanConfidence: noConfidence}
@@ -89,4 +89,27 @@ func recognizePage(ctx context.Context, img *greymap, cfg config) ([][][]byte, e
 		return nil, fmt.Errorf("recognize: %w", err)
 	}
 	return blocks, nil
+}
+
+// ReadsImagePath tells the SDK to hand Recognize the page's path as sent:
+// leptonica reads the file itself, so the encoded bytes never sit in memory.
+func (e *Engine) ReadsImagePath() bool { return true }
+
+// readGrey decodes the request's page, from its file or its bytes.
+func readGrey(req *sdk.RecognizeRequest) (*greymap, error) {
+	if path := req.GetImagePath(); path != "" && len(req.GetImage()) == 0 {
+		if _, err := os.Stat(path); err != nil {
+			return nil, fmt.Errorf("recognize: page file: %w", err) // the host's fault: retried
+		}
+		if img := decodeGreyFile(path); img != nil {
+			return img, nil
+		}
+		return nil, fmt.Errorf("%w: not a PNG, JPEG, TIFF, BMP, WebP or PNM image (content type %q)",
+			sdk.ErrBadImage, req.GetContentType())
+	}
+	if img := decodeGrey(req.GetImage()); img != nil {
+		return img, nil
+	}
+	return nil, fmt.Errorf("%w: not a PNG, JPEG, TIFF, BMP, WebP or PNM image (%d bytes, content type %q)",
+		sdk.ErrBadImage, len(req.GetImage()), req.GetContentType())
 }
