@@ -1,17 +1,20 @@
 package oidc
 
 import (
-	"encoding/json"
 	"errors"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"strings"
-	"sync/atomic"
 	"testing"
 
 	"github.com/ocrbox/ocrbox/plugins/sdk"
 )
+
+// completeRequest is a well-formed callback with iss.
+func completeRequest(iss string) *sdk.CompleteBrowserLoginRequest {
+	return &sdk.CompleteBrowserLoginRequest{Code: "the-code", CodeVerifier: strings.Repeat("v", 43),
+		RedirectUri: "http://127.0.0.1/cb", Nonce: "n", Iss: iss}
+}
 
 // TestCodeExchangedOnceWhateverTheAnswer: the token endpoint sees each
 // authorization code once, whatever it answers; a refusal of ocrbox's own
@@ -32,32 +35,12 @@ func TestCodeExchangedOnceWhateverTheAnswer(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			var codes atomic.Int32
-			var issuer string
-			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				switch r.URL.Path {
-				case "/.well-known/openid-configuration":
-					w.Header().Set("Content-Type", "application/json")
-					_ = json.NewEncoder(w).Encode(map[string]any{"issuer": issuer, "authorization_endpoint": issuer + "/auth",
-						"token_endpoint": issuer + "/token", "jwks_uri": issuer + "/keys"})
-				case "/token":
-					codes.Add(1)
-					w.Header().Set("Content-Type", "application/json")
-					w.WriteHeader(tt.status)
-					_, _ = w.Write([]byte(tt.body))
-				default:
-					http.NotFound(w, r)
-				}
-			}))
-			defer srv.Close()
-			issuer = srv.URL
-			p := newProvider(t, map[string]string{SettingIssuer: issuer, SettingClientID: "ocrbox", SettingClientSecret: "s3cret"})
-			_, err := p.CompleteBrowserLogin(t.Context(), &sdk.CompleteBrowserLoginRequest{
-				Code: "the-code", CodeVerifier: strings.Repeat("v", 43), RedirectUri: "http://127.0.0.1/cb", Nonce: "n"})
+			idp := newFakeIdP(t, nil, tt.status, tt.body)
+			_, err := idp.provider(t).CompleteBrowserLogin(t.Context(), completeRequest(""))
 			if !errors.Is(err, tt.want) {
 				t.Errorf("CompleteBrowserLogin = %v, want %v", err, tt.want)
 			}
-			if n := codes.Load(); n != 1 {
+			if n := idp.tokens.Load(); n != 1 {
 				t.Errorf("the code went to the token endpoint %d times, want once", n)
 			}
 		})
@@ -100,35 +83,17 @@ func TestAuthorizationResponseIssuer(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			var codes atomic.Int32
-			var issuer string
-			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				switch r.URL.Path {
-				case "/.well-known/openid-configuration":
-					w.Header().Set("Content-Type", "application/json")
-					_ = json.NewEncoder(w).Encode(map[string]any{"issuer": issuer, "authorization_endpoint": issuer + "/auth",
-						"token_endpoint": issuer + "/token", "jwks_uri": issuer + "/keys",
-						"authorization_response_iss_parameter_supported": tt.promise})
-				case "/token":
-					codes.Add(1)
-					w.Header().Set("Content-Type", "application/json")
-					w.WriteHeader(400)
-					_, _ = w.Write([]byte(`{"error":"invalid_grant"}`))
-				}
-			}))
-			defer srv.Close()
-			issuer = srv.URL
+			idp := newFakeIdP(t, map[string]any{"authorization_response_iss_parameter_supported": tt.promise},
+				400, `{"error":"invalid_grant"}`)
 			iss := tt.iss
 			if iss == "self" {
-				iss = issuer
+				iss = idp.issuer
 			}
-			p := newProvider(t, map[string]string{SettingIssuer: issuer, SettingClientID: "ocrbox", SettingClientSecret: "s3cret"})
-			_, err := p.CompleteBrowserLogin(t.Context(), &sdk.CompleteBrowserLoginRequest{
-				Code: "c", CodeVerifier: strings.Repeat("v", 43), RedirectUri: "http://127.0.0.1/cb", Nonce: "n", Iss: iss})
+			_, err := idp.provider(t).CompleteBrowserLogin(t.Context(), completeRequest(iss))
 			if !errors.Is(err, sdk.ErrInvalidCredentials) {
 				t.Fatalf("CompleteBrowserLogin = %v, want a refusal", err)
 			}
-			if sent := codes.Load() > 0; sent == tt.refused {
+			if sent := idp.tokens.Load() > 0; sent == tt.refused {
 				t.Errorf("code sent to the token endpoint: %v; a refused response must not be exchanged, an accepted one must", sent)
 			}
 		})

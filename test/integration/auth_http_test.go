@@ -20,7 +20,7 @@ type orgAPI struct {
 	n         int
 	expiresIn int
 	refreshes atomic.Int64
-	refresh   string // how renewals are answered: ok | down (502) | refuse (401)
+	refresh   string   // how renewals are answered: ok | down (502) | refuse (401)
 	issued    []string // every secret handed out, to grep the logs for
 }
 
