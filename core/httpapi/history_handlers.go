@@ -58,9 +58,6 @@ func (s *Server) historyStats(c *fiber.Ctx) error {
 	return c.JSON(st)
 }
 
-// maxExportRequest caps the export request body (a few filters).
-const maxExportRequest = 64 << 10
-
 type exportRequest struct {
 	Format string `json:"format"`
 	From   string `json:"from"`
@@ -75,9 +72,7 @@ func (s *Server) exportHistory(c *fiber.Ctx) error {
 	if s.opts.History == nil {
 		return errHistoryDisabled
 	}
-	if c.Request().Header.ContentLength() > maxExportRequest {
-		return domain.Errorf(domain.ErrTooLarge, "too_large", "the export request is larger than %d bytes", maxExportRequest)
-	}
+	// The body is at most maxJSONBody: limitBody on the route (routes.go).
 	format, q, err := parseExportRequest(c.Body())
 	if err != nil {
 		return err

@@ -239,7 +239,7 @@ func (s *Service) open(ctx context.Context, provider string, resp *sdk.Authentic
 	if err != nil {
 		return nil, err
 	}
-	return s.issue(ctx, u, provider, resp, time.Time{})
+	return s.issue(ctx, u, provider, resp, time.Time{}, nil)
 }
 
 // recordUser finds the person a provider signed in by their identity at
@@ -287,8 +287,9 @@ func (s *Service) emailVerified(provider string, extra map[string]string) bool {
 }
 
 // issue opens a session for u; the provider's tokens, if any, are sealed
-// into it.
-func (s *Service) issue(ctx context.Context, u domain.User, provider string, ptok *sdk.AuthenticateResponse, expires time.Time) (*Tokens, error) {
+// into it. A renewal passes the session it replaces, whose provider-token
+// state (expiry, outage, renewal backoff) the new one keeps.
+func (s *Service) issue(ctx context.Context, u domain.User, provider string, ptok *sdk.AuthenticateResponse, expires time.Time, prev *domain.Session) (*Tokens, error) {
 	access, refresh := NewToken(), NewToken()
 	now := s.now().UTC()
 	if expires.IsZero() {
@@ -315,6 +316,10 @@ func (s *Service) issue(ctx context.Context, u domain.User, provider string, pto
 		if sess.IdleExpiry.After(sess.ExpiresAt) {
 			sess.IdleExpiry = sess.ExpiresAt
 		}
+	}
+	if prev != nil && len(prev.ProviderTokens) > 0 {
+		sess.ProviderExpiry, sess.ProviderDown = prev.ProviderExpiry, prev.ProviderDown
+		sess.RefreshFailures, sess.NextRefresh = prev.RefreshFailures, prev.NextRefresh
 	}
 	if err := s.store.CreateSession(ctx, sess); err != nil {
 		return nil, fmt.Errorf("create session: %w", err)
@@ -481,18 +486,7 @@ func (s *Service) Refresh(ctx context.Context, refreshToken string) (*Tokens, er
 	// idle expiry, never auth.session_lifetime. It also keeps the provider
 	// tokens' own state (expiry, outage, renewal backoff): renewing the
 	// ocrbox session must not free it from its provider.
-	tok, err := s.issue(ctx, u, sess.Provider, ptok, sess.ExpiresAt)
-	if err == nil && len(sess.ProviderTokens) > 0 {
-		_, err = s.store.UpdateSession(ctx, Hash(tok.AccessToken), func(x *domain.Session) error {
-			x.ProviderExpiry, x.ProviderDown = sess.ProviderExpiry, sess.ProviderDown
-			x.RefreshFailures, x.NextRefresh = sess.RefreshFailures, sess.NextRefresh
-			return nil
-		})
-	}
-	if err != nil {
-		return nil, err
-	}
-	return tok, nil
+	return s.issue(ctx, u, sess.Provider, ptok, sess.ExpiresAt, &sess)
 }
 
 // Logout ends the session of token, deletes its stored provider tokens
