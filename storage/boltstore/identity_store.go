@@ -161,6 +161,51 @@ func (s *Store) Identities(ctx context.Context, userID string) ([]domain.Identit
 	return out, nil
 }
 
+// ListUsersWithIdentities returns every user, oldest id first, and the
+// identities bound to each, by user id (a user without any is absent from
+// the map), read in one transaction so the two agree: what `ocrbox users
+// list` prints.
+func (s *Store) ListUsersWithIdentities(ctx context.Context) ([]domain.User, map[string][]domain.Identity, error) {
+	var users []domain.User
+	ids := map[string][]domain.Identity{}
+	err := s.view(ctx, func(x *txn) error {
+		err := x.users.ForEach(func(k, _ []byte) error {
+			u, err := x.getUser(string(k))
+			users = append(users, u)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		// One pass over identities_by_user (user id, provider, subject)
+		// yields every user's identities in order.
+		return x.identitiesByUser.ForEach(func(k, _ []byte) error {
+			uid, id, ok := splitUserIdentity(k)
+			if ok {
+				ids[uid] = append(ids[uid], id)
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("list users with identities: %w", err)
+	}
+	return users, ids, nil
+}
+
+// splitUserIdentity parses an identities_by_user key: a user id (idLen
+// bytes), the provider, a zero byte, the subject.
+func splitUserIdentity(k []byte) (userID string, id domain.Identity, ok bool) {
+	if len(k) <= idLen || !validID(string(k[:idLen])) {
+		return "", domain.Identity{}, false
+	}
+	provider, subject, found := bytes.Cut(k[idLen:], []byte{0})
+	if !found {
+		return "", domain.Identity{}, false
+	}
+	return string(k[:idLen]), domain.Identity{Provider: string(provider), Subject: string(subject)}, true
+}
+
 func (x *txn) bindIdentity(userID string, id domain.Identity) error {
 	k := identityKey(id)
 	if err := x.identities.Put(k, []byte(userID)); err != nil {

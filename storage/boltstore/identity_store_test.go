@@ -3,6 +3,7 @@ package boltstore
 import (
 	"context"
 	"errors"
+	"reflect"
 	"testing"
 
 	bolt "go.etcd.io/bbolt"
@@ -156,4 +157,110 @@ func TestLinkIdentityAndDelete(t *testing.T) {
 			t.Errorf("identity %+v: %v, want ErrInvalid", bad, err)
 		}
 	}
+}
+
+// TestListIdentities: Identities (one user) and ListUsersWithIdentities
+// (everyone, what `ocrbox users list` prints) show exactly the identities
+// bound to each user, after sign-ins, links that move an identity, and a
+// deletion.
+func TestListIdentities(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	signIn := func(p, sub, email string) domain.SignIn {
+		return domain.SignIn{Identity: domain.Identity{Provider: p, Subject: sub}, Email: email, EmailVerified: true}
+	}
+	tests := []struct {
+		name string
+		// setup changes a fresh store; it fails the test on errors.
+		setup func(t *testing.T, s *Store)
+		// want: by email, "provider:subject" in key order; nil for a user
+		// without identities.
+		want map[string][]string
+	}{
+		{"no users", func(*testing.T, *Store) {}, map[string][]string{}},
+		{"a user from before identities has none", func(t *testing.T, s *Store) {
+			mustDo(t)(s.UpsertUser(ctx, domain.User{Email: "old@example.org", Provider: "local"}))
+		}, map[string][]string{"old@example.org": nil}},
+		{"a sign-in binds its identity", func(t *testing.T, s *Store) {
+			mustDo(t)(s.SignInUser(ctx, signIn("oidc", "CgNhZGE", "ada@example.org")))
+		}, map[string][]string{"ada@example.org": {"oidc:CgNhZGE"}}},
+		{"several providers, sorted by provider then subject", func(t *testing.T, s *Store) {
+			mustDo(t)(s.SignInUser(ctx, signIn("oidc", "s2", "ada@example.org")))
+			mustDo(t)(s.LinkIdentity(ctx, "ada@example.org", domain.Identity{Provider: "ldap", Subject: "uid=ada,dc=example"}))
+			mustDo(t)(s.LinkIdentity(ctx, "ada@example.org", domain.Identity{Provider: "oidc", Subject: "s1"}))
+			mustDo(t)(s.SignInUser(ctx, signIn("local", "bob@example.org", "bob@example.org")))
+		}, map[string][]string{
+			"ada@example.org": {"ldap:uid=ada,dc=example", "oidc:s1", "oidc:s2"},
+			"bob@example.org": {"local:bob@example.org"},
+		}},
+		{"a link moves an identity to another user", func(t *testing.T, s *Store) {
+			mustDo(t)(s.SignInUser(ctx, signIn("local", "ada@example.org", "ada@example.org")))
+			mustDo(t)(s.SignInUser(ctx, signIn("oidc", "sso-1", "ada.sso@example.org")))
+			mustDo(t)(s.LinkIdentity(ctx, "ada@example.org", domain.Identity{Provider: "oidc", Subject: "sso-1"}))
+		}, map[string][]string{
+			"ada@example.org":     {"local:ada@example.org", "oidc:sso-1"},
+			"ada.sso@example.org": nil,
+		}},
+		{"a deleted user's identities go with them", func(t *testing.T, s *Store) {
+			mustDo(t)(s.SignInUser(ctx, signIn("oidc", "keep", "ada@example.org")))
+			gone := mustDo(t)(s.SignInUser(ctx, signIn("oidc", "gone", "eve@example.org")))
+			if _, err := s.DeleteUser(ctx, gone.ID); err != nil {
+				t.Fatal(err)
+			}
+		}, map[string][]string{"ada@example.org": {"oidc:keep"}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			s := newStore(t)
+			tt.setup(t, s)
+			users, byUser, err := s.ListUsersWithIdentities(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := map[string][]string{}
+			for _, u := range users {
+				got[u.Email] = flatIdentities(byUser[u.ID])
+				one, err := s.Identities(ctx, u.ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !reflect.DeepEqual(flatIdentities(one), got[u.Email]) {
+					t.Errorf("%s: Identities %v, ListUsersWithIdentities %v", u.Email, flatIdentities(one), got[u.Email])
+				}
+			}
+			if len(byUser) > len(users) {
+				t.Errorf("identities of %d users for %d users: %v", len(byUser), len(users), byUser)
+			}
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("got %v, want %v", got, tt.want)
+			}
+		})
+	}
+	t.Run("a malformed user id is refused", func(t *testing.T) {
+		t.Parallel()
+		if _, err := newStore(t).Identities(ctx, "not-an-id"); !errors.Is(err, domain.ErrInvalid) {
+			t.Errorf("Identities(not-an-id): %v, want ErrInvalid", err)
+		}
+	})
+}
+
+// mustDo returns a function that fails t on a non-nil error and passes the
+// user on.
+func mustDo(t *testing.T) func(domain.User, error) domain.User {
+	return func(u domain.User, err error) domain.User {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return u
+	}
+}
+
+func flatIdentities(ids []domain.Identity) []string {
+	var out []string
+	for _, id := range ids {
+		out = append(out, id.Provider+":"+id.Subject)
+	}
+	return out
 }
