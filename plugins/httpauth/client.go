@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strings"
 
 	"github.com/ocrbox/ocrbox/plugins/sdk"
 )
@@ -98,9 +99,13 @@ func (c *client) do(ctx context.Context, cl call) (any, error) {
 	defer resp.Body.Close()
 
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		// Drain (boundedly) so the connection can be reused; the body is
+		// Read (boundedly) so the connection can be reused; the body is
 		// never shown: error pages may echo what was sent.
-		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxResponseBytes))
+		errBody, _ := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes))
+		if refusesClient(resp, cl.bearer != "", errBody) {
+			return nil, fmt.Errorf("%s: auth API refused ocrbox's own credentials (%d at %s; check the user and password in %s): %w",
+				cl.op, resp.StatusCode, cl.ep.path, keyAPIURL, sdk.ErrMisconfigured)
+		}
 		if cl.refused != nil {
 			if kind := cl.refused(resp.StatusCode); kind != nil {
 				return nil, fmt.Errorf("%s: %w", cl.op, kind)
@@ -161,6 +166,31 @@ func (c *client) transportError(ctx context.Context, cl call, err error) error {
 		err = uerr.Err
 	}
 	return fmt.Errorf("%s: auth API unreachable at %s: %v: %w", cl.op, cl.ep.path, err, sdk.ErrUnavailable)
+}
+
+// refusesClient reports a 401 that refuses ocrbox rather than the person
+// signing in: OAuth's invalid_client (RFC 6749 §5.2), or a Basic challenge
+// to a request that carried no person's token, which is about the
+// credentials in external_auth_api_url (wrong or missing). Every sign-in
+// would fail the same way, so it is misconfiguration for the administrator
+// (auth_misconfigured), not a wrong password and not an outage.
+func refusesClient(resp *http.Response, bearer bool, body []byte) bool {
+	if resp.StatusCode != http.StatusUnauthorized {
+		return false
+	}
+	if !bearer {
+		for _, ch := range resp.Header.Values("WWW-Authenticate") {
+			if scheme, _, _ := strings.Cut(strings.TrimSpace(ch), " "); strings.EqualFold(scheme, "Basic") {
+				return true
+			}
+		}
+	}
+	doc, ok := decodeJSON(body)
+	if !ok {
+		return false
+	}
+	m, _ := doc.(map[string]any)
+	return m["error"] == "invalid_client"
 }
 
 // refusedToken is the refused func of calls that present credentials or a

@@ -7,7 +7,9 @@
 //
 // Errors are classified once, here, because the host retries and opens its
 // circuit breaker on them: a refusal of credentials or a token (400, 401,
-// 403, 422) wraps sdk.ErrInvalidCredentials and is never retried; anything
+// 403, 422) wraps sdk.ErrInvalidCredentials and is never retried; a 401
+// that refuses ocrbox itself (invalid_client, or a Basic challenge to the
+// credentials in external_auth_api_url) wraps sdk.ErrMisconfigured; anything
 // that says the API is not working (5xx, 429, other statuses, refused or
 // reset connections, timeouts, oversized, non-JSON or incomplete answers)
 // wraps sdk.ErrUnavailable. No error or log line carries a password, a token

@@ -12,7 +12,7 @@ import (
 	"github.com/ocrbox/ocrbox/plugins/sdk"
 )
 
-var sentinels = []error{sdk.ErrInvalidCredentials, sdk.ErrUnavailable, sdk.ErrNotImplemented, sdk.ErrUserNotFound, sdk.ErrUnsupported}
+var sentinels = []error{sdk.ErrInvalidCredentials, sdk.ErrUnavailable, sdk.ErrNotImplemented, sdk.ErrUserNotFound, sdk.ErrUnsupported, sdk.ErrMisconfigured}
 
 // checkErr asserts that err is of kind want (nil: no error) and of no other
 // SDK kind, and that it carries no password or token: every token of the
@@ -100,6 +100,13 @@ func TestAuthenticateErrors(t *testing.T) {
 		{name: "400", user: "ada", password: adaPassword, fault: answer(http.StatusBadRequest), want: sdk.ErrInvalidCredentials},
 		{name: "403", user: "ada", password: adaPassword, fault: answer(http.StatusForbidden), want: sdk.ErrInvalidCredentials},
 		{name: "422", user: "ada", password: adaPassword, fault: answer(http.StatusUnprocessableEntity), want: sdk.ErrInvalidCredentials},
+		{name: "401 invalid_client: ocrbox refused, not the person", user: "ada", password: adaPassword,
+			fault: rawAnswer(http.StatusUnauthorized, `{"error":"invalid_client"}`), want: sdk.ErrMisconfigured, msg: "refused ocrbox's own credentials"},
+		{name: "401 with a Basic challenge: the API credentials in the URL", user: "ada", password: adaPassword,
+			fault: func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("WWW-Authenticate", `Basic realm="auth api"`)
+				rawAnswer(http.StatusUnauthorized, `{"error":"unauthorized"}`)(w, r)
+			}, want: sdk.ErrMisconfigured, msg: "401 at /auth/login"},
 		{name: "500", user: "ada", password: adaPassword, fault: answer(http.StatusInternalServerError), want: sdk.ErrUnavailable, msg: "auth API answered 500 at /auth/login"},
 		{name: "503", user: "ada", password: adaPassword, fault: answer(http.StatusServiceUnavailable), want: sdk.ErrUnavailable, msg: "auth API answered 503"},
 		{name: "429", user: "ada", password: adaPassword, fault: answer(http.StatusTooManyRequests), want: sdk.ErrUnavailable, msg: "auth API answered 429"},
