@@ -152,7 +152,7 @@ type Info struct {
 
 // Login checks the credentials against each provider in turn and opens a
 // session for the first that accepts them.
-func (s *Service) Login(ctx context.Context, username, password, ip string) (*Tokens, error) {
+func (s *Service) Login(ctx context.Context, username, password, ip string) (_ *Tokens, err error) {
 	username = strings.TrimSpace(username)
 	obs := s.opts.Observer
 	if username == "" || password == "" {
@@ -164,11 +164,14 @@ func (s *Service) Login(ctx context.Context, username, password, ip string) (*To
 		return nil, domain.Errorf(domain.ErrInvalid, "invalid_request",
 			"username (at most %d bytes) or password (at most %d bytes) is too long", maxUsernameBytes, maxPasswordBytes)
 	}
-	if wait := s.limiter.allow(strings.ToLower(username), ip); wait > 0 {
+	attempt, wait := s.limiter.begin(strings.ToLower(username), ip)
+	if wait > 0 {
 		obs.LoginAttempt("", "rate_limited")
 		s.log.InfoContext(ctx, "login", "result", "rate_limited", "ip", ip)
 		return nil, &RateLimitError{RetryAfter: wait}
 	}
+	// Only a wrong password spends failure budget (ratelimit.go).
+	defer func() { attempt.end(err) }()
 	if s.opts.LoginDeadline > 0 {
 		// Retries and a slow chain of providers end here, not after the
 		// sum of their timeouts; an answer is "unavailable" then.

@@ -179,25 +179,6 @@ func TestSessionExpiry(t *testing.T) {
 	}
 }
 
-func TestRateLimitPerAccountAndIP(t *testing.T) {
-	l := newLimiter(2)
-	if l.allow("a", "ip1") > 0 || l.allow("a", "ip2") > 0 {
-		t.Fatal("first two attempts must pass")
-	}
-	if l.allow("a", "ip3") == 0 {
-		t.Fatal("third attempt on the same account must wait")
-	}
-	if l.allow("b", "ip1") > 0 {
-		t.Fatal("ip1 has one attempt left")
-	}
-	if l.allow("c", "ip1") == 0 {
-		t.Fatal("ip1 is exhausted")
-	}
-	if newLimiter(0).allow("a", "b") != 0 {
-		t.Fatal("0 disables the limit")
-	}
-}
-
 func TestDeletedAccountLosesSessions(t *testing.T) {
 	ctx := context.Background()
 	s, _, usersFile := setup(t)
