@@ -65,6 +65,14 @@ func (c *Client) LinkIdentity(ctx context.Context, email string, id domain.Ident
 	return out, err
 }
 
+// ListUsers asks the server for every account with its identities
+// (GET /users).
+func (c *Client) ListUsers(ctx context.Context) ([]UserEntry, error) {
+	var out UsersList
+	err := c.do(ctx, http.MethodGet, "/users", nil, &out)
+	return out.Users, err
+}
+
 // Backup streams the running server's hot backup into w.
 func (c *Client) Backup(ctx context.Context, w io.Writer) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, "http://ocrbox-admin/backup", nil)
@@ -96,12 +104,24 @@ func (c *Client) call(ctx context.Context, path string, in, out any) error {
 	if err != nil {
 		return err
 	}
+	return c.do(ctx, http.MethodPost, path, body, out)
+}
+
+// do sends a request with an optional JSON body to path and decodes a 2xx
+// answer into out.
+func (c *Client) do(ctx context.Context, method, path string, body []byte, out any) error {
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
 	// The host part is ignored: the transport always dials the socket.
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, "http://ocrbox-admin"+path, bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, method, "http://ocrbox-admin"+path, rd)
 	if err != nil {
 		return err
 	}
-	req.Header.Set("Content-Type", "application/json")
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	resp, err := c.hc.Do(req)
 	if err != nil {
 		return fmt.Errorf("admin %s: %w", path, err)

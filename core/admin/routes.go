@@ -22,6 +22,7 @@ type Accounts interface {
 func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /users/delete", s.deleteUser)
 	mux.HandleFunc("POST /users/link", s.linkUser)
+	mux.HandleFunc("GET /users", s.listUsers)
 	mux.HandleFunc("POST /backup", s.backup)
 }
 
@@ -110,6 +111,39 @@ func (s *Server) linkUser(w http.ResponseWriter, r *http.Request) {
 	}
 	s.log.Info("identity linked through the admin socket", "user_id", u.ID, "provider", req.Provider)
 	writeJSON(w, http.StatusOK, u)
+}
+
+// UserEntry is one account as GET /users lists it: the user and the
+// provider identities bound to it.
+type UserEntry struct {
+	domain.User
+	// Identities are (provider, subject) pairs; empty for an account
+	// nobody has signed in to since identities were introduced.
+	Identities []domain.Identity `json:"identities"`
+}
+
+// UsersList is the answer of GET /users.
+type UsersList struct {
+	Users []UserEntry `json:"users"`
+}
+
+// listUsers answers every account with its identities.
+func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) {
+	if s.deps.Users == nil {
+		writeError(w, http.StatusNotFound, "not_found", "this server offers no user list")
+		return
+	}
+	users, err := s.deps.Users(r.Context())
+	if err != nil {
+		s.log.Error("users list failed", "error", err)
+		status, code := statusError(err)
+		writeError(w, status, code, err.Error())
+		return
+	}
+	if users == nil {
+		users = []UserEntry{}
+	}
+	writeJSON(w, http.StatusOK, UsersList{Users: users})
 }
 
 // maxBody bounds an admin request body.

@@ -1,8 +1,8 @@
 // Package admin is the running server's local administration channel: a
 // small HTTP API on a unix socket, data_dir/admin.sock, for the ocrbox
 // command line. While `ocrbox serve` runs it holds bbolt's file lock, so
-// commands that need the database (users delete; backup next) ask the
-// server through this socket instead of opening the file.
+// commands that need the database (users delete, link and list; backup)
+// ask the server through this socket instead of opening the file.
 //
 // Only the server's own user (or root) can use it: the socket is 0600 in
 // the 0700 data directory, and every connection's peer credentials
@@ -50,6 +50,9 @@ type Deps struct {
 	// Link binds a provider identity to the account with an email
 	// (POST /users/link); nil: not offered.
 	Link func(ctx context.Context, email string, id domain.Identity) (domain.User, error)
+	// Users lists every account with its identities (GET /users); nil:
+	// not offered.
+	Users func(ctx context.Context) ([]UserEntry, error)
 }
 
 // Server serves the admin API on a unix socket.

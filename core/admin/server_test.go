@@ -9,12 +9,14 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/ocrbox/ocrbox/core/accounts"
 	"github.com/ocrbox/ocrbox/core/admin"
+	"github.com/ocrbox/ocrbox/core/domain"
 )
 
 // fakeAccounts answers Purge from a table.
@@ -33,13 +35,19 @@ func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)
 // start serves an admin server on a socket in a fresh directory.
 func start(t *testing.T, acc admin.Accounts) (*admin.Server, string) {
 	t.Helper()
+	return startWith(t, admin.Deps{Accounts: acc})
+}
+
+// startWith is start with every dependency chosen.
+func startWith(t *testing.T, deps admin.Deps) (*admin.Server, string) {
+	t.Helper()
 	dir, err := os.MkdirTemp("", "adm") // short: sun_path holds 107 bytes
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { os.RemoveAll(dir) })
 	path := filepath.Join(dir, admin.SocketName)
-	s := admin.NewServer(admin.Deps{Accounts: acc}, quiet())
+	s := admin.NewServer(deps, quiet())
 	if err := s.Listen(path); err != nil {
 		t.Fatal(err)
 	}
@@ -102,6 +110,47 @@ func TestDeleteUserOverTheSocket(t *testing.T) {
 		if resp.StatusCode != tc.status {
 			t.Errorf("%s %s %s: %d, want %d", tc.method, tc.path, tc.body, resp.StatusCode, tc.status)
 		}
+	}
+}
+
+// TestListUsersOverTheSocket: GET /users answers every account with its
+// identities; a server without the list, or failing, says so.
+func TestListUsersOverTheSocket(t *testing.T) {
+	ctx := context.Background()
+	want := []admin.UserEntry{
+		{User: domain.User{ID: "u1", Email: "ada@example.org", Name: "Ada", Provider: "oidc"},
+			Identities: []domain.Identity{{Provider: "ldap", Subject: "uid=ada"}, {Provider: "oidc", Subject: "CgNhZGE"}}},
+		{User: domain.User{ID: "u2", Email: "bob@example.org", Provider: "local"}, Identities: []domain.Identity{}},
+	}
+	tests := []struct {
+		name    string
+		users   func(context.Context) ([]admin.UserEntry, error)
+		want    []admin.UserEntry
+		wantErr string
+	}{
+		{"accounts with identities", func(context.Context) ([]admin.UserEntry, error) { return want, nil }, want, ""},
+		{"no accounts", func(context.Context) ([]admin.UserEntry, error) { return nil, nil }, []admin.UserEntry{}, ""},
+		{"the store fails", func(context.Context) ([]admin.UserEntry, error) { return nil, errors.New("disk on fire") }, nil, "disk on fire"},
+		{"not offered", nil, nil, "offers no user list"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, path := startWith(t, admin.Deps{Accounts: &fakeAccounts{}, Users: tt.users})
+			c, err := admin.Dial(ctx, path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := c.ListUsers(ctx)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Errorf("ListUsers = %v, %v; want an error with %q", got, err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil || !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("ListUsers = %+v, %v; want %+v", got, err, tt.want)
+			}
+		})
 	}
 }
 

@@ -122,6 +122,48 @@ func LinkIdentity(ctx context.Context, cfg *config.Config, email string, id doma
 	return u, false, err
 }
 
+// ListUsers returns every account in the database with the identities
+// bound to it: through the running server's admin socket, or from the
+// database when no server runs (none when nobody has signed in yet).
+func ListUsers(ctx context.Context, cfg *config.Config) (users []admin.UserEntry, viaServer bool, err error) {
+	sock := AdminSocketPath(cfg)
+	c, err := admin.Dial(ctx, sock)
+	if err == nil {
+		users, err := c.ListUsers(ctx)
+		return users, true, err
+	}
+	if !errors.Is(err, admin.ErrNoServer) {
+		return nil, false, err
+	}
+	if _, err := os.Stat(DBPath(cfg)); errors.Is(err, fs.ErrNotExist) {
+		return nil, false, nil
+	}
+	store, err := openStore(ctx, cfg)
+	if errors.Is(err, boltstore.ErrLocked) {
+		return nil, false, fmt.Errorf("a running server holds the database but its admin socket %s does not answer: stop the server and run this again: %w", sock, err)
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	defer store.Close()
+	users, err = userEntries(ctx, store)
+	return users, false, err
+}
+
+// userEntries lists the store's users with their identities, as the admin
+// API answers them.
+func userEntries(ctx context.Context, store *boltstore.Store) ([]admin.UserEntry, error) {
+	users, ids, err := store.ListUsersWithIdentities(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]admin.UserEntry, 0, len(users))
+	for _, u := range users {
+		out = append(out, admin.UserEntry{User: u, Identities: append([]domain.Identity{}, ids[u.ID]...)})
+	}
+	return out, nil
+}
+
 // noRunner stands in for the worker when the server is not running:
 // nothing can be in progress.
 type noRunner struct{}

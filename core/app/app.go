@@ -134,6 +134,7 @@ func Serve(ctx context.Context, cfg *config.Config, version string, log *slog.Lo
 		Accounts: accounts.NewService(store, files, hist.deindexer(), wk, log),
 		Backup:   func(ctx context.Context, w io.Writer) error { return writeBackup(ctx, cfg, store, version, w) },
 		Link:     store.LinkIdentity,
+		Users:    func(ctx context.Context) ([]admin.UserEntry, error) { return userEntries(ctx, store) },
 	}, log)
 	if err != nil {
 		return err

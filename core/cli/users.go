@@ -8,7 +8,6 @@ import (
 	"io"
 	"path/filepath"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/ocrbox/ocrbox/core/app"
 	"github.com/ocrbox/ocrbox/core/config"
@@ -25,12 +24,14 @@ func UsersFile(cfg *config.Config) string {
 	return filepath.Join(cfg.Storage.DataDir, "users.json") // same default as core/app
 }
 
-// users manages local accounts. It edits the users file directly (with a
-// file lock), so it works while the server runs; `delete` also purges the
-// person's data (see deleteUser).
+// users manages accounts. add and passwd edit the local users file
+// directly (with a file lock), so they work while the server runs; delete
+// also purges the person's data (see deleteUser); link and list use the
+// database, through the running server's admin socket or directly (see
+// listUsers).
 func users(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return errors.New("usage: ocrbox users add|passwd|delete [--data-only]|link|list …")
+		return errors.New("usage: ocrbox users add|passwd|delete [--data-only]|link|list [--json] …")
 	}
 	sub, rest := args[0], args[1:]
 	var f commonFlags
@@ -40,6 +41,7 @@ func users(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	dataOnly := fs.Bool("data-only", false, "delete: only purge the data (for users of another provider, e.g. LDAP or OIDC)")
 	provider := fs.String("provider", "", "link: the provider's name in auth.providers (oidc, ldap, http, local)")
 	subject := fs.String("subject", "", "link: the person's subject at that provider (from the sign-in's log line)")
+	asJSON := fs.Bool("json", false, "list: print JSON (an array of accounts, each with its identities)")
 	// Accept EMAIL before or after the flags.
 	var positional []string
 	for len(rest) > 0 {
@@ -125,16 +127,7 @@ func users(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		}
 		fmt.Fprintf(stdout, "linked %s/%s to %s (user %s) through %s\n", *provider, *subject, u.Email, u.ID, via)
 	case "list":
-		list, err := uf.List(ctx)
-		if err != nil {
-			return err
-		}
-		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "EMAIL\tNAME\tDISABLED\tCREATED")
-		for _, u := range list {
-			fmt.Fprintf(tw, "%s\t%s\t%v\t%s\n", u.Email, u.Name, u.Disabled, u.CreatedAt.Format("2006-01-02"))
-		}
-		return tw.Flush()
+		return listUsers(ctx, cfg, uf, *asJSON, stdout, stderr)
 	default:
 		return fmt.Errorf("unknown users command %q (add, passwd, delete, link, list)", sub)
 	}
