@@ -1,99 +1,26 @@
 package integration
 
 import (
-	"encoding/json"
-	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 )
 
-// orgAPI is a fake organisation auth API (the edge we cannot run here):
-// the http provider plugin inside the real ocrbox binary talks to it.
-type orgAPI struct {
-	mu        sync.Mutex
-	mode      string // up | flaky | down
-	n         int
-	expiresIn int
-	refreshes atomic.Int64
-	refresh   string   // how renewals are answered: ok | down (502) | refuse (401)
-	issued    []string // every secret handed out, to grep the logs for
-}
+// orgCarol is the organisation API's person in the http provider tests.
+var orgCarol = orgAccount{email: "Carol@Org.example", password: orgPassword, id: "u-1", name: "Carol Org", department: "Archive"}
 
 const orgPassword = "Org-Passw0rd-SECRET"
 
-func (a *orgAPI) setMode(m string) { a.mu.Lock(); a.mode = m; a.mu.Unlock() }
-
-func (a *orgAPI) failing() bool {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	a.n++
-	return a.mode == "down" || (a.mode == "flaky" && a.n%2 == 1)
-}
-
-func (a *orgAPI) tokens() map[string]any {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	a.n++
-	access := fmt.Sprintf("org-access-SECRET-%d", a.n)
-	refresh := fmt.Sprintf("org-refresh-SECRET-%d", a.n)
-	a.issued = append(a.issued, access, refresh)
-	return map[string]any{"access_token": access, "refresh_token": refresh, "expires_in": a.expiresIn,
-		"user": map[string]any{"id": "u-1", "email": "Carol@Org.example", "name": "Carol Org", "department": "Archive"}}
-}
-
-func (a *orgAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if a.failing() {
-		http.Error(w, `{"error":"maintenance"}`, http.StatusServiceUnavailable)
-		return
-	}
-	w.Header().Set("Content-Type", "application/json")
-	switch r.URL.Path {
-	case "/auth/login":
-		var req struct{ Username, Password string }
-		_ = json.NewDecoder(r.Body).Decode(&req)
-		if strings.ToLower(req.Username) != "carol@org.example" || req.Password != orgPassword {
-			w.WriteHeader(http.StatusUnauthorized)
-			_, _ = w.Write([]byte(`{"error":"invalid credentials"}`))
-			return
-		}
-		_ = json.NewEncoder(w).Encode(a.tokens())
-	case "/auth/refresh":
-		a.refreshes.Add(1)
-		a.mu.Lock()
-		mode := a.refresh
-		a.mu.Unlock()
-		switch mode {
-		case "down":
-			http.Error(w, `{"error":"refresh backend down"}`, http.StatusBadGateway)
-			return
-		case "refuse":
-			w.WriteHeader(http.StatusUnauthorized)
-			_, _ = w.Write([]byte(`{"error":"refresh token revoked"}`))
-			return
-		}
-		_ = json.NewEncoder(w).Encode(a.tokens())
-	default:
-		http.NotFound(w, r)
-	}
-}
-
 func TestHTTPProviderResilience(t *testing.T) {
-	api := &orgAPI{mode: "up", expiresIn: 3600, refresh: "ok"}
-	fake := httptest.NewServer(api)
-	defer fake.Close()
-	s := startTestServer(t, serverConfig{Bin: binPath, DataDir: t.TempDir(), Env: []string{
+	api := startOrgAPI(t, orgDefaultShape, orgOptions{ttl: 3600, accounts: []orgAccount{orgCarol}})
+	s := startTestServer(t, serverConfig{Bin: binPath, DataDir: t.TempDir(), Env: append(api.env(""),
 		"OCRBOX_AUTH_PROVIDERS=http,local",
-		"EXTERNAL_AUTH_API_URL=" + fake.URL,
 		"EXTERNAL_AUTH_TIMEOUT=2s",
 		"OCRBOX_PLUGINS_HTTP_MAP_EXTRA=user.department",
 		"OCRBOX_AUTH_BREAKER_FAILURES=3",
 		"OCRBOX_AUTH_BREAKER_OPEN=2s",
-	}})
+	)})
 	anon := newClient(s)
 
 	carol := anon.login(t, "carol@org.example", orgPassword)
@@ -115,7 +42,7 @@ func TestHTTPProviderResilience(t *testing.T) {
 	})
 
 	t.Run("fully down: sessions live on, new logins fail fast once the breaker opens", func(t *testing.T) {
-		api.setMode("down")
+		api.setMode("maintenance")
 		var retried time.Duration // the slower of the logins that still reach the API
 		for range 2 {             // each login makes up to 3 attempts; 3 failures open the breaker
 			start := time.Now()
@@ -166,9 +93,7 @@ func TestHTTPProviderResilience(t *testing.T) {
 
 	t.Run("no secret reaches the log", func(t *testing.T) {
 		log := s.stderr.From(0)
-		api.mu.Lock()
-		secrets := append([]string{orgPassword, "dora-password-1", carol.token}, api.issued...)
-		api.mu.Unlock()
+		secrets := append([]string{orgPassword, "dora-password-1", carol.token}, api.secrets()...)
 		for _, sec := range secrets {
 			if strings.Contains(log, sec) {
 				t.Errorf("the server log contains a secret (%.12s…)", sec)
@@ -181,13 +106,10 @@ func TestHTTPProviderResilience(t *testing.T) {
 // vouching for an email does not make its person the local account with
 // that email (issue 12: the account was taken over by email alone).
 func TestHTTPProviderCannotTakeOverALocalAccount(t *testing.T) {
-	api := &orgAPI{mode: "up", expiresIn: 3600, refresh: "ok"}
-	fake := httptest.NewServer(api)
-	defer fake.Close()
-	s := startTestServer(t, serverConfig{Bin: binPath, DataDir: t.TempDir(), Env: []string{
+	api := startOrgAPI(t, orgDefaultShape, orgOptions{ttl: 3600, accounts: []orgAccount{orgCarol}})
+	s := startTestServer(t, serverConfig{Bin: binPath, DataDir: t.TempDir(), Env: append(api.env(""),
 		"OCRBOX_AUTH_PROVIDERS=local,http",
-		"EXTERNAL_AUTH_API_URL=" + fake.URL,
-	}})
+	)})
 	addUser(t, binPath, s.cfg.DataDir, "carol@org.example", "Carol Local", "carol-local-Passw0rd")
 	local := newClient(s).login(t, "carol@org.example", "carol-local-Passw0rd").me(t)
 	r := newClient(s).tryLogin(t, "carol@org.example", orgPassword)
@@ -200,31 +122,28 @@ func TestHTTPProviderCannotTakeOverALocalAccount(t *testing.T) {
 }
 
 func TestProviderTokenRefresh(t *testing.T) {
-	api := &orgAPI{mode: "up", expiresIn: 4, refresh: "ok"}
-	fake := httptest.NewServer(api)
-	defer fake.Close()
-	s := startTestServer(t, serverConfig{Bin: binPath, DataDir: t.TempDir(), Env: []string{
+	api := startOrgAPI(t, orgDefaultShape, orgOptions{ttl: 4, accounts: []orgAccount{orgCarol}})
+	s := startTestServer(t, serverConfig{Bin: binPath, DataDir: t.TempDir(), Env: append(api.env(""),
 		"OCRBOX_AUTH_PROVIDERS=http",
-		"EXTERNAL_AUTH_API_URL=" + fake.URL,
 		"TOKEN_REFRESH_BUFFER=3s",
-	}})
+	)})
 	carol := newClient(s).login(t, "carol@org.example", orgPassword)
+	renewRequests := func() int { n, _, _, _ := api.counts(); return n }
 	// The provider token lives 4 s and is renewed 3 s before expiry, so
 	// after 6 s the session is alive only thanks to the refresher.
 	time.Sleep(6 * time.Second)
-	if api.refreshes.Load() == 0 {
+	if renewRequests() == 0 {
 		t.Fatal("the refresher never renewed the provider token")
 	}
 	if r := carol.get(t, "/auth/me"); r.Status != http.StatusOK {
 		t.Fatalf("session after renewals: %d %s", r.Status, r.Body)
 	}
-	setRefresh := func(m string) { api.mu.Lock(); api.refresh = m; api.mu.Unlock() }
 	// An outage longer than the token's lifetime does not sign anyone out
 	// (auth.outage_grace): renewals fail with 502 for three lifetimes.
-	setRefresh("down")
-	failedBefore := api.refreshes.Load()
+	api.setRenew("down")
+	failedBefore := renewRequests()
 	time.Sleep(12 * time.Second)
-	if api.refreshes.Load() == failedBefore {
+	if renewRequests() == failedBefore {
 		t.Fatal("no renewal was tried during the outage")
 	}
 	if r := carol.get(t, "/auth/me"); r.Status != http.StatusOK {
@@ -232,7 +151,7 @@ func TestProviderTokenRefresh(t *testing.T) {
 	}
 	// When the API answers that the refresh token is no good, the session
 	// ends at once, not at the end of the grace.
-	setRefresh("refuse")
+	api.setRenew("refuse")
 	// Within the refresher's backoff after the failed renewals (≤ 40 s here).
 	deadline := time.Now().Add(60 * time.Second)
 	for {
