@@ -85,6 +85,10 @@ type Auth struct {
 	SessionLifetime    time.Duration `koanf:"session_lifetime"`
 	CookieName         string        `koanf:"cookie_name"`
 	CookieSecure       bool          `koanf:"cookie_secure"`
+	// LoginRatePerMinute is the failed sign-ins per minute allowed for an
+	// account from one network (5× per network, 2× per account from
+	// everywhere; core/sessions/ratelimit.go); correct passwords are not
+	// counted. 0 = no limit.
 	LoginRatePerMinute int           `koanf:"login_rate_per_minute"`
 	UserRecheck        time.Duration `koanf:"user_recheck_interval"`
 	ProviderTimeout    time.Duration `koanf:"provider_timeout"`
