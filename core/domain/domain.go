@@ -123,6 +123,10 @@ type Task struct {
 	CompletedAt *time.Time `json:"completed_at"`
 	DurationMS  int64      `json:"duration_ms"`
 	Files       []File     `json:"files"`
+	// QueuePosition is, for a pending task, its estimated place in the line
+	// (1 = starts on the next free engine), from the fair-share scheduler
+	// at the time of reading; 0 otherwise. Never stored.
+	QueuePosition int `json:"queue_position,omitempty"`
 }
 
 // Clone returns a deep copy, so a task can be handed to another goroutine.
@@ -169,4 +173,12 @@ func (t *Task) Wants(kind FileKind) bool {
 		}
 	}
 	return false
+}
+
+// QueuedTask is one pending task as the scheduler sees it: whose it is and
+// when it joined the queue (storage order within the queue).
+type QueuedTask struct {
+	ID       string
+	UserID   string
+	QueuedAt time.Time
 }

@@ -57,8 +57,9 @@ func (engines) Validate(_ context.Context, engine, lang string, _ []domain.FileK
 // pending and lifecycle transitions are deterministic.
 type idleRunner struct{}
 
-func (idleRunner) Kick()         {}
-func (idleRunner) Cancel(string) {}
+func (idleRunner) Kick()                                     {}
+func (idleRunner) Cancel(string)                             {}
+func (idleRunner) QueuePosition(context.Context, string) int { return 0 }
 
 // localProvider runs the real local auth provider in-process.
 type localProvider struct{ p *localauth.Provider }

@@ -49,6 +49,9 @@ type Runner interface {
 	Kick()
 	// Cancel stops a running task's work, if any.
 	Cancel(taskID string)
+	// QueuePosition is a pending task's estimated place in line (1 = next),
+	// 0 if it is not queued.
+	QueuePosition(ctx context.Context, taskID string) int
 }
 
 // Inspector reads a stored input's headers (no pixel decoding) and returns

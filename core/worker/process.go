@@ -8,15 +8,16 @@ import (
 	"time"
 
 	"github.com/ocrbox/ocrbox/core/domain"
+	"github.com/ocrbox/ocrbox/core/fairshare"
 	"github.com/ocrbox/ocrbox/core/pages"
 )
 
 // process runs one claimed task to a terminal state, or back to pending
 // when the server shuts down under it.
-func (w *Worker) process(ctx context.Context, t *domain.Task) {
+func (w *Worker) process(ctx context.Context, t *domain.Task, r *run) {
 	log := w.log.With("task_id", t.ID, "user_id", t.UserID)
 	log.Info("task started", "filename_bytes", len(t.Filename), "engine", t.Engine, "lang", t.Lang, "attempt", t.Attempts)
-	err := w.run(ctx, t, log)
+	err := w.run(ctx, t, r, log)
 	if err == nil {
 		return
 	}
@@ -106,7 +107,7 @@ func stillProcessing(x *domain.Task) error {
 	return nil
 }
 
-func (w *Worker) run(ctx context.Context, t *domain.Task, log *slog.Logger) error {
+func (w *Worker) run(ctx context.Context, t *domain.Task, r *run, log *slog.Logger) error {
 	in, ok := t.InputFile()
 	if !ok {
 		return domain.Errorf(domain.ErrBadInput, "unreadable_input", "the task has no input file")
@@ -138,19 +139,24 @@ func (w *Worker) run(ctx context.Context, t *domain.Task, log *slog.Logger) erro
 	}); err != nil {
 		return err
 	}
-	if err := w.recognizeAll(ctx, t, doc, done, log); err != nil {
+	if err := w.recognizeAll(ctx, t, r, doc, done, log); err != nil {
 		return err
 	}
 	return w.finish(ctx, t, total, log)
 }
 
-// recognizeAll decodes and recognises up to Workers pages concurrently,
-// each decoded by its own page helper process; the first error stops the
-// rest.
-func (w *Worker) recognizeAll(ctx context.Context, t *domain.Task, doc *pages.Document, done []bool, log *slog.Logger) error {
+// recognizeAll decodes and recognises the task's pages, each as soon as
+// the fair-share scheduler grants it an engine slot (so several at once
+// when slots are free), each decoded by its own page helper process; the
+// first error stops the rest.
+func (w *Worker) recognizeAll(ctx context.Context, t *domain.Task, r *run, doc *pages.Document, done []bool, log *slog.Logger) error {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
-	sem := make(chan struct{}, w.opts.Workers)
+	// Draining ends the wait for a slot, not the pages already running.
+	askCtx, stopAsking := context.WithCancelCause(ctx)
+	defer stopAsking(nil)
+	stopDrain := w.onDrain(func() { stopAsking(errShutdown) })
+	defer stopDrain()
 	errc := make(chan error, len(done))
 	pending := 0
 	drained := false
@@ -158,23 +164,30 @@ func (w *Worker) recognizeAll(ctx context.Context, t *domain.Task, doc *pages.Do
 		if done[i] {
 			continue
 		}
-		select {
-		case sem <- struct{}{}:
-		case <-ctx.Done():
-		case <-w.draining:
-		}
+		g, err := w.sched.Acquire(askCtx, t.UserID, fairshare.Priority{QueuedAt: t.QueuedAt, Page: i})
+		r.opening.Store(false)
 		if ctx.Err() != nil {
+			if g != nil {
+				g.Release(0)
+			}
 			break
 		}
-		if w.isDraining() {
+		if err != nil || w.isDraining() {
 			// Shutdown: start no new page; the running ones finish below.
+			if g != nil {
+				g.Release(0)
+			}
 			drained = true
 			break
 		}
 		pending++
 		go func() {
-			defer func() { <-sem }()
 			err := w.doPage(ctx, t, doc, i, log)
+			cost := g.Held()
+			if err != nil && ctx.Err() != nil {
+				cost = 0 // cut short: charged as estimated
+			}
+			g.Release(cost)
 			if err != nil {
 				cancel(err)
 			}

@@ -1,9 +1,14 @@
 // Package worker runs OCR tasks. The queue is durable: pending tasks live in
 // bbolt (tasks_by_status), so a restart loses nothing, and tasks left in
-// processing by a crash are re-queued at start. Up to Workers tasks run at
-// once; their pages share the engine processes, one page in flight per
-// process. Each page is retried with backoff for transient engine failures
-// only (crash, timeout), up to MaxAttempts.
+// processing by a crash are re-queued at start.
+//
+// Engine time is shared between people, not tasks: every page asks the
+// fair-share scheduler (core/fairshare) for one of Workers slots, and a
+// free slot goes to the person who has had the least page time. Tasks are
+// opened (claimed from the queue) so that every person with queued work
+// has one open task asking for slots, and more only while a slot would
+// otherwise sit idle. Each page is retried with backoff for transient
+// engine failures only (crash, timeout), up to MaxAttempts.
 package worker
 
 import (
@@ -18,6 +23,7 @@ import (
 	"time"
 
 	"github.com/ocrbox/ocrbox/core/domain"
+	"github.com/ocrbox/ocrbox/core/fairshare"
 	"github.com/ocrbox/ocrbox/core/pagehelper"
 	"github.com/ocrbox/ocrbox/core/pages"
 	"github.com/ocrbox/ocrbox/plugins/host"
@@ -25,7 +31,10 @@ import (
 
 // Store is the durable queue and task record.
 type Store interface {
-	ClaimNextPending(ctx context.Context, now time.Time) (*domain.Task, error)
+	// PendingQueue lists the pending tasks, oldest QueuedAt first.
+	PendingQueue(ctx context.Context) ([]domain.QueuedTask, error)
+	// ClaimPending takes one pending task (nil if it is pending no more).
+	ClaimPending(ctx context.Context, taskID string, now time.Time) (*domain.Task, error)
 	RequeueProcessing(ctx context.Context, now time.Time) (int, error)
 	GetTask(ctx context.Context, userID, taskID string) (*domain.Task, error)
 	UpdateTask(ctx context.Context, userID, taskID string, fn func(*domain.Task) error) (*domain.Task, error)
@@ -87,6 +96,15 @@ type Options struct {
 	// Extractor decodes pages; default: a pagehelper.Runner re-executing
 	// this binary, with PageTimeout (at least 30s) and Limits.MaxMegapixels.
 	Extractor Extractor
+	// MaxRunningPagesPerUser caps the pages one person has in flight;
+	// 0 = no cap (limits.max_running_pages_per_user).
+	MaxRunningPagesPerUser int
+	// Weight is a person's share of engine time relative to others
+	// (default 1 for everyone).
+	Weight func(userID string) float64
+	// MaxOpenTasks bounds the tasks claimed from the queue at once (each
+	// holds an open document); default 4×Workers+16.
+	MaxOpenTasks int
 	// ScratchDir holds the page files the extractor writes for the engines,
 	// each removed when its page is done; New empties it, since a crash
 	// leaves some behind. Default: a new temporary directory.
@@ -122,15 +140,27 @@ type Worker struct {
 	// diskFullUntil (unix ns) pauses claiming while the disk is full.
 	diskFullUntil atomic.Int64
 
+	sched *fairshare.Scheduler
+	// done is signalled when a task's run ends, so the dispatcher looks
+	// at the queue again.
+	done chan struct{}
+
 	mu      sync.Mutex
 	running map[string]*run
 	wg      sync.WaitGroup
+
+	positions positionCache
 }
 
-// run is one in-progress task; a pointer, so a finishing run removes only
-// its own entry even if the task was retried and claimed again meanwhile.
+// run is one open task; a pointer, so a finishing run removes only its own
+// entry even if the task was retried and claimed again meanwhile.
 type run struct {
 	cancel context.CancelCauseFunc
+	userID string
+	// opening is set until the task first asks the scheduler for a slot
+	// (or ends): it is about to, so the dispatcher counts it as demand and
+	// does not open another task for the same idle slot.
+	opening atomic.Bool
 }
 
 // errCancelled is the cause when a user cancels or deletes a running task.
@@ -145,6 +175,20 @@ var errShutdown = errors.New("server shutting down")
 // context afterwards (at the shutdown deadline) interrupts what is left.
 func (w *Worker) Drain() {
 	w.drainOnce.Do(func() { close(w.draining) })
+}
+
+// onDrain calls fn when Drain is called (at once if it was); the returned
+// function stops waiting.
+func (w *Worker) onDrain(fn func()) (stop func()) {
+	quit := make(chan struct{})
+	go func() {
+		select {
+		case <-w.draining:
+			fn()
+		case <-quit:
+		}
+	}()
+	return func() { close(quit) }
 }
 
 // isDraining reports whether Drain was called.
@@ -177,10 +221,15 @@ func New(store Store, files Files, engines Engines, pub Publisher, opts Options,
 	if opts.DiskWait == 0 {
 		opts.DiskWait = 30 * time.Second
 	}
+	if opts.MaxOpenTasks < 1 {
+		opts.MaxOpenTasks = 4*opts.Workers + 16
+	}
 	w := &Worker{store: store, files: files, engines: engines, pub: pub, opts: opts,
 		log: log.With("component", "worker"), kick: make(chan struct{}, 1),
-		draining: make(chan struct{}),
-		running:  map[string]*run{}}
+		draining: make(chan struct{}), done: make(chan struct{}, 1),
+		sched: fairshare.New(fairshare.Options{Slots: opts.Workers,
+			MaxRunningPerUser: opts.MaxRunningPagesPerUser, Weight: opts.Weight}),
+		running: map[string]*run{}}
 	if w.opts.Extractor == nil {
 		// A page decodes in well under a second, but the helper's start-up
 		// alone can pass a short engine page timeout on a loaded machine.
@@ -261,8 +310,10 @@ func (w *Worker) Running() int {
 	return len(w.running)
 }
 
-// Run re-queues tasks a crash left in processing, then dispatches pending
-// tasks until ctx ends. On return every running task has stopped; the ones
+// Run re-queues tasks a crash left in processing, then opens queued tasks
+// until ctx ends: for every person with queued work and no open task at
+// once, and for anyone (least served first) while an engine slot would
+// otherwise sit idle. On return every running task has stopped; the ones
 // interrupted by shutdown are back in the queue.
 func (w *Worker) Run(ctx context.Context) error {
 	n, err := w.store.RequeueProcessing(ctx, time.Now().UTC())
@@ -272,24 +323,15 @@ func (w *Worker) Run(ctx context.Context) error {
 	if n > 0 {
 		w.log.Info("re-queued tasks interrupted by a restart", "count", n)
 	}
-	slots := make(chan struct{}, w.opts.Workers)
 	ticker := time.NewTicker(w.opts.PollInterval)
 	defer ticker.Stop()
 	defer w.wg.Wait()
 	for {
-		select {
-		case slots <- struct{}{}:
-		case <-ctx.Done():
-			return nil
-		case <-w.draining:
+		if ctx.Err() != nil || w.isDraining() {
 			return nil // the deferred Wait lets running tasks reach a page boundary
-		}
-		if w.isDraining() {
-			return nil
 		}
 		if wait := time.Until(time.Unix(0, w.diskFullUntil.Load())); wait > 0 {
 			// The disk is full: tasks wait in the queue, none fails for it.
-			<-slots
 			select {
 			case <-ctx.Done():
 				return nil
@@ -299,31 +341,88 @@ func (w *Worker) Run(ctx context.Context) error {
 			}
 			continue
 		}
-		t, err := w.store.ClaimNextPending(ctx, time.Now().UTC())
+		opened, err := w.openNext(ctx)
 		if err != nil && ctx.Err() == nil {
 			w.log.Error("claim next task", "error", err)
 		}
-		if t == nil {
-			<-slots
-			select {
-			case <-ctx.Done():
-				return nil
-			case <-w.draining:
-				return nil
-			case <-w.kick:
-			case <-ticker.C:
-			}
+		if opened {
 			continue
 		}
-		w.start(ctx, t, slots)
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-w.draining:
+			return nil
+		case <-w.kick:
+		case <-w.done:
+		case <-w.sched.Freed():
+		case <-ticker.C:
+		}
 	}
 }
 
-func (w *Worker) start(parent context.Context, t *domain.Task, slots chan struct{}) {
+// openNext claims one queued task if the rules allow it and starts it. It
+// reports whether it claimed one (the caller then looks again at once).
+func (w *Worker) openNext(ctx context.Context) (bool, error) {
+	w.mu.Lock()
+	open := len(w.running)
+	openBy := make(map[string]int, open)
+	opening := 0
+	for _, r := range w.running {
+		openBy[r.userID]++
+		if r.opening.Load() {
+			opening++
+		}
+	}
+	w.mu.Unlock()
+	if open >= w.opts.MaxOpenTasks {
+		return false, nil
+	}
+	queue, err := w.store.PendingQueue(ctx)
+	if err != nil || len(queue) == 0 {
+		return false, err
+	}
+	// Each person's oldest queued task, people in order of their oldest.
+	heads := map[string]domain.QueuedTask{}
+	var people []string
+	for _, q := range queue {
+		if _, ok := heads[q.UserID]; !ok {
+			heads[q.UserID] = q
+			people = append(people, q.UserID)
+		}
+	}
+	w.sched.Order(people) // least served first; ties stay oldest first
+	pick := ""
+	for _, id := range people {
+		if openBy[id] == 0 {
+			pick = id // someone with queued work and nothing open: always
+			break
+		}
+	}
+	if pick == "" && w.sched.Spare(opening) > 0 {
+		pick = people[0] // an engine would sit idle: the least served may open more
+	}
+	if pick == "" {
+		return false, nil
+	}
+	t, err := w.store.ClaimPending(ctx, heads[pick].ID, time.Now().UTC())
+	if err != nil {
+		return false, err
+	}
+	if t == nil {
+		return true, nil // taken, cancelled or deleted meanwhile: look again
+	}
+	w.positions.invalidate()
+	w.start(ctx, t)
+	return true, nil
+}
+
+func (w *Worker) start(parent context.Context, t *domain.Task) {
 	// The task's context is not a child of parent: shutdown is signalled as
 	// a cause so the task can tell it from a user's cancel.
 	ctx, cancel := context.WithCancelCause(context.WithoutCancel(parent))
-	r := &run{cancel: cancel}
+	r := &run{cancel: cancel, userID: t.UserID}
+	r.opening.Store(true)
 	w.mu.Lock()
 	w.running[t.ID] = r
 	w.mu.Unlock()
@@ -331,7 +430,6 @@ func (w *Worker) start(parent context.Context, t *domain.Task, slots chan struct
 	w.wg.Add(1)
 	go func() {
 		defer w.wg.Done()
-		defer func() { <-slots }()
 		defer stop()
 		defer func() {
 			w.mu.Lock()
@@ -340,8 +438,12 @@ func (w *Worker) start(parent context.Context, t *domain.Task, slots chan struct
 			}
 			w.mu.Unlock()
 			cancel(nil)
+			select {
+			case w.done <- struct{}{}:
+			default:
+			}
 		}()
 		w.pub.Publish(t)
-		w.process(ctx, t)
+		w.process(ctx, t, r)
 	}()
 }

@@ -3,6 +3,7 @@ package boltstore
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -33,13 +34,7 @@ func (s *Store) ClaimNextPending(ctx context.Context, now time.Time) (*domain.Ta
 		if old.Status != domain.StatusPending {
 			return fmt.Errorf("queue entry for task %s in status %s: index out of step", old.ID, old.Status)
 		}
-		next := old.Clone()
-		next.Status = domain.StatusProcessing
-		if next.StartedAt == nil {
-			started := now
-			next.StartedAt = &started
-		}
-		next.Attempts++
+		next := claimed(old, now)
 		out = next.Clone()
 		return x.putTask(old, next)
 	})
@@ -47,6 +42,67 @@ func (s *Store) ClaimNextPending(ctx context.Context, now time.Time) (*domain.Ta
 		return nil, fmt.Errorf("claim next pending task: %w", err)
 	}
 	return out, nil
+}
+
+// PendingQueue returns every pending task's id, owner and QueuedAt, oldest
+// QueuedAt first, from the queue index alone (no task record is read).
+// The scheduler groups it by person. Internal: worker only.
+func (s *Store) PendingQueue(ctx context.Context) ([]domain.QueuedTask, error) {
+	var out []domain.QueuedTask
+	err := s.view(ctx, func(x *txn) error {
+		return walkPrefix(x.tasksByStatus, statusPrefix(domain.StatusPending), false, func(k, v []byte) (bool, error) {
+			out = append(out, domain.QueuedTask{ID: string(k[1+timeLen:]), UserID: string(v), QueuedAt: keyTime(k[1 : 1+timeLen])})
+			return false, nil
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read the queue: %w", err)
+	}
+	return out, nil
+}
+
+// ClaimPending takes the given task if it is still pending and, in the same
+// transaction, sets it processing, sets StartedAt to now if unset and
+// increments Attempts. It returns (nil, nil) when the task is no longer
+// pending (claimed, cancelled or deleted since the caller read the queue).
+// Internal: worker only.
+func (s *Store) ClaimPending(ctx context.Context, taskID string, now time.Time) (*domain.Task, error) {
+	if err := checkID("task", taskID); err != nil {
+		return nil, err
+	}
+	var out *domain.Task
+	err := s.update(ctx, func(x *txn) error {
+		old, err := x.getTask(taskID)
+		if errors.Is(err, domain.ErrNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if old.Status != domain.StatusPending {
+			return nil
+		}
+		next := claimed(old, now)
+		out = next.Clone()
+		return x.putTask(old, next)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("claim task %s: %w", taskID, err)
+	}
+	return out, nil
+}
+
+// claimed is old as the worker takes it: processing, started (once), one
+// more attempt.
+func claimed(old *domain.Task, now time.Time) *domain.Task {
+	next := old.Clone()
+	next.Status = domain.StatusProcessing
+	if next.StartedAt == nil {
+		started := now
+		next.StartedAt = &started
+	}
+	next.Attempts++
+	return next
 }
 
 // RequeueProcessing puts every processing task back to pending, keeping its
