@@ -12,7 +12,11 @@ import (
 // Get returns one of the user's tasks.
 func (s *Service) Get(ctx context.Context, userID, taskID string) (*domain.Task, error) {
 	t, err := s.store.GetTask(ctx, userID, taskID)
-	return t, notFound(err)
+	if err != nil {
+		return nil, notFound(err)
+	}
+	s.placeInLine(ctx, t)
+	return t, nil
 }
 
 // notFound turns the store's "malformed id" into a plain 404: an id that
@@ -29,10 +33,13 @@ func notFound(err error) error {
 // the user's counters); the other orders come from the search index when it
 // is ready, as a full in-memory sort of a big history would be slow.
 func (s *Service) List(ctx context.Context, userID string, q domain.ListQuery) ([]*domain.Task, int, error) {
+	list := s.store.ListTasks
 	if q.Sort != "" && q.Sort != domain.SortCreatedAt && s.search != nil && s.search.Ready() {
-		return s.search.List(ctx, userID, q)
+		list = s.search.List
 	}
-	return s.store.ListTasks(ctx, userID, q)
+	ts, total, err := list(ctx, userID, q)
+	s.placeInLine(ctx, ts...)
+	return ts, total, err
 }
 
 // Delete cancels the task's work if running, then removes its records and
@@ -49,8 +56,7 @@ func (s *Service) Delete(ctx context.Context, userID, taskID string) error {
 	if err := s.files.RemoveTask(ctx, userID, taskID); err != nil {
 		return fmt.Errorf("delete task %s files: %w", taskID, err)
 	}
-	t.Status = domain.StatusCancelled
-	s.broker.Publish(t)
+	s.broker.Deleted(t)
 	return nil
 }
 
