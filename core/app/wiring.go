@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -125,7 +126,8 @@ func newTaskRunner(cfg *config.Config, store *boltstore.Store, files *filestore.
 			}})
 	wk := worker.New(store, files, pool, hist.events, worker.Options{Workers: workers, MaxAttempts: cfg.OCR.MaxAttempts,
 		PageTimeout: cfg.OCR.PageTimeout, Limits: limits, NewID: boltstore.NewID, EngineHOCR: cfg.OCR.EngineHOCR, Observer: met,
-		ScratchDir: filepath.Join(cfg.Storage.DataDir, "scratch")}, log)
+		ScratchDir: filepath.Join(cfg.Storage.DataDir, "scratch"), FIFO: cfg.OCR.Scheduling == "fifo",
+		MaxRunningPagesPerUser: cfg.Limits.MaxRunningPagesPerUser, Weight: userWeights(cfg, store, log)}, log)
 	svc.SetRunner(wk)
 	svc.SetSearcher(hist.searcher())
 	return svc, wk
@@ -221,4 +223,25 @@ func (bg *background) wait() {
 		bg.worker = nil
 	}
 	<-bg.others
+}
+
+// userWeights resolves limits.user_weights (by email) for the scheduler,
+// which knows people by id; nil when every weight is 1. The scheduler asks
+// once per person while they have work queued, so no cache is needed.
+func userWeights(cfg *config.Config, store *boltstore.Store, log *slog.Logger) func(userID string) float64 {
+	weights, _ := cfg.Limits.Weights() // validated when the config was loaded
+	if len(weights) == 0 {
+		return nil
+	}
+	return func(userID string) float64 {
+		u, err := store.GetUser(context.Background(), userID)
+		if err != nil {
+			log.Warn("look up a user's weight", "user_id", userID, "error", err)
+			return 1
+		}
+		if w, ok := weights[strings.ToLower(u.Email)]; ok {
+			return w
+		}
+		return 1
+	}
 }

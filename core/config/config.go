@@ -76,6 +76,10 @@ type OCR struct {
 	EngineHOCR     bool          `koanf:"engine_hocr"`
 	// BuiltinEngines lists the built-in engines to run; empty runs them all.
 	BuiltinEngines []string `koanf:"builtin_engines"`
+	// Scheduling is how engine slots are shared: "fair" (between people,
+	// core/fairshare) or "fifo" (one line for everyone, oldest first; kept
+	// for comparison in benchmarks).
+	Scheduling string `koanf:"scheduling"`
 }
 
 // Auth configures sign-in and sessions.
@@ -143,6 +147,13 @@ type Limits struct {
 	// MaxStorageMBPerUser caps the task files (inputs and results) a user
 	// keeps, in MB; 0 = unlimited.
 	MaxStorageMBPerUser int64 `koanf:"max_storage_mb_per_user"`
+	// MaxRunningPagesPerUser caps the pages one person has on the engines
+	// at once; 0 = no cap (a person alone uses every engine).
+	MaxRunningPagesPerUser int `koanf:"max_running_pages_per_user"`
+	// UserWeights gives people a larger share of engine time when others
+	// wait: "email=weight" entries, e.g. "scans@example.org=3"; everyone
+	// else has weight 1.
+	UserWeights []string `koanf:"user_weights"`
 }
 
 // Log configures logging.
@@ -155,56 +166,59 @@ type Log struct {
 // environment set a key. The shipped config.toml repeats them.
 func Defaults() map[string]any {
 	return map[string]any{
-		"server.listen":                  "127.0.0.1:8080",
-		"server.max_upload_mb":           512,
-		"server.read_timeout":            "10m",
-		"server.shutdown_timeout":        "30s",
-		"server.trust_proxy":             false,
-		"server.public_url":              "",
-		"storage.data_dir":               "./data",
-		"ocr.workers":                    0,
-		"ocr.default_engine":             "tesseract",
-		"ocr.default_lang":               "eng",
-		"ocr.default_outputs":            []string{"txt", "hocr", "json", "pdf"},
-		"ocr.builtin_engines":            []string{},
-		"ocr.max_attempts":               3,
-		"ocr.page_timeout":               "2m",
-		"ocr.pdf_dpi":                    300,
-		"ocr.engine_hocr":                false,
-		"auth.providers":                 []string{"local"},
-		"auth.session_idle_timeout":      "24h",
-		"auth.session_lifetime":          "720h",
-		"auth.cookie_name":               "ocrbox_session",
-		"auth.cookie_secure":             false,
-		"auth.login_rate_per_minute":     10,
-		"auth.user_recheck_interval":     "1m",
-		"auth.provider_timeout":          "10s",
-		"auth.provider_retries":          2,
-		"auth.breaker_failures":          5,
-		"auth.breaker_open":              "30s",
-		"auth.token_key":                 "",
-		"auth.token_keys_old":            []string{},
-		"auth.token_refresh_buffer":      "5m",
-		"auth.link_by_verified_email":    []string{},
-		"auth.outage_grace":              "8h",
-		"auth.login_deadline":            "10s",
-		"auth.session_without_refresh":   "8h",
-		"history.enabled":                true,
-		"server.trusted_proxies":         []string{},
-		"server.tls_cert":                "",
-		"server.tls_key":                 "",
-		"metrics.enabled":                true,
-		"metrics.listen":                 "",
-		"metrics.token":                  "",
-		"limits.max_pages":               500,
-		"limits.max_megapixels":          150.0,
-		"limits.max_tasks_per_user":      0,
-		"limits.max_files_per_upload":    20,
-		"limits.task_retention_days":     0,
-		"limits.audit_retention_days":    0,
-		"limits.max_storage_mb_per_user": 0,
-		"log.level":                      "info",
-		"log.format":                     "auto",
+		"server.listen":                     "127.0.0.1:8080",
+		"server.max_upload_mb":              512,
+		"server.read_timeout":               "10m",
+		"server.shutdown_timeout":           "30s",
+		"server.trust_proxy":                false,
+		"server.public_url":                 "",
+		"storage.data_dir":                  "./data",
+		"ocr.workers":                       0,
+		"ocr.default_engine":                "tesseract",
+		"ocr.default_lang":                  "eng",
+		"ocr.default_outputs":               []string{"txt", "hocr", "json", "pdf"},
+		"ocr.builtin_engines":               []string{},
+		"ocr.max_attempts":                  3,
+		"ocr.page_timeout":                  "2m",
+		"ocr.pdf_dpi":                       300,
+		"ocr.engine_hocr":                   false,
+		"ocr.scheduling":                    "fair",
+		"auth.providers":                    []string{"local"},
+		"auth.session_idle_timeout":         "24h",
+		"auth.session_lifetime":             "720h",
+		"auth.cookie_name":                  "ocrbox_session",
+		"auth.cookie_secure":                false,
+		"auth.login_rate_per_minute":        10,
+		"auth.user_recheck_interval":        "1m",
+		"auth.provider_timeout":             "10s",
+		"auth.provider_retries":             2,
+		"auth.breaker_failures":             5,
+		"auth.breaker_open":                 "30s",
+		"auth.token_key":                    "",
+		"auth.token_keys_old":               []string{},
+		"auth.token_refresh_buffer":         "5m",
+		"auth.link_by_verified_email":       []string{},
+		"auth.outage_grace":                 "8h",
+		"auth.login_deadline":               "10s",
+		"auth.session_without_refresh":      "8h",
+		"history.enabled":                   true,
+		"server.trusted_proxies":            []string{},
+		"server.tls_cert":                   "",
+		"server.tls_key":                    "",
+		"metrics.enabled":                   true,
+		"metrics.listen":                    "",
+		"metrics.token":                     "",
+		"limits.max_pages":                  500,
+		"limits.max_megapixels":             150.0,
+		"limits.max_tasks_per_user":         0,
+		"limits.max_files_per_upload":       20,
+		"limits.task_retention_days":        0,
+		"limits.audit_retention_days":       0,
+		"limits.max_storage_mb_per_user":    0,
+		"limits.max_running_pages_per_user": 0,
+		"limits.user_weights":               []string{},
+		"log.level":                         "info",
+		"log.format":                        "auto",
 	}
 }
 

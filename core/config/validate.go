@@ -130,6 +130,17 @@ func (c *Config) validate() error {
 	if c.Limits.MaxStorageMBPerUser < 0 {
 		return bad("limits.max_storage_mb_per_user", "must be ≥ 0 (0 = unlimited)")
 	}
+	if c.Limits.MaxRunningPagesPerUser < 0 {
+		return bad("limits.max_running_pages_per_user", "must be ≥ 0 (0 = no cap)")
+	}
+	if _, err := c.Limits.Weights(); err != nil {
+		return bad("limits.user_weights", "%v", err)
+	}
+	switch c.OCR.Scheduling {
+	case "fair", "fifo":
+	default:
+		return bad("ocr.scheduling", "must be fair or fifo, got %q", c.OCR.Scheduling)
+	}
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":
 	default:

@@ -45,11 +45,12 @@ func (w *Worker) QueuePosition(ctx context.Context, taskID string) int {
 		index := map[string]int{}
 		var queues []fairshare.Queue
 		for _, q := range queue {
-			i, ok := index[q.UserID]
+			who := w.person(q.UserID)
+			i, ok := index[who]
 			if !ok {
 				i = len(queues)
-				index[q.UserID] = i
-				queues = append(queues, fairshare.Queue{UserID: q.UserID})
+				index[who] = i
+				queues = append(queues, fairshare.Queue{UserID: who})
 			}
 			queues[i].Items = append(queues[i].Items, q.ID)
 		}

@@ -164,7 +164,7 @@ func (w *Worker) recognizeAll(ctx context.Context, t *domain.Task, r *run, doc *
 		if done[i] {
 			continue
 		}
-		g, err := w.sched.Acquire(askCtx, t.UserID, fairshare.Priority{QueuedAt: t.QueuedAt, Page: i})
+		g, err := w.sched.Acquire(askCtx, w.person(t.UserID), fairshare.Priority{QueuedAt: t.QueuedAt, Page: i})
 		r.opening.Store(false)
 		if ctx.Err() != nil {
 			if g != nil {

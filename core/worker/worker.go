@@ -102,6 +102,9 @@ type Options struct {
 	// Weight is a person's share of engine time relative to others
 	// (default 1 for everyone).
 	Weight func(userID string) float64
+	// FIFO shares the engines as one line, oldest queued first, instead
+	// of between people (ocr.scheduling = "fifo", for comparison).
+	FIFO bool
 	// MaxOpenTasks bounds the tasks claimed from the queue at once (each
 	// holds an open document); default 4×Workers+16.
 	MaxOpenTasks int
@@ -361,6 +364,15 @@ func (w *Worker) Run(ctx context.Context) error {
 	}
 }
 
+// person is whom the scheduler shares between: the user, or one line for
+// everyone under FIFO.
+func (w *Worker) person(userID string) string {
+	if w.opts.FIFO {
+		return ""
+	}
+	return userID
+}
+
 // openNext claims one queued task if the rules allow it and starts it. It
 // reports whether it claimed one (the caller then looks again at once).
 func (w *Worker) openNext(ctx context.Context) (bool, error) {
@@ -369,7 +381,7 @@ func (w *Worker) openNext(ctx context.Context) (bool, error) {
 	openBy := make(map[string]int, open)
 	opening := 0
 	for _, r := range w.running {
-		openBy[r.userID]++
+		openBy[w.person(r.userID)]++
 		if r.opening.Load() {
 			opening++
 		}
@@ -386,9 +398,10 @@ func (w *Worker) openNext(ctx context.Context) (bool, error) {
 	heads := map[string]domain.QueuedTask{}
 	var people []string
 	for _, q := range queue {
-		if _, ok := heads[q.UserID]; !ok {
-			heads[q.UserID] = q
-			people = append(people, q.UserID)
+		who := w.person(q.UserID)
+		if _, ok := heads[who]; !ok {
+			heads[who] = q
+			people = append(people, who)
 		}
 	}
 	w.sched.Order(people) // least served first; ties stay oldest first
