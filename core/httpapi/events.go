@@ -2,19 +2,127 @@ package httpapi
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/ocrbox/ocrbox/core/domain"
+	"github.com/ocrbox/ocrbox/core/tasks"
 )
 
 // sessionCheck is how often an open event stream checks that its session
 // still exists, so it ends within a second of a logout, an expiry or the
 // account's deletion.
 const sessionCheck = 500 * time.Millisecond
+
+// keepAliveEvery is how often an idle event stream sends a comment line,
+// so that proxies and load balancers do not time it out.
+const keepAliveEvery = 15 * time.Second
+
+// userWatcher is the task service's stream of all of a user's tasks
+// (tasks.Service.WatchUser).
+type userWatcher interface {
+	WatchUser(ctx context.Context, userID, lastEventID string) (*tasks.UserSub, error)
+}
+
+// userEvents streams every change to the caller's tasks as Server-Sent
+// Events on one connection (issue 13 §3): "task" with the task as the API
+// returns it, "deleted" with its id, "ready" first on a new stream, and
+// "reset" when the events since Last-Event-ID cannot be replayed. Each
+// event has an id; a reconnection sends the last one (Last-Event-ID, or
+// last_event_id for a client that cannot set headers) and gets what it
+// missed. The stream ends when the session does (logout, expiry, account
+// deleted) or the server shuts down; a comment line every 15 s keeps it
+// alive. It only ever subscribes to the session's user.
+//
+// The stream never ends on its own, so it is only served to clients that
+// ask for it with Accept: text/event-stream (EventSource does): anything
+// else gets 406 rather than a response that never completes.
+func (s *Server) userEvents(c *fiber.Ctx) error {
+	if !acceptsEventStream(c.Get(fiber.HeaderAccept)) {
+		return fiber.NewError(fiber.StatusNotAcceptable,
+			"this endpoint is a Server-Sent Events stream that stays open: send Accept: text/event-stream")
+	}
+	watcher, ok := s.tasks.(userWatcher)
+	if !ok {
+		return fiber.NewError(fiber.StatusNotFound, "no event stream on this server")
+	}
+	ctx := c.UserContext()
+	last := c.Get("Last-Event-ID")
+	if last == "" {
+		last = c.Query("last_event_id")
+	}
+	sub, err := watcher.WatchUser(ctx, userOf(c).ID, last)
+	if err != nil {
+		return err
+	}
+	tok, _ := tokenOf(c, s.opts.CookieName)
+	shutdown := c.Context().Done()
+	setStreamHeaders(c)
+	c.Context().SetBodyStreamWriter(s.guardStream(c, func(w *bufio.Writer) {
+		defer sub.Close()
+		// EventSource waits this long before reconnecting after the stream ends.
+		if _, err := w.WriteString("retry: 2000\n\n"); err != nil {
+			return
+		}
+		keepAlive := time.NewTicker(keepAliveEvery)
+		defer keepAlive.Stop()
+		session := time.NewTicker(sessionCheck)
+		defer session.Stop()
+		for {
+			select {
+			case <-session.C:
+				if !s.sessions.Valid(ctx, tok) {
+					return // signed out, expired or deleted: no more events
+				}
+			case <-shutdown:
+				return // the client reconnects to the next server and resumes or resets
+			case <-sub.Wake():
+				if sendEvents(w, sub.Next()) != nil {
+					return
+				}
+			case <-keepAlive.C:
+				if _, err := w.WriteString(": keep-alive\n\n"); err != nil || w.Flush() != nil {
+					return // client went away
+				}
+			}
+		}
+	}))
+	return nil
+}
+
+// acceptsEventStream reports whether an Accept header lists text/event-stream.
+func acceptsEventStream(accept string) bool {
+	for part := range strings.SplitSeq(accept, ",") {
+		media, _, _ := strings.Cut(part, ";")
+		if strings.EqualFold(strings.TrimSpace(media), "text/event-stream") {
+			return true
+		}
+	}
+	return false
+}
+
+// sendEvents writes events with their ids and flushes once.
+func sendEvents(w *bufio.Writer, evs []tasks.UserEvent) error {
+	for _, ev := range evs {
+		// Data is compact JSON: one line, as an SSE data field must be.
+		if _, err := fmt.Fprintf(w, "id: %d\nevent: %s\ndata: %s\n\n", ev.ID, ev.Type, ev.Data); err != nil {
+			return err
+		}
+	}
+	return w.Flush()
+}
+
+func setStreamHeaders(c *fiber.Ctx) {
+	c.Set(fiber.HeaderContentType, "text/event-stream")
+	c.Set(fiber.HeaderCacheControl, "no-cache")
+	c.Set(fiber.HeaderConnection, "keep-alive")
+	c.Set("X-Accel-Buffering", "no")
+}
 
 // taskEvents streams the task's status and page progress as Server-Sent
 // Events ("event: task"), starting with its current state and ending after
@@ -27,16 +135,13 @@ func (s *Server) taskEvents(c *fiber.Ctx) error {
 		return err
 	}
 	tok, _ := tokenOf(c, s.opts.CookieName)
-	c.Set(fiber.HeaderContentType, "text/event-stream")
-	c.Set(fiber.HeaderCacheControl, "no-cache")
-	c.Set(fiber.HeaderConnection, "keep-alive")
-	c.Set("X-Accel-Buffering", "no")
+	setStreamHeaders(c)
 	c.Context().SetBodyStreamWriter(s.guardStream(c, func(w *bufio.Writer) {
 		defer stop()
 		if send(w, t) != nil || t.Status.Terminal() {
 			return
 		}
-		keepAlive := time.NewTicker(15 * time.Second)
+		keepAlive := time.NewTicker(keepAliveEvery)
 		defer keepAlive.Stop()
 		session := time.NewTicker(sessionCheck)
 		defer session.Stop()

@@ -51,6 +51,7 @@ func (s *Server) routes(app *fiber.App) {
 	authed.Post("/tasks/:id/cancel", small, s.cancelTask)
 	authed.Get("/tasks/:id/files/:file_id", s.downloadFile)
 	authed.Get("/tasks/:id/events", s.taskEvents)
+	authed.Get("/events", s.userEvents)
 	authed.Get("/audit", s.listAudit)
 	authed.Get("/history", s.searchHistory)
 	authed.Get("/history/stats", s.historyStats)

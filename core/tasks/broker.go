@@ -7,18 +7,30 @@ import (
 	"github.com/ocrbox/ocrbox/core/domain"
 )
 
-// Broker fans task updates out to the event streams watching them. Updates
-// are snapshots, so a slow subscriber that misses one loses nothing: the
+// Broker fans task updates out to the event streams watching them: the
+// per-task streams (Subscribe) and, through its UserHub, each owner's one
+// stream of all their tasks (SubscribeUser). Per-task updates are
+// snapshots, so a slow subscriber that misses one loses nothing: the
 // channel holds the latest state.
 type Broker struct {
-	mu   sync.Mutex
-	subs map[string]map[chan *domain.Task]struct{} // task id → subscribers
+	mu    sync.Mutex
+	subs  map[string]map[chan *domain.Task]struct{} // task id → subscribers
+	users *UserHub
 }
 
-// NewBroker returns an empty broker.
+// NewBroker returns an empty broker with a UserHub of default size.
 func NewBroker() *Broker {
-	return &Broker{subs: map[string]map[chan *domain.Task]struct{}{}}
+	return &Broker{subs: map[string]map[chan *domain.Task]struct{}{}, users: NewUserHub(UserHubOptions{})}
 }
+
+// SubscribeUser opens a stream of every change to the user's tasks,
+// resuming after lastEventID when it can (see UserHub.Subscribe).
+func (b *Broker) SubscribeUser(userID, lastEventID string) *UserSub {
+	return b.users.Subscribe(userID, lastEventID)
+}
+
+// Users is the per-user side of the broker.
+func (b *Broker) Users() *UserHub { return b.users }
 
 // Subscribe returns a channel of updates for one task and a function that
 // ends the subscription.
@@ -42,8 +54,22 @@ func (b *Broker) Subscribe(taskID string) (<-chan *domain.Task, func()) {
 }
 
 // Publish sends a snapshot of t to its subscribers, replacing any update
-// they have not read yet.
+// they have not read yet, and puts it on its owner's stream.
 func (b *Broker) Publish(t *domain.Task) {
+	b.publishTask(t)
+	b.users.PublishTask(t)
+}
+
+// Deleted announces that t no longer exists: its per-task streams get it
+// as cancelled (their last event), its owner's stream a deleted event.
+func (b *Broker) Deleted(t *domain.Task) {
+	gone := t.Clone()
+	gone.Status = domain.StatusCancelled
+	b.publishTask(gone)
+	b.users.PublishDeleted(t.UserID, t.ID)
+}
+
+func (b *Broker) publishTask(t *domain.Task) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	for ch := range b.subs[t.ID] {

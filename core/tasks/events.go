@@ -15,7 +15,12 @@ type Publisher interface {
 // streams subscribe: the Broker, or a Fanout around it.
 type Events interface {
 	Publisher
+	// Deleted announces a task removed from the store.
+	Deleted(t *domain.Task)
+	// Subscribe follows one task.
 	Subscribe(taskID string) (<-chan *domain.Task, func())
+	// SubscribeUser follows all of one user's tasks.
+	SubscribeUser(userID, lastEventID string) *UserSub
 }
 
 // Fanout is the Broker plus more publishers (the search indexer): every
@@ -32,6 +37,26 @@ func (f Fanout) Publish(t *domain.Task) {
 	for _, p := range f.Also {
 		p.Publish(t)
 	}
+}
+
+// Deleted tells the broker's streams, and publishes t to every other
+// publisher: they find it gone from the store (the indexer drops it).
+func (f Fanout) Deleted(t *domain.Task) {
+	f.Broker.Deleted(t)
+	for _, p := range f.Also {
+		p.Publish(t)
+	}
+}
+
+// WatchUser opens the stream of every change to the user's tasks,
+// resuming after lastEventID when the events since are still kept. The
+// user id comes from the session, so a stream only ever carries its
+// owner's tasks.
+func (s *Service) WatchUser(_ context.Context, userID, lastEventID string) (*UserSub, error) {
+	if userID == "" {
+		return nil, domain.Errorf(domain.ErrUnauthenticated, "unauthenticated", "no user")
+	}
+	return s.broker.SubscribeUser(userID, lastEventID), nil
 }
 
 // Searcher serves the list orders the store has no index for (filename,
