@@ -69,8 +69,10 @@ type Options struct {
 	// provider's own timeouts.
 	LoginDeadline time.Duration
 	// OutageGrace is how long a session outlives its provider tokens while
-	// the provider cannot be reached to renew them (auth.outage_grace): an
-	// outage does not sign people out; a provider that answers "no" does.
+	// the provider cannot be reached to renew them (auth.outage_grace), and
+	// the provider's last confirmation of the account while it cannot be
+	// reached to re-check it (LDAP): an outage does not sign people out; a
+	// provider that answers "no" does.
 	OutageGrace time.Duration
 	// WithoutRefresh caps a session whose provider issued tokens that expire
 	// but no refresh token to renew them (auth.session_without_refresh):
@@ -107,7 +109,8 @@ type Service struct {
 	limiter   *limiter
 	log       *slog.Logger
 	now       func() time.Time
-	checked   sync.Map // user id → time.Time of the last confirmation
+	checked   sync.Map // user id → time.Time of the last account check
+	confirmed sync.Map // confirmKey → time.Time the provider last vouched for the account
 	jwts      jwtCache
 	lookups   *rate.Limiter // provider token validations not answered by the cache
 	flows     flowStore
@@ -242,6 +245,7 @@ func (s *Service) open(ctx context.Context, provider string, resp *sdk.Authentic
 	if err != nil {
 		return nil, err
 	}
+	s.confirmed.Store(confirmKey(provider, u.ID), s.now()) // it just signed the person in
 	return s.issue(ctx, u, provider, resp, time.Time{}, nil)
 }
 
@@ -423,37 +427,6 @@ func (s *Service) Authenticate(ctx context.Context, token string) (domain.User, 
 		return domain.User{}, unauth
 	}
 	return u, nil
-}
-
-// accountAlive confirms with the session's provider that the account still
-// exists, at most once per UserRecheck unless forced. When the provider
-// cannot answer, the session keeps working (DESIGN.md §5 fallback).
-func (s *Service) accountAlive(ctx context.Context, sess domain.Session, u domain.User, force bool) bool {
-	now := s.now()
-	if last, ok := s.checked.Load(u.ID); ok && !force && now.Sub(last.(time.Time)) < s.opts.UserRecheck {
-		return true
-	}
-	for _, p := range s.providers {
-		if p.Name() != sess.Provider {
-			continue
-		}
-		a, err := p.Auth(ctx)
-		if err != nil {
-			return true
-		}
-		_, err = a.LookupUser(ctx, u.Email)
-		if errors.Is(err, sdk.ErrUserNotFound) {
-			s.checked.Delete(u.ID)
-			s.log.Info("session ended: account no longer exists at its provider", "user_id", u.ID, "provider", sess.Provider)
-			return false
-		}
-		// Found, or the provider cannot look users up (not implemented) or
-		// cannot answer now: either way, ask again only after UserRecheck,
-		// so this never costs a provider call per request.
-		s.checked.Store(u.ID, now)
-		return true
-	}
-	return true // provider no longer configured: nothing to ask
 }
 
 // Refresh trades a refresh token for a new session; the old one ends.

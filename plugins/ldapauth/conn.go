@@ -27,7 +27,8 @@ type conn struct {
 // the configured timeout, negotiates TLS as configured, and binds as the
 // service account (or stays anonymous). When ctx ends, the socket is
 // closed, which aborts whatever is in flight. Errors wrap
-// sdk.ErrUnavailable.
+// sdk.ErrUnavailable, or sdk.ErrMisconfigured when the directory refuses
+// the service account.
 func (c *config) connect(ctx context.Context) (*conn, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	var d net.Dialer
@@ -69,10 +70,17 @@ func (c *config) connect(ctx context.Context) (*conn, error) {
 		}
 	}
 	if c.bindDN != "" {
-		// Any failure here, wrong service password included, is the
-		// operator's problem, not the user's: report unavailable.
+		// Any failure here is the operator's problem, not the user's. The
+		// directory refusing the service account (wrong bind_dn or
+		// bind_password) is misconfiguration: every call would fail the
+		// same way until the settings change, so it must not count as an
+		// outage (breaker, outage grace); anything else is unavailable.
 		if err := l.Bind(c.bindDN, c.bindPassword); err != nil {
-			err = unavailable(ctx, "bind service account", err)
+			if ldap.IsErrorWithCode(err, ldap.LDAPResultInvalidCredentials) {
+				err = fmt.Errorf("bind service account: the directory refused %s or %s: %w", SettingBindDN, SettingBindPassword, sdk.ErrMisconfigured)
+			} else {
+				err = unavailable(ctx, "bind service account", err)
+			}
 			cn.close()
 			return nil, err
 		}

@@ -89,9 +89,10 @@ func (p *Provider) Info(context.Context) (*sdk.ProviderInfo, error) {
 //
 // Errors wrap sdk.ErrInvalidCredentials for an empty password, no or more
 // than one matching entry, a password the directory rejects and an entry
-// without an email; and sdk.ErrUnavailable when the directory cannot be
-// reached in time, refuses TLS or the service account. Messages never hold
-// the password.
+// without an email; sdk.ErrMisconfigured when the directory refuses the
+// service account (bind_dn, bind_password); and sdk.ErrUnavailable when it
+// cannot be reached in time or refuses TLS. Messages never hold the
+// password.
 func (p *Provider) Authenticate(ctx context.Context, username, password string) (*sdk.AuthenticateResponse, error) {
 	c := p.cfg.Load()
 	if c == nil {
@@ -140,7 +141,9 @@ func (c *config) authenticate(ctx context.Context, username, password string) (*
 // LookupUser finds the entry whose email is subject (as Authenticate
 // reported it). A missing entry, or one no longer matching lookup_filter
 // (e.g. disabled), wraps sdk.ErrUserNotFound, and the host ends the user's
-// sessions; an unreachable directory wraps sdk.ErrUnavailable.
+// sessions; an unreachable directory wraps sdk.ErrUnavailable (the host
+// keeps sessions for auth.outage_grace), a refused service account
+// sdk.ErrMisconfigured.
 func (p *Provider) LookupUser(ctx context.Context, subject string) (*sdk.UserInfo, error) {
 	c := p.cfg.Load()
 	if c == nil {

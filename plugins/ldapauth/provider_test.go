@@ -135,12 +135,31 @@ func TestAuthenticateErrors(t *testing.T) {
 			})
 		}
 
-		unavailable := []struct {
+		// The directory refuses ocrbox's service account: misconfiguration
+		// (auth_misconfigured), neither a wrong password nor an outage.
+		for _, tt := range []struct {
 			name     string
 			settings map[string]string
 		}{
 			{"wrong service password", settingsFor(srv, SettingBindPassword, "not-the-service-password")},
 			{"unknown service account", settingsFor(srv, SettingBindDN, "cn=nobody,"+ldapserver.BaseDN)},
+		} {
+			t.Run(tt.name, func(t *testing.T) {
+				ap := newProvider(t, tt.settings)
+				_, err := ap.Authenticate(t.Context(), "ada", ada.Password)
+				if !errors.Is(err, sdk.ErrMisconfigured) || errors.Is(err, sdk.ErrUnavailable) || errors.Is(err, sdk.ErrInvalidCredentials) {
+					t.Fatalf("Authenticate = %v; want ErrMisconfigured only", err)
+				}
+				if strings.Contains(err.Error(), ada.Password) || strings.Contains(err.Error(), srv.ServicePassword) || strings.Contains(err.Error(), "not-the-service-password") {
+					t.Fatalf("error %q contains a password", err)
+				}
+			})
+		}
+
+		unavailable := []struct {
+			name     string
+			settings map[string]string
+		}{
 			// slapd answers "no such object" for a base anonymous may not
 			// see: misconfiguration, not a user's fault.
 			{"anonymous search refused", settingsFor(srv, SettingBindDN, "", SettingBindPassword, "")},
@@ -239,8 +258,8 @@ func TestLookupUser(t *testing.T) {
 		}
 		t.Run("wrong service password is not 'not found'", func(t *testing.T) {
 			ap := newProvider(t, settingsFor(srv, SettingBindPassword, "wrong"))
-			if _, err := ap.LookupUser(t.Context(), "ada@example.org"); !errors.Is(err, sdk.ErrUnavailable) {
-				t.Fatalf("LookupUser = %v; want ErrUnavailable (sessions must survive)", err)
+			if _, err := ap.LookupUser(t.Context(), "ada@example.org"); !errors.Is(err, sdk.ErrMisconfigured) || errors.Is(err, sdk.ErrUserNotFound) {
+				t.Fatalf("LookupUser = %v; want ErrMisconfigured (sessions must survive)", err)
 			}
 		})
 	})
