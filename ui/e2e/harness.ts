@@ -58,6 +58,26 @@ const GRACE_HASH = '$2a$10$qVeWfL2Nm9jmN5VmgBEMa.ci.7Yzqn6sA99xPOeJfpPlUyn0jtUNa
 /** DEX_BUTTON is the label of the "Sign in with …" button (plugins.oidc.display_name). */
 export const DEX_BUTTON = 'Sign in with Example SSO';
 
+/**
+ * NODE_OIDC_DIR holds node-oidc-provider (npm ci --prefix test/idp/oidcprovider)
+ * and the provider script the Go tests run too (test/idp.StartNodeOIDC).
+ * Unlike Dex it offers RP-Initiated Logout (an end_session_endpoint).
+ */
+export const NODE_OIDC_DIR = join(REPO_ROOT, 'test', 'idp', 'oidcprovider');
+
+/** NODE_OIDC_BUTTON is the "Sign in with …" label when node-oidc-provider is the IdP. */
+export const NODE_OIDC_BUTTON = 'Sign in with Example IdP';
+
+/**
+ * nodeOIDCMissing says why node-oidc-provider cannot run here, or '' when it can.
+ */
+export function nodeOIDCMissing(): string {
+  if (!existsSync(join(NODE_OIDC_DIR, 'node_modules', 'oidc-provider', 'package.json'))) {
+    return `node-oidc-provider is not installed in ${NODE_OIDC_DIR} (npm ci --prefix test/idp/oidcprovider)`;
+  }
+  return '';
+}
+
 /** isCI: a CI run must not skip anything silently. */
 export const isCI = process.env.CI === 'true';
 
@@ -98,6 +118,22 @@ export function e2eEnabled(): boolean {
 export interface HarnessOptions {
   /** oidc starts Dex and adds the oidc provider after local (GRACE signs in there). */
   oidc?: boolean;
+  /**
+   * nodeOIDC starts node-oidc-provider instead of Dex as the oidc provider
+   * (GRACE signs in there; ocrbox's /login?signed_out=1 is a registered
+   * post-logout redirect URI).
+   */
+  nodeOIDC?: boolean;
+}
+
+/** IdP is a running OpenID Connect provider for the suite. */
+interface IdP {
+  issuer: string;
+  clientID: string;
+  clientSecret: string;
+  /** env is what the server needs besides issuer and client, e.g. scopes. */
+  env?: Record<string, string>;
+  stop(): Promise<void>;
 }
 
 /** Harness is a running server and browser for one suite. */
@@ -107,6 +143,8 @@ export interface Harness {
   dataDir: string;
   /** artifacts is the folder with screenshots, downloads, logs and metrics.json. */
   artifacts: string;
+  /** issuer is the OpenID Connect provider's issuer URL, when one runs. */
+  issuer?: string;
   browser: Browser;
   /** metrics end up in artifacts/metrics.json. */
   metrics: Record<string, unknown>;
@@ -217,14 +255,27 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     OCRBOX_LOG_FORMAT: 'text',
     OMP_THREAD_LIMIT: '1',
   };
-  const dex = options.oidc ? await startDex(work, baseURL, artifacts) : undefined;
-  if (dex) {
+  let idp: IdP | undefined;
+  let button = DEX_BUTTON;
+  try {
+    if (options.nodeOIDC) {
+      idp = await startNodeOIDC(work, baseURL, artifacts);
+      button = NODE_OIDC_BUTTON;
+    } else if (options.oidc) {
+      idp = await startDex(work, baseURL, artifacts);
+    }
+  } catch (e) {
+    rmSync(work, { recursive: true, force: true });
+    throw e;
+  }
+  if (idp) {
     Object.assign(env, {
       OCRBOX_AUTH_PROVIDERS: 'local,oidc',
-      OCRBOX_PLUGINS_OIDC_ISSUER: dex.issuer,
-      OCRBOX_PLUGINS_OIDC_CLIENT_ID: dex.clientID,
-      OCRBOX_PLUGINS_OIDC_CLIENT_SECRET: dex.clientSecret,
-      OCRBOX_PLUGINS_OIDC_DISPLAY_NAME: DEX_BUTTON.replace('Sign in with ', ''),
+      OCRBOX_PLUGINS_OIDC_ISSUER: idp.issuer,
+      OCRBOX_PLUGINS_OIDC_CLIENT_ID: idp.clientID,
+      OCRBOX_PLUGINS_OIDC_CLIENT_SECRET: idp.clientSecret,
+      OCRBOX_PLUGINS_OIDC_DISPLAY_NAME: button.replace('Sign in with ', ''),
+      ...idp.env,
     });
   }
   const logPath = join(artifacts, 'server.log');
@@ -252,7 +303,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     }
     process.removeListener('exit', killOnExit);
     await new Promise((r) => logFile.end(r));
-    dex?.stop();
+    await idp?.stop();
   };
 
   try {
@@ -278,6 +329,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       bin,
       dataDir,
       artifacts,
+      issuer: idp?.issuer,
       browser: b,
       metrics,
       pageErrors,
@@ -318,20 +370,12 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   }
 }
 
-/** Dex is a running OpenID Connect provider for the suite. */
-interface Dex {
-  issuer: string;
-  clientID: string;
-  clientSecret: string;
-  stop(): void;
-}
-
 /**
  * startDex runs bin/dex (scripts/build-dex) on a free port with one static
  * client whose redirect URI is the server's callback, and GRACE as its one
  * user. Dex reads YAML, and JSON is YAML.
  */
-async function startDex(work: string, baseURL: string, artifacts: string): Promise<Dex> {
+async function startDex(work: string, baseURL: string, artifacts: string): Promise<IdP> {
   if (!existsSync(DEX)) throw new Error(`ocrbox e2e: ${DEX} is missing: run scripts/build-dex`);
   const port = await freePort();
   const issuer = `http://127.0.0.1:${port}/dex`;
@@ -371,9 +415,95 @@ async function startDex(work: string, baseURL: string, artifacts: string): Promi
     issuer,
     clientID,
     clientSecret,
-    stop() {
+    async stop() {
       process.removeListener('exit', kill);
       proc.kill('SIGTERM');
+    },
+  };
+}
+
+/**
+ * startNodeOIDC runs node-oidc-provider with test/idp/oidcprovider/provider.mjs
+ * (the script the Go tests use; it picks its own port and prints
+ * `READY {"issuer", "control"}`) with one client whose redirect URI is the
+ * server's callback and whose post-logout redirect URI is the sign-in page
+ * ocrbox sends the browser back to, and GRACE as its one account. Scopes
+ * leave out offline_access: without prompt=consent the provider would drop
+ * it anyway, and a second sign-in then needs no consent page, only a live
+ * IdP session.
+ */
+async function startNodeOIDC(work: string, baseURL: string, artifacts: string): Promise<IdP> {
+  const missing = nodeOIDCMissing();
+  if (missing) throw new Error(`ocrbox e2e: ${missing}`);
+  const clientID = 'ocrbox-e2e';
+  const clientSecret = randomBytes(16).toString('hex');
+  const config = {
+    clients: [
+      {
+        client_id: clientID,
+        client_secret: clientSecret,
+        redirect_uris: [`${baseURL}/api/v1/auth/oidc/callback`],
+        post_logout_redirect_uris: [`${baseURL}/login?signed_out=1`],
+        grant_types: ['authorization_code', 'refresh_token'],
+      },
+    ],
+    accounts: [{ sub: 'grace-e2e', email: GRACE.email, email_verified: true, name: GRACE.name, password: GRACE.password }],
+    access_token_ttl: 3600,
+    refresh_token_ttl: 86400,
+  };
+  const cfgPath = join(work, 'node-oidc.json');
+  writeFileSync(cfgPath, JSON.stringify(config), { mode: 0o600 });
+  const log = createWriteStream(join(artifacts, 'node-oidc.log'));
+  // stdin stays open: the provider exits when it closes.
+  const proc = spawn(process.execPath, [join(NODE_OIDC_DIR, 'provider.mjs'), cfgPath], {
+    cwd: NODE_OIDC_DIR,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  proc.stderr?.pipe(log);
+  const kill = () => proc.kill('SIGKILL');
+  process.once('exit', kill);
+  const ready = await new Promise<{ issuer: string }>((resolveReady, reject) => {
+    let buf = '';
+    let done = false;
+    const t = setTimeout(() => fail(new Error('not ready after 30 s')), 30_000);
+    function fail(e: Error) {
+      if (done) return;
+      done = true;
+      clearTimeout(t);
+      proc.kill('SIGKILL');
+      reject(new Error(`ocrbox e2e: node-oidc-provider: ${e.message}; see ${join(artifacts, 'node-oidc.log')}`));
+    }
+    proc.once('error', fail);
+    proc.once('exit', (code) => fail(new Error(`exited (${code}) before it was ready`)));
+    proc.stdout?.on('data', (b: Buffer) => {
+      log.write(b);
+      if (done) return;
+      buf += b.toString();
+      const line = buf.split('\n').slice(0, -1).find((l) => l.startsWith('READY ')); // whole lines only
+      if (!line) return;
+      done = true;
+      clearTimeout(t);
+      try {
+        resolveReady(JSON.parse(line.slice('READY '.length)));
+      } catch (e) {
+        reject(e);
+      }
+    });
+  });
+  return {
+    issuer: ready.issuer,
+    clientID,
+    clientSecret,
+    env: { OCRBOX_PLUGINS_OIDC_SCOPES: 'openid email profile' },
+    async stop() {
+      process.removeListener('exit', kill);
+      if (proc.exitCode !== null || proc.signalCode !== null) return;
+      const exited = new Promise((r) => proc.once('exit', r));
+      proc.stdin?.end();
+      const t = setTimeout(() => proc.kill('SIGKILL'), 5_000);
+      await exited;
+      clearTimeout(t);
+      log.end();
     },
   };
 }

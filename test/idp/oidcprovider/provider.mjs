@@ -6,9 +6,13 @@
 //
 // CONFIG.json (written by the Go helper, 0600: it holds client secrets):
 //
-//   {"clients": [{"client_id", "client_secret", "redirect_uris", "grant_types"}],
+//   {"clients": [{"client_id", "client_secret", "redirect_uris", "grant_types",
+//                 "post_logout_redirect_uris" (optional: RP-Initiated Logout)}],
 //    "accounts": [{"sub", "email", "email_verified", "name", "password"}],
 //    "access_token_ttl": 3600, "refresh_token_ttl": 86400}
+//
+// The ui/e2e harness starts it too (ui/e2e/harness.ts, startNodeOIDC), for
+// RP-Initiated Logout in a browser (Dex has no end_session_endpoint).
 //
 // It listens on two ports of 127.0.0.1 chosen by the kernel: the issuer
 // (http://127.0.0.1:PORT) and a control port for the test. The first line on
@@ -100,6 +104,7 @@ function makeProvider(issuer) {
       redirect_uris: c.redirect_uris,
       grant_types: c.grant_types,
       response_types: ['code'],
+      ...(c.post_logout_redirect_uris ? { post_logout_redirect_uris: c.post_logout_redirect_uris } : {}),
     })),
     jwks: { keys },
     cookies: { keys: cookieKeys },
