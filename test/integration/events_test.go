@@ -15,11 +15,12 @@ import (
 
 // sseEvent is one Server-Sent Event.
 type sseEvent struct {
+	ID   string
 	Name string
 	Data string
 }
 
-// sseStream is an open GET /tasks/{id}/events.
+// sseStream is an open GET /tasks/{id}/events or GET /events.
 type sseStream struct {
 	resp   *http.Response
 	events chan sseEvent
@@ -32,14 +33,29 @@ type sseStream struct {
 // test ends.
 func openEvents(t *testing.T, c *client, taskID string) *sseStream {
 	t.Helper()
+	return openStream(t, c, "/tasks/"+taskID+"/events", "")
+}
+
+// openUserEvents opens the user's stream of all their tasks, resuming
+// after lastID when it is not ""; the stream is closed when the test ends.
+func openUserEvents(t *testing.T, c *client, lastID string) *sseStream {
+	t.Helper()
+	return openStream(t, c, "/events", lastID)
+}
+
+func openStream(t *testing.T, c *client, path, lastID string) *sseStream {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	t.Cleanup(cancel)
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base+"/tasks/"+taskID+"/events", nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base+path, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	req.Header.Set("Authorization", "Bearer "+c.token)
 	req.Header.Set("Accept", "text/event-stream")
+	if lastID != "" {
+		req.Header.Set("Last-Event-ID", lastID)
+	}
 	resp, err := (&http.Client{}).Do(req)
 	if err != nil {
 		t.Fatalf("GET events: %v", err)
@@ -75,6 +91,8 @@ func (s *sseStream) read() {
 			}
 			ev, data = sseEvent{}, nil
 		case strings.HasPrefix(line, ":"):
+		case strings.HasPrefix(line, "id:"):
+			ev.ID = strings.TrimSpace(strings.TrimPrefix(line, "id:"))
 		case strings.HasPrefix(line, "event:"):
 			ev.Name = strings.TrimSpace(strings.TrimPrefix(line, "event:"))
 		case strings.HasPrefix(line, "data:"):
@@ -199,4 +217,186 @@ func TestEvents(t *testing.T) {
 	if len(evs2) != 1 || evs2[0].Status != "completed" {
 		t.Errorf("events of a completed task: %d events, first %+v; want exactly one, completed", len(evs2), evs2[0])
 	}
+}
+
+// userEvent is one event of GET /events with its task (or deleted id) decoded.
+type userEvent struct {
+	sseEvent
+	Task task
+}
+
+// nextUserEvent reads the next event of a user stream; ok=false when the
+// stream ended.
+func nextUserEvent(t *testing.T, st *sseStream, timeout time.Duration) (userEvent, bool) {
+	t.Helper()
+	ev, ok := st.next(t, timeout)
+	if !ok {
+		return userEvent{}, false
+	}
+	ue := userEvent{sseEvent: ev}
+	if ev.ID == "" {
+		t.Errorf("event %s without an id", ev.Name)
+	}
+	if ev.Name == "task" || ev.Name == "deleted" {
+		if err := json.Unmarshal([]byte(ev.Data), &ue.Task); err != nil || ue.Task.ID == "" {
+			t.Fatalf("%s event data %q: %v", ev.Name, truncate(ev.Data, 300), err)
+		}
+	}
+	return ue, true
+}
+
+// collectUntil reads a user stream until done says stop, failing the test
+// on a task that is not in own (another user's) and after timeout.
+func collectUntil(t *testing.T, st *sseStream, who string, own map[string]bool, timeout time.Duration, done func(userEvent) bool) []userEvent {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	var out []userEvent
+	for {
+		ev, ok := nextUserEvent(t, st, time.Until(deadline))
+		if !ok {
+			t.Fatalf("%s's stream ended after %d events (read error %v)", who, len(out), st.err)
+		}
+		if ev.Task.ID != "" && !own[ev.Task.ID] {
+			t.Fatalf("%s's stream carried task %s, which is not theirs (%s)", who, ev.Task.ID, ev.Name)
+		}
+		out = append(out, ev)
+		if done(ev) {
+			return out
+		}
+	}
+}
+
+// trace is "name id status pages" per event, for messages.
+func trace(evs []userEvent) string {
+	var parts []string
+	for _, e := range evs {
+		id := e.Task.ID
+		id = id[max(0, len(id)-8):] // the end of a UUIDv7 tells tasks apart
+		parts = append(parts, fmt.Sprintf("%s#%s %s %s %d/%d", e.Name, e.ID, id, e.Task.Status, e.Task.PagesDone, e.Task.PagesTotal))
+	}
+	return strings.Join(parts, " → ")
+}
+
+// TestEventsUserStream follows two users on GET /events (issue 13 §3):
+// each sees their own tasks from creation through page progress to the
+// end and their deletions, never the other's; a stream reopened with
+// Last-Event-ID gets exactly the events it missed (compared with a stream
+// that stayed open); a stream without Accept: text/event-stream is
+// refused; and the stream ends when its session signs out.
+func TestEventsUserStream(t *testing.T) {
+	s := sharedServer(t)
+	alice, _ := newUser(t, s, "sse-alice", "Alice")
+	bob, _ := newUser(t, s, "sse-bob", "Bob")
+	own := map[string]map[string]bool{"alice": {}, "bob": {}}
+
+	if r := alice.get(t, "/events"); r.Status != http.StatusNotAcceptable {
+		t.Errorf("GET /events without Accept: text/event-stream: %d, want 406: %s", r.Status, truncate(string(r.Body), 200))
+	}
+
+	as, witness, bs := openUserEvents(t, alice, ""), openUserEvents(t, alice, ""), openUserEvents(t, bob, "")
+	for who, st := range map[string]*sseStream{"alice": as, "alice's witness": witness, "bob": bs} {
+		if ev, _ := nextUserEvent(t, st, 10*time.Second); ev.Name != "ready" {
+			t.Fatalf("%s's first event %q, want ready", who, ev.Name)
+		}
+	}
+
+	// Both upload; each stream follows its own task to the end.
+	a1 := alice.upload(t, [][2]string{{"outputs", "txt"}}, corpusUpload(t, "multipage/four-pages.tif"))[0]
+	b1 := bob.upload(t, [][2]string{{"outputs", "txt"}}, upload{Name: "bob.png", Data: patternPNG(t, 160, 60)})[0]
+	own["alice"][a1.ID], own["bob"][b1.ID] = true, true
+	finished := func(id string) func(userEvent) bool {
+		return func(e userEvent) bool { return e.Name == "task" && e.Task.ID == id && e.Task.terminal() }
+	}
+	aEvs := collectUntil(t, as, "alice", own["alice"], 3*time.Minute, finished(a1.ID))
+	bEvs := collectUntil(t, bs, "bob", own["bob"], 3*time.Minute, finished(b1.ID))
+	t.Logf("alice: %s", trace(aEvs))
+	t.Logf("bob: %s", trace(bEvs))
+	if first := aEvs[0]; first.Name != "task" || first.Task.Status != "pending" {
+		t.Errorf("alice's first event after upload: %s %s, want the created task, pending", first.Name, first.Task.Status)
+	}
+	if last := aEvs[len(aEvs)-1].Task; last.Status != "completed" || last.PagesDone != 4 {
+		t.Errorf("alice's task ended %s %d/4, want completed 4/4", last.Status, last.PagesDone)
+	}
+	progress := false
+	for _, e := range aEvs {
+		if e.Task.Status == "processing" && e.Task.PagesDone > 0 && e.Task.PagesDone < 4 {
+			progress = true
+		}
+	}
+	if !progress {
+		t.Errorf("no page progress on alice's stream: %s", trace(aEvs))
+	}
+
+	// Alice's stream drops; meanwhile a task runs and one is deleted.
+	lastSeen := aEvs[len(aEvs)-1].ID
+	as.resp.Body.Close()
+	a2 := alice.upload(t, [][2]string{{"outputs", "txt"}}, upload{Name: "alice.png", Data: patternPNG(t, 160, 60)})[0]
+	own["alice"][a2.ID] = true
+	alice.waitTerminal(t, a2.ID, 3*time.Minute)
+	if r := alice.do(t, http.MethodDelete, "/tasks/"+a1.ID, nil, ""); r.Status != http.StatusNoContent {
+		t.Fatalf("delete: %d %s", r.Status, r.Body)
+	}
+	deleted := func(e userEvent) bool { return e.Name == "deleted" && e.Task.ID == a1.ID }
+	// The witness stayed open the whole time: it has everything after lastSeen.
+	wEvs := collectUntil(t, witness, "alice's witness", own["alice"], time.Minute, deleted)
+	var missed []userEvent
+	for _, e := range wEvs {
+		if after(e.ID, lastSeen) {
+			missed = append(missed, e)
+		}
+	}
+	resumed := openUserEvents(t, alice, lastSeen)
+	replayed := collectUntil(t, resumed, "alice (resumed)", own["alice"], time.Minute, deleted)
+	t.Logf("missed while away: %s", trace(missed))
+	if got, want := trace(replayed), trace(missed); got != want {
+		t.Errorf("resumed after %s with\n  %s\nwant exactly the missed events\n  %s", lastSeen, got, want)
+	}
+	if len(replayed) < 3 || replayed[0].Task.ID != a2.ID || replayed[0].Task.Status != "pending" {
+		t.Errorf("the replay should start with the new task's creation and follow it: %s", trace(replayed))
+	}
+
+	// Signing out ends the session's streams (bob's first one, read to its
+	// end, must still hold only his tasks).
+	signedOut := openUserEvents(t, bob, "")
+	nextUserEvent(t, signedOut, 10*time.Second)
+	start := time.Now()
+	if r := bob.do(t, http.MethodPost, "/auth/logout", nil, ""); r.Status != http.StatusNoContent {
+		t.Fatalf("logout: %d %s", r.Status, r.Body)
+	}
+	for {
+		ev, ok := nextUserEvent(t, signedOut, 5*time.Second)
+		if !ok {
+			break
+		}
+		if ev.Task.ID != "" && !own["bob"][ev.Task.ID] {
+			t.Errorf("bob's stream carried %s", ev.Task.ID)
+		}
+	}
+	took := time.Since(start)
+	t.Logf("the stream ended %s after logout", took.Round(time.Millisecond))
+	if took > 2*time.Second {
+		t.Errorf("the stream ended %s after logout, want within a second or so", took)
+	}
+	for {
+		ev, ok := nextUserEvent(t, bs, 5*time.Second)
+		if !ok {
+			break
+		}
+		if ev.Task.ID != "" && !own["bob"][ev.Task.ID] {
+			t.Errorf("bob's stream carried %s", ev.Task.ID)
+		}
+	}
+	// Alice's session is untouched: her resumed stream is still open.
+	alice.upload(t, [][2]string{{"outputs", "txt"}}, upload{Name: "alice2.png", Data: patternPNG(t, 160, 60)})
+	if ev, ok := nextUserEvent(t, resumed, 30*time.Second); !ok || ev.Name != "task" {
+		t.Errorf("alice's stream after bob signed out: %+v %v", ev, ok)
+	}
+}
+
+// after reports whether event id a is newer than b (ids are decimal).
+func after(a, b string) bool {
+	if len(a) != len(b) {
+		return len(a) > len(b)
+	}
+	return a > b
 }
