@@ -18,7 +18,7 @@ func TestHashPasswordDefaultParams(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.HasPrefix(h, "$argon2id$v=19$m=65536,t=2,p=1$") || !phcRE.MatchString(h) {
+	if !strings.HasPrefix(h, "$argon2id$v=19$m=19456,t=2,p=1$") || !phcRE.MatchString(h) {
 		t.Fatalf("hash %q is not the expected PHC form", h)
 	}
 	if ok, err := verifyPassword(h, "correct horse"); err != nil || !ok {

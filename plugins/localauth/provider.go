@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"sync/atomic"
 
 	"github.com/ocrbox/ocrbox/plugins/sdk"
@@ -18,24 +19,30 @@ const Version = "1.0.0"
 // SettingUsersFile is the Configure key holding the users file's path.
 const SettingUsersFile = "users_file"
 
+// SettingMaxConcurrentHashes is the Configure key bounding how many
+// passwords are hashed at once; 0 or absent means one per CPU (GOMAXPROCS).
+const SettingMaxConcurrentHashes = "max_concurrent_hashes"
+
 // Provider is the "local" sdk.AuthProvider: it checks passwords against a
 // users file and issues no tokens of its own (ocrbox issues the session).
 // Serve it with sdk.ServeAuth(localauth.New()).
 type Provider struct {
 	sdk.UnimplementedAuth             // no tokens, no browser flow
 	params                argonParams // for the UserFile built by Configure
+	log                   *slog.Logger
 	users                 atomic.Pointer[UserFile]
 }
 
 // New returns an unconfigured Provider; Configure must be called before
 // Authenticate.
 func New() *Provider {
-	return &Provider{params: defaultParams}
+	return &Provider{params: defaultParams, log: sdk.Logger()}
 }
 
 // settings are the Configure keys, decoded by sdk.DecodeSettings.
 type settings struct {
-	UsersFile string `setting:"users_file"`
+	UsersFile           string `setting:"users_file"`
+	MaxConcurrentHashes int    `setting:"max_concurrent_hashes"`
 }
 
 // CheckSettings validates a [plugins.local] table (with users_file filled
@@ -53,18 +60,24 @@ func decodeSettings(m map[string]string) (settings, error) {
 	if s.UsersFile == "" {
 		return settings{}, fmt.Errorf("setting %q is required", SettingUsersFile)
 	}
+	if s.MaxConcurrentHashes < 0 {
+		return settings{}, fmt.Errorf("setting %q must be ≥ 0 (0: one per CPU)", SettingMaxConcurrentHashes)
+	}
 	return s, nil
 }
 
 // Configure reads the settings: SettingUsersFile (required) is the users
-// file's path. A missing file is fine (no accounts yet, `ocrbox users add`
-// creates it); an unreadable or corrupt one fails here, early.
+// file's path; SettingMaxConcurrentHashes how many passwords are checked at
+// once, the others waiting in line (default one per CPU: each check is a
+// core's work for ~70 ms and 19 MiB of memory). A missing file is fine (no
+// accounts yet, `ocrbox users add` creates it); an unreadable or corrupt one
+// fails here, early.
 func (p *Provider) Configure(ctx context.Context, m map[string]string) error {
 	s, err := decodeSettings(m)
 	if err != nil {
 		return fmt.Errorf("configure %s auth: %w", Name, err)
 	}
-	uf := openUserFile(s.UsersFile, p.params)
+	uf := newUserFile(s.UsersFile, p.params, s.MaxConcurrentHashes, p.log)
 	if _, err := uf.List(ctx); err != nil {
 		return fmt.Errorf("configure %s auth: %w", Name, err)
 	}

@@ -42,6 +42,9 @@ func TestProviderConfigure(t *testing.T) {
 		{"blank value", map[string]string{"users_file": "  "}, `"users_file" is required`},
 		{"corrupt file", map[string]string{"users_file": corrupt}, "corrupt"},
 		{"typo", map[string]string{"user_file": "x"}, `unknown setting "user_file" (did you mean "users_file"?)`},
+		{"negative max_concurrent_hashes", map[string]string{"users_file": filepath.Join(dir, "users.json"), "max_concurrent_hashes": "-1"}, "must be ≥ 0"},
+		{"non-numeric max_concurrent_hashes", map[string]string{"users_file": filepath.Join(dir, "users.json"), "max_concurrent_hashes": "two"}, "max_concurrent_hashes"},
+		{"max_concurrent_hashes", map[string]string{"users_file": filepath.Join(dir, "users.json"), "max_concurrent_hashes": "1"}, ""},
 		{"missing file is fine", map[string]string{"users_file": filepath.Join(dir, "users.json")}, ""},
 	}
 	for _, tt := range tests {

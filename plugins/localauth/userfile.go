@@ -9,7 +9,7 @@
 //	  "version": 1,
 //	  "users": [
 //	    {"email": "ada@example.org", "name": "Ada",
-//	     "password_hash": "$argon2id$v=19$m=65536,t=2,p=1$<salt>$<key>",
+//	     "password_hash": "$argon2id$v=19$m=19456,t=2,p=1$<salt>$<key>",
 //	     "created_at": "2025-01-02T03:04:05Z", "updated_at": "2025-01-02T03:04:05Z",
 //	     "disabled": false}
 //	  ]
@@ -20,14 +20,18 @@
 // CLI command running next to the server loses nothing. Readers need no lock:
 // they see the old file or the new one, and re-read it only when its identity,
 // size or mtime changes.
+//
+// A successful sign-in whose hash was made with other argon2 parameters than
+// the current ones stores a new hash of the same password, in the background
+// and only if the stored hash is still the one checked (see Verify).
 package localauth
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
-	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -70,18 +74,21 @@ type UserEntry struct {
 type UserFile struct {
 	path   string
 	params argonParams
-	dummy  string // hash checked for unknown emails, same cost as a real one
+	log    *slog.Logger
 
-	// hashSem bounds concurrent argon2 computations: each costs
-	// params.memoryKiB, and a burst of logins must not exhaust memory.
-	hashSem chan struct{}
+	// hashes bounds concurrent argon2 computations: each costs
+	// params.memoryKiB and a core, and a burst of logins must neither
+	// exhaust memory nor slow every one of them down together.
+	hashes *hashQueue
 	// writeSem serialises this value's writers before they contend for the
 	// cross-process flock.
 	writeSem chan struct{}
 
-	mu        sync.Mutex // guards cache and cacheInfo
-	cache     map[string]userRecord
-	cacheInfo os.FileInfo // the file cache was read from; nil if none
+	mu        sync.Mutex // guards cache, cacheInfo and upgrading
+	cache     *userSet
+	cacheInfo os.FileInfo     // the file cache was read from; nil if none
+	upgrading map[string]bool // emails whose hash is being re-hashed
+	upgrades  sync.WaitGroup  // the re-hashes running in the background
 }
 
 // OpenUserFile returns a UserFile for path. Nothing is read or created until
@@ -93,12 +100,22 @@ func OpenUserFile(path string) *UserFile {
 // openUserFile is OpenUserFile with chosen argon2 parameters (tests use
 // cheap ones).
 func openUserFile(path string, p argonParams) *UserFile {
+	return newUserFile(path, p, 0, nil)
+}
+
+// newUserFile is openUserFile with at most hashers argon2 computations at
+// once (< 1: GOMAXPROCS) and a logger for background re-hashes (nil: none).
+func newUserFile(path string, p argonParams, hashers int, log *slog.Logger) *UserFile {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
 	return &UserFile{
-		path:     path,
-		params:   p,
-		dummy:    dummyHash(p),
-		hashSem:  make(chan struct{}, max(1, runtime.GOMAXPROCS(0))),
-		writeSem: make(chan struct{}, 1),
+		path:      path,
+		params:    p,
+		log:       log,
+		hashes:    newHashQueue(hashers),
+		writeSem:  make(chan struct{}, 1),
+		upgrading: map[string]bool{},
 	}
 }
 
@@ -166,12 +183,12 @@ func (u *UserFile) List(ctx context.Context) ([]UserEntry, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	users, err := u.snapshot()
+	set, err := u.snapshot()
 	if err != nil {
 		return nil, fmt.Errorf("list users: %w", err)
 	}
-	out := make([]UserEntry, 0, len(users))
-	for _, r := range users {
+	out := make([]UserEntry, 0, len(set.users))
+	for _, r := range set.users {
 		out = append(out, r.entry())
 	}
 	slices.SortFunc(out, func(a, b UserEntry) int { return strings.Compare(a.Email, b.Email) })
@@ -185,11 +202,11 @@ func (u *UserFile) Lookup(ctx context.Context, email string) (UserEntry, error) 
 	if err := ctx.Err(); err != nil {
 		return UserEntry{}, err
 	}
-	users, err := u.snapshot()
+	set, err := u.snapshot()
 	if err != nil {
 		return UserEntry{}, fmt.Errorf("look up user: %w", err)
 	}
-	rec, found := users[normalizeEmail(email)]
+	rec, found := set.users[normalizeEmail(email)]
 	if !found || rec.Disabled {
 		return UserEntry{}, fmt.Errorf("look up user: %w", sdk.ErrUserNotFound)
 	}
@@ -199,29 +216,40 @@ func (u *UserFile) Lookup(ctx context.Context, email string) (UserEntry, error) 
 // Verify checks a password and returns the account. A wrong password, an
 // unknown email and a disabled account all give the same error, wrapping
 // sdk.ErrInvalidCredentials, after the same amount of argon2 work, so neither
-// the answer nor its timing tells which emails exist.
+// the answer nor its timing tells which emails exist: an unknown email is
+// checked against a hash with the parameters of a stored one, chosen by the
+// email, so it costs what an account of the file costs even while older
+// hashes are still being upgraded.
+//
+// The check waits for its turn among the hashes in progress (at most one
+// per core run at once) unless ctx ends first. A right password whose hash
+// has other parameters than the current ones is re-hashed with the current
+// ones in the background (the answer does not wait for it).
 func (u *UserFile) Verify(ctx context.Context, email, password string) (UserEntry, error) {
 	email = normalizeEmail(email)
-	users, err := u.snapshot()
+	set, err := u.snapshot()
 	if err != nil {
 		return UserEntry{}, fmt.Errorf("verify user: %w", err)
 	}
-	rec, found := users[email]
+	rec, found := set.users[email]
 	hash := rec.PasswordHash
 	if !found {
-		hash = u.dummy
+		hash = set.dummyFor(email, u.params)
 	}
-	if err := acquire(ctx, u.hashSem); err != nil {
+	var ok bool
+	var verr error
+	if err := u.hashes.do(ctx, func() { ok, verr = verifyPassword(hash, password) }); err != nil {
 		return UserEntry{}, fmt.Errorf("verify user: %w", err)
 	}
-	ok, err := verifyPassword(hash, password)
-	<-u.hashSem
-	if err != nil {
+	if verr != nil {
 		// Unreachable for files that passed validation on read.
-		return UserEntry{}, fmt.Errorf("verify user: %w", err)
+		return UserEntry{}, fmt.Errorf("verify user: %w", verr)
 	}
 	if !found || !ok || rec.Disabled {
 		return UserEntry{}, fmt.Errorf("verify user: %w", sdk.ErrInvalidCredentials)
+	}
+	if needsRehash(hash, u.params) {
+		u.upgradeLater(ctx, email, hash, password)
 	}
 	return rec.entry(), nil
 }
@@ -246,11 +274,17 @@ func (u *UserFile) hash(ctx context.Context, password string) (string, error) {
 	if err := validatePassword(password); err != nil {
 		return "", err
 	}
-	if err := acquire(ctx, u.hashSem); err != nil {
+	return u.hashNow(ctx, password)
+}
+
+// hashNow hashes password with the current parameters when its turn comes.
+func (u *UserFile) hashNow(ctx context.Context, password string) (string, error) {
+	var h string
+	var herr error
+	if err := u.hashes.do(ctx, func() { h, herr = hashPassword(u.params, password) }); err != nil {
 		return "", err
 	}
-	defer func() { <-u.hashSem }()
-	return hashPassword(u.params, password)
+	return h, herr
 }
 
 // acquire takes a slot of sem unless ctx ends first.

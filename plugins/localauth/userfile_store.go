@@ -43,11 +43,11 @@ func (r userRecord) entry() UserEntry {
 }
 
 // snapshot returns the current accounts, re-reading the file only when it
-// is not the one last read. The map is shared: callers must not modify it.
-func (u *UserFile) snapshot() (map[string]userRecord, error) {
+// is not the one last read. The set is shared: callers must not modify it.
+func (u *UserFile) snapshot() (*userSet, error) {
 	fi, err := os.Stat(u.path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
+		return newUserSet(nil), nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read users file: %w", err)
@@ -61,8 +61,8 @@ func (u *UserFile) snapshot() (map[string]userRecord, error) {
 	if err != nil {
 		return nil, err
 	}
-	u.cache, u.cacheInfo = users, info
-	return users, nil
+	u.cache, u.cacheInfo = newUserSet(users), info
+	return u.cache, nil
 }
 
 // sameFileVersion reports whether a and b describe the same content: an
@@ -101,8 +101,9 @@ func (u *UserFile) update(ctx context.Context, change func(users map[string]user
 	// Cache what was just written; the lock is still held, so the file on
 	// disk is exactly this.
 	if fi, err := os.Stat(u.path); err == nil {
+		set := newUserSet(users)
 		u.mu.Lock()
-		u.cache, u.cacheInfo = users, fi
+		u.cache, u.cacheInfo = set, fi
 		u.mu.Unlock()
 	}
 	return nil
