@@ -3,6 +3,16 @@
 // for transient failures only (never for a wrong password), and a circuit
 // breaker per provider (sony/gobreaker) so that while a provider is down new
 // logins fail fast instead of piling up behind timeouts.
+//
+// The breaker and the retries are for providers that can be down: an
+// organisation's API, an IdP, a directory. A provider that answers from
+// this machine (Options.Local; the built-in "local" provider always is) is
+// slow only when the CPU is busy, say with an office signing in at once
+// while OCR runs: its timeouts fail that one sign-in and are neither
+// retried (that would add work to a busy CPU) nor counted by the breaker
+// (that would refuse everyone for breaker_open). Its other transient
+// failures — the plugin process down or not answering the call at all —
+// still count.
 package authguard
 
 import (
@@ -31,7 +41,17 @@ type Options struct {
 	TripAfter    uint32        // consecutive transient failures that open the breaker [5]
 	OpenFor      time.Duration // how long the breaker stays open before a probe [30s]
 	SuccessProbe uint32        // half-open probes that must pass to close [1]
+	// Local marks a provider that needs nothing but this machine (set for
+	// the provider named LocalProvider whatever this says): a timeout means
+	// a busy CPU, not an outage, and is neither retried nor counted by the
+	// breaker.
+	Local bool
 }
+
+// LocalProvider is the built-in provider that checks passwords against a
+// users file in its own process (plugins/localauth); its guard is always
+// Local.
+const LocalProvider = "local"
 
 // ErrOpen is returned (wrapped with sdk.ErrUnavailable) while the breaker is
 // open: the provider is not even asked.
@@ -63,6 +83,9 @@ func New(name string, src Source, opts Options, log *slog.Logger) *Provider {
 	if opts.SuccessProbe == 0 {
 		opts.SuccessProbe = 1
 	}
+	if name == LocalProvider {
+		opts.Local = true
+	}
 	log = log.With("component", "authguard", "provider", name)
 	p := &Provider{name: name, src: src, opts: opts, log: log}
 	p.cb = gobreaker.NewCircuitBreaker[any](gobreaker.Settings{
@@ -73,6 +96,8 @@ func New(name string, src Source, opts Options, log *slog.Logger) *Provider {
 		// Only transient failures count against the provider: a wrong
 		// password is a perfectly healthy answer.
 		IsSuccessful: func(err error) bool { return err == nil || !Transient(err) },
+		// A local provider's timeout is neither (package comment).
+		IsExcluded: func(err error) bool { return opts.Local && timedOut(err) },
 		OnStateChange: func(_ string, from, to gobreaker.State) {
 			log.Warn("auth provider circuit breaker", "from", from.String(), "to", to.String())
 		},
@@ -93,6 +118,16 @@ func (p *Provider) Auth(context.Context) (sdk.AuthProvider, error) { return guar
 // plugin process could not answer (unavailable, timeout).
 func Transient(err error) bool {
 	return errors.Is(err, sdk.ErrUnavailable) || errors.Is(err, context.DeadlineExceeded)
+}
+
+// errNoAnswer marks an attempt that ran out of Options.Timeout.
+var errNoAnswer = errors.New("no answer")
+
+// timedOut reports whether err is a deadline running out: the attempt's
+// timeout or the caller's deadline (auth.login_deadline), seen by the host
+// or passed on by the plugin.
+func timedOut(err error) bool {
+	return errors.Is(err, errNoAnswer) || errors.Is(err, context.DeadlineExceeded)
 }
 
 // do runs one provider operation with timeout, retry and breaker.
@@ -123,7 +158,7 @@ func call[T any](ctx context.Context, p *Provider, op string, retries uint64, fn
 			}
 			v, err := fn(actx, a)
 			if err != nil && actx.Err() != nil && ctx.Err() == nil {
-				err = fmt.Errorf("%w: no answer within %s", sdk.ErrUnavailable, p.opts.Timeout)
+				err = fmt.Errorf("%w: %w within %s", sdk.ErrUnavailable, errNoAnswer, p.opts.Timeout)
 			}
 			return v, err
 		})
@@ -131,6 +166,9 @@ func call[T any](ctx context.Context, p *Provider, op string, retries uint64, fn
 			return fmt.Errorf("%w: %w", sdk.ErrUnavailable, ErrOpen) // fail fast, no retry
 		}
 		if err != nil {
+			if p.opts.Local && timedOut(err) {
+				return err // busy, not down: another attempt would only add to the queue
+			}
 			if Transient(err) && ctx.Err() == nil {
 				p.log.Warn("auth provider call failed; retrying", "op", op, "attempt", attempt, "error", err)
 				return retry.RetryableError(err)
@@ -142,7 +180,10 @@ func call[T any](ctx context.Context, p *Provider, op string, retries uint64, fn
 		}
 		return nil
 	})
-	if err != nil && Transient(err) {
+	switch {
+	case err != nil && p.opts.Local && timedOut(err):
+		p.log.Warn("auth provider too slow (busy CPU?); not counted as an outage", "op", op, "error", err)
+	case err != nil && Transient(err):
 		p.log.Warn("auth provider unavailable", "op", op, "attempts", attempt, "breaker", p.State(), "error", err)
 	}
 	return out, err

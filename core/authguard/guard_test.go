@@ -133,3 +133,79 @@ func TestTimeoutIsTransient(t *testing.T) {
 		t.Fatalf("calls = %d, want 2 (one retry)", b.calls.Load())
 	}
 }
+
+// A provider on this machine that is slow (a busy CPU) fails the sign-ins
+// that time out, once each, and the breaker stays closed for the others; a
+// remote provider's timeouts still open it. Both the attempt's timeout and
+// the caller's deadline (auth.login_deadline) are timeouts.
+func TestLocalTimeoutsDoNotTripBreaker(t *testing.T) {
+	tests := []struct {
+		name     string
+		provider string
+		local    bool
+		deadline time.Duration // the caller's; 0: none, the attempt's timeout ends it
+		wantOpen bool
+		wantCall int64 // per sign-in
+	}{
+		{"local provider, attempt timeout", LocalProvider, false, 0, false, 1},
+		{"local provider, caller deadline", LocalProvider, false, 20 * time.Millisecond, false, 1},
+		{"marked local", "mine", true, 0, false, 1},
+		{"remote provider, attempt timeout", "http", false, 0, true, 2},
+		{"remote provider, caller deadline", "ldap", false, 20 * time.Millisecond, true, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			b := &backend{mode: "slow"}
+			g := New(tt.provider, src{b}, Options{Timeout: 20 * time.Millisecond, Retries: 1, Backoff: time.Millisecond,
+				TripAfter: 3, OpenFor: time.Minute, Local: tt.local}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+			a, _ := g.Auth(context.Background())
+			const signIns = 10
+			refused := 0
+			for range signIns {
+				ctx := context.Background()
+				if tt.deadline > 0 {
+					var cancel context.CancelFunc
+					ctx, cancel = context.WithTimeout(ctx, tt.deadline)
+					defer cancel()
+				}
+				_, err := a.Authenticate(ctx, "u", "right")
+				if errors.Is(err, ErrOpen) {
+					refused++
+				} else if err == nil {
+					t.Fatal("a slow provider signed someone in")
+				}
+			}
+			if open := g.State() == "open"; open != tt.wantOpen {
+				t.Fatalf("breaker %s after %d timeouts (%d refused unasked)", g.State(), signIns, refused)
+			}
+			if tt.wantOpen {
+				return
+			}
+			if refused != 0 || b.calls.Load() != signIns*tt.wantCall {
+				t.Fatalf("%d refused unasked, %d calls for %d sign-ins (want %d each)", refused, b.calls.Load(), signIns, tt.wantCall)
+			}
+			b.set("up")
+			if _, err := a.Authenticate(context.Background(), "u", "right"); err != nil {
+				t.Fatalf("once the CPU is free: %v", err)
+			}
+		})
+	}
+}
+
+// The local provider's plugin process down is still an outage: its
+// failures open the breaker.
+func TestLocalProviderDownTripsBreaker(t *testing.T) {
+	b := &backend{mode: "down"}
+	g := New(LocalProvider, src{b}, Options{Backoff: time.Millisecond, TripAfter: 3, OpenFor: time.Minute},
+		slog.New(slog.NewTextHandler(io.Discard, nil)))
+	a, _ := g.Auth(context.Background())
+	for range 3 {
+		if _, err := a.Authenticate(context.Background(), "u", "right"); !errors.Is(err, sdk.ErrUnavailable) {
+			t.Fatalf("down: %v", err)
+		}
+	}
+	if g.State() != "open" {
+		t.Fatalf("breaker %s after 3 failures of a dead local plugin", g.State())
+	}
+}
