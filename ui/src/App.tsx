@@ -6,6 +6,7 @@ import { Spinner } from './components/Spinner';
 import { TaskHistory } from './history/TaskHistory';
 import { Header } from './shell/Header';
 import { useAuthStore } from './stores/authStore';
+import { useTaskEventStream } from './stores/taskEvents';
 import { UploadPage } from './upload/UploadPage';
 
 /**
@@ -61,8 +62,15 @@ function RequireAuth() {
   }
   return (
     <>
+      <LiveTaskEvents />
       <Header />
       <Outlet />
     </>
   );
+}
+
+/** LiveTaskEvents holds the tab's one event stream while someone is signed in. */
+function LiveTaskEvents() {
+  useTaskEventStream();
+  return null;
 }

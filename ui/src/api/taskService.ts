@@ -56,9 +56,14 @@ export const taskService = {
     return res.text();
   },
 
-  /** eventsURL is the task's Server-Sent Events stream (event "task"). */
-  eventsURL(id: string): string {
-    return url(`/tasks/${encodeURIComponent(id)}/events`);
+  /**
+   * userEventsURL is the signed-in user's one Server-Sent Events stream of
+   * all their tasks (events ready, task, deleted, reset). lastEventId
+   * resumes after that event, for a new EventSource (one reconnecting by
+   * itself sends Last-Event-ID).
+   */
+  userEventsURL(lastEventId?: string): string {
+    return url('/events', { last_event_id: lastEventId });
   },
 
   history(q: HistoryQuery, signal?: AbortSignal): Promise<Page<Task>> {

@@ -4,8 +4,6 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { TaskHistory } from './TaskHistory';
 import { apiError, json, makeTask, page, renderAt, stubFetch } from './testUtils';
 
-vi.mock('../upload/useTaskEvents', () => ({ useTaskEvents: vi.fn() }));
-
 // jsdom has no object URLs and does not download: record what would be saved.
 const saved: { href: string; download: string }[] = [];
 const created: Blob[] = [];

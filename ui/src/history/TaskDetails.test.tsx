@@ -2,12 +2,11 @@ import { act, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Task, TaskFile } from '../api/types';
+import { connectTaskEvents } from '../stores/taskEvents';
 import { useTaskStore } from '../stores/taskStore';
-import { useTaskEvents } from '../upload/useTaskEvents';
+import { FakeEventSource, installFakes } from '../upload/testFakes';
 import { TaskHistory } from './TaskHistory';
 import { apiError, currentSearch, json, makeTask, page, renderAt, stubFetch, type Call } from './testUtils';
-
-vi.mock('../upload/useTaskEvents', () => ({ useTaskEvents: vi.fn() }));
 
 function file(id: string, kind: TaskFile['kind'], name: string, size: number): TaskFile {
   return { id, kind, name, size, content_type: 'application/octet-stream', created_at: '2024-05-01T10:00:05Z' };
@@ -47,7 +46,6 @@ function serve(list: Task[], extra: Record<string, (c: Call) => Response | undef
 
 beforeEach(() => {
   useTaskStore.getState().reset();
-  vi.mocked(useTaskEvents).mockClear();
 });
 afterEach(() => vi.unstubAllGlobals());
 
@@ -84,7 +82,6 @@ describe('TaskDetails', () => {
     expect(d.queryByRole('button', { name: 'Retry' })).not.toBeInTheDocument();
     expect(d.queryByRole('button', { name: 'Cancel task' })).not.toBeInTheDocument();
     expect(d.getByRole('button', { name: 'Delete' })).toBeInTheDocument();
-    expect(vi.mocked(useTaskEvents)).toHaveBeenLastCalledWith([]);
   });
 
   it('shows only the first 20,000 characters of a long text', async () => {
@@ -122,8 +119,8 @@ describe('TaskDetails', () => {
     expect(within(dialog).getByRole('button', { name: 'Cancel task' })).toBeInTheDocument();
     expect(within(dialog).queryByRole('button', { name: 'Retry' })).not.toBeInTheDocument();
     await waitFor(() => expect(calls.filter((c) => c.path === '/history').length).toBe(lists + 1));
-    // Now pending: followed live.
-    expect(vi.mocked(useTaskEvents)).toHaveBeenLastCalledWith(['x1']);
+    // Now pending: in the store, which the event stream keeps current.
+    expect(useTaskStore.getState().byId.x1?.status).toBe('pending');
   });
 
   it('offers Cancel task for a running task and shows a refusal in the dialog', async () => {
@@ -133,7 +130,6 @@ describe('TaskDetails', () => {
     expect(within(dialog).getByText('12 / 40 pages')).toBeInTheDocument();
     expect(within(dialog).getByText('The text appears here when recognition finishes.')).toBeInTheDocument();
     expect(within(dialog).queryByRole('button', { name: 'Retry' })).not.toBeInTheDocument();
-    expect(vi.mocked(useTaskEvents)).toHaveBeenLastCalledWith(['r1']);
 
     await userEvent.click(within(dialog).getByRole('button', { name: 'Cancel task' }));
     expect(await within(dialog).findByText('task already finished')).toHaveAttribute('role', 'alert');
@@ -146,6 +142,32 @@ describe('TaskDetails', () => {
     await waitFor(() => expect(useTaskStore.getState().byId.r1).toBeDefined());
     act(() => useTaskStore.getState().upsert({ ...running, pages_done: 30 }));
     expect(await within(dialog).findByText('30 / 40 pages')).toBeInTheDocument();
+  });
+
+  it('follows the event stream: progress, a refetch on reset, and a deletion elsewhere', async () => {
+    installFakes();
+    const release = connectTaskEvents();
+    try {
+      const calls = serve([running]);
+      renderAt('/history?task=r1', <TaskHistory />);
+      const dialog = await screen.findByRole('dialog', { name: 'big.pdf' });
+      const es = FakeEventSource.user()!;
+      es.emit('task', { ...running, pages_done: 31 });
+      expect(await within(dialog).findByText('31 / 40 pages')).toBeInTheDocument();
+
+      const gets = () => calls.filter((c) => c.method === 'GET' && c.path === '/tasks/r1').length;
+      const before = gets();
+      es.emit('reset', { reason: 'fell_behind' });
+      await waitFor(() => expect(gets()).toBe(before + 1));
+
+      es.emit('deleted', { id: 'r1' });
+      await waitFor(() => expect(screen.queryByRole('dialog')).not.toBeInTheDocument());
+      expect(currentSearch().get('task')).toBeNull();
+      expect(FakeEventSource.all).toHaveLength(1);
+    } finally {
+      release();
+      await act(() => new Promise((r) => setTimeout(r, 0)));
+    }
   });
 
   it('asks before deleting, then deletes, closes and reloads the list', async () => {

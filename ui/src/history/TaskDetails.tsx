@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
+import { useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
 import { ApiError } from '../api/client';
 import { taskService } from '../api/taskService';
 import { isRunning, type FileKind, type Task, type TaskFile } from '../api/types';
@@ -7,8 +7,8 @@ import { Modal } from '../components/Modal';
 import { Spinner } from '../components/Spinner';
 import { StatusBadge } from '../components/StatusBadge';
 import { formatBytes, formatDateTime, formatDuration } from '../components/format';
-import { useTaskStore } from '../stores/taskStore';
-import { useTaskEvents } from '../upload/useTaskEvents';
+import { useResync, useTaskEvent } from '../stores/taskEvents';
+import { eventClock, useTaskStore } from '../stores/taskStore';
 
 /** PREVIEW_CHARS caps the text preview; the full text is a download away. */
 export const PREVIEW_CHARS = 20_000;
@@ -40,10 +40,13 @@ function notFound(e: unknown): boolean {
   return e instanceof ApiError && (e.status === 403 || e.status === 404);
 }
 
-/** keepFresh puts a fetched task into the store when the store tracks it or it can still change. */
-function keepFresh(t: Task): void {
+/**
+ * keepFresh puts a fetched task into the store when the store tracks it or
+ * it can still change; since is eventClock() from before the request.
+ */
+function keepFresh(t: Task, since: number): void {
   const s = useTaskStore.getState();
-  if (isRunning(t.status) || s.byId[t.id]) s.upsert(t);
+  if (isRunning(t.status) || s.byId[t.id]) s.upsert(t, { since });
 }
 
 /**
@@ -56,16 +59,18 @@ export function TaskDetails({ id, onClose, onChanged, onDeleted }: TaskDetailsPr
   const [loadError, setLoadError] = useState<unknown>();
   const [attempt, setAttempt] = useState(0);
   const live = useTaskStore((s) => s.byId[id]);
-  // The store holds live (SSE) versions; only trust it once the server let us see the task.
+  // The store holds the live versions (the event stream keeps them current);
+  // only trust it once the server let us see the task.
   const task = fetched ? (live ?? fetched) : undefined;
 
   useEffect(() => {
     const ac = new AbortController();
     setLoadError(undefined);
+    const since = eventClock();
     taskService
       .get(id, ac.signal)
       .then((t) => {
-        keepFresh(t);
+        keepFresh(t, since);
         setFetched(t);
       })
       .catch((e) => {
@@ -74,9 +79,19 @@ export function TaskDetails({ id, onClose, onChanged, onDeleted }: TaskDetailsPr
     return () => ac.abort();
   }, [id, attempt]);
 
+  // Events may have been missed: ask again. Deleted elsewhere: close.
+  useResync(() => setAttempt((n) => n + 1));
+  const onDeletedRef = useRef(onDeleted);
+  onDeletedRef.current = onDeleted;
+  const deleting = useRef(false);
+  useTaskEvent((e) => {
+    if (e.type === 'deleted' && e.id === id && !deleting.current) {
+      deleting.current = true;
+      onDeletedRef.current();
+    }
+  });
+
   const running = task ? isRunning(task.status) : false;
-  const watch = useMemo(() => (running ? [id] : []), [running, id]);
-  useTaskEvents(watch);
 
   const [busy, setBusy] = useState<Action>();
   const [actionError, setActionError] = useState<unknown>();
@@ -102,8 +117,9 @@ export function TaskDetails({ id, onClose, onChanged, onDeleted }: TaskDetailsPr
     setActionError(undefined);
     try {
       await (action === 'retry' ? taskService.retry(id) : taskService.cancel(id));
+      const since = eventClock();
       const t = await taskService.get(id);
-      keepFresh(t);
+      keepFresh(t, since);
       setFetched(t);
       onChanged();
     } catch (e) {
@@ -117,11 +133,13 @@ export function TaskDetails({ id, onClose, onChanged, onDeleted }: TaskDetailsPr
     setBusy('delete');
     setDeleteError(undefined);
     try {
+      deleting.current = true;
       await taskService.remove(id);
       useTaskStore.getState().remove(id);
       setConfirming(false);
       onDeleted();
     } catch (e) {
+      deleting.current = false;
       setDeleteError(e);
       setBusy(undefined);
     }

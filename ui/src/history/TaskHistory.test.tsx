@@ -1,14 +1,11 @@
 import { act, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { connectTaskEvents } from '../stores/taskEvents';
 import { useTaskStore } from '../stores/taskStore';
-import { useTaskEvents } from '../upload/useTaskEvents';
-import { TaskHistory } from './TaskHistory';
+import { FakeEventSource, installFakes } from '../upload/testFakes';
+import { RELOAD_WAIT_MS, TaskHistory } from './TaskHistory';
 import { apiError, currentSearch, json, makeTask, page, renderAt, stubFetch, type Call } from './testUtils';
-
-// Live updates are useTaskEvents' business (tested with it); here we only
-// check which ids the page asks it to follow.
-vi.mock('../upload/useTaskEvents', () => ({ useTaskEvents: vi.fn() }));
 
 const tasks = [
   makeTask({ id: 'a', filename: 'alpha.png', status: 'completed', pages_total: 1, duration_ms: 1500 }),
@@ -22,7 +19,6 @@ function historyCalls(calls: Call[]): Call[] {
 
 beforeEach(() => {
   useTaskStore.getState().reset();
-  vi.mocked(useTaskEvents).mockClear();
 });
 afterEach(() => {
   vi.unstubAllGlobals();
@@ -45,8 +41,8 @@ describe('TaskHistory list', () => {
 
     const q = historyCalls(calls)[0].query;
     expect(Object.fromEntries(q)).toEqual({ status: 'completed', sort: 'filename', order: 'asc', page: '1', page_size: '50' });
-    // Only the running task is followed live.
-    expect(vi.mocked(useTaskEvents)).toHaveBeenLastCalledWith(['b']);
+    // The running task joins the store, which the event stream keeps current.
+    expect(Object.keys(useTaskStore.getState().byId)).toEqual(['b']);
   });
 
   it('overlays live store versions on the fetched rows', async () => {
@@ -57,7 +53,6 @@ describe('TaskHistory list', () => {
     const row = screen.getAllByTestId('task-row')[1];
     expect(row).toHaveAttribute('data-status', 'completed');
     expect(row).toHaveTextContent('1 min 05 s');
-    await waitFor(() => expect(vi.mocked(useTaskEvents)).toHaveBeenLastCalledWith([]));
   });
 
   it('shows skeleton rows while loading, then keeps old rows dimmed while reloading', async () => {
@@ -271,5 +266,49 @@ describe('TaskHistory empty and error states', () => {
     fail = false;
     await userEvent.click(screen.getByRole('button', { name: 'Retry' }));
     expect(await screen.findAllByTestId('task-row')).toHaveLength(3);
+  });
+});
+
+describe('TaskHistory live', () => {
+  let release: () => void = () => {};
+  beforeEach(() => {
+    installFakes();
+    release = connectTaskEvents();
+  });
+  afterEach(async () => {
+    release();
+    await act(() => new Promise((r) => setTimeout(r, 0)));
+  });
+
+  it('updates rows from the event stream and reloads when tasks come and go', async () => {
+    const calls = stubFetch({ 'GET /history': () => json(page(tasks, 3)) });
+    renderAt('/history', <TaskHistory />);
+    await screen.findAllByTestId('task-row');
+    const lists = () => historyCalls(calls).length;
+    expect(lists()).toBe(1);
+    const es = FakeEventSource.user()!;
+    expect(FakeEventSource.all).toHaveLength(1);
+
+    // Progress of a row: shown at once, no reload.
+    es.emit('task', { ...tasks[1], pages_done: 7 });
+    expect(screen.getAllByTestId('task-row')[1]).toHaveTextContent('7/10');
+    // Progress of a task on another page: no reload either.
+    es.emit('task', makeTask({ id: 'elsewhere', status: 'processing', pages_done: 1, started_at: '2024-05-01T10:00:01Z' }));
+    await new Promise((r) => setTimeout(r, RELOAD_WAIT_MS + 100));
+    expect(lists()).toBe(1);
+
+    // A burst of new tasks: one reload, after it.
+    for (const id of ['n1', 'n2', 'n3']) es.emit('task', makeTask({ id, status: 'pending', pages_done: 0, started_at: null }));
+    expect(lists()).toBe(1);
+    await waitFor(() => expect(lists()).toBe(2), { timeout: RELOAD_WAIT_MS + 1000 });
+
+    // One of the rows deleted (in another tab): reload.
+    es.emit('deleted', { id: 'c' });
+    await waitFor(() => expect(lists()).toBe(3), { timeout: RELOAD_WAIT_MS + 1000 });
+
+    // The stream restarted without a replay: reload at once.
+    es.emit('reset', { reason: 'resume_unavailable' });
+    await waitFor(() => expect(lists()).toBe(4));
+    expect(FakeEventSource.all).toHaveLength(1);
   });
 });

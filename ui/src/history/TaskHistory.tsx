@@ -1,11 +1,11 @@
-import { useCallback, useEffect, useMemo, useState, type ReactNode } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import { Link } from 'react-router';
 import { ApiError } from '../api/client';
 import { taskService } from '../api/taskService';
 import { isRunning, type Page, type SortField, type SortOrder, type Task } from '../api/types';
 import { ErrorBanner } from '../components/ErrorBanner';
-import { useTaskStore } from '../stores/taskStore';
-import { useTaskEvents } from '../upload/useTaskEvents';
+import { useResync, useTaskEvent, type TaskEvent } from '../stores/taskEvents';
+import { eventClock, useTaskStore } from '../stores/taskStore';
 import { ExportButtons } from './ExportButtons';
 import { Pagination, pageCount } from './Pagination';
 import { TaskDetails } from './TaskDetails';
@@ -18,6 +18,40 @@ interface ListState {
   data?: Page<Task>;
   loading: boolean;
   error?: unknown;
+}
+
+/** RELOAD_WAIT_MS: the list reloads this long after the last new or deleted task of a burst… */
+export const RELOAD_WAIT_MS = 1000;
+/** …but no later than this after the first. */
+const RELOAD_MAX_WAIT_MS = 5000;
+
+/**
+ * useReloadOnEvents reloads the list, once per burst, when a task event
+ * can change which rows it shows: a new task that is not on it, or one of
+ * its rows deleted. Rows already shown update from the store by themselves.
+ */
+function useReloadOnEvents(items: Task[] | undefined, reload: () => void) {
+  const shown = useMemo(() => new Set((items ?? []).map((t) => t.id)), [items]);
+  const timer = useRef<ReturnType<typeof setTimeout>>(undefined);
+  const first = useRef(0);
+  useEffect(() => () => clearTimeout(timer.current), []);
+  useTaskEvent((e: TaskEvent) => {
+    const changesRows =
+      e.type === 'deleted'
+        ? shown.has(e.id)
+        : !shown.has(e.task.id) && e.task.status === 'pending' && !e.task.started_at && e.task.pages_done === 0;
+    if (!changesRows) return;
+    const now = Date.now();
+    if (timer.current === undefined) first.current = now;
+    clearTimeout(timer.current);
+    timer.current = setTimeout(
+      () => {
+        timer.current = undefined;
+        reload();
+      },
+      Math.max(0, Math.min(RELOAD_WAIT_MS, first.current + RELOAD_MAX_WAIT_MS - now)),
+    );
+  });
 }
 
 /** isCode reports whether e is the API error with this status and code. */
@@ -45,13 +79,14 @@ export function TaskHistory() {
     }
     const ac = new AbortController();
     setState((s) => ({ ...s, loading: true, error: undefined }));
+    const since = eventClock();
     taskService
       .history(query, ac.signal)
       .then((data) => {
-        // What the server just said is newer than what the store remembers;
-        // running rows join the store so their event streams can update them.
+        // Running rows join the store, which the event stream keeps current;
+        // a task the stream changed meanwhile keeps the stream's state.
         const store = useTaskStore.getState();
-        for (const t of data.items) if (isRunning(t.status) || store.byId[t.id]) store.upsert(t);
+        for (const t of data.items) if (isRunning(t.status) || store.byId[t.id]) store.upsert(t, { since });
         setState({ data, loading: false });
       })
       .catch((e) => {
@@ -71,12 +106,10 @@ export function TaskHistory() {
 
   const byId = useTaskStore((s) => s.byId);
   const rows = useMemo(() => (data?.items ?? []).map((t) => byId[t.id] ?? t), [data, byId]);
-  const runningKey = rows
-    .filter((t) => isRunning(t.status))
-    .map((t) => t.id)
-    .join(',');
-  const runningIds = useMemo(() => (runningKey ? runningKey.split(',') : []), [runningKey]);
-  useTaskEvents(runningIds);
+  // Live: rows from the store, the list again when the stream asks or when
+  // tasks come and go.
+  useResync(reload);
+  useReloadOnEvents(data?.items, reload);
 
   const onSort = useCallback((sort: SortField, order: SortOrder) => update({ sort, order }), [update]);
   const onDeleted = useCallback(() => {

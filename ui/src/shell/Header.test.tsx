@@ -7,7 +7,9 @@ import { browserNav } from '../auth/browserNav';
 import { apiError, fakeApi, json, sampleUser, type FakeHandler } from '../auth/testApi';
 import { useAuthStore } from '../stores/authStore';
 import { useTaskStore } from '../stores/taskStore';
-import { Header, RUNNING_POLL_MS } from './Header';
+import { connectTaskEvents } from '../stores/taskEvents';
+import { FakeEventSource, installFakes } from '../upload/testFakes';
+import { Header } from './Header';
 import { displayName, initials } from './UserMenu';
 
 function task(id: string, status: TaskStatus): Task {
@@ -67,11 +69,6 @@ function renderHeader(at = '/') {
   );
 }
 
-/** settle lets pending fetch answers arrive while setTimeout is faked (setImmediate is not). */
-async function settle() {
-  for (let i = 0; i < 10; i++) await act(() => new Promise<void>((r) => setImmediate(r)));
-}
-
 const menuButton = () => screen.getByRole('button', { name: 'Ada Lovelace' });
 
 beforeEach(() => {
@@ -114,40 +111,30 @@ describe('Header', () => {
     expect(history.querySelector('.count-badge')).toBeNull();
   });
 
-  it('loads running tasks at mount, and again every 30 s even after a failure', async () => {
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'] });
-    let fail = true;
-    const calls = api({
-      'GET /tasks': (c) => {
-        if (fail) return apiError(500, 'internal_error', 'internal server error');
-        return c.query.get('status') === 'processing' ? { ...emptyPage, items: [task('p', 'processing')], total: 1 } : emptyPage;
-      },
-    });
-    renderHeader();
-    const taskCalls = () => calls.filter((c) => c.path === '/tasks');
-    await settle();
-    expect(taskCalls()).toHaveLength(2);
-    expect(taskCalls().map((c) => c.query.get('status')).sort()).toEqual(['pending', 'processing']);
-    expect(screen.queryByRole('alert')).not.toBeInTheDocument();
-
-    fail = false;
-    await act(() => vi.advanceTimersByTimeAsync(RUNNING_POLL_MS - 1));
-    expect(taskCalls()).toHaveLength(2);
-    await act(() => vi.advanceTimersByTimeAsync(1));
-    await settle();
-    expect(taskCalls()).toHaveLength(4);
-    expect(screen.getByLabelText('1 running')).toHaveTextContent('1');
-  });
-
-  it('stops polling when unmounted', async () => {
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'] });
-    const calls = api();
-    const { unmount } = renderHeader();
-    await settle();
-    expect(calls.filter((c) => c.path === '/tasks')).toHaveLength(2);
-    unmount();
-    await vi.advanceTimersByTimeAsync(RUNNING_POLL_MS * 3);
-    expect(calls.filter((c) => c.path === '/tasks')).toHaveLength(2);
+  it('follows the event stream: new tasks count, finished and deleted ones stop counting', async () => {
+    api();
+    installFakes();
+    const release = connectTaskEvents();
+    try {
+      renderHeader();
+      const history = screen.getByRole('link', { name: /^Task history/ });
+      expect(history.querySelector('.count-badge')).toBeNull();
+      const es = FakeEventSource.user()!;
+      for (const id of ['a', 'b', 'c']) es.emit('task', task(id, 'pending'));
+      expect(screen.getByLabelText('3 running')).toHaveTextContent('3');
+      es.emit('task', task('a', 'processing'));
+      es.emit('task', task('b', 'completed'));
+      expect(screen.getByLabelText('2 running')).toBeInTheDocument();
+      es.emit('deleted', { id: 'c' });
+      expect(screen.getByLabelText('1 running')).toBeInTheDocument();
+      es.emit('task', task('a', 'failed'));
+      expect(history.querySelector('.count-badge')).toBeNull();
+      // The header itself asks the server for nothing: the stream brings it all.
+      expect(FakeEventSource.all).toHaveLength(1);
+    } finally {
+      release();
+      await act(() => new Promise((r) => setTimeout(r, 0)));
+    }
   });
 
   it('opens the user menu with usage stats, and signs out', async () => {

@@ -1,54 +1,17 @@
-import { useEffect } from 'react';
 import { Link, NavLink } from 'react-router';
 import { runningCount, useTaskStore } from '../stores/taskStore';
 import { useAuthStore } from '../stores/authStore';
 import { UserMenu } from './UserMenu';
 import './header.css';
 
-/** RUNNING_POLL_MS: how often the running badge is refreshed from the server. */
-export const RUNNING_POLL_MS = 30_000;
-
-/**
- * useRunningPoll keeps the store's running tasks fresh while the header is
- * shown: once at mount, then every 30 s (which also retries a failed load),
- * and when the tab becomes visible again. Failures stay quiet — the badge
- * is a hint, and a 401 is handled by the API client.
- */
-function useRunningPoll() {
-  useEffect(() => {
-    let busy = false;
-    const load = () => {
-      if (busy || document.hidden) return;
-      busy = true;
-      useTaskStore
-        .getState()
-        .loadRunning()
-        .catch(() => undefined)
-        .finally(() => {
-          busy = false;
-        });
-    };
-    load();
-    const timer = setInterval(load, RUNNING_POLL_MS);
-    const onVisible = () => {
-      if (!document.hidden) load();
-    };
-    document.addEventListener('visibilitychange', onVisible);
-    return () => {
-      clearInterval(timer);
-      document.removeEventListener('visibilitychange', onVisible);
-    };
-  }, []);
-}
-
 /**
  * Header is the sticky top bar of the signed-in app: the ocrbox link, the
- * navigation (with a badge counting running tasks) and the user menu.
+ * navigation (with a badge counting running tasks, kept current by the
+ * event stream: stores/taskEvents.ts) and the user menu.
  */
 export function Header() {
   const running = useTaskStore(runningCount);
   const user = useAuthStore((s) => s.user);
-  useRunningPoll();
 
   return (
     <header className="app-header">

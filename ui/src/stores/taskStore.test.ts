@@ -16,6 +16,10 @@ function page(items: Task[]) {
   });
 }
 
+function one(body: unknown, status = 200) {
+  return new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } });
+}
+
 describe('taskStore', () => {
   afterEach(() => {
     useTaskStore.getState().reset();
@@ -40,17 +44,42 @@ describe('taskStore', () => {
     expect(useTaskStore.getState().recent).toEqual([]);
   });
 
-  it('loadRunning replaces running tasks that finished unwatched', async () => {
+  it('loadRunning asks again for running tasks that finished (or went) unwatched', async () => {
     const s = useTaskStore.getState();
     s.upsert(task('old', 'processing'));
+    s.upsert(task('gone', 'pending'));
     s.upsert(task('done', 'completed'));
-    const fetchMock = vi.fn((input: string) =>
-      Promise.resolve(input.includes('status=pending') ? page([task('new', 'pending')]) : page([])),
-    );
+    const fetchMock = vi.fn((input: string) => {
+      if (input.includes('status=pending')) return Promise.resolve(page([task('new', 'pending')]));
+      if (input.includes('status=processing')) return Promise.resolve(page([]));
+      if (input.endsWith('/tasks/old')) return Promise.resolve(one(task('old', 'completed')));
+      return Promise.resolve(one({ error: { code: 'not_found', message: 'no such task' } }, 404));
+    });
     vi.stubGlobal('fetch', fetchMock);
     await s.loadRunning();
     const byId = useTaskStore.getState().byId;
-    expect(Object.keys(byId).sort()).toEqual(['done', 'new']);
+    expect(Object.keys(byId).sort()).toEqual(['done', 'new', 'old']);
+    expect(byId.old.status).toBe('completed');
     expect(runningCount(useTaskStore.getState())).toBe(1);
+    expect(fetchMock.mock.calls.map(([u]) => u).filter((u) => !u.includes('?')).sort()).toEqual([
+      '/api/v1/tasks/gone',
+      '/api/v1/tasks/old',
+    ]);
+  });
+
+  it('loadRunning does not take a truncated list for the whole', async () => {
+    const s = useTaskStore.getState();
+    s.upsert(task('maybe', 'pending'));
+    const fetchMock = vi.fn((input: string) =>
+      Promise.resolve(
+        input.includes('status=pending')
+          ? one({ items: [task('new', 'pending')], total: 500, page: 1, page_size: 200 })
+          : page([]),
+      ),
+    );
+    vi.stubGlobal('fetch', fetchMock);
+    await s.loadRunning();
+    expect(Object.keys(useTaskStore.getState().byId).sort()).toEqual(['maybe', 'new']);
+    expect(fetchMock).toHaveBeenCalledTimes(2);
   });
 });

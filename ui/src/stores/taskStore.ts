@@ -1,6 +1,9 @@
-// Tasks the user is watching: the ones uploaded or running, for the upload
-// page's live list and the header's "running" badge.
+// The user's tasks as the app last heard of them: from the event stream
+// (stores/taskEvents.ts), uploads and fetches. The upload page's live list,
+// the header's "running" badge, the history rows and the details dialog
+// all read them from here.
 import { create } from 'zustand';
+import { ApiError } from '../api/client';
 import { taskService } from '../api/taskService';
 import { isRunning, type Task } from '../api/types';
 
@@ -9,13 +12,25 @@ export interface TaskState {
   byId: Record<string, Task>;
   /** Ids shown on the upload page, newest first. */
   recent: string[];
-  /** upsert stores a task's latest state (from an upload, SSE event or fetch). */
-  upsert(t: Task, opts?: { recent?: boolean }): void;
+  /**
+   * upsert stores a task's latest state from an upload or a fetch. With
+   * since (eventClock() when the request started), a task the event stream
+   * changed after that keeps the stream's newer state.
+   */
+  upsert(t: Task, opts?: { recent?: boolean; since?: number }): void;
+  /** applyEvent stores a task's state from the event stream. */
+  applyEvent(t: Task): void;
+  /** applyDeleted forgets a task the event stream says is gone. */
+  applyDeleted(id: string): void;
   /** remove forgets a deleted task. */
   remove(id: string): void;
   /** forget drops ids from the upload page's list (the tasks stay on the server). */
   forget(ids: string[]): void;
-  /** loadRunning fetches the user's pending and processing tasks (for the badge). */
+  /**
+   * loadRunning fetches the user's pending and processing tasks (for the
+   * badge), and asks again for each task it still thought running: those
+   * finished (or went) while nobody was told.
+   */
   loadRunning(): Promise<void>;
   reset(): void;
 }
@@ -27,19 +42,51 @@ export function runningCount(s: Pick<TaskState, 'byId'>): number {
   return n;
 }
 
-export const useTaskStore = create<TaskState>()((set) => ({
+// Event-stream clock: how many events arrived, and when each task last
+// changed by one. Not state: nothing renders it.
+let clock = 0;
+const changedAt = new Map<string, number>();
+
+/** eventClock is a mark to pass as upsert's since: take it before the request. */
+export function eventClock(): number {
+  return clock;
+}
+
+/** newerThan: the stream changed the task after the mark. */
+function newerThan(id: string, since: number | undefined): boolean {
+  return since !== undefined && (changedAt.get(id) ?? -1) > since;
+}
+
+/** STALE_FETCHES is how many finished-while-unwatched tasks loadRunning asks for at once. */
+const STALE_FETCHES = 4;
+
+export const useTaskStore = create<TaskState>()((set, get) => ({
   byId: {},
   recent: [],
 
   upsert(t, opts) {
+    const fresh = !newerThan(t.id, opts?.since);
+    const recent = opts?.recent && !get().recent.includes(t.id);
+    if (!fresh && !recent) return;
     set((s) => ({
-      byId: { ...s.byId, [t.id]: t },
-      recent: opts?.recent && !s.recent.includes(t.id) ? [t.id, ...s.recent] : s.recent,
+      byId: fresh ? { ...s.byId, [t.id]: t } : s.byId,
+      recent: recent ? [t.id, ...s.recent] : s.recent,
     }));
+  },
+
+  applyEvent(t) {
+    changedAt.set(t.id, ++clock);
+    set((s) => ({ byId: { ...s.byId, [t.id]: t } }));
+  },
+
+  applyDeleted(id) {
+    changedAt.set(id, ++clock);
+    get().remove(id);
   },
 
   remove(id) {
     set((s) => {
+      if (!(id in s.byId) && !s.recent.includes(id)) return s;
       const byId = { ...s.byId };
       delete byId[id];
       return { byId, recent: s.recent.filter((r) => r !== id) };
@@ -52,26 +99,42 @@ export const useTaskStore = create<TaskState>()((set) => ({
   },
 
   async loadRunning() {
+    const since = clock;
     const [pending, processing] = await Promise.all([
       taskService.list({ status: 'pending', page_size: 200 }),
       taskService.list({ status: 'processing', page_size: 200 }),
     ]);
     const running = [...pending.items, ...processing.items];
-    const fresh = new Set(running.map((t) => t.id));
+    const listed = new Set(running.map((t) => t.id));
+    // Only a complete list tells which tasks stopped running.
+    const complete = pending.total <= pending.items.length && processing.total <= processing.items.length;
+    const stale = complete
+      ? Object.values(get().byId)
+          .filter((t) => isRunning(t.status) && !listed.has(t.id) && !newerThan(t.id, since))
+          .map((t) => t.id)
+      : [];
     set((s) => {
       const byId = { ...s.byId };
-      // A task we last saw running but the server no longer lists as
-      // running has finished unwatched (or gone): drop it so the badge does
-      // not count it; whoever shows it fetches it again.
-      for (const [id, t] of Object.entries(byId)) {
-        if (isRunning(t.status) && !fresh.has(id)) delete byId[id];
-      }
-      for (const t of running) byId[t.id] = t;
+      for (const t of running) if (!newerThan(t.id, since)) byId[t.id] = t;
       return { byId };
     });
+    const next = async (): Promise<void> => {
+      const id = stale.shift();
+      if (id === undefined) return;
+      const mark = clock;
+      try {
+        get().upsert(await taskService.get(id), { since: mark });
+      } catch (e) {
+        if (e instanceof ApiError && (e.status === 404 || e.status === 403) && !newerThan(id, mark)) get().remove(id);
+        // anything else: the next load or event brings it
+      }
+      return next();
+    };
+    await Promise.all(Array.from({ length: Math.min(STALE_FETCHES, stale.length) }, next));
   },
 
   reset() {
+    changedAt.clear();
     set({ byId: {}, recent: [] });
   },
 }));

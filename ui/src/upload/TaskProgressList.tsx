@@ -5,7 +5,7 @@ import { isRunning, type Task } from '../api/types';
 import { describeError } from '../components/ErrorBanner';
 import { formatBytes, formatDuration } from '../components/format';
 import { StatusBadge } from '../components/StatusBadge';
-import { useTaskStore } from '../stores/taskStore';
+import { eventClock, useTaskStore } from '../stores/taskStore';
 import { DOWNLOAD_LABELS } from './options';
 import { useUploadStore, type FileRow, type UploadRow } from './uploadStore';
 
@@ -98,15 +98,16 @@ function TaskRowView({ rowKey, taskId }: { rowKey: string; taskId: string }) {
   }
 
   const name = task.filename || 'Unnamed file';
-  // act runs a retry or cancel and then fetches the task so the row (and its
-  // watcher, which follows running tasks) picks up the new state at once.
+  // act runs a retry or cancel and then fetches the task so the row picks
+  // up the new state at once (the event stream follows it from there).
   const act = async (what: 'retry' | 'cancel') => {
     setBusy(true);
     setActionError(undefined);
     try {
       await taskService[what](task.id);
       try {
-        useTaskStore.getState().upsert(await taskService.get(task.id));
+        const since = eventClock();
+        useTaskStore.getState().upsert(await taskService.get(task.id), { since });
       } catch {
         // The action went through; assume its usual effect until the next update.
         if (what === 'retry') useTaskStore.getState().upsert({ ...task, status: 'pending', error: '', pages_done: 0 });

@@ -4,6 +4,7 @@ import { MemoryRouter } from 'react-router';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { vi } from 'vitest';
 import { onUnauthorized } from '../api/client';
+import { connectTaskEvents } from '../stores/taskEvents';
 import { useAuthStore } from '../stores/authStore';
 import { useTaskStore } from '../stores/taskStore';
 import { STORAGE_KEY } from './options';
@@ -262,7 +263,17 @@ describe('uploading', () => {
 });
 
 describe('live progress', () => {
-  it('follows the new task over SSE until it completes', async () => {
+  // The signed-in shell holds the tab's one event stream (App.tsx); here the test does.
+  let release: () => void = () => {};
+  beforeEach(() => {
+    release = connectTaskEvents();
+  });
+  afterEach(async () => {
+    release();
+    await act(() => new Promise((r) => setTimeout(r, 0)));
+  });
+
+  it('follows the new task over the event stream until it completes', async () => {
     stubFetch(engines, noneRunning);
     await ready();
     drop([file('doc.pdf')]);
@@ -272,7 +283,7 @@ describe('live progress', () => {
     expect(r).toHaveAttribute('data-task-id', 'T1');
     expect(r).toHaveAttribute('data-status', 'pending');
     expect(within(r).getByText('Queued')).toBeInTheDocument();
-    const es = FakeEventSource.forTask('T1')!;
+    const es = FakeEventSource.user()!;
     expect(es).toBeDefined();
     expect(useTaskStore.getState().recent).toEqual(['T1']);
 
@@ -306,7 +317,40 @@ describe('live progress', () => {
     expect(within(r).queryByRole('link', { name: 'Download original' })).not.toBeInTheDocument();
     expect(within(r).getByRole('link', { name: 'Details' })).toHaveAttribute('href', '/history?task=T1');
     expect(within(r).queryByRole('progressbar')).not.toBeInTheDocument();
-    expect(es.closed).toBe(true);
+    // One stream for everything, left open for the next tasks.
+    expect(es.closed).toBe(false);
+    expect(FakeEventSource.all).toHaveLength(1);
+  });
+
+  it('keeps one row per task when the stream tells of it before the upload answers', async () => {
+    stubFetch(engines, noneRunning);
+    await ready();
+    drop([file('fast.png')]);
+    const es = FakeEventSource.user()!;
+    es.emit('task', task({ id: 'Q1', filename: 'fast.png', status: 'pending' }));
+    es.emit('task', task({ id: 'Q1', filename: 'fast.png', status: 'completed', pages_total: 1, pages_done: 1 }));
+    // The answer to the upload is older than what the stream said.
+    await FakeXHR.all[0].respond(202, { tasks: [task({ id: 'Q1', filename: 'fast.png' })] });
+    expect(rows()).toHaveLength(1);
+    expect(rowOf('fast.png')).toHaveAttribute('data-status', 'completed');
+  });
+
+  it('follows ten running uploads on one stream, each row with its own progress', async () => {
+    stubFetch(engines, noneRunning);
+    await ready();
+    const names = Array.from({ length: 10 }, (_, i) => `page-${i}.png`);
+    drop(names.map((n) => file(n)));
+    for (let i = 0; i < 10; i++) {
+      await waitFor(() => expect(FakeXHR.pending().length).toBeGreaterThan(0));
+      const x = FakeXHR.pending()[0];
+      const name = (x.body!.get('file') as File).name;
+      await x.respond(202, { tasks: [task({ id: `U-${name}`, filename: name })] });
+    }
+    const es = FakeEventSource.user()!;
+    names.forEach((n, i) => es.emit('task', task({ id: `U-${n}`, filename: n, status: 'processing', pages_total: 10, pages_done: i + 1 })));
+    for (const [i, n] of names.entries()) {
+      expect(within(rowOf(n)).getByRole('progressbar')).toHaveAttribute('aria-valuenow', String((i + 1) * 10));
+    }
     expect(FakeEventSource.all).toHaveLength(1);
   });
 
@@ -329,14 +373,14 @@ describe('live progress', () => {
     const r = rowOf('bad.png');
     expect(r).toHaveAttribute('data-status', 'failed');
     expect(within(r).getByRole('alert')).toHaveTextContent('tesseract crashed on page 2');
-    expect(FakeEventSource.all).toHaveLength(0);
 
     await userEvent.click(within(r).getByRole('button', { name: 'Retry' }));
     await waitFor(() => expect(rowOf('bad.png')).toHaveAttribute('data-status', 'pending'));
     expect(calls).toEqual(['POST /api/v1/tasks/F1/retry', 'GET /api/v1/tasks/F1']);
     expect(within(rowOf('bad.png')).queryByRole('alert')).not.toBeInTheDocument();
-    // Running again: watched again.
-    expect(FakeEventSource.forTask('F1')).toBeDefined();
+    // Running again: the stream moves it on.
+    FakeEventSource.user()!.emit('task', { ...failed, status: 'processing', error: '', pages_total: 2, pages_done: 1 });
+    expect(within(rowOf('bad.png')).getByText('1 / 2 pages')).toBeInTheDocument();
   });
 
   it('explains a retry the server refuses', async () => {
@@ -366,7 +410,8 @@ describe('live progress', () => {
     const r = await waitFor(() => rowOf('old.tif'));
     expect(r).toHaveAttribute('data-status', 'processing');
     expect(within(r).getByText('2 / 4 pages')).toBeInTheDocument();
-    expect(FakeEventSource.forTask('R1')).toBeDefined();
+    FakeEventSource.user()!.emit('task', { ...old, pages_done: 3 });
+    expect(within(rowOf('old.tif')).getByText('3 / 4 pages')).toBeInTheDocument();
   });
 
   it('clears finished rows but keeps running ones', async () => {
@@ -389,7 +434,7 @@ describe('live progress', () => {
     expect(useTaskStore.getState().byId.D1).toBeDefined();
   });
 
-  it('closes the streams when the page goes away', async () => {
+  it('opens no stream of its own: leaving the page leaves the tab’s stream alone', async () => {
     const busy = task({ id: 'B2', filename: 'busy.png', status: 'processing' });
     stubFetch(engines, noneRunning);
     const view = await ready();
@@ -397,9 +442,18 @@ describe('live progress', () => {
       useTaskStore.getState().upsert(busy);
       useUploadStore.getState().showTasks([busy]);
     });
-    const es = FakeEventSource.forTask('B2')!;
-    expect(es).toBeDefined();
+    expect(FakeEventSource.all).toHaveLength(1);
     view.unmount();
-    expect(es.closed).toBe(true);
+    expect(FakeEventSource.live()).toHaveLength(1);
   });
+
+  it('lists a task another tab uploads as soon as the stream tells of it', async () => {
+    stubFetch(engines, noneRunning);
+    await ready();
+    FakeEventSource.user()!.emit('task', task({ id: 'O1', filename: 'other-tab.png', status: 'pending' }));
+    expect(rowOf('other-tab.png')).toHaveAttribute('data-status', 'pending');
+    FakeEventSource.user()!.emit('deleted', { id: 'O1' });
+    expect(rows()[0]).toHaveAttribute('data-status', 'gone');
+  });
+
 });

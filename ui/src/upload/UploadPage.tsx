@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { Link } from 'react-router';
 import { taskService } from '../api/taskService';
 import { isRunning, type Engine } from '../api/types';
@@ -10,7 +10,6 @@ import { choiceFor, loadChoice, saveChoice, type UploadChoice } from './options'
 import { TaskProgressList } from './TaskProgressList';
 import { UploadOptions } from './UploadOptions';
 import { isFinishedRow, useUploadStore } from './uploadStore';
-import { useTaskEvents } from './useTaskEvents';
 import './upload.css';
 
 type EnginesState = { state: 'loading' } | { state: 'ready'; engines: Engine[] } | { state: 'error'; error: unknown };
@@ -56,23 +55,20 @@ export function UploadPage() {
     saveChoice(c);
   };
 
-  // Tasks still running from before (another tab, a reload) join the list.
+  // Tasks still running from before (a reload) join the list.
   const loadRunning = useCallback(() => {
     setRunningError(undefined);
-    useTaskStore
-      .getState()
-      .loadRunning()
-      .then(() => useUploadStore.getState().showTasks(Object.values(useTaskStore.getState().byId).filter((t) => isRunning(t.status))))
-      .catch(setRunningError);
+    useTaskStore.getState().loadRunning().catch(setRunningError);
   }, []);
   useEffect(loadRunning, [loadRunning]);
 
-  // Follow every listed task that can still change.
-  const watched = useMemo(
-    () => rows.flatMap((r) => (r.kind === 'task' && byId[r.taskId] && isRunning(byId[r.taskId].status) ? [r.taskId] : [])),
-    [rows, byId],
-  );
-  useTaskEvents(watched, { onGone: (id) => useTaskStore.getState().remove(id) });
+  // Every running task the app hears of (from that load, the event stream
+  // or another tab's upload) joins the list; the stream keeps each row
+  // current (stores/taskEvents.ts).
+  useEffect(() => {
+    const running = Object.values(byId).filter((t) => isRunning(t.status));
+    if (running.length) useUploadStore.getState().showTasks(running);
+  }, [byId]);
 
   const ready = engines.state === 'ready' && choice !== undefined;
   const addFiles = (files: File[]) => {

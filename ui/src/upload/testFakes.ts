@@ -63,8 +63,12 @@ export class FakeEventSource {
   static all: FakeEventSource[] = [];
   url: string;
   closed = false;
+  /** readyState as EventSource's: 0 connecting, 1 open, 2 closed. */
+  readyState = 0;
+  onopen: ((e: Event) => void) | null = null;
   onerror: ((e: Event) => void) | null = null;
   private listeners = new Map<string, ((e: MessageEvent) => void)[]>();
+  private nextId = 1;
 
   constructor(url: string) {
     this.url = url;
@@ -75,20 +79,40 @@ export class FakeEventSource {
   }
   close() {
     this.closed = true;
+    this.readyState = 2;
   }
-  /** emit sends an event named type with data as JSON. */
-  emit(type: string, data: unknown) {
+  /** open is the connection being established. */
+  open() {
+    this.readyState = 1;
+    act(() => this.onopen?.(new Event('open')));
+  }
+  /** emit sends an event named type with data as JSON (and an id, counting up unless given). */
+  emit(type: string, data: unknown, id = String(this.nextId++)) {
+    this.raw(type, JSON.stringify(data), id);
+  }
+  /** raw sends an event whose data is taken as is. */
+  raw(type: string, data: string, id = String(this.nextId++)) {
     act(() => {
-      for (const fn of this.listeners.get(type) ?? []) fn(new MessageEvent(type, { data: JSON.stringify(data) }));
+      for (const fn of this.listeners.get(type) ?? []) fn(new MessageEvent(type, { data, lastEventId: id }));
     });
   }
-  /** error is what EventSource fires when its connection fails. */
+  /** error is what EventSource fires when its connection drops (it reconnects by itself). */
   error() {
+    this.readyState = 0;
     act(() => this.onerror?.(new Event('error')));
   }
-  /** open returns the live (not closed) stream for a task id. */
-  static forTask(id: string): FakeEventSource | undefined {
-    return FakeEventSource.all.find((e) => e.url === `/api/v1/tasks/${id}/events` && !e.closed);
+  /** fail is what EventSource fires when the server refuses the stream (it gives up). */
+  fail() {
+    this.readyState = 2;
+    act(() => this.onerror?.(new Event('error')));
+  }
+  /** live returns the open (not closed) streams. */
+  static live(): FakeEventSource[] {
+    return FakeEventSource.all.filter((e) => !e.closed);
+  }
+  /** user returns the live stream of the user's events, if any. */
+  static user(): FakeEventSource | undefined {
+    return FakeEventSource.live().find((e) => e.url.startsWith('/api/v1/events'));
   }
 }
 

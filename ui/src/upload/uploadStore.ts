@@ -8,7 +8,7 @@ import { taskService, type UploadHandle, type UploadParams } from '../api/taskSe
 import { isRunning, type Task } from '../api/types';
 import { describeError } from '../components/ErrorBanner';
 import { useAuthStore } from '../stores/authStore';
-import { useTaskStore } from '../stores/taskStore';
+import { eventClock, useTaskStore } from '../stores/taskStore';
 
 /** MAX_CONCURRENT is how many files upload at the same time; the rest wait. */
 export const MAX_CONCURRENT = 2;
@@ -106,6 +106,7 @@ export const useUploadStore = create<UploadState>()((set, get) => {
 
   const start = (row: FileRow) => {
     patch(row.key, { phase: 'uploading', progress: 0, rejection: undefined });
+    const since = eventClock();
     const h = taskService.upload(row.file, row.params, (f) => {
       if (handles.get(row.key) === h) patch(row.key, { progress: f });
     });
@@ -114,8 +115,14 @@ export const useUploadStore = create<UploadState>()((set, get) => {
       (task) => {
         if (handles.get(row.key) !== h) return;
         handles.delete(row.key);
-        useTaskStore.getState().upsert(task, { recent: true });
-        set((s) => ({ rows: s.rows.map((r) => (r.key === row.key ? { kind: 'task', key: row.key, taskId: task.id } : r)) }));
+        // The stream may have told of the task's progress before this answer came.
+        useTaskStore.getState().upsert(task, { recent: true, since });
+        // The file's row becomes the task's; a row the stream already added for it goes.
+        set((s) => ({
+          rows: s.rows
+            .filter((r) => !(r.kind === 'task' && r.taskId === task.id))
+            .map((r) => (r.key === row.key ? { kind: 'task', key: row.key, taskId: task.id } : r)),
+        }));
         pump();
       },
       (err: unknown) => {
