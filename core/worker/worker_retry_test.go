@@ -103,8 +103,11 @@ func TestHungEngineTimesOutAndIsReplaced(t *testing.T) {
 	if !strings.Contains(failed.Error, "timed out") || !strings.Contains(failed.Error, "after 2 attempts") {
 		t.Errorf("error %q: want a timeout after 2 attempts", failed.Error)
 	}
-	// Two page timeouts, plus a process restart after each and the backoff.
-	if limit := 2*pageTimeout + 3*time.Second; took > limit {
+	// Two page timeouts, plus a process restart after each and the backoff;
+	// a loaded CI machine needs seconds for each restart, and the point is
+	// that the hang ends near the page timeout, not at ocr.page_timeout's
+	// default of minutes.
+	if limit := 2*pageTimeout + 15*time.Second; took > limit {
 		t.Errorf("the hung task took %s to fail, want under %s", took.Round(time.Millisecond), limit)
 	}
 
