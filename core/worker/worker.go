@@ -405,17 +405,17 @@ func (w *Worker) openNext(ctx context.Context) (bool, error) {
 		}
 	}
 	w.sched.Order(people) // least served first; ties stay oldest first
-	pick := ""
+	pick, found := "", false
 	for _, id := range people {
 		if openBy[id] == 0 {
-			pick = id // someone with queued work and nothing open: always
+			pick, found = id, true // someone with queued work and nothing open: always
 			break
 		}
 	}
-	if pick == "" && w.sched.Spare(opening) > 0 {
-		pick = people[0] // an engine would sit idle: the least served may open more
+	if !found && w.sched.Spare(opening) > 0 {
+		pick, found = people[0], true // an engine would sit idle: the least served may open more
 	}
-	if pick == "" {
+	if !found {
 		return false, nil
 	}
 	t, err := w.store.ClaimPending(ctx, heads[pick].ID, time.Now().UTC())
