@@ -23,10 +23,15 @@ export function formatDuration(ms: number): string {
   return `${Math.floor(m / 60)} h ${String(m % 60).padStart(2, '0')} min`;
 }
 
+// One formatter for every date: building one per call is what makes a long
+// table slow to render (toLocaleString with options does that).
+let dateTime: Intl.DateTimeFormat | undefined;
+
 /** formatDateTime shows a timestamp in the user's locale and time zone. */
 export function formatDateTime(iso: string | null | undefined): string {
   if (!iso) return '—';
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return '—';
-  return d.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+  dateTime ??= new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+  return dateTime.format(d);
 }

@@ -112,6 +112,10 @@ export function TaskHistory() {
   useReloadOnEvents(data?.items, reload);
 
   const onSort = useCallback((sort: SortField, order: SortOrder) => update({ sort, order }), [update]);
+  // Stable, so that the (memoised) rows do not all re-render when the URL changes.
+  const openRef = useRef(openTask);
+  openRef.current = openTask;
+  const onOpen = useCallback((id: string) => openRef.current(id), []);
   const onDeleted = useCallback(() => {
     closeTask();
     reload();
@@ -164,7 +168,7 @@ export function TaskHistory() {
                 stale={loading && !!data}
                 skeletonRows={Math.min(query.page_size, 8)}
                 onSort={onSort}
-                onOpen={openTask}
+                onOpen={onOpen}
               />
             )}
           </div>

@@ -1,4 +1,4 @@
-import type { MouseEvent } from 'react';
+import { memo, type MouseEvent } from 'react';
 import { isRunning, type SortField, type SortOrder, type Task } from '../api/types';
 import { Skeleton } from '../components/Spinner';
 import { StatusBadge } from '../components/StatusBadge';
@@ -111,8 +111,12 @@ export function TaskList({ rows, sort, order, loading, stale, skeletonRows = 5, 
   );
 }
 
-/** TaskRow is one task; a click anywhere on it opens the details, the filename button is the keyboard path. */
-function TaskRow({ task: t, onOpen }: { task: Task; onOpen(id: string): void }) {
+/**
+ * TaskRow is one task; a click anywhere on it opens the details, the
+ * filename button is the keyboard path. Memoised: an event about one task
+ * re-renders its row, not the whole page of them.
+ */
+const TaskRow = memo(function TaskRow({ task: t, onOpen }: { task: Task; onOpen(id: string): void }) {
   const running = isRunning(t.status);
   const open = (e: MouseEvent) => {
     // Selecting text in a row should not open it.
@@ -149,4 +153,4 @@ function TaskRow({ task: t, onOpen }: { task: Task; onOpen(id: string): void }) 
       </td>
     </tr>
   );
-}
+});
