@@ -288,7 +288,7 @@ func engineConfigs(cfg *config.Config, workers int) ([]engines.Config, error) {
 		}
 		run[name] = true
 		out = append(out, engines.Config{Processes: workers,
-			Spec: host.Spec{Name: name, Kind: sdk.KindEngine, Settings: cfg.PluginSettings(name)}})
+			Spec: host.Spec{Name: name, Kind: sdk.KindEngine, Settings: cfg.PluginSettings(name), Nice: cfg.OCR.EngineNice}})
 	}
 	for i, e := range cfg.Engines {
 		if slices.Contains(all, e.Name) {
@@ -300,7 +300,7 @@ func engineConfigs(cfg *config.Config, workers int) ([]engines.Config, error) {
 		}
 		run[e.Name] = true
 		out = append(out, engines.Config{Processes: n, Spec: host.Spec{Name: e.Name, Kind: sdk.KindEngine,
-			Path: e.Path, Args: e.Args, Env: e.Env, SHA256: e.Checksum(), Settings: e.Settings}})
+			Path: e.Path, Args: e.Args, Env: e.Env, SHA256: e.Checksum(), Settings: e.Settings, Nice: cfg.OCR.EngineNice}})
 	}
 	if !run[cfg.OCR.DefaultEngine] {
 		return nil, &config.KeyError{Key: "ocr.default_engine", Reason: fmt.Sprintf("%q is not among the engines this server runs", cfg.OCR.DefaultEngine)}

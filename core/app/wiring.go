@@ -126,7 +126,7 @@ func newTaskRunner(cfg *config.Config, store *boltstore.Store, files *filestore.
 			}})
 	wk := worker.New(store, files, pool, hist.events, worker.Options{Workers: workers, MaxAttempts: cfg.OCR.MaxAttempts,
 		PageTimeout: cfg.OCR.PageTimeout, Limits: limits, NewID: boltstore.NewID, EngineHOCR: cfg.OCR.EngineHOCR, Observer: met,
-		ScratchDir: filepath.Join(cfg.Storage.DataDir, "scratch"), FIFO: cfg.OCR.Scheduling == "fifo",
+		ScratchDir: filepath.Join(cfg.Storage.DataDir, "scratch"), FIFO: cfg.OCR.Scheduling == "fifo", Nice: cfg.OCR.EngineNice,
 		MaxRunningPagesPerUser: cfg.Limits.MaxRunningPagesPerUser, Weight: userWeights(cfg, store, log)}, log)
 	svc.SetRunner(wk)
 	svc.SetSearcher(hist.searcher())

@@ -80,6 +80,10 @@ type OCR struct {
 	// core/fairshare) or "fifo" (one line for everyone, oldest first; kept
 	// for comparison in benchmarks).
 	Scheduling string `koanf:"scheduling"`
+	// EngineNice is the CPU priority (nice value, 0..19) of the engine
+	// processes and page decoders: below the HTTP server, so the API stays
+	// quick while OCR keeps every core busy. 0 = the server's.
+	EngineNice int `koanf:"engine_nice"`
 }
 
 // Auth configures sign-in and sessions.
@@ -183,6 +187,7 @@ func Defaults() map[string]any {
 		"ocr.pdf_dpi":                       300,
 		"ocr.engine_hocr":                   false,
 		"ocr.scheduling":                    "fair",
+		"ocr.engine_nice":                   10,
 		"auth.providers":                    []string{"local"},
 		"auth.session_idle_timeout":         "24h",
 		"auth.session_lifetime":             "720h",

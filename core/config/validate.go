@@ -136,6 +136,9 @@ func (c *Config) validate() error {
 	if _, err := c.Limits.Weights(); err != nil {
 		return bad("limits.user_weights", "%v", err)
 	}
+	if c.OCR.EngineNice < 0 || c.OCR.EngineNice > 19 {
+		return bad("ocr.engine_nice", "must be 0..19 (0 = the server's priority)")
+	}
 	switch c.OCR.Scheduling {
 	case "fair", "fifo":
 	default:

@@ -1,6 +1,8 @@
 package pagehelper
 
 import (
+	"github.com/ocrbox/ocrbox/core/cpuprio"
+
 	"context"
 	"encoding/json"
 	"errors"
@@ -62,7 +64,7 @@ var kinds = map[string]error{
 }
 
 // Main is the helper process: `ocrbox pagehelper [-as-budget N] [-cpu S]
-// [-fsize N]`, a pages.Job on stdin. It returns the exit code: 0 whenever
+// [-fsize N] [-nice N]`, a pages.Job on stdin. It returns the exit code: 0 whenever
 // it answered (a page or a domain error), non-zero when it could not.
 func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if code := Setup(args, stderr); code != 0 {
@@ -84,8 +86,12 @@ func Setup(args []string, stderr io.Writer) int {
 	asBudget := fs.Uint64("as-budget", 0, "address space allowed beyond what is mapped at start, bytes (0: unlimited)")
 	cpu := fs.Uint64("cpu", 0, "CPU time limit, seconds (0: unlimited)")
 	fsize := fs.Uint64("fsize", 0, "largest file the helper may write, bytes (0: unlimited)")
+	nice := fs.Int("nice", 0, "CPU priority (nice value) to run at, 0..19")
 	if err := fs.Parse(args); err != nil {
 		return 2
+	}
+	if err := cpuprio.Lower(0, *nice); err != nil {
+		fmt.Fprintf(stderr, "pagehelper: %v\n", err) // not fatal: decode at the server's priority
 	}
 	// Limits first: nothing of the upload has been read yet.
 	if err := applyLimits(*asBudget, *cpu, *fsize); err != nil {

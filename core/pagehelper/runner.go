@@ -40,6 +40,9 @@ type Options struct {
 	// NoNamespaces skips the user and network namespaces (they are tried by
 	// default and given up, with one log line, where the kernel refuses).
 	NoNamespaces bool
+	// Nice is the helper's CPU priority (nice value, 0..19): decoding runs
+	// below the HTTP server like the engines. 0 = as the server.
+	Nice int
 }
 
 // Runner starts one helper process per page.
@@ -207,6 +210,9 @@ func (r *Runner) runOnce(ctx context.Context, job []byte, namespaces bool) (resu
 		"-fsize", strconv.FormatInt(16<<20+int64(5*r.opts.MaxMegapixels*1e6), 10))
 	if r.opts.AddressSpace > 0 {
 		args = append(args, "-as-budget", strconv.FormatInt(r.opts.AddressSpace, 10))
+	}
+	if r.opts.Nice > 0 {
+		args = append(args, "-nice", strconv.Itoa(r.opts.Nice))
 	}
 	cmd := exec.CommandContext(tctx, r.opts.Command[0], args...)
 	cmd.Env = r.env()

@@ -102,6 +102,9 @@ type Options struct {
 	// Weight is a person's share of engine time relative to others
 	// (default 1 for everyone).
 	Weight func(userID string) float64
+	// Nice is the page decoders' CPU priority (nice value); 0 = the
+	// server's.
+	Nice int
 	// FIFO shares the engines as one line, oldest queued first, instead
 	// of between people (ocr.scheduling = "fifo", for comparison).
 	FIFO bool
@@ -236,7 +239,7 @@ func New(store Store, files Files, engines Engines, pub Publisher, opts Options,
 	if w.opts.Extractor == nil {
 		// A page decodes in well under a second, but the helper's start-up
 		// alone can pass a short engine page timeout on a loaded machine.
-		r, err := pagehelper.New(pagehelper.Options{Timeout: max(opts.PageTimeout, helperMinTimeout),
+		r, err := pagehelper.New(pagehelper.Options{Timeout: max(opts.PageTimeout, helperMinTimeout), Nice: opts.Nice,
 			MaxMegapixels: opts.Limits.MaxMegapixels}, log)
 		if err != nil {
 			w.opts.Extractor = brokenExtractor{err}

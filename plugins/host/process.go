@@ -20,6 +20,7 @@ import (
 	"github.com/hashicorp/go-plugin"
 	"github.com/sethvargo/go-retry"
 
+	"github.com/ocrbox/ocrbox/core/cpuprio"
 	"github.com/ocrbox/ocrbox/plugins/sdk"
 )
 
@@ -46,6 +47,10 @@ type Spec struct {
 	// HealthInterval is how often a dead process is noticed and restarted
 	// without waiting for the next call; default 5s, negative disables.
 	HealthInterval time.Duration
+	// Nice lowers the process's CPU priority (every thread's nice value),
+	// so CPU-bound engines leave the HTTP server responsive; 0 = as the
+	// host.
+	Nice int
 }
 
 // Process is one supervised plugin subprocess.
@@ -163,6 +168,9 @@ func (p *Process) startLocked(ctx context.Context) error {
 	if err != nil {
 		client.Kill()
 		return p.explainStart(err)
+	}
+	if err := cpuprio.Lower(pid(client), p.spec.Nice); err != nil {
+		p.log.Warn("could not lower the plugin's CPU priority", "error", err)
 	}
 	raw, err := rpc.Dispense(p.spec.Kind)
 	if err != nil {
