@@ -36,6 +36,14 @@ type Options struct {
 	Env     map[string]string // extra OCRBOX_* settings
 	LogPath string            // default Dir/server.log
 	Ready   time.Duration     // how long to wait for /readyz; default 90s
+	// Users are more local accounts to create before the server starts
+	// (besides the benchmark account), a few at a time.
+	Users []Account
+}
+
+// Account is one local user: email and password.
+type Account struct {
+	Email, Password string
 }
 
 // Server is a running ocrbox.
@@ -69,10 +77,8 @@ func Start(ctx context.Context, o Options) (*Server, error) {
 		env = append(env, k+"="+v)
 	}
 
-	add := exec.CommandContext(ctx, o.Bin, "users", "add", Email, "--name", "Bench", "--password-stdin")
-	add.Dir, add.Env, add.Stdin = o.Dir, env, strings.NewReader(Password+"\n")
-	if out, err := add.CombinedOutput(); err != nil {
-		return nil, fmt.Errorf("ocrbox users add: %v: %s", err, out)
+	if err := addUsers(ctx, o, env, append([]Account{{Email, Password}}, o.Users...)); err != nil {
+		return nil, err
 	}
 
 	logFile, err := os.Create(o.LogPath)
@@ -168,6 +174,33 @@ func (s *Server) Login(ctx context.Context, c *http.Client) (string, error) {
 		return "", fmt.Errorf("login: no access_token in %s", data)
 	}
 	return out.AccessToken, nil
+}
+
+// addUsers runs `ocrbox users add` for each account, two at a time (each
+// hashes a password, which takes a core and some memory).
+func addUsers(ctx context.Context, o Options, env []string, accounts []Account) error {
+	sem := make(chan struct{}, 2)
+	errc := make(chan error, len(accounts))
+	for _, a := range accounts {
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem }()
+			name, _, _ := strings.Cut(a.Email, "@")
+			add := exec.CommandContext(ctx, o.Bin, "users", "add", a.Email, "--name", name, "--password-stdin")
+			add.Dir, add.Env, add.Stdin = o.Dir, env, strings.NewReader(a.Password+"\n")
+			if out, err := add.CombinedOutput(); err != nil {
+				errc <- fmt.Errorf("ocrbox users add %s: %v: %s", a.Email, err, out)
+				return
+			}
+			errc <- nil
+		}()
+	}
+	for range accounts {
+		if err := <-errc; err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func freePort() (int, error) {
