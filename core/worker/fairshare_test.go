@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -57,6 +58,21 @@ func TestFairShareBetweenPeople(t *testing.T) {
 			if got, err := h.svc.Get(ctx, others[1].ID, cy.ID); err != nil || got.QueuePosition == 0 {
 				t.Fatalf("Cy's queued task: queue_position %d (%v), want a place in line", got.QueuePosition, err)
 			}
+			// Ada's last page waits longest: its place in line is announced
+			// on the event stream as the line moves.
+			updates, stop := h.broker.Subscribe(batch[5].ID)
+			defer stop()
+			var places []int
+			var placesMu sync.Mutex
+			go func() {
+				for x := range updates {
+					if x.Status == domain.StatusPending && x.QueuePosition > 0 {
+						placesMu.Lock()
+						places = append(places, x.QueuePosition)
+						placesMu.Unlock()
+					}
+				}
+			}()
 			h.run(t)
 
 			order := finishOrder(t, h, append(append([]*domain.Task{}, batch...), bob, cy))
@@ -73,6 +89,12 @@ func TestFairShareBetweenPeople(t *testing.T) {
 			}
 			if !slices.Equal(adaOrder, adaQueued) {
 				t.Errorf("Ada's batch finished out of her own order")
+			}
+			placesMu.Lock()
+			announced := slices.Clone(places)
+			placesMu.Unlock()
+			if len(announced) == 0 || !slices.IsSortedFunc(announced, func(a, b int) int { return b - a }) {
+				t.Errorf("places in line announced for Ada's last page: %v, want some, never rising", announced)
 			}
 			switch mode {
 			case "fair":

@@ -236,6 +236,7 @@ func New(store Store, files Files, engines Engines, pub Publisher, opts Options,
 		sched: fairshare.New(fairshare.Options{Slots: opts.Workers,
 			MaxRunningPerUser: opts.MaxRunningPagesPerUser, Weight: opts.Weight}),
 		running: map[string]*run{}}
+	w.positions.moved = make(chan struct{}, 1)
 	if w.opts.Extractor == nil {
 		// A page decodes in well under a second, but the helper's start-up
 		// alone can pass a short engine page timeout on a loaded machine.
@@ -293,6 +294,7 @@ func (b brokenExtractor) Extract(context.Context, pages.Job) (pages.Page, error)
 
 // Kick wakes the dispatcher because a task became pending.
 func (w *Worker) Kick() {
+	w.positions.invalidate()
 	select {
 	case w.kick <- struct{}{}:
 	default:
@@ -332,6 +334,7 @@ func (w *Worker) Run(ctx context.Context) error {
 	ticker := time.NewTicker(w.opts.PollInterval)
 	defer ticker.Stop()
 	defer w.wg.Wait()
+	go w.announcePositions(ctx)
 	for {
 		if ctx.Err() != nil || w.isDraining() {
 			return nil // the deferred Wait lets running tasks reach a page boundary
