@@ -288,3 +288,32 @@ func TestUserEventStreamRefusals(t *testing.T) {
 		})
 	}
 }
+
+// TestUserEventStreamEndsAtShutdown: an open stream does not hold up the
+// server's graceful shutdown (every open tab holds one); the client then
+// reconnects to the next server.
+func TestUserEventStreamEndsAtShutdown(t *testing.T) {
+	e := newEnv(t, 100)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go e.app.Listener(ln)
+	st := openUserEvents(t, "http://"+ln.Addr().String(), e.login(t, "alice"), "")
+	st.next(t)
+	start := time.Now()
+	if err := e.app.ShutdownWithTimeout(10 * time.Second); err != nil {
+		t.Fatalf("shutdown: %v", err)
+	}
+	if took := time.Since(start); took > 3*time.Second {
+		t.Errorf("shutdown took %s with a stream open, want at once", took)
+	}
+	select {
+	case _, open := <-st.events:
+		if open {
+			t.Error("an event after shutdown")
+		}
+	case <-time.After(5 * time.Second):
+		t.Error("the stream still open 5 s after shutdown")
+	}
+}

@@ -42,8 +42,11 @@ type UserEvent struct {
 // UserHubOptions bound the memory of a UserHub; zero values take the defaults.
 type UserHubOptions struct {
 	// Ring is how many recent events of each user are kept for replay
-	// (default 512). A subscriber further behind gets a reset.
+	// (default 256). A subscriber further behind gets a reset.
 	Ring int
+	// RingBytes caps the size of the events one user's ring holds (default
+	// 256 KiB); the oldest go first.
+	RingBytes int
 	// Idle is how long a user's recent events are kept after their last
 	// stream closed (default 10 minutes): long enough to resume after a
 	// network change or a laptop's short sleep.
@@ -73,6 +76,7 @@ type userLog struct {
 	ring  []UserEvent // circular; the newest is at (start+n-1) % len
 	start int
 	n     int
+	bytes int    // of the n events' data
 	head  uint64 // id of the newest event; the ring holds head-n+1 … head
 	subs  map[*UserSub]struct{}
 	idle  time.Time // when the last subscriber left
@@ -81,7 +85,10 @@ type userLog struct {
 // NewUserHub returns a hub with no subscribers.
 func NewUserHub(opts UserHubOptions) *UserHub {
 	if opts.Ring <= 0 {
-		opts.Ring = 512
+		opts.Ring = 256
+	}
+	if opts.RingBytes <= 0 {
+		opts.RingBytes = 256 << 10
 	}
 	if opts.Idle <= 0 {
 		opts.Idle = 10 * time.Minute
@@ -138,14 +145,15 @@ func (h *UserHub) publish(userID, typ string, data []byte) {
 	}
 	l.head++
 	h.floor = max(h.floor, l.head)
-	ev := UserEvent{ID: l.head, Type: typ, Data: data}
-	if l.n < len(l.ring) {
-		l.ring[(l.start+l.n)%len(l.ring)] = ev
-		l.n++
-	} else {
-		l.ring[l.start] = ev // drop the oldest
+	for l.n > 0 && (l.n == len(l.ring) || l.bytes+len(data) > h.opts.RingBytes) {
+		l.bytes -= len(l.ring[l.start].Data) // drop the oldest
+		l.ring[l.start] = UserEvent{}
 		l.start = (l.start + 1) % len(l.ring)
+		l.n--
 	}
+	l.ring[(l.start+l.n)%len(l.ring)] = UserEvent{ID: l.head, Type: typ, Data: data}
+	l.n++
+	l.bytes += len(data)
 	for s := range l.subs {
 		select {
 		case s.wake <- struct{}{}:

@@ -218,6 +218,26 @@ func TestUserHubSlowSubscriber(t *testing.T) {
 	wantEvents(t, next(t, slow), "task:t:1000")
 }
 
+// The ring keeps at most RingBytes of events: a client resuming from
+// before what fits gets a reset, one resuming inside it its events.
+func TestUserHubRingBytes(t *testing.T) {
+	t.Parallel()
+	one, _ := json.Marshal(owned("u", "t", 1))
+	h := tasks.NewUserHub(tasks.UserHubOptions{Ring: 100, RingBytes: 3 * len(one)})
+	s := h.Subscribe("u", "")
+	start := next(t, s)[0].ID
+	s.Close()
+	for i := 1; i <= 5; i++ {
+		h.PublishTask(owned("u", "t", i))
+	}
+	old := h.Subscribe("u", strconv.FormatUint(start+1, 10)) // needs events 2…5; 2 is gone
+	wantEvents(t, next(t, old), "reset:resume_unavailable")
+	old.Close()
+	kept := h.Subscribe("u", strconv.FormatUint(start+2, 10))
+	wantEvents(t, next(t, kept), "task:t:3", "task:t:4", "task:t:5")
+	kept.Close()
+}
+
 // Publishing, subscribing, reading and closing race freely (run with
 // -race), and every reader sees ids only grow.
 func TestUserHubConcurrentUse(t *testing.T) {
