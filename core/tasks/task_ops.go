@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/ocrbox/ocrbox/core/domain"
 )
@@ -65,20 +64,7 @@ func (s *Service) Delete(ctx context.Context, userID, taskID string) error {
 func (s *Service) Retry(ctx context.Context, userID, taskID string) (*domain.Task, error) {
 	now := s.now().UTC()
 	t, err := s.store.UpdateTask(ctx, userID, taskID, func(t *domain.Task) error {
-		if t.Status != domain.StatusFailed && t.Status != domain.StatusCancelled {
-			return domain.Errorf(domain.ErrConflict, "invalid_state",
-				"only failed or cancelled tasks can be retried; this task is %s", t.Status)
-		}
-		t.Status, t.QueuedAt, t.Error = domain.StatusPending, now, ""
-		t.PagesDone, t.StartedAt, t.CompletedAt, t.DurationMS = 0, nil, nil, 0
-		kept := t.Files[:0]
-		for _, f := range t.Files {
-			if f.Kind == domain.KindInput {
-				kept = append(kept, f)
-			}
-		}
-		t.Files = kept
-		return nil
+		return t.Apply(domain.Retry(), now) // 409 invalid_state unless failed or cancelled
 	})
 	if err != nil {
 		return nil, notFound(err)
@@ -113,27 +99,14 @@ func (s *Service) removeResults(ctx context.Context, t *domain.Task) error {
 func (s *Service) Cancel(ctx context.Context, userID, taskID string) (*domain.Task, error) {
 	now := s.now().UTC()
 	t, err := s.store.UpdateTask(ctx, userID, taskID, func(t *domain.Task) error {
-		if t.Status != domain.StatusPending && t.Status != domain.StatusProcessing {
-			return domain.Errorf(domain.ErrConflict, "invalid_state",
-				"only pending or processing tasks can be cancelled; this task is %s", t.Status)
-		}
-		t.Status, t.CompletedAt = domain.StatusCancelled, &now
-		t.Error = "cancelled by user"
-		if t.StartedAt != nil {
-			t.DurationMS = now.Sub(*t.StartedAt).Milliseconds()
-		}
-		return nil
+		return t.Apply(domain.Cancel("cancelled by user"), now) // 409 invalid_state unless pending or processing
 	})
 	if err != nil {
 		return nil, notFound(err)
 	}
 	s.runner.Cancel(taskID)
 	s.broker.Publish(t)
-	var ran time.Duration
-	if t.StartedAt != nil {
-		ran = now.Sub(*t.StartedAt)
-	}
-	s.opts.Observer.TaskFinished(string(domain.StatusCancelled), ran)
+	s.opts.Observer.TaskFinished(string(domain.StatusCancelled), t.RunTime())
 	return t, nil
 }
 

@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"os"
 	"path"
-	"slices"
 	"strings"
 	"time"
 
@@ -69,32 +68,12 @@ func (w *Worker) finish(ctx context.Context, t *domain.Task, total int, log *slo
 		})
 	}
 	now := time.Now().UTC()
-	_, err := w.update(ctx, t, func(x *domain.Task) error {
-		if err := stillProcessing(x); err != nil {
-			return err
-		}
-		x.Files = slices.DeleteFunc(x.Files, func(f domain.File) bool { return f.Kind != domain.KindInput })
-		x.Files = append(x.Files, files...)
-		x.Status, x.CompletedAt, x.Error = domain.StatusCompleted, &now, ""
-		x.PagesDone = total
-		if x.StartedAt != nil {
-			x.DurationMS = now.Sub(*x.StartedAt).Milliseconds()
-		}
-		return nil
-	})
+	nt, err := w.update(ctx, t, func(x *domain.Task) error { return apply(x, domain.Complete(total, files), now) })
 	if err == nil {
 		log.Info("task completed", "pages", total)
-		w.opts.Observer.TaskFinished(string(domain.StatusCompleted), runTime(t, now))
+		w.opts.Observer.TaskFinished(string(domain.StatusCompleted), nt.RunTime())
 	}
 	return err
-}
-
-// runTime is how long t has run by now (0 if it never started).
-func runTime(t *domain.Task, now time.Time) time.Duration {
-	if t.StartedAt == nil {
-		return 0
-	}
-	return now.Sub(*t.StartedAt)
 }
 
 // writeOutput writes one output file, replacing any left by a crashed run.

@@ -71,13 +71,7 @@ func (w *Worker) doPage(ctx context.Context, t *domain.Task, doc *pages.Document
 	if err := w.files.WriteFileAtomic(ctx, t.UserID, t.ID, pageJSONName(pg.Number), data); err != nil {
 		return fmt.Errorf("store page %d: %w", pg.Number, err)
 	}
-	_, err = w.update(ctx, t, func(x *domain.Task) error {
-		if err := stillProcessing(x); err != nil {
-			return err
-		}
-		x.PagesDone++
-		return nil
-	})
+	_, err = w.update(ctx, t, func(x *domain.Task) error { return apply(x, domain.PageDone(), time.Now().UTC()) })
 	log.Debug("page done", "page", pg.Number, "ms", time.Since(started).Milliseconds())
 	return err
 }

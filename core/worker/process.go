@@ -31,12 +31,8 @@ func (w *Worker) process(ctx context.Context, t *domain.Task, r *run) {
 		log.Info("task cancelled")
 		return
 	case errors.Is(cause, errShutdown):
-		w.update(bg, t, func(x *domain.Task) error {
-			if x.Status == domain.StatusProcessing {
-				x.Status = domain.StatusPending
-			}
-			return nil
-		})
+		now := time.Now().UTC()
+		w.update(bg, t, func(x *domain.Task) error { return apply(x, domain.Requeue(""), now) })
 		log.Info("task re-queued for shutdown")
 		return
 	}
@@ -47,30 +43,16 @@ func (w *Worker) process(ctx context.Context, t *domain.Task, r *run) {
 		// Not the task's fault and not permanent: back to the queue with the
 		// pages it finished, and no task is claimed until DiskWait passed.
 		w.diskFullUntil.Store(time.Now().Add(w.opts.DiskWait).UnixNano())
-		w.update(bg, t, func(x *domain.Task) error {
-			if x.Status != domain.StatusProcessing {
-				return errCancelled
-			}
-			x.Status, x.Error = domain.StatusPending, diskWaitMessage
-			return nil
-		})
+		now := time.Now().UTC()
+		w.update(bg, t, func(x *domain.Task) error { return apply(x, domain.Requeue(diskWaitMessage), now) })
 		log.Warn("task waits for disk space", "error", err, "retry_in", w.opts.DiskWait.String())
 		return
 	}
 	msg := userMessage(err)
 	log.Warn("task failed", "error", err)
 	now := time.Now().UTC()
-	if _, err := w.update(bg, t, func(x *domain.Task) error {
-		if x.Status != domain.StatusProcessing {
-			return errCancelled
-		}
-		x.Status, x.Error, x.CompletedAt = domain.StatusFailed, msg, &now
-		if x.StartedAt != nil {
-			x.DurationMS = now.Sub(*x.StartedAt).Milliseconds()
-		}
-		return nil
-	}); err == nil {
-		w.opts.Observer.TaskFinished(string(domain.StatusFailed), runTime(t, now))
+	if nt, err := w.update(bg, t, func(x *domain.Task) error { return apply(x, domain.Fail(msg), now) }); err == nil {
+		w.opts.Observer.TaskFinished(string(domain.StatusFailed), nt.RunTime())
 	}
 }
 
@@ -99,10 +81,16 @@ func (w *Worker) update(ctx context.Context, t *domain.Task, fn func(*domain.Tas
 	return nt, nil
 }
 
-// stillProcessing aborts an update when the task was cancelled meanwhile.
-func stillProcessing(x *domain.Task) error {
-	if x.Status != domain.StatusProcessing {
+// apply moves x through ev (domain.Task.Apply, the one place a task's
+// status changes). A refusal means the task is no longer processing — the
+// user cancelled or retried it meanwhile — and aborts the update with
+// errCancelled.
+func apply(x *domain.Task, ev domain.Event, now time.Time) error {
+	var refused *domain.TransitionError
+	if err := x.Apply(ev, now); errors.As(err, &refused) {
 		return errCancelled
+	} else if err != nil {
+		return err
 	}
 	return nil
 }
@@ -131,11 +119,7 @@ func (w *Worker) run(ctx context.Context, t *domain.Task, r *run, log *slog.Logg
 		}
 	}
 	if _, err := w.update(ctx, t, func(x *domain.Task) error {
-		x.PagesTotal, x.PagesDone = total, nDone
-		if x.Error == diskWaitMessage {
-			x.Error = ""
-		}
-		return stillProcessing(x)
+		return apply(x, domain.Start(total, nDone), time.Now().UTC())
 	}); err != nil {
 		return err
 	}

@@ -16,8 +16,8 @@ import (
 // request handler (DESIGN.md §4, isolation by construction).
 
 // ClaimNextPending takes the pending task with the oldest QueuedAt and, in
-// the same transaction, sets it processing, sets StartedAt to now if unset
-// and increments Attempts. Concurrent callers never get the same task. It
+// the same transaction, claims it (domain.Claim: processing, StartedAt set
+// to now if unset, one more attempt). Concurrent callers never get the same task. It
 // returns (nil, nil) when nothing is pending. Internal: worker only.
 func (s *Store) ClaimNextPending(ctx context.Context, now time.Time) (*domain.Task, error) {
 	var out *domain.Task
@@ -34,7 +34,10 @@ func (s *Store) ClaimNextPending(ctx context.Context, now time.Time) (*domain.Ta
 		if old.Status != domain.StatusPending {
 			return fmt.Errorf("queue entry for task %s in status %s: index out of step", old.ID, old.Status)
 		}
-		next := claimed(old, now)
+		next, err := claimed(old, now)
+		if err != nil {
+			return err
+		}
 		out = next.Clone()
 		return x.putTask(old, next)
 	})
@@ -62,8 +65,8 @@ func (s *Store) PendingQueue(ctx context.Context) ([]domain.QueuedTask, error) {
 }
 
 // ClaimPending takes the given task if it is still pending and, in the same
-// transaction, sets it processing, sets StartedAt to now if unset and
-// increments Attempts. It returns (nil, nil) when the task is no longer
+// transaction, claims it (domain.Claim: processing, StartedAt set to now if
+// unset, one more attempt). It returns (nil, nil) when the task is no longer
 // pending (claimed, cancelled or deleted since the caller read the queue).
 // Internal: worker only.
 func (s *Store) ClaimPending(ctx context.Context, taskID string, now time.Time) (*domain.Task, error) {
@@ -82,7 +85,10 @@ func (s *Store) ClaimPending(ctx context.Context, taskID string, now time.Time) 
 		if old.Status != domain.StatusPending {
 			return nil
 		}
-		next := claimed(old, now)
+		next, err := claimed(old, now)
+		if err != nil {
+			return err
+		}
 		out = next.Clone()
 		return x.putTask(old, next)
 	})
@@ -92,26 +98,21 @@ func (s *Store) ClaimPending(ctx context.Context, taskID string, now time.Time) 
 	return out, nil
 }
 
-// claimed is old as the worker takes it: processing, started (once), one
-// more attempt.
-func claimed(old *domain.Task, now time.Time) *domain.Task {
+// claimed is old as the worker takes it (domain.Claim: processing,
+// started once, one more attempt).
+func claimed(old *domain.Task, now time.Time) (*domain.Task, error) {
 	next := old.Clone()
-	next.Status = domain.StatusProcessing
-	if next.StartedAt == nil {
-		started := now
-		next.StartedAt = &started
+	if err := next.Apply(domain.Claim(), now); err != nil {
+		return nil, fmt.Errorf("claim task %s: %w", old.ID, err)
 	}
-	next.Attempts++
-	return next
+	return next, nil
 }
 
-// RequeueProcessing puts every processing task back to pending, keeping its
-// QueuedAt so it is claimed before newer work, and returns how many. Run it
-// at startup before the workers (crash recovery). now is not used yet: it
-// keeps the signature stable for stamping recovery time later. Internal:
-// startup only.
+// RequeueProcessing puts every processing task back to pending
+// (domain.Requeue), keeping its QueuedAt so it is claimed before newer
+// work, and returns how many. Run it at startup before the workers (crash
+// recovery). Internal: startup only.
 func (s *Store) RequeueProcessing(ctx context.Context, now time.Time) (int, error) {
-	_ = now
 	var n int
 	err := s.update(ctx, func(x *txn) error {
 		for _, k := range prefixKeys(x.tasksByStatus, statusPrefix(domain.StatusProcessing)) {
@@ -120,7 +121,9 @@ func (s *Store) RequeueProcessing(ctx context.Context, now time.Time) (int, erro
 				return err
 			}
 			next := old.Clone()
-			next.Status = domain.StatusPending
+			if err := next.Apply(domain.Requeue(""), now); err != nil {
+				return fmt.Errorf("requeue task %s: %w", old.ID, err)
+			}
 			if err := x.putTask(old, next); err != nil {
 				return err
 			}
