@@ -84,7 +84,8 @@ func (s *Store) GetTask(ctx context.Context, userID, taskID string) (*domain.Tas
 // result with its index entries, file records and counters, all in one
 // transaction. An error from fn aborts the transaction and is returned. fn
 // may not change ID, UserID or CreatedAt (domain.ErrInvalid). Status
-// transitions are the caller's policy. It returns the stored task.
+// changes go through domain.Task.Apply inside fn, the one state machine;
+// the store only keeps the indexes in step. It returns the stored task.
 func (s *Store) UpdateTask(ctx context.Context, userID, taskID string, fn func(t *domain.Task) error) (*domain.Task, error) {
 	if err := checkIDs(userID, taskID); err != nil {
 		return nil, fmt.Errorf("update task: %w", err)
