@@ -71,7 +71,7 @@ func main() {
 	flag.BoolVar(&c.assert, "assert", false, "exit 1 when a target is missed")
 	flag.Float64Var(&c.maxRatio, "max-ratio", 0.25, "target: slowest small task / batch time under fair")
 	flag.Float64Var(&c.maxBatchSlowdown, "max-batch-slowdown", 1.05, "target: batch time fair / fifo")
-	flag.DurationVar(&c.maxAPIp99, "max-api-p99", 50*time.Millisecond, "target: API p99 under OCR load (fair)")
+	flag.DurationVar(&c.maxAPIp99, "max-api-p99", 50*time.Millisecond, "target: API p99 under OCR load (fair); 0 = report only")
 	flag.DurationVar(&c.timeout, "timeout", 15*time.Minute, "give up after this long")
 	flag.StringVar(&c.jsonOut, "json", "", "also write the results as JSON to this file")
 	flag.Parse()
@@ -686,7 +686,7 @@ func check(c config, rs []*result) []string {
 	if fifo != nil && fair.Batch.Seconds() > fifo.Batch.Seconds()*c.maxBatchSlowdown {
 		missed = append(missed, fmt.Sprintf("batch %.1f s under fair > %.2f × %.1f s under fifo", fair.Batch.Seconds(), c.maxBatchSlowdown, fifo.Batch.Seconds()))
 	}
-	if fair.APIp99 > c.maxAPIp99 {
+	if c.maxAPIp99 > 0 && fair.APIp99 > c.maxAPIp99 {
 		missed = append(missed, fmt.Sprintf("API p99 %s > %s", fair.APIp99, c.maxAPIp99))
 	}
 	for _, r := range rs {
