@@ -86,6 +86,8 @@ export interface Task {
   completed_at: string | null;
   duration_ms: number;
   files: TaskFile[];
+  /** queue_position is a pending task's estimated place in line (1 = next); absent otherwise. */
+  queue_position?: number;
 }
 
 export interface Page<T> {

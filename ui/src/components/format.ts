@@ -35,3 +35,12 @@ export function formatDateTime(iso: string | null | undefined): string {
   dateTime ??= new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
   return dateTime.format(d);
 }
+
+/** formatPlaceInLine: "Next in line", "2nd in line", "23rd in line"; "" without a place. */
+export function formatPlaceInLine(pos: number | undefined): string {
+  if (!pos || pos < 1) return '';
+  if (pos === 1) return 'Next in line';
+  const teen = pos % 100 >= 11 && pos % 100 <= 13;
+  const suffix = teen ? 'th' : ({ 1: 'st', 2: 'nd', 3: 'rd' } as Record<number, string>)[pos % 10] ?? 'th';
+  return `${pos}${suffix} in line`;
+}

@@ -6,7 +6,7 @@ import { describeError, ErrorBanner } from '../components/ErrorBanner';
 import { Modal } from '../components/Modal';
 import { Spinner } from '../components/Spinner';
 import { StatusBadge } from '../components/StatusBadge';
-import { formatBytes, formatDateTime, formatDuration } from '../components/format';
+import { formatBytes, formatDateTime, formatDuration, formatPlaceInLine } from '../components/format';
 import { useResync, useTaskEvent } from '../stores/taskEvents';
 import { eventClock, useTaskStore } from '../stores/taskStore';
 
@@ -242,6 +242,9 @@ function TaskBody({ task, actionError }: { task: Task; actionError: unknown }) {
               <span className="muted">
                 {task.pages_done} / {task.pages_total} pages
               </span>
+            )}
+            {task.status === 'pending' && formatPlaceInLine(task.queue_position) && (
+              <span className="muted">{formatPlaceInLine(task.queue_position)}</span>
             )}
           </span>
         </Meta>

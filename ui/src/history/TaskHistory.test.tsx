@@ -292,7 +292,10 @@ describe('TaskHistory live', () => {
     // Progress of a row: shown at once, no reload.
     es.emit('task', { ...tasks[1], pages_done: 7 });
     expect(screen.getAllByTestId('task-row')[1]).toHaveTextContent('7/10');
-    // Progress of a task on another page: no reload either.
+    // Progress, or a new place in line, of a known task on another page
+    // (the running ones are in the store): no reload either.
+    act(() => useTaskStore.getState().upsert(makeTask({ id: 'elsewhere', status: 'pending', started_at: null })));
+    es.emit('task', makeTask({ id: 'elsewhere', status: 'pending', started_at: null, queue_position: 4 }));
     es.emit('task', makeTask({ id: 'elsewhere', status: 'processing', pages_done: 1, started_at: '2024-05-01T10:00:01Z' }));
     await new Promise((r) => setTimeout(r, RELOAD_WAIT_MS + 100));
     expect(lists()).toBe(1);

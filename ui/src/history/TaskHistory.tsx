@@ -27,8 +27,8 @@ const RELOAD_MAX_WAIT_MS = 5000;
 
 /**
  * useReloadOnEvents reloads the list, once per burst, when a task event
- * can change which rows it shows: a new task that is not on it, or one of
- * its rows deleted. Rows already shown update from the store by themselves.
+ * can change which rows it shows: a task the app had not heard of, or one
+ * of its rows deleted. Rows already shown update from the store by themselves.
  */
 function useReloadOnEvents(items: Task[] | undefined, reload: () => void) {
   const shown = useMemo(() => new Set((items ?? []).map((t) => t.id)), [items]);
@@ -36,10 +36,9 @@ function useReloadOnEvents(items: Task[] | undefined, reload: () => void) {
   const first = useRef(0);
   useEffect(() => () => clearTimeout(timer.current), []);
   useTaskEvent((e: TaskEvent) => {
-    const changesRows =
-      e.type === 'deleted'
-        ? shown.has(e.id)
-        : !shown.has(e.task.id) && e.task.status === 'pending' && !e.task.started_at && e.task.pages_done === 0;
+    // Not every change of a task elsewhere: places in line move all the
+    // queued tasks at once, and those are known (the store has them).
+    const changesRows = e.type === 'deleted' ? shown.has(e.id) : e.isNew && !shown.has(e.task.id);
     if (!changesRows) return;
     const now = Date.now();
     if (timer.current === undefined) first.current = now;

@@ -118,6 +118,8 @@ describe('the event stream', () => {
       'task a 2',
       'deleted a',
     ]);
+    // Only the first word of a task is news.
+    expect(seen.map((e) => e.type === 'task' && e.isNew)).toEqual([true, false, false]);
     off();
     es.emit('task', task({ id: 'b' }));
     expect(seen).toHaveLength(3);

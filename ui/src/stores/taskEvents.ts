@@ -34,8 +34,12 @@ export interface TaskEventsState {
 /** useTaskEventsStore is the stream's status, for tests and whoever wants to show it. */
 export const useTaskEventsStore = create<TaskEventsState>()(() => ({ status: 'off', resyncs: 0 }));
 
-/** TaskEvent is one change the stream reported, after the store has it. */
-export type TaskEvent = { type: 'task'; task: Task } | { type: 'deleted'; id: string };
+/**
+ * TaskEvent is one change the stream reported, after the store has it.
+ * isNew: the app had not heard of the task before (created, or changed
+ * while nothing here showed it).
+ */
+export type TaskEvent = { type: 'task'; task: Task; isNew: boolean } | { type: 'deleted'; id: string };
 
 const listeners = new Set<(e: TaskEvent) => void>();
 
@@ -114,8 +118,9 @@ class Connection {
       seen(ev);
       const t = data(ev) as Task | undefined;
       if (!t?.id) return;
+      const isNew = !(t.id in useTaskStore.getState().byId);
       useTaskStore.getState().applyEvent(t);
-      emit({ type: 'task', task: t });
+      emit({ type: 'task', task: t, isNew });
     });
     es.addEventListener('deleted', (ev) => {
       if (!live()) return;

@@ -3,7 +3,7 @@ import { Link } from 'react-router';
 import { taskService } from '../api/taskService';
 import { isRunning, type Task } from '../api/types';
 import { describeError } from '../components/ErrorBanner';
-import { formatBytes, formatDuration } from '../components/format';
+import { formatBytes, formatDuration, formatPlaceInLine } from '../components/format';
 import { StatusBadge } from '../components/StatusBadge';
 import { eventClock, useTaskStore } from '../stores/taskStore';
 import { DOWNLOAD_LABELS } from './options';
@@ -138,6 +138,7 @@ function TaskRowView({ rowKey, taskId }: { rowKey: string; taskId: string }) {
       </div>
       <div className="task-row-meta muted">
         <span>{pagesText(task)}</span>
+        {task.status === 'pending' && formatPlaceInLine(task.queue_position) && <span>{formatPlaceInLine(task.queue_position)}</span>}
         {task.status === 'completed' && task.duration_ms > 0 && <span>in {formatDuration(task.duration_ms)}</span>}
         <span>
           {task.engine}

@@ -322,6 +322,18 @@ describe('live progress', () => {
     expect(FakeEventSource.all).toHaveLength(1);
   });
 
+  it('says where a queued task is in line, as the stream moves it up', async () => {
+    stubFetch(engines, noneRunning);
+    await ready();
+    const es = FakeEventSource.user()!;
+    es.emit('task', task({ id: 'L1', filename: 'later.png', status: 'pending', queue_position: 3 }));
+    expect(within(rowOf('later.png')).getByText('3rd in line')).toBeInTheDocument();
+    es.emit('task', task({ id: 'L1', filename: 'later.png', status: 'pending', queue_position: 1 }));
+    expect(within(rowOf('later.png')).getByText('Next in line')).toBeInTheDocument();
+    es.emit('task', task({ id: 'L1', filename: 'later.png', status: 'processing', pages_total: 1 }));
+    expect(within(rowOf('later.png')).queryByText(/in line/)).not.toBeInTheDocument();
+  });
+
   it('keeps one row per task when the stream tells of it before the upload answers', async () => {
     stubFetch(engines, noneRunning);
     await ready();
