@@ -106,6 +106,8 @@ func codeForStatus(status int) string {
 		return "bad_request"
 	case http.StatusUnsupportedMediaType:
 		return "unsupported_type"
+	case http.StatusNotAcceptable:
+		return "not_acceptable"
 	case http.StatusRequestTimeout:
 		return "timeout"
 	case http.StatusUnprocessableEntity:

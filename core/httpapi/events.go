@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"bufio"
-	"context"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -23,12 +22,6 @@ const sessionCheck = 500 * time.Millisecond
 // so that proxies and load balancers do not time it out.
 const keepAliveEvery = 15 * time.Second
 
-// userWatcher is the task service's stream of all of a user's tasks
-// (tasks.Service.WatchUser).
-type userWatcher interface {
-	WatchUser(ctx context.Context, userID, lastEventID string) (*tasks.UserSub, error)
-}
-
 // userEvents streams every change to the caller's tasks as Server-Sent
 // Events on one connection (issue 13 §3): "task" with the task as the API
 // returns it, "deleted" with its id, "ready" first on a new stream, and
@@ -47,16 +40,12 @@ func (s *Server) userEvents(c *fiber.Ctx) error {
 		return fiber.NewError(fiber.StatusNotAcceptable,
 			"this endpoint is a Server-Sent Events stream that stays open: send Accept: text/event-stream")
 	}
-	watcher, ok := s.tasks.(userWatcher)
-	if !ok {
-		return fiber.NewError(fiber.StatusNotFound, "no event stream on this server")
-	}
 	ctx := c.UserContext()
 	last := c.Get("Last-Event-ID")
 	if last == "" {
 		last = c.Query("last_event_id")
 	}
-	sub, err := watcher.WatchUser(ctx, userOf(c).ID, last)
+	sub, err := s.tasks.WatchUser(ctx, userOf(c).ID, last)
 	if err != nil {
 		return err
 	}

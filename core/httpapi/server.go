@@ -44,6 +44,8 @@ type Tasks interface {
 	Retry(ctx context.Context, userID, taskID string) (*domain.Task, error)
 	Cancel(ctx context.Context, userID, taskID string) (*domain.Task, error)
 	Watch(ctx context.Context, userID, taskID string) (*domain.Task, <-chan *domain.Task, func(), error)
+	// WatchUser streams every change to the user's tasks (GET /api/v1/events).
+	WatchUser(ctx context.Context, userID, lastEventID string) (*tasks.UserSub, error)
 }
 
 // Files is the file access service (core/files): every download goes
