@@ -188,7 +188,7 @@ func startBackground(ctx context.Context, cfg *config.Config, store *boltstore.S
 	const day = 24 * time.Hour
 	if tasks, audit := cfg.Limits.TaskRetentionDays, cfg.Limits.AuditRetentionDays; tasks > 0 || audit > 0 {
 		jan := janitor.New(store, files, hist.deindexer(), janitor.Options{
-			Retention: time.Duration(tasks) * day, AuditRetention: time.Duration(audit) * day}, log)
+			Retention: time.Duration(tasks) * day, AuditRetention: time.Duration(audit) * day, Deleted: hist.events.Deleted}, log)
 		go func() { defer close(janitorDone); jan.Run(ctx) }()
 	} else {
 		close(janitorDone)

@@ -61,6 +61,9 @@ type Options struct {
 	Batch int
 	// Now is the clock (tests set a fake one); default time.Now.
 	Now func() time.Time
+	// Deleted, when set, is told about each task removed, so open event
+	// streams drop it (tasks.Events.Deleted).
+	Deleted func(t *domain.Task)
 }
 
 // Janitor deletes expired tasks.
@@ -185,6 +188,9 @@ func (j *Janitor) remove(ctx context.Context, t *domain.Task, now time.Time, res
 	if err := j.index.Delete(ctx, t.ID); err != nil {
 		res.Failures++
 		log.Error("expired task: search entry not removed (ocrbox reindex drops it)", "error", err)
+	}
+	if j.opts.Deleted != nil {
+		j.opts.Deleted(t)
 	}
 	log.Info("expired task removed", "status", string(t.Status),
 		"age", now.Sub(t.RetentionFrom()).Round(time.Second).String(), "bytes", bytes)

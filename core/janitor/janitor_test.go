@@ -145,8 +145,9 @@ func TestSweepDeletesExactlyTheExpired(t *testing.T) {
 	}
 	clock := now
 	ix := &index{}
+	announced := &index{} // the ids told to the event streams
 	j := janitor.New(f.store, f.files, ix, janitor.Options{Retention: 30 * day, Batch: 2,
-		Now: func() time.Time { return clock }}, quiet())
+		Now: func() time.Time { return clock }, Deleted: func(t *domain.Task) { _ = announced.Delete(ctx, t.ID) }}, quiet())
 	res, err := j.Sweep(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -164,6 +165,9 @@ func TestSweepDeletesExactlyTheExpired(t *testing.T) {
 	slices.Sort(want)
 	if got := ix.ids(); !slices.Equal(got, want) {
 		t.Errorf("index deletes %v, want %v", got, want)
+	}
+	if got := announced.ids(); !slices.Equal(got, want) {
+		t.Errorf("deletions announced %v, want %v", got, want)
 	}
 	if res.Deleted != 3 || res.Bytes != 300 || res.Failures != 0 {
 		t.Errorf("first sweep %+v", res)
