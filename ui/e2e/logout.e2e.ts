@@ -107,6 +107,7 @@ describe.skipIf(!enabled)('signing out ends the identity provider session too (R
     await page.waitForURL((u) => u.origin === new URL(h.baseURL).origin && u.pathname === '/login');
     expect(new URL(page.url()).searchParams.get('signed_out')).toBe('1');
     await page.getByRole('heading', { name: 'Sign in to ocrbox' }).waitFor();
+    await page.getByText('You have signed out.').waitFor();
     const status = await page.evaluate(async () => (await fetch('/api/v1/auth/me')).status);
     expect(status).toBe(401);
     expect(await sessionCookies()).toEqual([]);

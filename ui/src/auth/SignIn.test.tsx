@@ -196,6 +196,13 @@ describe('SignIn', () => {
     expect(screen.queryByText(/expired/)).not.toBeInTheDocument();
   });
 
+  it('says so when back from signing out at the identity provider', () => {
+    api(okLogin);
+    useAuthStore.setState({ reason: undefined });
+    renderAt('/login?signed_out=1');
+    expect(screen.getByText('You have signed out.')).toBeInTheDocument();
+  });
+
   it('shows an identity provider error from ?error=', () => {
     api(okLogin);
     renderAt('/login?error=access_denied');

@@ -62,6 +62,9 @@ export function SignIn() {
   const reason = useAuthStore((s) => s.reason);
   const location = useLocation();
   const target = useMemo(() => signInTarget(location.search), [location.search]);
+  // Back from the identity provider's logout page (RP-initiated logout):
+  // the app was reloaded on the way, so the reason comes in the URL.
+  const signedOutAtIdP = useMemo(() => new URLSearchParams(location.search).has('signed_out'), [location.search]);
 
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
@@ -177,7 +180,7 @@ export function SignIn() {
             Your session has expired. Please sign in again.
           </div>
         )}
-        {reason === 'signedOut' && (
+        {(reason === 'signedOut' || (reason !== 'expired' && signedOutAtIdP)) && (
           <div className="banner banner-info" role="status">
             You have signed out.
           </div>
