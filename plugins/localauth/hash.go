@@ -14,7 +14,7 @@ import (
 
 // Argon2id parameters for new hashes: OWASP's first recommended
 // configuration (Password Storage Cheat Sheet: m=19 MiB, t=2, p=1). One hash
-// costs 19 MiB and ~70 ms of one core on a small server, so a whole office can
+// costs 19 MiB and ~25 ms of one core (64 MiB: ~100 ms), so a whole office can
 // sign in at once (docs/security.md, "Password hashing"). Existing hashes keep
 // the parameters they were made with (they are part of the PHC string) and
 // are re-hashed with these at the next successful sign-in.

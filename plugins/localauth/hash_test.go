@@ -97,3 +97,27 @@ func TestParsePHCRejects(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkHash is the cost of one check (docs/benchmarks.md, "Sign-in
+// burst"): the parameters of earlier releases and the current ones.
+func BenchmarkHash(b *testing.B) {
+	for _, c := range []struct {
+		name string
+		p    argonParams
+	}{
+		{"64MiB-t2", argonParams{memoryKiB: 64 * 1024, time: 2, threads: 1, saltLen: argonSaltLen, keyLen: argonKeyLen}},
+		{"19MiB-t2", defaultParams},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			h, err := hashPassword(c.p, "correct horse")
+			if err != nil {
+				b.Fatal(err)
+			}
+			for b.Loop() {
+				if ok, err := verifyPassword(h, "correct horse"); !ok || err != nil {
+					b.Fatal(ok, err)
+				}
+			}
+		})
+	}
+}
