@@ -64,7 +64,7 @@ func TestHashQueueWaitHonoursContext(t *testing.T) {
 // between the hashes of a burst.
 func TestHashQueueReleasesWhenIdle(t *testing.T) {
 	q := newHashQueue(1)
-	q.releaseAfter = 50 * time.Millisecond
+	q.releaseAfter = 300 * time.Millisecond
 	var released atomic.Int32
 	q.release = func() { released.Add(1) }
 	for range 5 { // a burst: each new hash cancels the pending release
@@ -79,7 +79,7 @@ func TestHashQueueReleasesWhenIdle(t *testing.T) {
 	for released.Load() == 0 && time.Now().Before(deadline) {
 		time.Sleep(10 * time.Millisecond)
 	}
-	time.Sleep(100 * time.Millisecond)
+	time.Sleep(2 * q.releaseAfter)
 	if n := released.Load(); n != 1 {
 		t.Fatalf("released %d times after the burst, want 1", n)
 	}
