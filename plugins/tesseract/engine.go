@@ -19,6 +19,9 @@
 //	                   /usr/share/tesseract-ocr/5/tessdata)
 //	psm                page segmentation mode, 1 or 3-13 (default 3)
 //	max_cached_models  language strings kept loaded (default 2)
+//	autorotate         turn pages upright before recognition (default true;
+//	                   see page_upright.go); a request's "autorotate" option
+//	                   overrides it for one page
 //
 // The release build (tag embedtessdata, tessdata_embed.go) also carries
 // eng.traineddata and pdf.ttf: a language the directory lacks is loaded from
@@ -49,7 +52,11 @@ type Engine struct {
 	cfg    *config // nil until Configure, or the first call that needs it
 	models modelCache
 	loads  int // models initialised; lets tests see that caching works
-	stops  int // recognitions tesseract abandoned because ctx ended
+	// osd is the orientation model (page_upright.go), loaded on first use;
+	// osdMissing records that there is none, so that is logged once.
+	osd        *tessAPI
+	osdMissing bool
+	stops      int // recognitions tesseract abandoned because ctx ended
 }
 
 // New returns an engine that has loaded nothing yet. A nil logger discards.
@@ -98,6 +105,7 @@ func (e *Engine) Configure(ctx context.Context, settings map[string]string) erro
 func (e *Engine) apply(cfg config) {
 	if e.cfg != nil && e.cfg.tessdataDir != cfg.tessdataDir {
 		e.logEvicted(e.models.purge())
+		e.unloadOSD()
 	}
 	e.logEvicted(e.models.resize(cfg.maxCachedModels))
 	e.cfg = &cfg
@@ -108,7 +116,7 @@ func (e *Engine) apply(cfg config) {
 		e.logger.Warn("no "+pdfFont+" in the tessdata directory; PDF output disabled", "tessdata_dir", cfg.tessdataDir)
 	}
 	e.logger.Info("tesseract configured", "version", tessVersion(), "tessdata_dir", cfg.tessdataDir,
-		"languages", cfg.languages, "builtin_languages", cfg.builtin, "psm", cfg.psm, "max_cached_models", cfg.maxCachedModels)
+		"languages", cfg.languages, "builtin_languages", cfg.builtin, "psm", cfg.psm, "max_cached_models", cfg.maxCachedModels, "autorotate", cfg.autorotate)
 }
 
 // config returns the current settings, applying the defaults if Configure
@@ -158,6 +166,7 @@ func (e *Engine) Close() error {
 	e.sem <- struct{}{}
 	defer e.unlock()
 	e.logEvicted(e.models.purge())
+	e.unloadOSD()
 	return nil
 }
 

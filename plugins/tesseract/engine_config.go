@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/ocrbox/ocrbox/plugins/sdk"
@@ -15,6 +16,7 @@ const (
 	SettingTessdataDir     = "tessdata_dir"
 	SettingPSM             = "psm"
 	SettingMaxCachedModels = "max_cached_models"
+	SettingAutorotate      = "autorotate"
 )
 
 const (
@@ -36,6 +38,7 @@ type config struct {
 	tessdataDir     string
 	psm             int
 	maxCachedModels int
+	autorotate      bool     // turn pages upright unless a request says otherwise
 	languages       []string // installed models, sorted, without "osd"
 	// builtin are the languages of languages that tessdataDir lacks and the
 	// binary carries (release build): loaded from memory, one at a time.
@@ -49,12 +52,13 @@ type settings struct {
 	TessdataDir     string `setting:"tessdata_dir"`
 	PSM             int    `setting:"psm"`
 	MaxCachedModels int    `setting:"max_cached_models"`
+	Autorotate      bool   `setting:"autorotate"`
 }
 
 // decodeSettings decodes and checks the settings without looking at the
 // disk: an unknown key, a value of the wrong type or out of range is refused.
 func decodeSettings(m map[string]string) (settings, error) {
-	s := settings{PSM: defaultPSM, MaxCachedModels: defaultMaxCachedModels}
+	s := settings{PSM: defaultPSM, MaxCachedModels: defaultMaxCachedModels, Autorotate: true}
 	if err := sdk.DecodeSettings(m, &s); err != nil {
 		return settings{}, err
 	}
@@ -81,7 +85,7 @@ func parseConfig(m map[string]string) (config, error) {
 	if err != nil {
 		return config{}, err
 	}
-	cfg := config{tessdataDir: s.TessdataDir, psm: s.PSM, maxCachedModels: s.MaxCachedModels}
+	cfg := config{tessdataDir: s.TessdataDir, psm: s.PSM, maxCachedModels: s.MaxCachedModels, autorotate: s.Autorotate}
 	if cfg.tessdataDir == "" {
 		cfg.tessdataDir = findTessdataDir()
 		if cfg.tessdataDir == "" && len(embeddedLanguages()) == 0 {
@@ -221,4 +225,21 @@ func (c *config) tessdataDirOrDefault() string {
 		return c.tessdataDir
 	}
 	return debianTessdataDir
+}
+
+// OptionAutorotate is the RecognizeRequest option that turns autorotation
+// on or off for one page ("true"/"false"), overriding the setting.
+const OptionAutorotate = "autorotate"
+
+// autorotateFor says whether req's page is turned upright first.
+func (c *config) autorotateFor(req *sdk.RecognizeRequest) (bool, error) {
+	v, ok := req.GetOptions()[OptionAutorotate]
+	if !ok || v == "" {
+		return c.autorotate, nil
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return false, fmt.Errorf("%w: option %s=%q (want true or false)", sdk.ErrUnsupported, OptionAutorotate, v)
+	}
+	return b, nil
 }

@@ -44,41 +44,54 @@ func (e *Engine) Recognize(ctx context.Context, req *sdk.RecognizeRequest) (*sdk
 	if req.GetWantPdf() && !cfg.canPDF {
 		return nil, fmt.Errorf("%w: pdf output (no %s in %s)", sdk.ErrUnsupported, pdfFont, cfg.tessdataDirOrDefault())
 	}
-	img, err := readImage(req)
+	autorotate, err := cfg.autorotateFor(req)
+	if err != nil {
+		return nil, err
+	}
+	img, err := readPage(req)
 	if err != nil {
 		return nil, err
 	}
 	defer img.destroy()
-	width, height, fileDPI := img.width(), img.height(), img.yResolution()
-	if img.depth() == 32 && width*height > grayAbovePixels {
-		// Tesseract keeps its own copy of the image it is given, and works
-		// on 8-bit gray anyway: a large colour page costs 4 bytes a pixel
-		// twice unless it is gray before SetImage.
-		img.toGray()
-	}
 	api, err := e.model(cfg, lang)
 	if err != nil {
 		return nil, err
 	}
 
 	start := time.Now()
+	dpi := sourceResolution(req.GetDpi(), img.yResolution())
+	var orient pageOrientation
+	if autorotate {
+		orient.skew = straighten(img)
+	}
+	width, height := img.width(), img.height() // of the straightened page
 	api.setPageSegMode(cfg.psm)
-	api.setImage(img)
-	img.destroy() // tesseract has its copy; keep one page in memory, not two
 	// Clear drops the page but keeps the model, so the next page starts clean
 	// whatever happens below.
 	defer api.clear()
-	dpi := sourceResolution(req.GetDpi(), fileDPI)
-	api.setSourceResolution(dpi)
-	if err := e.runRecognition(ctx, api); err != nil {
+	if err := e.recognizeImage(ctx, api, img, dpi); err != nil {
 		return nil, err
 	}
+	if autorotate && mayBeTurned(api) {
+		o, w, h, err := e.turnUpright(ctx, cfg, api, req, dpi)
+		if err != nil {
+			return nil, err
+		}
+		if o.degrees != 0 {
+			orient, width, height = o, w, h
+		} else {
+			orient.confidence = o.confidence
+		}
+	}
 	resp := &sdk.RecognizeResponse{
-		Text:           api.utf8Text(),
-		Words:          pageWords(api),
-		Width:          int32(width),
-		Height:         int32(height),
-		MeanConfidence: float32(api.meanTextConf()),
+		Text:                  api.utf8Text(),
+		Words:                 pageWords(api),
+		Width:                 int32(width),
+		Height:                int32(height),
+		MeanConfidence:        float32(api.meanTextConf()),
+		Orientation:           int32(orient.degrees),
+		OrientationConfidence: orient.confidence,
+		Skew:                  orient.skew,
 	}
 	if req.GetWantHocr() {
 		resp.Hocr = api.hocrText(pageIndex(req.GetPageNumber()))
@@ -90,7 +103,7 @@ func (e *Engine) Recognize(ctx context.Context, req *sdk.RecognizeRequest) (*sdk
 	}
 	e.logger.Debug("recognized page", "page_number", req.GetPageNumber(), "language", lang,
 		"width", resp.Width, "height", resp.Height, "dpi", dpi, "words", len(resp.Words),
-		"mean_confidence", resp.MeanConfidence, "duration", time.Since(start))
+		"mean_confidence", resp.MeanConfidence, "orientation", orient.degrees, "skew", orient.skew, "duration", time.Since(start))
 	return resp, nil
 }
 
@@ -98,6 +111,31 @@ func (e *Engine) Recognize(ctx context.Context, req *sdk.RecognizeRequest) (*sdk
 // leptonica reads the file itself, so the engine holds the decoded page and
 // never the encoded bytes.
 func (e *Engine) ReadsImagePath() bool { return true }
+
+// readPage decodes the request's page (readImage), in gray when it is a
+// large colour page.
+func readPage(req *sdk.RecognizeRequest) (*pix, error) {
+	img, err := readImage(req)
+	if err != nil {
+		return nil, err
+	}
+	if img.depth() == 32 && img.width()*img.height() > grayAbovePixels {
+		// Tesseract keeps its own copy of the image it is given, and works
+		// on 8-bit gray anyway: a large colour page costs 4 bytes a pixel
+		// twice unless it is gray before SetImage.
+		img.toGray()
+	}
+	return img, nil
+}
+
+// recognizeImage hands img to api and recognises it. img is destroyed once
+// tesseract has its copy: one page in memory, not two.
+func (e *Engine) recognizeImage(ctx context.Context, api *tessAPI, img *pix, dpi int) error {
+	api.setImage(img)
+	img.destroy()
+	api.setSourceResolution(dpi)
+	return e.runRecognition(ctx, api)
+}
 
 // readImage decodes the request's page, from its file or its bytes.
 func readImage(req *sdk.RecognizeRequest) (*pix, error) {

@@ -27,6 +27,13 @@ func embeddedModel(lang string) (string, bool) {
 // embeddedLanguages lists the models compiled in, sorted.
 func embeddedLanguages() []string { return []string{"eng"} }
 
+// embeddedOSD returns the orientation model as compiled in: none yet.
+// scripts/release stages only eng.traineddata and pdf.ttf, so the release
+// binary turns pages upright only where osd.traineddata is installed in the
+// tessdata directory; embedding it needs one more file staged there and one
+// more //go:embed line here.
+func embeddedOSD() string { return "" }
+
 // embeddedPDFFont returns pdf.ttf as compiled in.
 func embeddedPDFFont() string { return embeddedFont }
 

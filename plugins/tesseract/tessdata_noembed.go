@@ -14,3 +14,5 @@ func embeddedPDFFont() string { return "" }
 // probeLibraryDatapath lets findTessdataDir ask libtesseract for its
 // compiled-in models directory, which may differ from Debian's.
 const probeLibraryDatapath = true
+
+func embeddedOSD() string { return "" }

@@ -13,7 +13,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x0cocrbox.proto\x12\x10ocrbox.plugin.v1\"\x87\x01\n\x10\x43onfigureRequest\x12\x42\n\x08settings\x18\x01 \x03(\x0b\x32\x30.ocrbox.plugin.v1.ConfigureRequest.SettingsEntry\x1a/\n\rSettingsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\x13\n\x11\x43onfigureResponse\"\r\n\x0bInfoRequest\"\xb1\x01\n\nEngineInfo\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\t\x12\x11\n\tlanguages\x18\x03 \x03(\t\x12\x13\n\x0bimage_types\x18\x04 \x03(\t\x12\x0f\n\x07outputs\x18\x05 \x03(\t\x12\x18\n\x10protocol_version\x18\x06 \x01(\r\x12\x1b\n\x13supports_confidence\x18\x07 \x01(\x08\x12\x14\n\x0c\x61\x63\x63\x65pts_path\x18\x08 \x01(\x08\"\x97\x02\n\x10RecognizeRequest\x12\r\n\x05image\x18\x01 \x01(\x0c\x12\x14\n\x0c\x63ontent_type\x18\x02 \x01(\t\x12\x11\n\tlanguages\x18\x03 \x03(\t\x12\x13\n\x0bpage_number\x18\x04 \x01(\x05\x12\x11\n\twant_hocr\x18\x05 \x01(\x08\x12\x10\n\x08want_pdf\x18\x06 \x01(\x08\x12\x0b\n\x03\x64pi\x18\x07 \x01(\x05\x12@\n\x07options\x18\x08 \x03(\x0b\x32/.ocrbox.plugin.v1.RecognizeRequest.OptionsEntry\x12\x12\n\nimage_path\x18\t \x01(\t\x1a.\n\x0cOptionsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\x88\x01\n\x04Word\x12\x0c\n\x04text\x18\x01 \x01(\t\x12\n\n\x02x0\x18\x02 \x01(\x05\x12\n\n\x02y0\x18\x03 \x01(\x05\x12\n\n\x02x1\x18\x04 \x01(\x05\x12\n\n\x02y1\x18\x05 \x01(\x05\x12\x12\n\nconfidence\x18\x06 \x01(\x02\x12\r\n\x05\x62lock\x18\x07 \x01(\x05\x12\x11\n\tparagraph\x18\x08 \x01(\x05\x12\x0c\n\x04line\x18\t \x01(\x05\"\x9b\x01\n\x11RecognizeResponse\x12\x0c\n\x04text\x18\x01 \x01(\t\x12\x0c\n\x04hocr\x18\x02 \x01(\t\x12%\n\x05words\x18\x03 \x03(\x0b\x32\x16.ocrbox.plugin.v1.Word\x12\x0b\n\x03pdf\x18\x04 \x01(\x0c\x12\r\n\x05width\x18\x05 \x01(\x05\x12\x0e\n\x06height\x18\x06 \x01(\x05\x12\x17\n\x0fmean_confidence\x18\x07 \x01(\x02\"\x80\x02\n\x0cProviderInfo\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\t\x12\x18\n\x10protocol_version\x18\x03 \x01(\r\x12\x19\n\x11supports_password\x18\x04 \x01(\x08\x12\x18\n\x10supports_refresh\x18\x05 \x01(\x08\x12\x1e\n\x16supports_browser_login\x18\x06 \x01(\x08\x12\x15\n\rvalidates_jwt\x18\x07 \x01(\x08\x12\x17\n\x0fsupports_revoke\x18\x08 \x01(\x08\x12\x14\n\x0c\x64isplay_name\x18\t \x01(\t\x12\x1c\n\x14\x65nd_session_endpoint\x18\n \x01(\t\"9\n\x13\x41uthenticateRequest\x12\x10\n\x08username\x18\x01 \x01(\t\x12\x10\n\x08password\x18\x02 \x01(\t\"\x9c\x01\n\x08UserInfo\x12\x0f\n\x07subject\x18\x01 \x01(\t\x12\r\n\x05\x65mail\x18\x02 \x01(\t\x12\x0c\n\x04name\x18\x03 \x01(\t\x12\x34\n\x05\x65xtra\x18\x04 \x03(\x0b\x32%.ocrbox.plugin.v1.UserInfo.ExtraEntry\x1a,\n\nExtraEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\x93\x01\n\x14\x41uthenticateResponse\x12(\n\x04user\x18\x01 \x01(\x0b\x32\x1a.ocrbox.plugin.v1.UserInfo\x12\x14\n\x0c\x61\x63\x63\x65ss_token\x18\x02 \x01(\t\x12\x10\n\x08id_token\x18\x03 \x01(\t\x12\x15\n\rrefresh_token\x18\x04 \x01(\t\x12\x12\n\nexpires_in\x18\x05 \x01(\x03\"%\n\x14ValidateTokenRequest\x12\r\n\x05token\x18\x01 \x01(\t\",\n\x13RefreshTokenRequest\x12\x15\n\rrefresh_token\x18\x01 \x01(\t\"*\n\x12GetUserInfoRequest\x12\x14\n\x0c\x61\x63\x63\x65ss_token\x18\x01 \x01(\t\"$\n\x11LookupUserRequest\x12\x0f\n\x07subject\x18\x01 \x01(\t\"f\n\x18\x42\x65ginBrowserLoginRequest\x12\x14\n\x0credirect_uri\x18\x01 \x01(\t\x12\r\n\x05state\x18\x02 \x01(\t\x12\x16\n\x0e\x63ode_challenge\x18\x03 \x01(\t\x12\r\n\x05nonce\x18\x04 \x01(\t\"-\n\x19\x42\x65ginBrowserLoginResponse\x12\x10\n\x08\x61uth_url\x18\x01 \x01(\t\"t\n\x1b\x43ompleteBrowserLoginRequest\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x15\n\rcode_verifier\x18\x02 \x01(\t\x12\x14\n\x0credirect_uri\x18\x03 \x01(\t\x12\r\n\x05nonce\x18\x04 \x01(\t\x12\x0b\n\x03iss\x18\x05 \x01(\t\"<\n\x12RevokeTokenRequest\x12\r\n\x05token\x18\x01 \x01(\t\x12\x17\n\x0ftoken_type_hint\x18\x02 \x01(\t\"\x15\n\x13RevokeTokenResponse2\xfc\x01\n\tOCREngine\x12T\n\tConfigure\x12\".ocrbox.plugin.v1.ConfigureRequest\x1a#.ocrbox.plugin.v1.ConfigureResponse\x12\x43\n\x04Info\x12\x1d.ocrbox.plugin.v1.InfoRequest\x1a\x1c.ocrbox.plugin.v1.EngineInfo\x12T\n\tRecognize\x12\".ocrbox.plugin.v1.RecognizeRequest\x1a#.ocrbox.plugin.v1.RecognizeResponse2\xa3\x07\n\x0c\x41uthProvider\x12T\n\tConfigure\x12\".ocrbox.plugin.v1.ConfigureRequest\x1a#.ocrbox.plugin.v1.ConfigureResponse\x12\x45\n\x04Info\x12\x1d.ocrbox.plugin.v1.InfoRequest\x1a\x1e.ocrbox.plugin.v1.ProviderInfo\x12]\n\x0c\x41uthenticate\x12%.ocrbox.plugin.v1.AuthenticateRequest\x1a&.ocrbox.plugin.v1.AuthenticateResponse\x12_\n\rValidateToken\x12&.ocrbox.plugin.v1.ValidateTokenRequest\x1a&.ocrbox.plugin.v1.AuthenticateResponse\x12]\n\x0cRefreshToken\x12%.ocrbox.plugin.v1.RefreshTokenRequest\x1a&.ocrbox.plugin.v1.AuthenticateResponse\x12O\n\x0bGetUserInfo\x12$.ocrbox.plugin.v1.GetUserInfoRequest\x1a\x1a.ocrbox.plugin.v1.UserInfo\x12M\n\nLookupUser\x12#.ocrbox.plugin.v1.LookupUserRequest\x1a\x1a.ocrbox.plugin.v1.UserInfo\x12l\n\x11\x42\x65ginBrowserLogin\x12*.ocrbox.plugin.v1.BeginBrowserLoginRequest\x1a+.ocrbox.plugin.v1.BeginBrowserLoginResponse\x12m\n\x14\x43ompleteBrowserLogin\x12-.ocrbox.plugin.v1.CompleteBrowserLoginRequest\x1a&.ocrbox.plugin.v1.AuthenticateResponse\x12Z\n\x0bRevokeToken\x12$.ocrbox.plugin.v1.RevokeTokenRequest\x1a%.ocrbox.plugin.v1.RevokeTokenResponseB>Z<github.com/ocrbox/ocrbox/plugins/sdk/proto/ocrboxv1;ocrboxv1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x0cocrbox.proto\x12\x10ocrbox.plugin.v1\"\x87\x01\n\x10\x43onfigureRequest\x12\x42\n\x08settings\x18\x01 \x03(\x0b\x32\x30.ocrbox.plugin.v1.ConfigureRequest.SettingsEntry\x1a/\n\rSettingsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\x13\n\x11\x43onfigureResponse\"\r\n\x0bInfoRequest\"\xb1\x01\n\nEngineInfo\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\t\x12\x11\n\tlanguages\x18\x03 \x03(\t\x12\x13\n\x0bimage_types\x18\x04 \x03(\t\x12\x0f\n\x07outputs\x18\x05 \x03(\t\x12\x18\n\x10protocol_version\x18\x06 \x01(\r\x12\x1b\n\x13supports_confidence\x18\x07 \x01(\x08\x12\x14\n\x0c\x61\x63\x63\x65pts_path\x18\x08 \x01(\x08\"\x97\x02\n\x10RecognizeRequest\x12\r\n\x05image\x18\x01 \x01(\x0c\x12\x14\n\x0c\x63ontent_type\x18\x02 \x01(\t\x12\x11\n\tlanguages\x18\x03 \x03(\t\x12\x13\n\x0bpage_number\x18\x04 \x01(\x05\x12\x11\n\twant_hocr\x18\x05 \x01(\x08\x12\x10\n\x08want_pdf\x18\x06 \x01(\x08\x12\x0b\n\x03\x64pi\x18\x07 \x01(\x05\x12@\n\x07options\x18\x08 \x03(\x0b\x32/.ocrbox.plugin.v1.RecognizeRequest.OptionsEntry\x12\x12\n\nimage_path\x18\t \x01(\t\x1a.\n\x0cOptionsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\x88\x01\n\x04Word\x12\x0c\n\x04text\x18\x01 \x01(\t\x12\n\n\x02x0\x18\x02 \x01(\x05\x12\n\n\x02y0\x18\x03 \x01(\x05\x12\n\n\x02x1\x18\x04 \x01(\x05\x12\n\n\x02y1\x18\x05 \x01(\x05\x12\x12\n\nconfidence\x18\x06 \x01(\x02\x12\r\n\x05\x62lock\x18\x07 \x01(\x05\x12\x11\n\tparagraph\x18\x08 \x01(\x05\x12\x0c\n\x04line\x18\t \x01(\x05\"\xde\x01\n\x11RecognizeResponse\x12\x0c\n\x04text\x18\x01 \x01(\t\x12\x0c\n\x04hocr\x18\x02 \x01(\t\x12%\n\x05words\x18\x03 \x03(\x0b\x32\x16.ocrbox.plugin.v1.Word\x12\x0b\n\x03pdf\x18\x04 \x01(\x0c\x12\r\n\x05width\x18\x05 \x01(\x05\x12\x0e\n\x06height\x18\x06 \x01(\x05\x12\x17\n\x0fmean_confidence\x18\x07 \x01(\x02\x12\x13\n\x0borientation\x18\x08 \x01(\x05\x12\x1e\n\x16orientation_confidence\x18\t \x01(\x02\x12\x0c\n\x04skew\x18\n \x01(\x02\"\x80\x02\n\x0cProviderInfo\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\t\x12\x18\n\x10protocol_version\x18\x03 \x01(\r\x12\x19\n\x11supports_password\x18\x04 \x01(\x08\x12\x18\n\x10supports_refresh\x18\x05 \x01(\x08\x12\x1e\n\x16supports_browser_login\x18\x06 \x01(\x08\x12\x15\n\rvalidates_jwt\x18\x07 \x01(\x08\x12\x17\n\x0fsupports_revoke\x18\x08 \x01(\x08\x12\x14\n\x0c\x64isplay_name\x18\t \x01(\t\x12\x1c\n\x14\x65nd_session_endpoint\x18\n \x01(\t\"9\n\x13\x41uthenticateRequest\x12\x10\n\x08username\x18\x01 \x01(\t\x12\x10\n\x08password\x18\x02 \x01(\t\"\x9c\x01\n\x08UserInfo\x12\x0f\n\x07subject\x18\x01 \x01(\t\x12\r\n\x05\x65mail\x18\x02 \x01(\t\x12\x0c\n\x04name\x18\x03 \x01(\t\x12\x34\n\x05\x65xtra\x18\x04 \x03(\x0b\x32%.ocrbox.plugin.v1.UserInfo.ExtraEntry\x1a,\n\nExtraEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\x93\x01\n\x14\x41uthenticateResponse\x12(\n\x04user\x18\x01 \x01(\x0b\x32\x1a.ocrbox.plugin.v1.UserInfo\x12\x14\n\x0c\x61\x63\x63\x65ss_token\x18\x02 \x01(\t\x12\x10\n\x08id_token\x18\x03 \x01(\t\x12\x15\n\rrefresh_token\x18\x04 \x01(\t\x12\x12\n\nexpires_in\x18\x05 \x01(\x03\"%\n\x14ValidateTokenRequest\x12\r\n\x05token\x18\x01 \x01(\t\",\n\x13RefreshTokenRequest\x12\x15\n\rrefresh_token\x18\x01 \x01(\t\"*\n\x12GetUserInfoRequest\x12\x14\n\x0c\x61\x63\x63\x65ss_token\x18\x01 \x01(\t\"$\n\x11LookupUserRequest\x12\x0f\n\x07subject\x18\x01 \x01(\t\"f\n\x18\x42\x65ginBrowserLoginRequest\x12\x14\n\x0credirect_uri\x18\x01 \x01(\t\x12\r\n\x05state\x18\x02 \x01(\t\x12\x16\n\x0e\x63ode_challenge\x18\x03 \x01(\t\x12\r\n\x05nonce\x18\x04 \x01(\t\"-\n\x19\x42\x65ginBrowserLoginResponse\x12\x10\n\x08\x61uth_url\x18\x01 \x01(\t\"t\n\x1b\x43ompleteBrowserLoginRequest\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x15\n\rcode_verifier\x18\x02 \x01(\t\x12\x14\n\x0credirect_uri\x18\x03 \x01(\t\x12\r\n\x05nonce\x18\x04 \x01(\t\x12\x0b\n\x03iss\x18\x05 \x01(\t\"<\n\x12RevokeTokenRequest\x12\r\n\x05token\x18\x01 \x01(\t\x12\x17\n\x0ftoken_type_hint\x18\x02 \x01(\t\"\x15\n\x13RevokeTokenResponse2\xfc\x01\n\tOCREngine\x12T\n\tConfigure\x12\".ocrbox.plugin.v1.ConfigureRequest\x1a#.ocrbox.plugin.v1.ConfigureResponse\x12\x43\n\x04Info\x12\x1d.ocrbox.plugin.v1.InfoRequest\x1a\x1c.ocrbox.plugin.v1.EngineInfo\x12T\n\tRecognize\x12\".ocrbox.plugin.v1.RecognizeRequest\x1a#.ocrbox.plugin.v1.RecognizeResponse2\xa3\x07\n\x0c\x41uthProvider\x12T\n\tConfigure\x12\".ocrbox.plugin.v1.ConfigureRequest\x1a#.ocrbox.plugin.v1.ConfigureResponse\x12\x45\n\x04Info\x12\x1d.ocrbox.plugin.v1.InfoRequest\x1a\x1e.ocrbox.plugin.v1.ProviderInfo\x12]\n\x0c\x41uthenticate\x12%.ocrbox.plugin.v1.AuthenticateRequest\x1a&.ocrbox.plugin.v1.AuthenticateResponse\x12_\n\rValidateToken\x12&.ocrbox.plugin.v1.ValidateTokenRequest\x1a&.ocrbox.plugin.v1.AuthenticateResponse\x12]\n\x0cRefreshToken\x12%.ocrbox.plugin.v1.RefreshTokenRequest\x1a&.ocrbox.plugin.v1.AuthenticateResponse\x12O\n\x0bGetUserInfo\x12$.ocrbox.plugin.v1.GetUserInfoRequest\x1a\x1a.ocrbox.plugin.v1.UserInfo\x12M\n\nLookupUser\x12#.ocrbox.plugin.v1.LookupUserRequest\x1a\x1a.ocrbox.plugin.v1.UserInfo\x12l\n\x11\x42\x65ginBrowserLogin\x12*.ocrbox.plugin.v1.BeginBrowserLoginRequest\x1a+.ocrbox.plugin.v1.BeginBrowserLoginResponse\x12m\n\x14\x43ompleteBrowserLogin\x12-.ocrbox.plugin.v1.CompleteBrowserLoginRequest\x1a&.ocrbox.plugin.v1.AuthenticateResponse\x12Z\n\x0bRevokeToken\x12$.ocrbox.plugin.v1.RevokeTokenRequest\x1a%.ocrbox.plugin.v1.RevokeTokenResponseB>Z<github.com/ocrbox/ocrbox/plugins/sdk/proto/ocrboxv1;ocrboxv1b\x06proto3')
 
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, globals())
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'ocrbox_pb2', globals())
@@ -44,37 +44,37 @@ if _descriptor._USE_C_DESCRIPTORS == False:
   _WORD._serialized_start=671
   _WORD._serialized_end=807
   _RECOGNIZERESPONSE._serialized_start=810
-  _RECOGNIZERESPONSE._serialized_end=965
-  _PROVIDERINFO._serialized_start=968
-  _PROVIDERINFO._serialized_end=1224
-  _AUTHENTICATEREQUEST._serialized_start=1226
-  _AUTHENTICATEREQUEST._serialized_end=1283
-  _USERINFO._serialized_start=1286
-  _USERINFO._serialized_end=1442
-  _USERINFO_EXTRAENTRY._serialized_start=1398
-  _USERINFO_EXTRAENTRY._serialized_end=1442
-  _AUTHENTICATERESPONSE._serialized_start=1445
-  _AUTHENTICATERESPONSE._serialized_end=1592
-  _VALIDATETOKENREQUEST._serialized_start=1594
-  _VALIDATETOKENREQUEST._serialized_end=1631
-  _REFRESHTOKENREQUEST._serialized_start=1633
-  _REFRESHTOKENREQUEST._serialized_end=1677
-  _GETUSERINFOREQUEST._serialized_start=1679
-  _GETUSERINFOREQUEST._serialized_end=1721
-  _LOOKUPUSERREQUEST._serialized_start=1723
-  _LOOKUPUSERREQUEST._serialized_end=1759
-  _BEGINBROWSERLOGINREQUEST._serialized_start=1761
-  _BEGINBROWSERLOGINREQUEST._serialized_end=1863
-  _BEGINBROWSERLOGINRESPONSE._serialized_start=1865
-  _BEGINBROWSERLOGINRESPONSE._serialized_end=1910
-  _COMPLETEBROWSERLOGINREQUEST._serialized_start=1912
-  _COMPLETEBROWSERLOGINREQUEST._serialized_end=2028
-  _REVOKETOKENREQUEST._serialized_start=2030
-  _REVOKETOKENREQUEST._serialized_end=2090
-  _REVOKETOKENRESPONSE._serialized_start=2092
-  _REVOKETOKENRESPONSE._serialized_end=2113
-  _OCRENGINE._serialized_start=2116
-  _OCRENGINE._serialized_end=2368
-  _AUTHPROVIDER._serialized_start=2371
-  _AUTHPROVIDER._serialized_end=3302
+  _RECOGNIZERESPONSE._serialized_end=1032
+  _PROVIDERINFO._serialized_start=1035
+  _PROVIDERINFO._serialized_end=1291
+  _AUTHENTICATEREQUEST._serialized_start=1293
+  _AUTHENTICATEREQUEST._serialized_end=1350
+  _USERINFO._serialized_start=1353
+  _USERINFO._serialized_end=1509
+  _USERINFO_EXTRAENTRY._serialized_start=1465
+  _USERINFO_EXTRAENTRY._serialized_end=1509
+  _AUTHENTICATERESPONSE._serialized_start=1512
+  _AUTHENTICATERESPONSE._serialized_end=1659
+  _VALIDATETOKENREQUEST._serialized_start=1661
+  _VALIDATETOKENREQUEST._serialized_end=1698
+  _REFRESHTOKENREQUEST._serialized_start=1700
+  _REFRESHTOKENREQUEST._serialized_end=1744
+  _GETUSERINFOREQUEST._serialized_start=1746
+  _GETUSERINFOREQUEST._serialized_end=1788
+  _LOOKUPUSERREQUEST._serialized_start=1790
+  _LOOKUPUSERREQUEST._serialized_end=1826
+  _BEGINBROWSERLOGINREQUEST._serialized_start=1828
+  _BEGINBROWSERLOGINREQUEST._serialized_end=1930
+  _BEGINBROWSERLOGINRESPONSE._serialized_start=1932
+  _BEGINBROWSERLOGINRESPONSE._serialized_end=1977
+  _COMPLETEBROWSERLOGINREQUEST._serialized_start=1979
+  _COMPLETEBROWSERLOGINREQUEST._serialized_end=2095
+  _REVOKETOKENREQUEST._serialized_start=2097
+  _REVOKETOKENREQUEST._serialized_end=2157
+  _REVOKETOKENRESPONSE._serialized_start=2159
+  _REVOKETOKENRESPONSE._serialized_end=2180
+  _OCRENGINE._serialized_start=2183
+  _OCRENGINE._serialized_end=2435
+  _AUTHPROVIDER._serialized_start=2438
+  _AUTHPROVIDER._serialized_end=3369
 # @@protoc_insertion_point(module_scope)

@@ -479,12 +479,23 @@ type RecognizeResponse struct {
 	Hocr  string                 `protobuf:"bytes,2,opt,name=hocr,proto3" json:"hocr,omitempty"`
 	Words []*Word                `protobuf:"bytes,3,rep,name=words,proto3" json:"words,omitempty"`
 	// A one-page searchable PDF (image plus invisible text layer).
-	Pdf            []byte  `protobuf:"bytes,4,opt,name=pdf,proto3" json:"pdf,omitempty"`
+	Pdf []byte `protobuf:"bytes,4,opt,name=pdf,proto3" json:"pdf,omitempty"`
+	// Size of the image recognised: the upright page's when the engine turned
+	// it (word boxes are in its coordinates).
 	Width          int32   `protobuf:"varint,5,opt,name=width,proto3" json:"width,omitempty"`
 	Height         int32   `protobuf:"varint,6,opt,name=height,proto3" json:"height,omitempty"`
 	MeanConfidence float32 `protobuf:"fixed32,7,opt,name=mean_confidence,json=meanConfidence,proto3" json:"mean_confidence,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// How far the page arrived turned clockwise from upright (0, 90, 180,
+	// 270), when the engine detected it and turned it back; 0 otherwise.
+	Orientation int32 `protobuf:"varint,8,opt,name=orientation,proto3" json:"orientation,omitempty"`
+	// The detector's confidence in orientation; 0 when it did not run or
+	// could not tell.
+	OrientationConfidence float32 `protobuf:"fixed32,9,opt,name=orientation_confidence,json=orientationConfidence,proto3" json:"orientation_confidence,omitempty"`
+	// Degrees the engine turned the page clockwise to straighten it; 0 when
+	// it left it alone.
+	Skew          float32 `protobuf:"fixed32,10,opt,name=skew,proto3" json:"skew,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *RecognizeResponse) Reset() {
@@ -562,6 +573,27 @@ func (x *RecognizeResponse) GetHeight() int32 {
 func (x *RecognizeResponse) GetMeanConfidence() float32 {
 	if x != nil {
 		return x.MeanConfidence
+	}
+	return 0
+}
+
+func (x *RecognizeResponse) GetOrientation() int32 {
+	if x != nil {
+		return x.Orientation
+	}
+	return 0
+}
+
+func (x *RecognizeResponse) GetOrientationConfidence() float32 {
+	if x != nil {
+		return x.OrientationConfidence
+	}
+	return 0
+}
+
+func (x *RecognizeResponse) GetSkew() float32 {
+	if x != nil {
+		return x.Skew
 	}
 	return 0
 }
@@ -1394,7 +1426,7 @@ const file_ocrbox_proto_rawDesc = "" +
 	"confidence\x12\x14\n" +
 	"\x05block\x18\a \x01(\x05R\x05block\x12\x1c\n" +
 	"\tparagraph\x18\b \x01(\x05R\tparagraph\x12\x12\n" +
-	"\x04line\x18\t \x01(\x05R\x04line\"\xd2\x01\n" +
+	"\x04line\x18\t \x01(\x05R\x04line\"\xbf\x02\n" +
 	"\x11RecognizeResponse\x12\x12\n" +
 	"\x04text\x18\x01 \x01(\tR\x04text\x12\x12\n" +
 	"\x04hocr\x18\x02 \x01(\tR\x04hocr\x12,\n" +
@@ -1402,7 +1434,11 @@ const file_ocrbox_proto_rawDesc = "" +
 	"\x03pdf\x18\x04 \x01(\fR\x03pdf\x12\x14\n" +
 	"\x05width\x18\x05 \x01(\x05R\x05width\x12\x16\n" +
 	"\x06height\x18\x06 \x01(\x05R\x06height\x12'\n" +
-	"\x0fmean_confidence\x18\a \x01(\x02R\x0emeanConfidence\"\x98\x03\n" +
+	"\x0fmean_confidence\x18\a \x01(\x02R\x0emeanConfidence\x12 \n" +
+	"\vorientation\x18\b \x01(\x05R\vorientation\x125\n" +
+	"\x16orientation_confidence\x18\t \x01(\x02R\x15orientationConfidence\x12\x12\n" +
+	"\x04skew\x18\n" +
+	" \x01(\x02R\x04skew\"\x98\x03\n" +
 	"\fProviderInfo\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x18\n" +
 	"\aversion\x18\x02 \x01(\tR\aversion\x12)\n" +
