@@ -19,20 +19,23 @@ type jsonHeader struct {
 
 // jsonPage is a Page as the JSON output shows it: hOCR has its own output.
 type jsonPage struct {
-	Number         int     `json:"number"`
-	Width          int     `json:"width"`
-	Height         int     `json:"height"`
-	DPI            int     `json:"dpi"`
-	Text           string  `json:"text"`
-	MeanConfidence float64 `json:"mean_confidence"`
-	Words          []Word  `json:"words"`
+	Number         int         `json:"number"`
+	Width          int         `json:"width"`
+	Height         int         `json:"height"`
+	DPI            int         `json:"dpi"`
+	Text           string      `json:"text"`
+	MeanConfidence float64     `json:"mean_confidence"`
+	Orientation    Orientation `json:"orientation"`
+	Skew           float64     `json:"skew"`
+	Words          []Word      `json:"words"`
 }
 
 // WriteJSON writes the JSON output:
 //
 //	{"task_id":…,"filename":…,"engine":…,"lang":…,"created_at":…,
 //	 "pages":[{"number":1,"width":…,"height":…,"dpi":…,"text":…,
-//	   "mean_confidence":…,"words":[{"text":…,"bbox":[x0,y0,x1,y1],
+//	   "mean_confidence":…,"orientation":{"degrees":…,"confidence":…},
+//	   "skew":…,"words":[{"text":…,"bbox":[x0,y0,x1,y1],
 //	   "confidence":…,"block":…,"paragraph":…,"line":…}]}]}
 //
 // Pages are encoded one at a time, so a 500-page result is never held as
@@ -64,7 +67,8 @@ func WriteJSON(w io.Writer, pages []Page, m Meta) error {
 		}
 		buf.Reset()
 		if err := enc.Encode(jsonPage{Number: p.Number, Width: p.Width, Height: p.Height, DPI: p.DPI,
-			Text: p.Text, MeanConfidence: p.MeanConfidence, Words: words}); err != nil {
+			Text: p.Text, MeanConfidence: p.MeanConfidence, Orientation: p.Orientation, Skew: p.Skew,
+			Words: words}); err != nil {
 			return err
 		}
 		_, _ = bw.Write(bytes.TrimRight(buf.Bytes(), "\n"))

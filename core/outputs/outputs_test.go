@@ -14,7 +14,7 @@ func TestFromResponse(t *testing.T) {
 	t.Parallel()
 	r := &sdk.RecognizeResponse{
 		Text: "Hello world\n", Hocr: "<div class='ocr_page'></div>", Width: 640, Height: 480,
-		MeanConfidence: 91.12345, Pdf: []byte("%PDF-1.5"),
+		MeanConfidence: 91.12345, Pdf: []byte("%PDF-1.5"), Orientation: 180, OrientationConfidence: 11.04, Skew: -6.9,
 		Words: []*sdk.Word{
 			{Text: "Hello", X0: 10, Y0: 20, X1: 60, Y1: 40, Confidence: 96.12, Block: 1, Paragraph: 1, Line: 1},
 			{Text: "world", X0: 70, Y0: 20, X1: 130, Y1: 40, Confidence: -1, Block: 1, Paragraph: 1, Line: 1},
@@ -23,6 +23,7 @@ func TestFromResponse(t *testing.T) {
 	got := FromResponse(3, 300, r)
 	want := Page{Number: 3, Width: 640, Height: 480, DPI: 300, Text: "Hello world\n",
 		HOCR: "<div class='ocr_page'></div>", MeanConfidence: 91.12,
+		Orientation: Orientation{Degrees: 180, Confidence: 11.04}, Skew: -6.9,
 		Words: []Word{
 			{Text: "Hello", BBox: [4]int{10, 20, 60, 40}, Confidence: 96.12, Block: 1, Paragraph: 1, Line: 1},
 			{Text: "world", BBox: [4]int{70, 20, 130, 40}, Confidence: -1, Block: 1, Paragraph: 1, Line: 1},
@@ -42,17 +43,18 @@ func TestFromResponse(t *testing.T) {
 func TestPageJSON(t *testing.T) {
 	t.Parallel()
 	p := Page{Number: 1, Width: 2, Height: 3, DPI: 4, Text: "t", HOCR: "h", MeanConfidence: 5,
+		Orientation: Orientation{Degrees: 90, Confidence: 9.5}, Skew: 1.5,
 		Words: []Word{{Text: "w", BBox: [4]int{1, 2, 3, 4}, Confidence: 6, Block: 7, Paragraph: 8, Line: 9}}}
 	b, err := json.Marshal(p)
 	if err != nil {
 		t.Fatal(err)
 	}
-	const want = `{"number":1,"width":2,"height":3,"dpi":4,"text":"t","hocr":"h","words":[{"text":"w","bbox":[1,2,3,4],"confidence":6,"block":7,"paragraph":8,"line":9}],"mean_confidence":5}`
+	const want = `{"number":1,"width":2,"height":3,"dpi":4,"text":"t","hocr":"h","words":[{"text":"w","bbox":[1,2,3,4],"confidence":6,"block":7,"paragraph":8,"line":9}],"mean_confidence":5,"orientation":{"degrees":90,"confidence":9.5},"skew":1.5}`
 	if string(b) != want {
 		t.Fatalf("got  %s\nwant %s", b, want)
 	}
 	var back Page
-	if err := json.Unmarshal(b, &back); err != nil || back.Words[0] != p.Words[0] || back.HOCR != "h" {
+	if err := json.Unmarshal(b, &back); err != nil || back.Words[0] != p.Words[0] || back.HOCR != "h" || back.Orientation != p.Orientation {
 		t.Fatalf("round trip = %+v, %v", back, err)
 	}
 }
@@ -95,6 +97,7 @@ func TestWriteJSON(t *testing.T) {
 		CreatedAt: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
 	pages := []Page{
 		{Number: 1, Width: 10, Height: 20, DPI: 300, Text: "a & <b>", HOCR: "not in json", MeanConfidence: 90.5,
+			Orientation: Orientation{Degrees: 270, Confidence: 9.6}, Skew: -3,
 			Words: []Word{{Text: "a", BBox: [4]int{1, 2, 3, 4}, Confidence: 90.5, Block: 1, Paragraph: 1, Line: 1}}},
 		{Number: 2, Width: 10, Height: 20, DPI: 300},
 	}
@@ -124,13 +127,19 @@ func TestWriteJSON(t *testing.T) {
 	if len(got.Pages) != 2 {
 		t.Fatalf("%d pages, want 2", len(got.Pages))
 	}
-	for _, key := range []string{"number", "width", "height", "dpi", "text", "mean_confidence", "words"} {
+	for _, key := range []string{"number", "width", "height", "dpi", "text", "mean_confidence", "orientation", "skew", "words"} {
 		if _, ok := got.Pages[0][key]; !ok {
 			t.Errorf("page lacks %q", key)
 		}
 	}
 	if w := string(got.Pages[0]["words"]); w != `[{"text":"a","bbox":[1,2,3,4],"confidence":90.5,"block":1,"paragraph":1,"line":1}]` {
 		t.Errorf("words = %s", w)
+	}
+	if o, sk := string(got.Pages[0]["orientation"]), string(got.Pages[0]["skew"]); o != `{"degrees":270,"confidence":9.6}` || sk != "-3" {
+		t.Errorf("orientation = %s, skew = %s", o, sk)
+	}
+	if o := string(got.Pages[1]["orientation"]); o != `{"degrees":0,"confidence":0}` {
+		t.Errorf("page not turned: orientation = %s", o)
 	}
 	if w := string(got.Pages[1]["words"]); w != "[]" {
 		t.Errorf("page without words: %s, want []", w)

@@ -26,6 +26,20 @@ type Page struct {
 	HOCR           string  `json:"hocr"` // the engine's hOCR for this page, usually one ocr_page div
 	Words          []Word  `json:"words"`
 	MeanConfidence float64 `json:"mean_confidence"`
+	// Orientation and Skew say how the engine turned the page upright
+	// before recognising it; Width, Height and the word boxes are then the
+	// upright page's. Zero for engines that do not turn pages, and in pages
+	// stored before they existed.
+	Orientation Orientation `json:"orientation"`
+	Skew        float64     `json:"skew"` // degrees the page was turned clockwise to straighten it
+}
+
+// Orientation is how far a page arrived turned clockwise from upright:
+// Degrees is 0, 90, 180 or 270, Confidence the detector's (0 when it did
+// not run or could not tell).
+type Orientation struct {
+	Degrees    int     `json:"degrees"`
+	Confidence float64 `json:"confidence"`
 }
 
 // PageJSONName is the file name, in the task's directory, of page n's
@@ -62,6 +76,8 @@ func FromResponse(number, dpi int, r *sdk.RecognizeResponse) Page {
 	p.Width, p.Height = int(r.GetWidth()), int(r.GetHeight())
 	p.Text, p.HOCR = r.GetText(), r.GetHocr()
 	p.MeanConfidence = roundConf(r.GetMeanConfidence())
+	p.Orientation = Orientation{Degrees: int(r.GetOrientation()), Confidence: roundConf(r.GetOrientationConfidence())}
+	p.Skew = roundConf(r.GetSkew())
 	p.Words = make([]Word, 0, len(r.GetWords()))
 	for _, w := range r.GetWords() {
 		p.Words = append(p.Words, Word{
