@@ -1,0 +1,114 @@
+package integration
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+	"unicode"
+)
+
+// TestOrientation uploads the corpus's phototest turned by 90°, 180° and
+// 270° through the real binary (issue 14 §1): each must come back with the
+// upright page's text, its JSON page saying how it was turned, and its size
+// and word boxes those of the upright (landscape) page.
+func TestOrientation(t *testing.T) {
+	t.Parallel()
+	s := sharedServer(t)
+	c, _ := newUser(t, s, "orient", "Orientation")
+	truth := string(corpus(t, "pages/phototest.txt"))
+	cases := []struct {
+		file    string
+		degrees int
+	}{
+		{"pages/phototest.tif", 0},
+		{"pages/phototest-rotated-R.png", 90},
+		{"pages/phototest-rotated-180.png", 180},
+		{"pages/phototest-rotated-L.png", 270},
+	}
+	var files []upload
+	for _, tc := range cases {
+		files = append(files, corpusUpload(t, tc.file))
+	}
+	tasks := c.upload(t, [][2]string{{"outputs", "txt,json"}}, files...)
+	var uprightRecall float64
+	for i, tc := range cases {
+		tk := c.waitStatus(t, tasks[i].ID, "completed", 3*time.Minute)
+		text := string(c.downloadKind(t, tk, "txt"))
+		recall := orientWordRecall(truth, text)
+		var doc struct {
+			Pages []struct {
+				Width       int `json:"width"`
+				Height      int `json:"height"`
+				Orientation struct {
+					Degrees    int     `json:"degrees"`
+					Confidence float64 `json:"confidence"`
+				} `json:"orientation"`
+				Skew  float64 `json:"skew"`
+				Words []struct {
+					Text string `json:"text"`
+					BBox [4]int `json:"bbox"`
+				} `json:"words"`
+			} `json:"pages"`
+		}
+		if err := json.Unmarshal(c.downloadKind(t, tk, "json"), &doc); err != nil || len(doc.Pages) != 1 {
+			t.Fatalf("%s: JSON output: %v, %d pages", tc.file, err, len(doc.Pages))
+		}
+		p := doc.Pages[0]
+		t.Logf("%s: word recall %.3f, orientation %d° (confidence %.1f), skew %.1f°, %dx%d",
+			tc.file, recall, p.Orientation.Degrees, p.Orientation.Confidence, p.Skew, p.Width, p.Height)
+		if i == 0 {
+			uprightRecall = recall
+		} else if recall < uprightRecall-0.02 {
+			t.Errorf("%s: word recall %.3f, want within 2 points of the upright page's %.3f\n%s",
+				tc.file, recall, uprightRecall, text)
+		}
+		if !strings.Contains(collapseSpace(text), "quick brown dog") {
+			t.Errorf("%s: text lacks %q:\n%s", tc.file, "quick brown dog", text)
+		}
+		if p.Orientation.Degrees != tc.degrees {
+			t.Errorf("%s: orientation %d°, want %d°", tc.file, p.Orientation.Degrees, tc.degrees)
+		}
+		if p.Width != 640 || p.Height != 480 {
+			t.Errorf("%s: page %dx%d, want the upright 640x480", tc.file, p.Width, p.Height)
+		}
+		for _, w := range p.Words {
+			if w.BBox[2] > p.Width || w.BBox[3] > p.Height {
+				t.Errorf("%s: word %q box %v outside the upright page", tc.file, w.Text, w.BBox)
+			}
+		}
+	}
+}
+
+// orientWordRecall is the share of the reference's words (lowercased, without
+// surrounding punctuation) found in hypothesis, each as often as it occurs:
+// the measure of issue 14's table.
+func orientWordRecall(reference, hypothesis string) float64 {
+	have := map[string]int{}
+	for _, w := range orientWords(hypothesis) {
+		have[w]++
+	}
+	ref := orientWords(reference)
+	if len(ref) == 0 {
+		return 1
+	}
+	found := 0
+	for _, w := range ref {
+		if have[w] > 0 {
+			have[w]--
+			found++
+		}
+	}
+	return float64(found) / float64(len(ref))
+}
+
+func orientWords(s string) []string {
+	var out []string
+	for _, f := range strings.Fields(s) {
+		f = strings.ToLower(strings.TrimFunc(f, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }))
+		if f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
