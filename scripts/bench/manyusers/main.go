@@ -385,6 +385,9 @@ func run(ctx context.Context, c config, mode string, dense []pageFile, small pag
 		if err == nil {
 			b.res.EventsDelivered++
 			lat = append(lat, end.Sub(s.start))
+			if d := end.Sub(batchStart); d > b.res.Makespan {
+				b.res.Makespan = d
+			}
 			continue
 		}
 		data, gerr := b.get(ctx, s.p, "/api/v1/tasks/"+s.id)
