@@ -96,6 +96,43 @@ func TestUprightPages(t *testing.T) {
 	}
 }
 
+// TestUprightDenserPage does the same with eurotext, a denser bilevel page
+// on which OSD is far surer than on phototest (~27-32 against 7-11), turned
+// and skewed at once.
+func TestUprightDenserPage(t *testing.T) {
+	t.Parallel()
+	e := newTestEngine(t, nil)
+	requireOSD(t, e)
+	truth := string(enginetest.CorpusFile(t, "pages/eurotext.txt"))
+	upright := enginetest.CorpusFile(t, "pages/eurotext.tif")
+	src, err := tiff.Decode(bytes.NewReader(upright))
+	if err != nil {
+		t.Fatalf("decode eurotext.tif: %v", err)
+	}
+	recognize := func(img []byte) *sdk.RecognizeResponse {
+		t.Helper()
+		resp, err := e.Recognize(t.Context(), &sdk.RecognizeRequest{Image: img, Languages: []string{"eng"}})
+		if err != nil {
+			t.Fatalf("Recognize: %v", err)
+		}
+		return resp
+	}
+	base := wordRecall(truth, recognize(upright).GetText())
+	for _, tc := range []struct {
+		deg    float64
+		orient int32
+	}{{183, 180}, {93, 90}, {-87, 270}} {
+		resp := recognize(bilevel(t, rotatedPNG(t, src, tc.deg)))
+		recall := wordRecall(truth, resp.GetText())
+		t.Logf("turned %.0f°: recall %.3f (upright %.3f), orientation %d (confidence %.1f), skew %.1f",
+			tc.deg, recall, base, resp.GetOrientation(), resp.GetOrientationConfidence(), resp.GetSkew())
+		if recall < base-0.02 || resp.GetOrientation() != tc.orient {
+			t.Errorf("turned %.0f°: recall %.3f (upright %.3f), orientation %d (want %d)",
+				tc.deg, recall, base, resp.GetOrientation(), tc.orient)
+		}
+	}
+}
+
 // TestAutorotateOption: the request option overrides the setting, and a
 // bad value is refused as a permanent error.
 func TestAutorotateOption(t *testing.T) {
