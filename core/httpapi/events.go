@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -58,30 +59,42 @@ func (s *Server) userEvents(c *fiber.Ctx) error {
 		if _, err := w.WriteString("retry: 2000\n\n"); err != nil {
 			return
 		}
-		keepAlive := time.NewTicker(keepAliveEvery)
-		defer keepAlive.Stop()
-		session := time.NewTicker(sessionCheck)
-		defer session.Stop()
-		for {
-			select {
-			case <-session.C:
-				if !s.sessions.Valid(ctx, tok) {
-					return // signed out, expired or deleted: no more events
-				}
-			case <-shutdown:
-				return // the client reconnects to the next server and resumes or resets
-			case <-sub.Wake():
-				if sendEvents(w, sub.Next()) != nil {
-					return
-				}
-			case <-keepAlive.C:
-				if _, err := w.WriteString(": keep-alive\n\n"); err != nil || w.Flush() != nil {
-					return // client went away
-				}
-			}
-		}
+		streamUntil(ctx, s, tok, w, shutdown, sub.Wake(), func(struct{}) bool {
+			return sendEvents(w, sub.Next()) != nil
+		})
 	}))
 	return nil
+}
+
+// streamUntil keeps an event stream open: next runs for every value from
+// wake and ends the stream by returning true; the stream also ends when the
+// session does (checked every sessionCheck: signed out, expired, account
+// deleted), when shutdown closes (the client reconnects to the next server)
+// or when the client goes away (a keep-alive comment every keepAliveEvery
+// fails to write).
+func streamUntil[T any](ctx context.Context, s *Server, tok string, w *bufio.Writer, shutdown <-chan struct{}, wake <-chan T, next func(T) bool) {
+	keepAlive := time.NewTicker(keepAliveEvery)
+	defer keepAlive.Stop()
+	session := time.NewTicker(sessionCheck)
+	defer session.Stop()
+	for {
+		select {
+		case <-session.C:
+			if !s.sessions.Valid(ctx, tok) {
+				return
+			}
+		case <-shutdown:
+			return
+		case v := <-wake:
+			if next(v) {
+				return
+			}
+		case <-keepAlive.C:
+			if _, err := w.WriteString(": keep-alive\n\n"); err != nil || w.Flush() != nil {
+				return
+			}
+		}
+	}
 }
 
 // acceptsEventStream reports whether an Accept header lists text/event-stream.
@@ -124,32 +137,16 @@ func (s *Server) taskEvents(c *fiber.Ctx) error {
 		return err
 	}
 	tok, _ := tokenOf(c, s.opts.CookieName)
+	shutdown := c.Context().Done()
 	setStreamHeaders(c)
 	c.Context().SetBodyStreamWriter(s.guardStream(c, func(w *bufio.Writer) {
 		defer stop()
 		if send(w, t) != nil || t.Status.Terminal() {
 			return
 		}
-		keepAlive := time.NewTicker(keepAliveEvery)
-		defer keepAlive.Stop()
-		session := time.NewTicker(sessionCheck)
-		defer session.Stop()
-		for {
-			select {
-			case <-session.C:
-				if !s.sessions.Valid(ctx, tok) {
-					return // signed out, expired or deleted: no more events
-				}
-			case nt := <-updates:
-				if send(w, nt) != nil || nt.Status.Terminal() {
-					return
-				}
-			case <-keepAlive.C:
-				if _, err := w.WriteString(": keep-alive\n\n"); err != nil || w.Flush() != nil {
-					return // client went away
-				}
-			}
-		}
+		streamUntil(ctx, s, tok, w, shutdown, updates, func(nt *domain.Task) bool {
+			return send(w, nt) != nil || nt.Status.Terminal()
+		})
 	}))
 	return nil
 }
