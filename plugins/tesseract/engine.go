@@ -56,7 +56,9 @@ type Engine struct {
 	// osdMissing records that there is none, so that is logged once.
 	osd        *tessAPI
 	osdMissing bool
-	stops      int // recognitions tesseract abandoned because ctx ended
+	// detect runs OSD: (*tessAPI).detectOrientation, which tests replace.
+	detect func(*tessAPI) (deg int, conf float32, ok bool)
+	stops  int // recognitions tesseract abandoned because ctx ended
 }
 
 // New returns an engine that has loaded nothing yet. A nil logger discards.
@@ -67,6 +69,7 @@ func New(logger *slog.Logger) *Engine {
 	return &Engine{
 		logger: logger.With("component", "tesseract"),
 		sem:    make(chan struct{}, 1),
+		detect: (*tessAPI).detectOrientation,
 	}
 }
 

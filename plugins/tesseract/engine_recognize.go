@@ -72,8 +72,8 @@ func (e *Engine) Recognize(ctx context.Context, req *sdk.RecognizeRequest) (*sdk
 	if err := e.recognizeImage(ctx, api, img, dpi); err != nil {
 		return nil, err
 	}
-	if autorotate && mayBeTurned(api) {
-		o, w, h, err := e.turnUpright(ctx, cfg, api, req, dpi)
+	if firstConf := api.meanTextConf(); autorotate && mayBeTurned(api, firstConf) {
+		o, w, h, err := e.turnUpright(ctx, cfg, api, req, dpi, firstConf)
 		if err != nil {
 			return nil, err
 		}

@@ -18,7 +18,9 @@ import (
 //  2. after recognition, a page that may lie turned (mayBeTurned: low
 //     confidence, or text laid out sideways) is shown to tesseract's
 //     orientation and script detection (OSD, osd.traineddata); when OSD is
-//     sure enough it is turned, straightened again and recognised again.
+//     sure enough it is turned, straightened again and recognised again
+//     (a less sure guess is tried too, and kept only if it reads better:
+//     turnUpright).
 //
 // OSD only runs after doubt because it costs 0.1-0.3 s a page, about 15 %
 // of an upright page's time; upright pages, nearly all of them, pay for the
@@ -40,6 +42,11 @@ const (
 	// itself, and rotating costs a little sharpness: eurotext.tif, measured
 	// at -0.8°, lost 1.6 points of word recall when straightened.
 	minSkewDegrees = 1.0
+	// minGuessConf is the least OSD margin worth trying on a page read
+	// badly, and minGuessGain the rise in mean confidence that proves the
+	// guess right (an upside-down page reads at ~35-40, upright at 80-95).
+	minGuessConf = 2
+	minGuessGain = 10
 	// maxTurnedConf: a recognition with a lower mean confidence may be of a
 	// turned page, so OSD looks at it. Upright printed pages score 80-95,
 	// pages upside down well under 50.
@@ -70,8 +77,8 @@ func straighten(img *pix) float32 {
 // or upside down: tesseract laid its text out sideways, or read it with a
 // confidence no upright printed page gets. Only then is OSD worth its
 // cost (about 0.1-0.3 s a page, 15 % of an upright page's time).
-func mayBeTurned(api *tessAPI) bool {
-	if api.meanTextConf() < maxTurnedConf {
+func mayBeTurned(api *tessAPI, meanConf int) bool {
+	if meanConf < maxTurnedConf {
 		return true
 	}
 	it := api.iterator()
@@ -84,9 +91,16 @@ func mayBeTurned(api *tessAPI) bool {
 
 // turnUpright decodes req's page again, asks OSD how it lies and, when it
 // is turned, turns and straightens it and recognises it again with api.
-// o.degrees == 0 means the page is upright as recognised; api then still
-// holds that recognition.
-func (e *Engine) turnUpright(ctx context.Context, cfg *config, api *tessAPI, req *sdk.RecognizeRequest, dpi int) (o pageOrientation, width, height int, err error) {
+// firstConf is the mean confidence of the recognition api holds.
+//
+// OSD sure of itself (margin >= minOrientationConf) is followed. A weaker
+// guess is tried only on a page read badly (firstConf < maxTurnedConf), and
+// kept only if the turned page reads clearly better (minGuessGain); else the
+// page is recognised again as it was. Small pages with little text (a
+// receipt, a slide) get such margins even when turned.
+//
+// o.degrees == 0 means api holds the page recognised as it was, unturned.
+func (e *Engine) turnUpright(ctx context.Context, cfg *config, api *tessAPI, req *sdk.RecognizeRequest, dpi, firstConf int) (o pageOrientation, width, height int, err error) {
 	osd := e.osdModel(cfg)
 	if osd == nil {
 		return o, 0, 0, nil
@@ -103,25 +117,44 @@ func (e *Engine) turnUpright(ctx context.Context, cfg *config, api *tessAPI, req
 	osd.setPageSegMode(psmOSDOnly)
 	osd.setImage(img)
 	osd.setSourceResolution(dpi)
-	deg, conf, ok := osd.detectOrientation()
+	deg, conf, ok := e.detect(osd)
 	osd.clear()
 	if !ok {
 		return o, 0, 0, nil
 	}
 	o.confidence = roundTenth(conf)
-	if deg == 0 || conf < minOrientationConf || !img.rotateOrth((360-deg)/90) {
+	sure := conf >= minOrientationConf
+	guess := !sure && conf >= minGuessConf && firstConf < maxTurnedConf
+	if deg == 0 || !(sure || guess) || !img.rotateOrth((360-deg)/90) {
 		return o, 0, 0, nil
 	}
-	o.degrees, o.skew = deg, skew
+	turned := o
+	turned.degrees, turned.skew = deg, skew
 	if deg != 180 {
 		// Sideways, the skew finder saw no text lines; now it can.
-		o.skew = straighten(img)
+		turned.skew = straighten(img)
 	}
 	width, height = img.width(), img.height()
 	if err := e.recognizeImage(ctx, api, img, dpi); err != nil {
 		return o, 0, 0, err
 	}
-	return o, width, height, nil
+	if sure || api.meanTextConf() >= firstConf+minGuessGain {
+		return turned, width, height, nil
+	}
+	// The guess read no better: recognise the page as it came, the same
+	// way as the first time.
+	e.logger.Debug("orientation guess rejected", "page_number", req.GetPageNumber(), "orientation", deg,
+		"orientation_confidence", conf, "mean_confidence", firstConf, "turned_mean_confidence", api.meanTextConf())
+	orig, err := readPage(req)
+	if err != nil {
+		return o, 0, 0, err
+	}
+	defer orig.destroy()
+	straighten(orig)
+	if err := e.recognizeImage(ctx, api, orig, dpi); err != nil {
+		return o, 0, 0, err
+	}
+	return o, 0, 0, nil
 }
 
 func roundTenth(f float32) float32 { return float32(math.Round(float64(f)*10) / 10) }

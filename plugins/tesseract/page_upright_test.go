@@ -133,6 +133,43 @@ func TestUprightDenserPage(t *testing.T) {
 	}
 }
 
+// TestOrientationGuess: OSD unsure of itself (margin under 7, as on small
+// pages with little text) is tried on a page read badly, and its guess kept
+// only when the turned page reads clearly better.
+func TestOrientationGuess(t *testing.T) {
+	t.Parallel()
+	e := newTestEngine(t, nil)
+	requireOSD(t, e)
+	truth := string(enginetest.CorpusFile(t, "pages/phototest.txt"))
+	img := enginetest.CorpusFile(t, "pages/phototest-rotated-180.png")
+	for _, tc := range []struct {
+		name       string
+		deg        int
+		conf       float32
+		wantOrient int32
+		wantRecall float64
+	}{
+		{"right guess kept", 180, 5, 180, 1},
+		{"wrong guess dropped", 270, 5, 0, 0},
+		{"too unsure to try", 180, 1, 0, 0},
+	} {
+		e.detect = func(*tessAPI) (int, float32, bool) { return tc.deg, tc.conf, true }
+		resp, err := e.Recognize(t.Context(), &sdk.RecognizeRequest{Image: img})
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		recall := wordRecall(truth, resp.GetText())
+		if resp.GetOrientation() != tc.wantOrient || math.Abs(recall-tc.wantRecall) > 0.05 ||
+			resp.GetOrientationConfidence() != tc.conf {
+			t.Errorf("%s: orientation %d (confidence %.1f), recall %.3f; want %d, %.1f, %.3f", tc.name,
+				resp.GetOrientation(), resp.GetOrientationConfidence(), recall, tc.wantOrient, tc.conf, tc.wantRecall)
+		}
+		if tc.wantOrient == 0 && (resp.GetWidth() != 640 || resp.GetHeight() != 480) {
+			t.Errorf("%s: size %dx%d, want the page as it came, 640x480", tc.name, resp.GetWidth(), resp.GetHeight())
+		}
+	}
+}
+
 // TestAutorotateOption: the request option overrides the setting, and a
 // bad value is refused as a permanent error.
 func TestAutorotateOption(t *testing.T) {
