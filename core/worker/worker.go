@@ -429,7 +429,10 @@ func (w *Worker) openNext(ctx context.Context) (bool, error) {
 		return false, err
 	}
 	if t == nil {
-		return true, nil // taken, cancelled or deleted meanwhile: look again
+		// Cancelled or deleted since the queue was read (that wakes the
+		// loop again), or an index out of step with its record: wait for
+		// the next wake rather than spin on the same head.
+		return false, nil
 	}
 	w.positions.invalidate()
 	w.start(ctx, t)
