@@ -5,8 +5,10 @@
 // the tag of a person being the virtual time at which their last granted
 // page ends). Within one person, pages go in their tasks' queue order.
 //
-// A person who comes back after being idle starts at the current virtual
-// time: idle time is not banked as credit, so nobody can return with a
+// The virtual time advances as a fluid fair share would serve everyone with
+// work (each page's time over their total weight). A person who comes back
+// after being idle starts at the current virtual time: idle time is not
+// banked as credit, so nobody can return with a
 // burst that shuts others out, and a heavy batch keeps getting its share
 // while others come and go. Splitting a batch into many tasks or keeping it
 // as one task of many pages makes no difference: the tags are per person.
@@ -62,8 +64,11 @@ type Scheduler struct {
 	mu    sync.Mutex
 	busy  int
 	users map[string]*user
-	// vtime is the system's virtual time: the start tag of the last page
-	// granted. A person's next page starts at max(their tag, vtime).
+	// vtime is the system's virtual time: it advances by each page's time
+	// divided by the total weight of the people with work (a fluid fair
+	// share's clock), and jumps past every tag when the system is idle. A
+	// person's next page starts at max(their tag, vtime); someone new
+	// starts at vtime.
 	vtime float64
 	seq   uint64
 	// avg is the running mean page cost over everyone (seconds), the
@@ -72,6 +77,9 @@ type Scheduler struct {
 	// freed is signalled when a slot becomes free or a waiter leaves, so
 	// the caller that opens tasks can look for more work.
 	freed chan struct{}
+	// releases counts grants released, for the occasional sweep of idle
+	// people whose tags the virtual time has passed since.
+	releases uint64
 }
 
 type user struct {
@@ -171,6 +179,18 @@ func (g *Grant) Release(cost time.Duration) {
 		u := g.u
 		if cost > 0 {
 			c := cost.Seconds()
+			// The virtual time advances as the engines serve everyone who
+			// has work at the same pace (the page's time shared between
+			// the weights of the people waiting or running), so a stream
+			// of newcomers, each starting at it, cannot hold a batch back
+			// for as long as they keep coming.
+			active := 0.0
+			for _, x := range s.users {
+				if x.running > 0 || len(x.waiting) > 0 {
+					active += x.weight
+				}
+			}
+			s.vtime += c / max(active, u.weight)
 			// Correct the estimate charged at grant time to what it cost.
 			u.tag += c/u.weight - g.charged
 			u.est = ewma(u.est, c)
@@ -180,12 +200,22 @@ func (g *Grant) Release(cost time.Duration) {
 		s.busy--
 		s.dispatchLocked()
 		s.forgetLocked(u)
+		if s.releases++; s.releases%sweepEvery == 0 {
+			for _, x := range s.users {
+				s.forgetLocked(x)
+			}
+		}
 		s.signalLocked()
 	})
 }
 
 // Held returns how long the grant has been held.
 func (g *Grant) Held() time.Duration { return time.Since(g.start) }
+
+// sweepEvery is how many releases pass between sweeps of the people the
+// scheduler remembers: someone served once and gone is only forgotten when
+// the virtual time has passed their tag, which happens while others work.
+const sweepEvery = 1024
 
 func ewma(old, x float64) float64 {
 	if old == 0 {
@@ -225,6 +255,23 @@ func (s *Scheduler) eligible(u *user) bool {
 	return len(u.waiting) > 0 && (s.opts.MaxRunningPerUser <= 0 || u.running < s.opts.MaxRunningPerUser)
 }
 
+// advanceLocked jumps the virtual time past every tag when nothing waits
+// and nothing runs: an idle system owes nobody, so whoever comes next starts
+// level with everyone remembered (and they can be forgotten).
+func (s *Scheduler) advanceLocked() {
+	if s.busy > 0 {
+		return
+	}
+	for _, u := range s.users {
+		if len(u.waiting) > 0 {
+			return
+		}
+	}
+	for _, u := range s.users {
+		s.vtime = max(s.vtime, u.tag)
+	}
+}
+
 // startTag is when u's next page would start in virtual time.
 func (s *Scheduler) startTag(u *user) float64 {
 	return max(u.tag, s.vtime)
@@ -234,6 +281,7 @@ func (s *Scheduler) startTag(u *user) float64 {
 // ties go to the person who has been waiting longest.
 func (s *Scheduler) dispatchLocked() {
 	for s.busy < s.opts.Slots {
+		s.advanceLocked()
 		var best *user
 		for _, u := range s.users {
 			if !s.eligible(u) {
@@ -260,7 +308,6 @@ func (s *Scheduler) dispatchLocked() {
 		}
 		charged := est / best.weight
 		best.tag = start + charged
-		s.vtime = max(s.vtime, start)
 		best.running++
 		s.busy++
 		w.ready <- &Grant{s: s, u: best, charged: charged, start: time.Now()}

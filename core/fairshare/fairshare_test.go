@@ -280,3 +280,56 @@ func TestSimulate(t *testing.T) {
 		t.Fatalf("simulated order %v, want %v", got, want)
 	}
 }
+
+// People served once and gone are forgotten once the virtual time passes
+// their tags: memory follows the people with work, not everyone ever seen.
+func TestForgetsPeopleWhoLeft(t *testing.T) {
+	s := New(Options{Slots: 1})
+	for i := range 3000 {
+		g, err := s.Acquire(context.Background(), fmt.Sprintf("person-%d", i), Priority{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		g.Release(time.Second)
+	}
+	s.mu.Lock()
+	n := len(s.users)
+	s.mu.Unlock()
+	if n > sweepEvery+1 {
+		t.Fatalf("%d people remembered after 3000 came and went, want at most %d", n, sweepEvery+1)
+	}
+}
+
+// A stream of newcomers, one page each, cannot hold back a batch for as
+// long as they keep coming: the batch keeps getting its turns (with the
+// virtual time as the start tag of the last page granted, it got none).
+func TestBatchProgressesAmongNewcomers(t *testing.T) {
+	h := newHarness(t, Options{Slots: 1})
+	h.ask(context.Background(), "heavy", 0, 1)
+	_, g := h.next()
+	for p := 2; p <= 20; p++ {
+		h.ask(context.Background(), "heavy", 0, p)
+	}
+	var order []string
+	for i := range 12 {
+		h.ask(context.Background(), fmt.Sprintf("new%02d", i), 10+i, 1)
+		g.Release(time.Second)
+		a, ng := h.next()
+		order = append(order, a.user)
+		g = ng
+	}
+	// Its share is one of the people with work at each moment (itself and
+	// the two or three newcomers waiting): a turn in every few.
+	heavy, gap, longest := 0, 0, 0
+	for _, u := range order {
+		if u == "heavy" {
+			heavy, gap = heavy+1, 0
+			continue
+		}
+		gap++
+		longest = max(longest, gap)
+	}
+	if heavy < 3 || longest > 5 {
+		t.Fatalf("the batch got %d of 12 turns, at most %d apart, while newcomers kept arriving (%v); want a turn in every few", heavy, longest+1, order)
+	}
+}
