@@ -105,13 +105,16 @@ type File struct {
 
 // Task is one uploaded document and the OCR work done on it.
 type Task struct {
-	ID          string     `json:"id"`
-	UserID      string     `json:"-"`
-	Filename    string     `json:"filename"`
-	Status      TaskStatus `json:"status"`
-	Engine      string     `json:"engine"`
-	Lang        string     `json:"lang"`
-	Outputs     []FileKind `json:"outputs"`
+	ID       string     `json:"id"`
+	UserID   string     `json:"-"`
+	Filename string     `json:"filename"`
+	Status   TaskStatus `json:"status"`
+	Engine   string     `json:"engine"`
+	Lang     string     `json:"lang"`
+	Outputs  []FileKind `json:"outputs"`
+	// Autorotate asks the engine to turn pages upright (0/90/180/270 and
+	// skew) before recognising them; on unless the upload said otherwise.
+	Autorotate  bool       `json:"autorotate"`
 	PagesTotal  int        `json:"pages_total"`
 	PagesDone   int        `json:"pages_done"`
 	Attempts    int        `json:"attempts"`

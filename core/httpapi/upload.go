@@ -47,7 +47,8 @@ func (s *Server) createTasks(c *fiber.Ctx) (err error) {
 	if body == nil {
 		body = bytes.NewReader(c.Body())
 	}
-	fields := map[string]string{"engine": c.Query("engine"), "lang": c.Query("lang"), "outputs": c.Query("outputs")}
+	fields := map[string]string{"engine": c.Query("engine"), "lang": c.Query("lang"), "outputs": c.Query("outputs"),
+		"autorotate": c.Query("autorotate")}
 	mr := multipart.NewReader(body, params["boundary"])
 	var created []*domain.Task
 	var p *tasks.Params
@@ -84,6 +85,9 @@ func (s *Server) createTasks(c *fiber.Ctx) (err error) {
 		if p == nil {
 			pp, err := s.tasks.ParseParams(ctx, fields["engine"], fields["lang"], fields["outputs"])
 			if err != nil {
+				return fail(err)
+			}
+			if pp.Autorotate, err = tasks.ParseAutorotate(fields["autorotate"]); err != nil {
 				return fail(err)
 			}
 			p = &pp

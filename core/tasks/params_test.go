@@ -2,6 +2,7 @@ package tasks_test
 
 import (
 	"context"
+	"errors"
 	"path"
 	"slices"
 	"strings"
@@ -146,5 +147,32 @@ func TestParseParamsDoesNotShareDefaults(t *testing.T) {
 	p.Outputs[0] = domain.KindPDF
 	if defaults[0] != domain.KindTxt {
 		t.Fatal("changing a Params' outputs changed the service's defaults")
+	}
+}
+
+func TestParseAutorotate(t *testing.T) {
+	tests := []struct {
+		in      string
+		want    bool
+		wantErr bool
+	}{
+		{"", true, false},
+		{"  ", true, false},
+		{"true", true, false},
+		{"1", true, false},
+		{"false", false, false},
+		{" 0 ", false, false},
+		{"FALSE", false, false},
+		{"sideways", false, true},
+		{"yes", false, true},
+	}
+	for _, tc := range tests {
+		got, err := tasks.ParseAutorotate(tc.in)
+		if (err != nil) != tc.wantErr || (err == nil && got != tc.want) {
+			t.Errorf("ParseAutorotate(%q) = %v, %v; want %v (error %v)", tc.in, got, err, tc.want, tc.wantErr)
+		}
+		if err != nil && !errors.Is(err, domain.ErrInvalid) {
+			t.Errorf("ParseAutorotate(%q): %v is not a 422", tc.in, err)
+		}
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"path"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/ocrbox/ocrbox/core/domain"
@@ -30,6 +31,23 @@ type Params struct {
 	Engine  string
 	Lang    string
 	Outputs []domain.FileKind
+	// Autorotate turns pages upright before recognition (default true).
+	Autorotate bool
+}
+
+// ParseAutorotate reads the upload's autorotate field: empty is the
+// default (on); otherwise true/false (1/0 and the other strconv.ParseBool
+// spellings), anything else a 422.
+func ParseAutorotate(v string) (bool, error) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return true, nil
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return false, domain.Errorf(domain.ErrInvalid, "invalid_parameter", "autorotate must be true or false, got %q", v)
+	}
+	return b, nil
 }
 
 // MaxLanguages is how many languages one task may ask for (lang "eng+deu").
@@ -37,7 +55,7 @@ const MaxLanguages = 8
 
 // ParseParams fills defaults and validates engine, languages and outputs.
 func (s *Service) ParseParams(ctx context.Context, engine, lang, outputs string) (Params, error) {
-	p := Params{Engine: strings.TrimSpace(engine), Lang: strings.TrimSpace(lang)}
+	p := Params{Engine: strings.TrimSpace(engine), Lang: strings.TrimSpace(lang), Autorotate: true}
 	if p.Engine == "" {
 		p.Engine = s.opts.DefaultEngine
 	}
@@ -147,7 +165,7 @@ func (s *Service) Create(ctx context.Context, userID string, p Params, up Upload
 	taskID := s.newID()
 	t := &domain.Task{
 		ID: taskID, UserID: userID, Filename: DisplayName(up.Filename), Status: domain.StatusPending,
-		Engine: p.Engine, Lang: p.Lang, Outputs: p.Outputs,
+		Engine: p.Engine, Lang: p.Lang, Outputs: p.Outputs, Autorotate: p.Autorotate,
 	}
 	stored := "input" + extFor(contentType)
 	in, err := s.storeInput(ctx, t, stored, contentType, br, left)

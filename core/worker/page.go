@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strconv"
 	"time"
 
 	"github.com/sethvargo/go-retry"
@@ -157,6 +158,8 @@ func (w *Worker) request(t *domain.Task, pg pages.Page) (*sdk.RecognizeRequest, 
 		ContentType: pg.ContentType, Languages: splitLang(t.Lang),
 		PageNumber: int32(pg.Number), WantHocr: w.opts.EngineHOCR && t.Wants(domain.KindHOCR), WantPdf: t.Wants(domain.KindPDF),
 		Dpi: int32(pg.DPI),
+		// Engines that cannot turn pages ignore it (plugins/tesseract reads it).
+		Options: map[string]string{"autorotate": strconv.FormatBool(t.Autorotate)},
 	}
 	path, err := filepath.Abs(pg.Path)
 	if err != nil {

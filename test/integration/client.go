@@ -23,6 +23,7 @@ type task struct {
 	Engine      string     `json:"engine"`
 	Lang        string     `json:"lang"`
 	Outputs     []string   `json:"outputs"`
+	Autorotate  bool       `json:"autorotate"`
 	PagesTotal  int        `json:"pages_total"`
 	PagesDone   int        `json:"pages_done"`
 	Attempts    int        `json:"attempts"`

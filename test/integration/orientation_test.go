@@ -112,3 +112,36 @@ func orientWords(s string) []string {
 	}
 	return out
 }
+
+// TestOrientationOff: an upload with autorotate=false reads pages as they
+// came (issue 14 §1, the per-task option): the task says so, and the page
+// upside down is neither detected nor turned.
+func TestOrientationOff(t *testing.T) {
+	t.Parallel()
+	s := sharedServer(t)
+	c, _ := newUser(t, s, "orient-off", "Orientation off")
+	if r := c.uploadRaw(t, [][2]string{{"autorotate", "sideways"}}, corpusUpload(t, "pages/phototest.tif")); r.Status != 422 {
+		t.Fatalf("autorotate=sideways: %d %s, want 422", r.Status, r.Body)
+	}
+	tasks := c.upload(t, [][2]string{{"outputs", "txt,json"}, {"autorotate", "false"}}, corpusUpload(t, "pages/phototest-rotated-180.png"))
+	if tasks[0].Autorotate {
+		t.Fatalf("task %+v: autorotate true, want false", tasks[0])
+	}
+	tk := c.waitStatus(t, tasks[0].ID, "completed", 3*time.Minute)
+	var doc struct {
+		Pages []struct {
+			Orientation struct {
+				Degrees int `json:"degrees"`
+			} `json:"orientation"`
+		} `json:"pages"`
+	}
+	if err := json.Unmarshal(c.downloadKind(t, tk, "json"), &doc); err != nil || len(doc.Pages) != 1 {
+		t.Fatalf("JSON output: %v", err)
+	}
+	if d := doc.Pages[0].Orientation.Degrees; d != 0 {
+		t.Errorf("orientation %d° with autorotate=false, want 0 (not looked at)", d)
+	}
+	if text := collapseSpace(string(c.downloadKind(t, tk, "txt"))); strings.Contains(text, "quick brown dog") {
+		t.Errorf("the page upside down was read upright with autorotate=false:\n%s", text)
+	}
+}
