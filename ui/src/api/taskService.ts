@@ -7,6 +7,8 @@ export interface UploadParams {
   engine?: string;
   lang?: string;
   outputs?: OutputKind[];
+  /** autorotate false reads pages as they came; absent or true turns them upright. */
+  autorotate?: boolean;
 }
 
 /** UploadHandle lets the caller abort one file's upload. */
@@ -90,6 +92,7 @@ export const taskService = {
       if (params.engine) form.append('engine', params.engine);
       if (params.lang) form.append('lang', params.lang);
       if (params.outputs?.length) form.append('outputs', params.outputs.join(','));
+      if (params.autorotate === false) form.append('autorotate', 'false');
       form.append('file', file, file.name);
       xhr.open('POST', url('/tasks'));
       xhr.setRequestHeader('Accept', 'application/json');

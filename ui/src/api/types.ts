@@ -76,6 +76,8 @@ export interface Task {
   engine: string;
   lang: string;
   outputs: OutputKind[];
+  /** autorotate: pages are turned upright (90/180/270° and skew) before recognition. */
+  autorotate: boolean;
   pages_total: number;
   pages_done: number;
   attempts: number;

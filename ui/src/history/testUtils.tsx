@@ -15,6 +15,7 @@ export function makeTask(over: Partial<Task> = {}): Task {
     engine: 'tesseract',
     lang: 'eng',
     outputs: ['txt'],
+    autorotate: true,
     pages_total: 2,
     pages_done: 2,
     attempts: 1,

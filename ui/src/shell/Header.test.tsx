@@ -19,7 +19,7 @@ function task(id: string, status: TaskStatus): Task {
     status,
     engine: 'tesseract',
     lang: 'eng',
-    outputs: ['txt'],
+    outputs: ['txt'], autorotate: true,
     pages_total: 1,
     pages_done: 0,
     attempts: 1,

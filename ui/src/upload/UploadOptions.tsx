@@ -105,6 +105,10 @@ export function UploadOptions({
           </small>
         )}
       </fieldset>
+      <label className="upload-output">
+        <input type="checkbox" checked={choice.autorotate} onChange={(e) => change({ autorotate: e.target.checked })} />
+        Turn pages upright (sideways, upside down or askew)
+      </label>
     </div>
   );
 }

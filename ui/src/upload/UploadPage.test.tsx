@@ -83,7 +83,26 @@ describe('upload options', () => {
     expect(screen.getByLabelText('Text')).toBeDisabled();
     // plain has no "eng": its first language is picked.
     expect(screen.getByLabelText('Language')).toHaveValue('fra');
-    expect(JSON.parse(localStorage.getItem(STORAGE_KEY)!)).toEqual({ engine: 'plain', lang: 'fra', outputs: ['txt'] });
+    expect(JSON.parse(localStorage.getItem(STORAGE_KEY)!)).toEqual({
+      engine: 'plain',
+      lang: 'fra',
+      outputs: ['txt'],
+      autorotate: true,
+    });
+  });
+
+  it('turns pages upright unless told not to, and remembers it', async () => {
+    stubFetch(engines, noneRunning);
+    const user = userEvent.setup();
+    await ready();
+    const upright = screen.getByLabelText('Turn pages upright (sideways, upside down or askew)');
+    expect(upright).toBeChecked();
+    drop([file('a.png')]);
+    expect(FakeXHR.all[0].body?.get('autorotate')).toBeNull(); // the server's default: on
+    await user.click(upright);
+    drop([file('b.png')]);
+    expect(FakeXHR.all[1].body?.get('autorotate')).toBe('false');
+    expect(JSON.parse(localStorage.getItem(STORAGE_KEY)!)).toMatchObject({ autorotate: false });
   });
 
   it('does not let the last output be unchecked', async () => {

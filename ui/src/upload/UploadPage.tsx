@@ -73,7 +73,12 @@ export function UploadPage() {
   const ready = engines.state === 'ready' && choice !== undefined;
   const addFiles = (files: File[]) => {
     if (!choice) return;
-    useUploadStore.getState().add(files, { engine: choice.engine, lang: choice.lang, outputs: choice.outputs });
+    useUploadStore.getState().add(files, {
+      engine: choice.engine,
+      lang: choice.lang,
+      outputs: choice.outputs,
+      autorotate: choice.autorotate,
+    });
   };
   const finished = rows.filter((r) => isFinishedRow(r, byId)).length;
   const noEngines = engines.state === 'ready' && engines.engines.length === 0;

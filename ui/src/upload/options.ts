@@ -7,6 +7,8 @@ export interface UploadChoice {
   engine: string;
   lang: string;
   outputs: OutputKind[];
+  /** autorotate turns pages upright (rotation and skew) before recognition. */
+  autorotate: boolean;
 }
 
 /** OUTPUT_NAMES are the checkbox labels of the output kinds (shared with the e2e contract). */
@@ -39,6 +41,7 @@ export function loadChoice(): Partial<UploadChoice> | undefined {
       engine: typeof o.engine === 'string' ? o.engine : undefined,
       lang: typeof o.lang === 'string' ? o.lang : undefined,
       outputs: Array.isArray(o.outputs) ? (o.outputs.filter((x) => OUTPUT_KINDS.includes(x as OutputKind)) as OutputKind[]) : undefined,
+      autorotate: typeof o.autorotate === 'boolean' ? o.autorotate : undefined,
     };
   } catch {
     // private mode or a hand-edited value: fall back to the defaults
@@ -80,7 +83,7 @@ export function choiceFor(engines: Engine[], want: Partial<UploadChoice> = {}): 
         : (langs[0] ?? '');
   const supported = engineOutputs(engine);
   const kept = supported.filter((k) => want.outputs?.includes(k));
-  return { engine: engine.name, lang, outputs: kept.length > 0 ? kept : supported };
+  return { engine: engine.name, lang, outputs: kept.length > 0 ? kept : supported, autorotate: want.autorotate ?? true };
 }
 
 /** isCombination: "eng+deu" is valid when every part is one of the languages. */

@@ -161,6 +161,7 @@ export function task(p: Partial<Task> & { id: string }): Task {
     engine: 'tesseract',
     lang: 'eng',
     outputs: ['txt', 'pdf'],
+    autorotate: true,
     pages_total: 0,
     pages_done: 0,
     attempts: 1,
