@@ -126,6 +126,10 @@ func TestProviderTokenRefresh(t *testing.T) {
 	s := startTestServer(t, serverConfig{Bin: binPath, DataDir: t.TempDir(), Env: append(api.env(""),
 		"OCRBOX_AUTH_PROVIDERS=http",
 		"TOKEN_REFRESH_BUFFER=3s",
+		// This test is about renewal, not the breaker: an open breaker
+		// swallows a renewal attempt, and the next comes one backoff step
+		// (40 s, then 80 s) later, past the deadline below (seen in CI).
+		"OCRBOX_AUTH_BREAKER_FAILURES=1000",
 	)})
 	carol := newClient(s).login(t, "carol@org.example", orgPassword)
 	renewRequests := func() int { n, _, _, _ := api.counts(); return n }
@@ -152,8 +156,9 @@ func TestProviderTokenRefresh(t *testing.T) {
 	// When the API answers that the refresh token is no good, the session
 	// ends at once, not at the end of the grace.
 	api.setRenew("refuse")
-	// Within the refresher's backoff after the failed renewals (≤ 40 s here).
-	deadline := time.Now().Add(60 * time.Second)
+	// Within the refresher's backoff after the failed renewals (≤ 40 s here;
+	// the rest is room for a loaded machine).
+	deadline := time.Now().Add(75 * time.Second)
 	for {
 		r := carol.get(t, "/auth/me")
 		if r.Status == http.StatusUnauthorized {
