@@ -114,7 +114,11 @@ type Task struct {
 	Outputs  []FileKind `json:"outputs"`
 	// Autorotate asks the engine to turn pages upright (0/90/180/270 and
 	// skew) before recognising them; on unless the upload said otherwise.
-	Autorotate  bool       `json:"autorotate"`
+	Autorotate bool `json:"autorotate"`
+	// PDFOutput is the kind of searchable PDF the task makes: PDFOutputPDFA
+	// (PDF/A-2B, the default) or PDFOutputPDF (plain PDF, no archival
+	// markers).
+	PDFOutput   PDFOutput  `json:"pdf_output"`
 	PagesTotal  int        `json:"pages_total"`
 	PagesDone   int        `json:"pages_done"`
 	Attempts    int        `json:"attempts"`
@@ -185,3 +189,12 @@ type QueuedTask struct {
 	UserID   string
 	QueuedAt time.Time
 }
+
+// PDFOutput is the flavour of a task's searchable PDF.
+type PDFOutput string
+
+// The searchable PDF flavours: PDF/A-2B by default, plain PDF on request.
+const (
+	PDFOutputPDFA PDFOutput = "pdfa"
+	PDFOutputPDF  PDFOutput = "pdf"
+)
