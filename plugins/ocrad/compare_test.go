@@ -7,7 +7,7 @@ import (
 	"github.com/ocrbox/ocrbox/plugins/sdk"
 	"github.com/ocrbox/ocrbox/plugins/tesseract"
 
-	"github.com/ocrbox/ocrbox/plugins/internal/enginetest"
+	"github.com/ocrbox/ocrbox/test/testenv"
 )
 
 // BenchmarkCorpus compares ocrad with tesseract on every page of the shared
@@ -23,7 +23,7 @@ func BenchmarkCorpus(b *testing.B) {
 	pages := []string{"phototest", "eurotext", "8071_093.3B", "8087_054.3B"}
 	tess := tesseract.New(nil)
 	if err := tess.Configure(b.Context(), nil); err != nil {
-		enginetest.RequireOrSkip(b, "configure tesseract: %v", err)
+		testenv.RequireOrSkip(b, "configure tesseract: %v", err)
 	}
 	b.Cleanup(func() { _ = tess.Close() })
 	engines := []struct {
@@ -34,8 +34,8 @@ func BenchmarkCorpus(b *testing.B) {
 		{"tesseract", tess},
 	}
 	for _, page := range pages {
-		img := enginetest.CorpusFile(b, "pages/"+page+".tif")
-		truth := string(enginetest.CorpusFile(b, "pages/"+page+".txt"))
+		img := testenv.CorpusFile(b, "pages/"+page+".tif")
+		truth := string(testenv.CorpusFile(b, "pages/"+page+".txt"))
 		for _, e := range engines {
 			b.Run(e.name+"/"+page, func(b *testing.B) {
 				req := &sdk.RecognizeRequest{Image: img, ContentType: "image/tiff", Languages: []string{"eng"}}

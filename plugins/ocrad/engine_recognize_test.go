@@ -17,7 +17,7 @@ import (
 
 	"github.com/ocrbox/ocrbox/plugins/sdk"
 
-	"github.com/ocrbox/ocrbox/plugins/internal/enginetest"
+	"github.com/ocrbox/ocrbox/test/testenv"
 )
 
 // renderedLines is the page TestRecognizeRendered draws: ASCII and the
@@ -50,12 +50,12 @@ func TestRecognizeAccuracy(t *testing.T) {
 		t.Run(filepath.Base(tt.image), func(t *testing.T) {
 			t.Parallel()
 			resp, err := e.Recognize(t.Context(), &sdk.RecognizeRequest{
-				Image: enginetest.CorpusFile(t, tt.image), ContentType: "image/tiff", Languages: tt.langs, PageNumber: 1,
+				Image: testenv.CorpusFile(t, tt.image), ContentType: "image/tiff", Languages: tt.langs, PageNumber: 1,
 			})
 			if err != nil {
 				t.Fatalf("Recognize: %v", err)
 			}
-			got := cer(resp.GetText(), string(enginetest.CorpusFile(t, tt.truth)))
+			got := cer(resp.GetText(), string(testenv.CorpusFile(t, tt.truth)))
 			if got > tt.maxCER {
 				t.Errorf("CER = %.2f%%, want <= %.2f%%\ngot:\n%s", got*100, tt.maxCER*100, resp.GetText())
 			}
@@ -250,7 +250,7 @@ func TestRecognizeCancel(t *testing.T) {
 	t.Run("cancelled during the page", func(t *testing.T) {
 		// A big page and a cancel soon after the start: whichever step
 		// is running, the result must be ctx's error, never text.
-		big := enginetest.CorpusFile(t, "pages/8071_093.3B.tif")
+		big := testenv.CorpusFile(t, "pages/8071_093.3B.tif")
 		ctx, cancel := context.WithCancel(t.Context())
 		time.AfterFunc(20*time.Millisecond, cancel)
 		defer cancel()
@@ -348,7 +348,7 @@ func TestThresholdSetting(t *testing.T) {
 // BenchmarkRecognizePhototest measures one page: decode, recognise, text.
 func BenchmarkRecognizePhototest(b *testing.B) {
 	e := newTestEngine(b, nil)
-	req := &sdk.RecognizeRequest{Image: enginetest.CorpusFile(b, "pages/phototest.tif"), Languages: []string{"eng"}}
+	req := &sdk.RecognizeRequest{Image: testenv.CorpusFile(b, "pages/phototest.tif"), Languages: []string{"eng"}}
 	for b.Loop() {
 		if _, err := e.Recognize(b.Context(), req); err != nil {
 			b.Fatalf("Recognize: %v", err)

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/ocrbox/ocrbox/test/idp"
+	"github.com/ocrbox/ocrbox/test/testenv"
 )
 
 // The tests run against a real Dex (test/idp), one shared by the package;
@@ -46,7 +47,7 @@ func runMain(m *testing.M) int {
 		}},
 	})
 	if err != nil {
-		if os.Getenv("CI") == "true" {
+		if testenv.CI() {
 			fmt.Fprintln(os.Stderr, "FAIL: CI=true and Dex cannot run:", err)
 			return 1
 		}
@@ -66,7 +67,7 @@ func runMain(m *testing.M) int {
 func dex(t *testing.T) *idp.Dex {
 	t.Helper()
 	if sharedDex == nil {
-		idp.FailOrSkip(t, dexErr)
+		testenv.RequireOrSkip(t, "%v", dexErr)
 	}
 	return sharedDex
 }

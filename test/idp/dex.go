@@ -40,6 +40,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/ocrbox/ocrbox/test/testenv"
 )
 
 // Defaults used when DexOptions leaves a field empty.
@@ -144,7 +146,7 @@ func StartDex(t testing.TB, opts DexOptions) *Dex {
 	}
 	d, err := LaunchDex(opts)
 	if err != nil {
-		FailOrSkip(t, err)
+		testenv.RequireOrSkip(t, "%v", err)
 		return nil
 	}
 	t.Cleanup(func() {
@@ -154,17 +156,6 @@ func StartDex(t testing.TB, opts DexOptions) *Dex {
 		d.Close()
 	})
 	return d
-}
-
-// FailOrSkip ends a test that cannot run because a dependency (here Dex)
-// is missing: t.Fatal when CI=true, where a missing dependency is a broken
-// build, and t.Skip on a developer's machine.
-func FailOrSkip(t testing.TB, err error) {
-	t.Helper()
-	if os.Getenv("CI") == "true" {
-		t.Fatalf("CI=true and %v", err)
-	}
-	t.Skipf("skipping: %v", err)
 }
 
 // LaunchDex starts Dex without a testing.TB, for TestMain. The caller must

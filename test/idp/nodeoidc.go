@@ -14,6 +14,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/ocrbox/ocrbox/test/testenv"
 )
 
 // NodeOIDCOptions describes a node-oidc-provider instance (the npm package
@@ -101,7 +103,7 @@ func StartNodeOIDC(t testing.TB, opts NodeOIDCOptions) *NodeOIDC {
 	}
 	p, err := LaunchNodeOIDC(opts)
 	if err != nil {
-		FailOrSkip(t, err)
+		testenv.RequireOrSkip(t, "%v", err)
 		return nil
 	}
 	t.Cleanup(func() {

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/ocrbox/ocrbox/test/testenv"
 )
 
 var (
@@ -30,13 +32,9 @@ var (
 func TestMain(m *testing.M) { os.Exit(runMain(m)) }
 
 func runMain(m *testing.M) int {
-	ci := os.Getenv("CI") == "true"
+	ci := testenv.CI()
 	var err error
-	corpusDir, err = filepath.Abs(filepath.Join("..", "..", "..", "shared", "testdata", "ocr"))
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "integration:", err)
-		return 1
-	}
+	corpusDir, _ = testenv.CorpusDir() // missing: reported by missingDeps
 	if missing := missingDeps(); len(missing) > 0 {
 		msg := "integration tests need: " + strings.Join(missing, "; ") +
 			" (install them with scripts/install-deps; the corpus lives in ../shared/testdata/ocr beside the checkout)"

@@ -5,7 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
-	"unicode"
+
+	"github.com/ocrbox/ocrbox/plugins/conformance"
 )
 
 // TestOrientation uploads the corpus's phototest turned by 90°, 180° and
@@ -35,7 +36,7 @@ func TestOrientation(t *testing.T) {
 	for i, tc := range cases {
 		tk := c.waitStatus(t, tasks[i].ID, "completed", 3*time.Minute)
 		text := string(c.downloadKind(t, tk, "txt"))
-		recall := orientWordRecall(truth, text)
+		recall := conformance.WordRecall(truth, text)
 		var doc struct {
 			Pages []struct {
 				Width       int `json:"width"`
@@ -78,39 +79,6 @@ func TestOrientation(t *testing.T) {
 			}
 		}
 	}
-}
-
-// orientWordRecall is the share of the reference's words (lowercased, without
-// surrounding punctuation) found in hypothesis, each as often as it occurs:
-// the measure of issue 14's table.
-func orientWordRecall(reference, hypothesis string) float64 {
-	have := map[string]int{}
-	for _, w := range orientWords(hypothesis) {
-		have[w]++
-	}
-	ref := orientWords(reference)
-	if len(ref) == 0 {
-		return 1
-	}
-	found := 0
-	for _, w := range ref {
-		if have[w] > 0 {
-			have[w]--
-			found++
-		}
-	}
-	return float64(found) / float64(len(ref))
-}
-
-func orientWords(s string) []string {
-	var out []string
-	for _, f := range strings.Fields(s) {
-		f = strings.ToLower(strings.TrimFunc(f, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }))
-		if f != "" {
-			out = append(out, f)
-		}
-	}
-	return out
 }
 
 // TestOrientationOff: an upload with autorotate=false reads pages as they

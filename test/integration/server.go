@@ -26,10 +26,11 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/ocrbox/ocrbox/test/testenv"
 )
 
 // readyTimeout bounds how long a server may take to answer /readyz with 200.
@@ -38,37 +39,6 @@ const readyTimeout = 60 * time.Second
 // stopTimeout bounds a graceful stop (SIGTERM) before the server is killed.
 // It is longer than the shutdown_timeout the tests configure.
 const stopTimeout = 30 * time.Second
-
-// syncBuffer is a bytes.Buffer safe for the writer goroutine of exec.Cmd and
-// readers in the test.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-// Len is the number of bytes written so far.
-func (b *syncBuffer) Len() int {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Len()
-}
-
-// From returns what was written from offset on.
-func (b *syncBuffer) From(offset int) string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	data := b.buf.Bytes()
-	if offset > len(data) {
-		offset = len(data)
-	}
-	return string(data[offset:])
-}
 
 // serverConfig describes one server to start.
 type serverConfig struct {
@@ -91,7 +61,7 @@ type server struct {
 	addr    string // 127.0.0.1:port
 	baseURL string // http://127.0.0.1:port
 	cmd     *exec.Cmd
-	stderr  *syncBuffer
+	stderr  *testenv.SyncBuffer
 	done    chan struct{} // closed when the process has exited
 	waitErr error         // valid after done
 }
@@ -168,7 +138,7 @@ func startServerOnce(cfg serverConfig) (*server, error) {
 	if cfg.TLS != nil {
 		scheme = "https://"
 	}
-	s := &server{cfg: cfg, addr: addr, baseURL: scheme + addr, stderr: &syncBuffer{}, done: make(chan struct{})}
+	s := &server{cfg: cfg, addr: addr, baseURL: scheme + addr, stderr: &testenv.SyncBuffer{}, done: make(chan struct{})}
 	s.cmd = exec.Command(cfg.Bin, "serve")
 	// A directory without config.toml: the built-in defaults plus the
 	// environment decide everything.

@@ -32,7 +32,6 @@
 package ldapserver
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"net"
@@ -47,6 +46,8 @@ import (
 	"time"
 
 	"github.com/go-ldap/ldap/v3"
+
+	"github.com/ocrbox/ocrbox/test/testenv"
 )
 
 // The fixed names of the directory tree.
@@ -133,7 +134,7 @@ var errClosed = errors.New("ldapserver: server closed")
 // process is one slapd run.
 type process struct {
 	cmd  *exec.Cmd
-	log  *syncBuffer
+	log  *testenv.SyncBuffer
 	done chan struct{} // closed when cmd.Wait returned
 	err  error         // cmd.Wait's result, set before done is closed
 }
@@ -153,10 +154,7 @@ func Installed() error {
 func Require(t testing.TB) {
 	t.Helper()
 	if err := Installed(); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%v; CI=true requires it", err)
-		}
-		t.Skip(err)
+		testenv.RequireOrSkip(t, "%v", err)
 	}
 }
 
@@ -287,7 +285,7 @@ func (s *Server) startLocked() error {
 	if s.proc != nil {
 		return nil
 	}
-	p := &process{log: &syncBuffer{}, done: make(chan struct{})}
+	p := &process{log: &testenv.SyncBuffer{}, done: make(chan struct{})}
 	// -d 0 keeps slapd in the foreground without debug output.
 	p.cmd = exec.Command(slapdPath, "-d", "0", "-h", s.urls, "-f", s.confPath)
 	p.cmd.Stdout, p.cmd.Stderr = p.log, p.log
@@ -404,23 +402,4 @@ func stopProcess(p *process) error {
 		<-p.done
 		return fmt.Errorf("ldapserver: slapd ignored SIGTERM for %s; killed", stopTimeout)
 	}
-}
-
-// syncBuffer collects a process's output; exec.Cmd writes from its own
-// goroutine.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
