@@ -33,6 +33,20 @@ type Params struct {
 	Outputs []domain.FileKind
 	// Autorotate turns pages upright before recognition (default true).
 	Autorotate bool
+	// PDFOutput is the searchable PDF's flavour (default PDF/A-2B).
+	PDFOutput domain.PDFOutput
+}
+
+// ParsePDFOutput reads the upload's pdf_output field: empty is the
+// default (pdfa, PDF/A-2B); "pdf" is a plain PDF; anything else a 422.
+func ParsePDFOutput(v string) (domain.PDFOutput, error) {
+	switch o := domain.PDFOutput(strings.ToLower(strings.TrimSpace(v))); o {
+	case "":
+		return domain.PDFOutputPDFA, nil
+	case domain.PDFOutputPDFA, domain.PDFOutputPDF:
+		return o, nil
+	}
+	return "", domain.Errorf(domain.ErrInvalid, "invalid_parameter", "pdf_output must be pdfa or pdf, got %q", v)
 }
 
 // ParseAutorotate reads the upload's autorotate field: empty is the
@@ -55,7 +69,7 @@ const MaxLanguages = 8
 
 // ParseParams fills defaults and validates engine, languages and outputs.
 func (s *Service) ParseParams(ctx context.Context, engine, lang, outputs string) (Params, error) {
-	p := Params{Engine: strings.TrimSpace(engine), Lang: strings.TrimSpace(lang), Autorotate: true}
+	p := Params{Engine: strings.TrimSpace(engine), Lang: strings.TrimSpace(lang), Autorotate: true, PDFOutput: domain.PDFOutputPDFA}
 	if p.Engine == "" {
 		p.Engine = s.opts.DefaultEngine
 	}
@@ -165,7 +179,7 @@ func (s *Service) Create(ctx context.Context, userID string, p Params, up Upload
 	taskID := s.newID()
 	t := &domain.Task{
 		ID: taskID, UserID: userID, Filename: DisplayName(up.Filename), Status: domain.StatusPending,
-		Engine: p.Engine, Lang: p.Lang, Outputs: p.Outputs, Autorotate: p.Autorotate,
+		Engine: p.Engine, Lang: p.Lang, Outputs: p.Outputs, Autorotate: p.Autorotate, PDFOutput: p.PDFOutput,
 	}
 	stored := "input" + extFor(contentType)
 	in, err := s.storeInput(ctx, t, stored, contentType, br, left)
