@@ -19,18 +19,21 @@ type taskRecord struct {
 	Outputs  []domain.FileKind `json:"outputs"`
 	// NoAutorotate is stored negated so records written before the field
 	// existed read as autorotate on, the default.
-	NoAutorotate bool         `json:"no_autorotate,omitempty"`
-	PagesTotal   int          `json:"pages_total"`
-	PagesDone    int          `json:"pages_done"`
-	Attempts     int          `json:"attempts"`
-	Error        string       `json:"error,omitempty"`
-	InputBytes   int64        `json:"input_bytes"`
-	CreatedAt    time.Time    `json:"created_at"`
-	QueuedAt     time.Time    `json:"queued_at"`
-	StartedAt    *time.Time   `json:"started_at,omitempty"`
-	CompletedAt  *time.Time   `json:"completed_at,omitempty"`
-	DurationMS   int64        `json:"duration_ms"`
-	Files        []fileRecord `json:"files"`
+	NoAutorotate bool `json:"no_autorotate,omitempty"`
+	// PDFOutput is empty in records written before the field existed; they
+	// read as the default, PDF/A.
+	PDFOutput   domain.PDFOutput `json:"pdf_output,omitempty"`
+	PagesTotal  int              `json:"pages_total"`
+	PagesDone   int              `json:"pages_done"`
+	Attempts    int              `json:"attempts"`
+	Error       string           `json:"error,omitempty"`
+	InputBytes  int64            `json:"input_bytes"`
+	CreatedAt   time.Time        `json:"created_at"`
+	QueuedAt    time.Time        `json:"queued_at"`
+	StartedAt   *time.Time       `json:"started_at,omitempty"`
+	CompletedAt *time.Time       `json:"completed_at,omitempty"`
+	DurationMS  int64            `json:"duration_ms"`
+	Files       []fileRecord     `json:"files"`
 }
 
 // fileRecord is the stored form of a file: inside its task record, and in
@@ -66,7 +69,7 @@ func (r fileRecord) file(taskID, userID string) domain.File {
 func recordFromTask(t *domain.Task) *taskRecord {
 	r := &taskRecord{
 		ID: t.ID, UserID: t.UserID, Filename: t.Filename, Status: t.Status,
-		Engine: t.Engine, Lang: t.Lang, Outputs: t.Outputs, NoAutorotate: !t.Autorotate, PagesTotal: t.PagesTotal,
+		Engine: t.Engine, Lang: t.Lang, Outputs: t.Outputs, NoAutorotate: !t.Autorotate, PDFOutput: t.PDFOutput, PagesTotal: t.PagesTotal,
 		PagesDone: t.PagesDone, Attempts: t.Attempts, Error: t.Error,
 		InputBytes: t.InputBytes, CreatedAt: t.CreatedAt, QueuedAt: t.QueuedAt,
 		StartedAt: t.StartedAt, CompletedAt: t.CompletedAt, DurationMS: t.DurationMS,
@@ -80,10 +83,13 @@ func recordFromTask(t *domain.Task) *taskRecord {
 func (r *taskRecord) task() *domain.Task {
 	t := &domain.Task{
 		ID: r.ID, UserID: r.UserID, Filename: r.Filename, Status: r.Status,
-		Engine: r.Engine, Lang: r.Lang, Outputs: r.Outputs, Autorotate: !r.NoAutorotate, PagesTotal: r.PagesTotal,
+		Engine: r.Engine, Lang: r.Lang, Outputs: r.Outputs, Autorotate: !r.NoAutorotate, PDFOutput: r.PDFOutput, PagesTotal: r.PagesTotal,
 		PagesDone: r.PagesDone, Attempts: r.Attempts, Error: r.Error,
 		InputBytes: r.InputBytes, CreatedAt: r.CreatedAt, QueuedAt: r.QueuedAt,
 		StartedAt: r.StartedAt, CompletedAt: r.CompletedAt, DurationMS: r.DurationMS,
+	}
+	if t.PDFOutput == "" {
+		t.PDFOutput = domain.PDFOutputPDFA
 	}
 	for _, f := range r.Files {
 		t.Files = append(t.Files, f.file(r.ID, r.UserID))
