@@ -48,7 +48,7 @@ func (s *Server) createTasks(c *fiber.Ctx) (err error) {
 		body = bytes.NewReader(c.Body())
 	}
 	fields := map[string]string{"engine": c.Query("engine"), "lang": c.Query("lang"), "outputs": c.Query("outputs"),
-		"autorotate": c.Query("autorotate")}
+		"autorotate": c.Query("autorotate"), "pdf_output": c.Query("pdf_output")}
 	mr := multipart.NewReader(body, params["boundary"])
 	var created []*domain.Task
 	var p *tasks.Params
@@ -88,6 +88,9 @@ func (s *Server) createTasks(c *fiber.Ctx) (err error) {
 				return fail(err)
 			}
 			if pp.Autorotate, err = tasks.ParseAutorotate(fields["autorotate"]); err != nil {
+				return fail(err)
+			}
+			if pp.PDFOutput, err = tasks.ParsePDFOutput(fields["pdf_output"]); err != nil {
 				return fail(err)
 			}
 			p = &pp
