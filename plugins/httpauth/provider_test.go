@@ -10,9 +10,8 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/hashicorp/go-plugin"
-
 	"github.com/ocrbox/ocrbox/plugins/sdk"
+	"github.com/ocrbox/ocrbox/plugins/sdk/sdktest"
 )
 
 // modes runs a test against the Provider directly and as the host sees it:
@@ -39,22 +38,7 @@ func startProvider(t *testing.T, viaGRPC bool, settings map[string]string) sdk.A
 
 func overGRPC(t *testing.T, impl sdk.AuthProvider) sdk.AuthProvider {
 	t.Helper()
-	client, server := plugin.TestPluginGRPCConn(t, false, map[string]plugin.Plugin{sdk.KindAuth: &sdk.AuthPlugin{Impl: impl}})
-	t.Cleanup(func() {
-		// Server first: client.Close asks a live server to stop itself
-		// from a handler goroutine, which races with a Stop from here.
-		server.Stop()
-		client.Close()
-	})
-	raw, err := client.Dispense(sdk.KindAuth)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ap, ok := raw.(sdk.AuthProvider)
-	if !ok {
-		t.Fatalf("dispensed %T, not an sdk.AuthProvider", raw)
-	}
-	return ap
+	return sdktest.DispenseAuth(t, impl)
 }
 
 func TestAuthenticateDefaultMapping(t *testing.T) {

@@ -6,9 +6,8 @@ import (
 	"os"
 	"testing"
 
-	"github.com/hashicorp/go-plugin"
-
 	"github.com/ocrbox/ocrbox/plugins/sdk"
+	"github.com/ocrbox/ocrbox/plugins/sdk/sdktest"
 	"github.com/ocrbox/ocrbox/test/ldapserver"
 )
 
@@ -106,29 +105,9 @@ func direct(t *testing.T, settings map[string]string) sdk.AuthProvider {
 // SDK's adapters: what the host sees.
 func overGRPC(t *testing.T, settings map[string]string) sdk.AuthProvider {
 	t.Helper()
-	ap := dispenseGRPC(t, New())
+	ap := sdktest.DispenseAuth(t, New())
 	if err := ap.Configure(t.Context(), settings); err != nil {
 		t.Fatal(err)
-	}
-	return ap
-}
-
-func dispenseGRPC(t *testing.T, p *Provider) sdk.AuthProvider {
-	t.Helper()
-	client, server := plugin.TestPluginGRPCConn(t, false, map[string]plugin.Plugin{sdk.KindAuth: &sdk.AuthPlugin{Impl: p}})
-	t.Cleanup(func() {
-		// Server first: client.Close asks a live server to stop itself
-		// from a handler goroutine, which races with a Stop from here.
-		server.Stop()
-		client.Close()
-	})
-	raw, err := client.Dispense(sdk.KindAuth)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ap, ok := raw.(sdk.AuthProvider)
-	if !ok {
-		t.Fatalf("dispensed %T, not an sdk.AuthProvider", raw)
 	}
 	return ap
 }

@@ -7,9 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/hashicorp/go-plugin"
-
 	"github.com/ocrbox/ocrbox/plugins/sdk"
+	"github.com/ocrbox/ocrbox/plugins/sdk/sdktest"
 )
 
 func newTestProvider(t *testing.T) (*Provider, string) {
@@ -129,23 +128,9 @@ func TestProviderDirect(t *testing.T) {
 // what the host sees.
 func TestProviderOverGRPC(t *testing.T) {
 	p, path := newTestProvider(t)
-	client, server := plugin.TestPluginGRPCConn(t, false, map[string]plugin.Plugin{sdk.KindAuth: &sdk.AuthPlugin{Impl: p}})
-	t.Cleanup(func() {
-		// Server first: client.Close asks a live server to stop itself
-		// from a handler goroutine, which races with a Stop from here.
-		server.Stop()
-		client.Close()
-	})
-	raw, err := client.Dispense(sdk.KindAuth)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ap, ok := raw.(sdk.AuthProvider)
-	if !ok {
-		t.Fatalf("dispensed %T, not an sdk.AuthProvider", raw)
-	}
+	ap := sdktest.DispenseAuth(t, p)
 
-	err = ap.Configure(t.Context(), map[string]string{})
+	err := ap.Configure(t.Context(), map[string]string{})
 	if err == nil || !strings.Contains(err.Error(), SettingUsersFile) {
 		t.Fatalf("Configure without users_file over gRPC = %v", err)
 	}

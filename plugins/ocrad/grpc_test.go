@@ -5,9 +5,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/hashicorp/go-plugin"
-
 	"github.com/ocrbox/ocrbox/plugins/sdk"
+	"github.com/ocrbox/ocrbox/plugins/sdk/sdktest"
 )
 
 // TestThroughGRPC runs the engine behind the real go-plugin gRPC adapters,
@@ -15,13 +14,7 @@ import (
 // wire, no words, and the error classes mapped to the host's sentinels.
 func TestThroughGRPC(t *testing.T) {
 	t.Parallel()
-	client, server := plugin.TestPluginGRPCConn(t, false, map[string]plugin.Plugin{sdk.KindEngine: &sdk.EnginePlugin{Impl: New(nil)}})
-	t.Cleanup(func() { server.Stop(); client.Close() })
-	raw, err := client.Dispense(sdk.KindEngine)
-	if err != nil {
-		t.Fatal(err)
-	}
-	eng := raw.(sdk.OCREngine)
+	eng := sdktest.DispenseEngine(t, New(nil))
 	if err := eng.Configure(t.Context(), map[string]string{"layout": "true"}); err != nil {
 		t.Fatalf("Configure: %v", err)
 	}

@@ -7,10 +7,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/hashicorp/go-plugin"
 	"golang.org/x/oauth2"
 
 	"github.com/ocrbox/ocrbox/plugins/sdk"
+	"github.com/ocrbox/ocrbox/plugins/sdk/sdktest"
 	"github.com/ocrbox/ocrbox/test/idp"
 )
 
@@ -18,21 +18,7 @@ import (
 // the SDK's adapters against Dex: what the host sees, sentinels included.
 func TestOverGRPC(t *testing.T) {
 	d := dex(t)
-	client, server := plugin.TestPluginGRPCConn(t, false, map[string]plugin.Plugin{sdk.KindAuth: &sdk.AuthPlugin{Impl: New()}})
-	t.Cleanup(func() {
-		// Server first: client.Close asks a live server to stop itself
-		// from a handler goroutine, which races with a Stop from here.
-		server.Stop()
-		client.Close()
-	})
-	raw, err := client.Dispense(sdk.KindAuth)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ap, ok := raw.(sdk.AuthProvider)
-	if !ok {
-		t.Fatalf("dispensed %T, not an sdk.AuthProvider", raw)
-	}
+	ap := sdktest.DispenseAuth(t, New())
 
 	if err := ap.Configure(t.Context(), map[string]string{SettingClientID: "x"}); err == nil || !strings.Contains(err.Error(), SettingIssuer) {
 		t.Fatalf("Configure without issuer over gRPC = %v", err)

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/ocrbox/ocrbox/plugins/sdk"
+	"github.com/ocrbox/ocrbox/plugins/sdk/sdktest"
 )
 
 // pathEngine reads image paths itself and reports what it was given.
@@ -27,7 +28,7 @@ func TestImagePath(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	bytesEng := dispenseEngine(t, errEngine{})
+	bytesEng := sdktest.DispenseEngine(t, errEngine{})
 	info, err := bytesEng.Info(ctx)
 	if err != nil || !info.GetAcceptsPath() {
 		t.Fatalf("Info: accepts_path %v, %v; want true", info.GetAcceptsPath(), err)
@@ -40,7 +41,7 @@ func TestImagePath(t *testing.T) {
 		t.Fatal("a missing page file must fail the call")
 	}
 
-	pathEng := dispenseEngine(t, pathEngine{})
+	pathEng := sdktest.DispenseEngine(t, pathEngine{})
 	resp, err = pathEng.Recognize(ctx, &sdk.RecognizeRequest{ImagePath: path})
 	if err != nil || resp.GetText() != path || resp.GetWidth() != 0 {
 		t.Fatalf("path engine got %q and %d bytes, %v; want the path and no bytes", resp.GetText(), resp.GetWidth(), err)

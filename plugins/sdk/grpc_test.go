@@ -6,9 +6,8 @@ import (
 	"fmt"
 	"testing"
 
-	"github.com/hashicorp/go-plugin"
-
 	"github.com/ocrbox/ocrbox/plugins/sdk"
+	"github.com/ocrbox/ocrbox/plugins/sdk/sdktest"
 )
 
 // errEngine fails Recognize with a chosen error so the mapping across the
@@ -24,17 +23,6 @@ func (e errEngine) Recognize(_ context.Context, r *sdk.RecognizeRequest) (*sdk.R
 		return nil, e.err
 	}
 	return &sdk.RecognizeResponse{Text: fmt.Sprintf("%d bytes", len(r.GetImage()))}, nil
-}
-
-func dispenseEngine(t *testing.T, impl sdk.OCREngine) sdk.OCREngine {
-	t.Helper()
-	client, server := plugin.TestPluginGRPCConn(t, false, map[string]plugin.Plugin{sdk.KindEngine: &sdk.EnginePlugin{Impl: impl}})
-	t.Cleanup(func() { server.Stop(); client.Close() })
-	raw, err := client.Dispense(sdk.KindEngine)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return raw.(sdk.OCREngine)
 }
 
 func TestErrorMappingAcrossGRPC(t *testing.T) {
@@ -54,7 +42,7 @@ func TestErrorMappingAcrossGRPC(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			eng := dispenseEngine(t, errEngine{err: tt.err})
+			eng := sdktest.DispenseEngine(t, errEngine{err: tt.err})
 			_, err := eng.Recognize(context.Background(), &sdk.RecognizeRequest{})
 			if !errors.Is(err, tt.want) {
 				t.Fatalf("got %v, want errors.Is %v", err, tt.want)
@@ -67,7 +55,7 @@ func TestErrorMappingAcrossGRPC(t *testing.T) {
 }
 
 func TestInfoCarriesProtocolVersion(t *testing.T) {
-	eng := dispenseEngine(t, errEngine{})
+	eng := sdktest.DispenseEngine(t, errEngine{})
 	info, err := eng.Info(context.Background())
 	if err != nil {
 		t.Fatal(err)
