@@ -120,14 +120,19 @@ func (a *tessAPI) meanTextConf() int { return int(C.TessBaseAPIMeanTextConf(a.h)
 func (a *tessAPI) clear() { C.TessBaseAPIClear(a.h) }
 
 // renderPDF writes outputbase+".pdf" holding the current page image with an
-// invisible text layer. The renderer only flushes and closes its file when
-// deleted, so the file is complete only after this returns.
-func (a *tessAPI) renderPDF(outputbase, fontDir string) error {
+// invisible text layer, or the text layer alone when textOnly. The renderer
+// only flushes and closes its file when deleted, so the file is complete
+// only after this returns.
+func (a *tessAPI) renderPDF(outputbase, fontDir string, textOnly bool) error {
 	cbase, cdir, ctitle := C.CString(outputbase), C.CString(fontDir), C.CString("")
 	defer C.free(unsafe.Pointer(cbase))
 	defer C.free(unsafe.Pointer(cdir))
 	defer C.free(unsafe.Pointer(ctitle))
-	r := C.TessPDFRendererCreate(cbase, cdir, 0)
+	var textonly C.int // capi.h's BOOL is a macro for int
+	if textOnly {
+		textonly = 1
+	}
+	r := C.TessPDFRendererCreate(cbase, cdir, textonly)
 	if r == nil {
 		return errors.New("TessPDFRendererCreate returned nil")
 	}

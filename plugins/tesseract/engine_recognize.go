@@ -97,7 +97,7 @@ func (e *Engine) Recognize(ctx context.Context, req *sdk.RecognizeRequest) (*sdk
 		resp.Hocr = api.hocrText(pageIndex(req.GetPageNumber()))
 	}
 	if req.GetWantPdf() {
-		if resp.Pdf, err = renderPagePDF(api, cfg); err != nil {
+		if resp.Pdf, err = renderPagePDF(api, cfg, req); err != nil {
 			return nil, err
 		}
 	}
