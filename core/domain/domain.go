@@ -118,7 +118,12 @@ type Task struct {
 	// PDFOutput is the kind of searchable PDF the task makes: PDFOutputPDFA
 	// (PDF/A-2B, the default) or PDFOutputPDF (plain PDF, no archival
 	// markers).
-	PDFOutput   PDFOutput  `json:"pdf_output"`
+	PDFOutput PDFOutput `json:"pdf_output"`
+	// PDFText says what a PDF's own text layer is used for: PDFTextSkip
+	// (the default: pages with text are read from it, not OCRed),
+	// PDFTextRedo (an invisible OCR layer is redone) or PDFTextForce (every
+	// page is rasterised and OCRed).
+	PDFText     PDFText    `json:"pdf_text"`
 	PagesTotal  int        `json:"pages_total"`
 	PagesDone   int        `json:"pages_done"`
 	Attempts    int        `json:"attempts"`
@@ -197,4 +202,21 @@ type PDFOutput string
 const (
 	PDFOutputPDFA PDFOutput = "pdfa"
 	PDFOutputPDF  PDFOutput = "pdf"
+)
+
+// PDFText is what a task does with a PDF's own text layer (issue 14 §2,
+// OCRmyPDF's --skip-text / --redo-ocr / --force-ocr).
+type PDFText string
+
+// The pdf_text modes.
+const (
+	// PDFTextSkip reads a page with text (visible, or an invisible OCR
+	// layer) from that text, with its positions; pages without are OCRed.
+	PDFTextSkip PDFText = "skip"
+	// PDFTextRedo reads only pages with visible text from their text; a
+	// page whose only text is invisible (an earlier OCR layer) is OCRed
+	// again, as are pages without text.
+	PDFTextRedo PDFText = "redo"
+	// PDFTextForce rasterises and OCRs every page, text or not.
+	PDFTextForce PDFText = "force"
 )
