@@ -35,6 +35,20 @@ type Params struct {
 	Autorotate bool
 	// PDFOutput is the searchable PDF's flavour (default PDF/A-2B).
 	PDFOutput domain.PDFOutput
+	// PDFText is what a PDF's own text layer is used for (default skip).
+	PDFText domain.PDFText
+}
+
+// ParsePDFText reads the upload's pdf_text field: empty is the default
+// (skip); skip, redo and force are the modes; anything else a 422.
+func ParsePDFText(v string) (domain.PDFText, error) {
+	switch m := domain.PDFText(strings.ToLower(strings.TrimSpace(v))); m {
+	case "":
+		return domain.PDFTextSkip, nil
+	case domain.PDFTextSkip, domain.PDFTextRedo, domain.PDFTextForce:
+		return m, nil
+	}
+	return "", domain.Errorf(domain.ErrInvalid, "invalid_parameter", "pdf_text must be skip, redo or force, got %q", v)
 }
 
 // ParsePDFOutput reads the upload's pdf_output field: empty is the
@@ -69,7 +83,8 @@ const MaxLanguages = 8
 
 // ParseParams fills defaults and validates engine, languages and outputs.
 func (s *Service) ParseParams(ctx context.Context, engine, lang, outputs string) (Params, error) {
-	p := Params{Engine: strings.TrimSpace(engine), Lang: strings.TrimSpace(lang), Autorotate: true, PDFOutput: domain.PDFOutputPDFA}
+	p := Params{Engine: strings.TrimSpace(engine), Lang: strings.TrimSpace(lang), Autorotate: true, PDFOutput: domain.PDFOutputPDFA,
+		PDFText: domain.PDFTextSkip}
 	if p.Engine == "" {
 		p.Engine = s.opts.DefaultEngine
 	}
@@ -179,7 +194,7 @@ func (s *Service) Create(ctx context.Context, userID string, p Params, up Upload
 	taskID := s.newID()
 	t := &domain.Task{
 		ID: taskID, UserID: userID, Filename: DisplayName(up.Filename), Status: domain.StatusPending,
-		Engine: p.Engine, Lang: p.Lang, Outputs: p.Outputs, Autorotate: p.Autorotate, PDFOutput: p.PDFOutput,
+		Engine: p.Engine, Lang: p.Lang, Outputs: p.Outputs, Autorotate: p.Autorotate, PDFOutput: p.PDFOutput, PDFText: p.PDFText,
 	}
 	stored := "input" + extFor(contentType)
 	in, err := s.storeInput(ctx, t, stored, contentType, br, left)
