@@ -22,18 +22,21 @@ type taskRecord struct {
 	NoAutorotate bool `json:"no_autorotate,omitempty"`
 	// PDFOutput is empty in records written before the field existed; they
 	// read as the default, PDF/A.
-	PDFOutput   domain.PDFOutput `json:"pdf_output,omitempty"`
-	PagesTotal  int              `json:"pages_total"`
-	PagesDone   int              `json:"pages_done"`
-	Attempts    int              `json:"attempts"`
-	Error       string           `json:"error,omitempty"`
-	InputBytes  int64            `json:"input_bytes"`
-	CreatedAt   time.Time        `json:"created_at"`
-	QueuedAt    time.Time        `json:"queued_at"`
-	StartedAt   *time.Time       `json:"started_at,omitempty"`
-	CompletedAt *time.Time       `json:"completed_at,omitempty"`
-	DurationMS  int64            `json:"duration_ms"`
-	Files       []fileRecord     `json:"files"`
+	PDFOutput domain.PDFOutput `json:"pdf_output,omitempty"`
+	// PDFText is empty in records written before the field existed; they
+	// read as the default, skip.
+	PDFText     domain.PDFText `json:"pdf_text,omitempty"`
+	PagesTotal  int            `json:"pages_total"`
+	PagesDone   int            `json:"pages_done"`
+	Attempts    int            `json:"attempts"`
+	Error       string         `json:"error,omitempty"`
+	InputBytes  int64          `json:"input_bytes"`
+	CreatedAt   time.Time      `json:"created_at"`
+	QueuedAt    time.Time      `json:"queued_at"`
+	StartedAt   *time.Time     `json:"started_at,omitempty"`
+	CompletedAt *time.Time     `json:"completed_at,omitempty"`
+	DurationMS  int64          `json:"duration_ms"`
+	Files       []fileRecord   `json:"files"`
 }
 
 // fileRecord is the stored form of a file: inside its task record, and in
@@ -69,7 +72,7 @@ func (r fileRecord) file(taskID, userID string) domain.File {
 func recordFromTask(t *domain.Task) *taskRecord {
 	r := &taskRecord{
 		ID: t.ID, UserID: t.UserID, Filename: t.Filename, Status: t.Status,
-		Engine: t.Engine, Lang: t.Lang, Outputs: t.Outputs, NoAutorotate: !t.Autorotate, PDFOutput: t.PDFOutput, PagesTotal: t.PagesTotal,
+		Engine: t.Engine, Lang: t.Lang, Outputs: t.Outputs, NoAutorotate: !t.Autorotate, PDFOutput: t.PDFOutput, PDFText: t.PDFText, PagesTotal: t.PagesTotal,
 		PagesDone: t.PagesDone, Attempts: t.Attempts, Error: t.Error,
 		InputBytes: t.InputBytes, CreatedAt: t.CreatedAt, QueuedAt: t.QueuedAt,
 		StartedAt: t.StartedAt, CompletedAt: t.CompletedAt, DurationMS: t.DurationMS,
@@ -83,13 +86,16 @@ func recordFromTask(t *domain.Task) *taskRecord {
 func (r *taskRecord) task() *domain.Task {
 	t := &domain.Task{
 		ID: r.ID, UserID: r.UserID, Filename: r.Filename, Status: r.Status,
-		Engine: r.Engine, Lang: r.Lang, Outputs: r.Outputs, Autorotate: !r.NoAutorotate, PDFOutput: r.PDFOutput, PagesTotal: r.PagesTotal,
+		Engine: r.Engine, Lang: r.Lang, Outputs: r.Outputs, Autorotate: !r.NoAutorotate, PDFOutput: r.PDFOutput, PDFText: r.PDFText, PagesTotal: r.PagesTotal,
 		PagesDone: r.PagesDone, Attempts: r.Attempts, Error: r.Error,
 		InputBytes: r.InputBytes, CreatedAt: r.CreatedAt, QueuedAt: r.QueuedAt,
 		StartedAt: r.StartedAt, CompletedAt: r.CompletedAt, DurationMS: r.DurationMS,
 	}
 	if t.PDFOutput == "" {
 		t.PDFOutput = domain.PDFOutputPDFA
+	}
+	if t.PDFText == "" {
+		t.PDFText = domain.PDFTextSkip
 	}
 	for _, f := range r.Files {
 		t.Files = append(t.Files, f.file(r.ID, r.UserID))
