@@ -48,7 +48,8 @@ func (s *Server) createTasks(c *fiber.Ctx) (err error) {
 		body = bytes.NewReader(c.Body())
 	}
 	fields := map[string]string{"engine": c.Query("engine"), "lang": c.Query("lang"), "outputs": c.Query("outputs"),
-		"autorotate": c.Query("autorotate"), "pdf_output": c.Query("pdf_output")}
+		"autorotate": c.Query("autorotate"), "pdf_output": c.Query("pdf_output"),
+		"pdf_text": c.Query("pdf_text")}
 	mr := multipart.NewReader(body, params["boundary"])
 	var created []*domain.Task
 	var p *tasks.Params
@@ -91,6 +92,9 @@ func (s *Server) createTasks(c *fiber.Ctx) (err error) {
 				return fail(err)
 			}
 			if pp.PDFOutput, err = tasks.ParsePDFOutput(fields["pdf_output"]); err != nil {
+				return fail(err)
+			}
+			if pp.PDFText, err = tasks.ParsePDFText(fields["pdf_text"]); err != nil {
 				return fail(err)
 			}
 			p = &pp
