@@ -15,6 +15,7 @@ import (
 	"github.com/ocrbox/ocrbox/core/domain"
 	"github.com/ocrbox/ocrbox/storage/boltstore"
 	"github.com/ocrbox/ocrbox/storage/filestore"
+	"github.com/ocrbox/ocrbox/storage/boltstore/boltstoretest"
 )
 
 // recorder stands in for the worker and the search index.
@@ -42,14 +43,7 @@ func (r *recorder) Delete(_ context.Context, id string) error {
 func TestPurge(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	store, err := boltstore.Open(ctx, filepath.Join(dir, "ocrbox.db"), boltstore.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
-	if _, _, err := store.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	store := boltstoretest.New(t)
 	files, err := filestore.New(filepath.Join(dir, "files"))
 	if err != nil {
 		t.Fatal(err)
@@ -68,9 +62,7 @@ func TestPurge(t *testing.T) {
 			task := &domain.Task{ID: boltstore.NewID(), UserID: u.ID, Filename: "f.png", Status: st,
 				CreatedAt: time.Now().Add(time.Duration(i) * time.Second),
 				Files:     []domain.File{{ID: boltstore.NewID(), Kind: domain.KindInput, StoredName: "input.png", Size: 1000}}}
-			if err := store.CreateTask(ctx, task); err != nil {
-				t.Fatal(err)
-			}
+			boltstoretest.CreateTasks(t, store, task)
 			if err := files.MakeTaskDir(ctx, u.ID, task.ID); err != nil {
 				t.Fatal(err)
 			}
