@@ -16,6 +16,7 @@ import (
 	"github.com/ocrbox/ocrbox/storage/boltstore"
 	"github.com/ocrbox/ocrbox/storage/filestore"
 	"github.com/ocrbox/ocrbox/storage/search"
+	"github.com/ocrbox/ocrbox/storage/boltstore/boltstoretest"
 )
 
 func testConfig(t *testing.T, enabled bool) *config.Config {
@@ -45,9 +46,7 @@ func seed(t *testing.T, cfg *config.Config) {
 	}
 	now := time.Now().UTC()
 	task := &domain.Task{ID: boltstore.NewID(), UserID: u.ID, Filename: "kept.png", Status: domain.StatusPending, CreatedAt: now}
-	if err := store.CreateTask(ctx, task); err != nil {
-		t.Fatal(err)
-	}
+	boltstoretest.CreateTasks(t, store, task)
 }
 
 func TestReindex(t *testing.T) {

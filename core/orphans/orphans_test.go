@@ -12,19 +12,13 @@ import (
 	"github.com/ocrbox/ocrbox/core/domain"
 	"github.com/ocrbox/ocrbox/storage/boltstore"
 	"github.com/ocrbox/ocrbox/storage/filestore"
+	"github.com/ocrbox/ocrbox/storage/boltstore/boltstoretest"
 )
 
 func TestSweep(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	store, err := boltstore.Open(ctx, filepath.Join(dir, "ocrbox.db"), boltstore.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
-	if _, _, err := store.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	store := boltstoretest.New(t)
 	files, err := filestore.New(filepath.Join(dir, "files"))
 	if err != nil {
 		t.Fatal(err)
@@ -48,9 +42,7 @@ func TestSweep(t *testing.T) {
 	}
 	kept := &domain.Task{ID: boltstore.NewID(), UserID: u.ID, Filename: "a.png", Status: domain.StatusCompleted,
 		CreatedAt: old, QueuedAt: old}
-	if err := store.CreateTask(ctx, kept); err != nil {
-		t.Fatal(err)
-	}
+	boltstoretest.CreateTasks(t, store, kept)
 	mkdir(kept.ID, old)
 	orphan := boltstore.NewID()
 	mkdir(orphan, old)
