@@ -29,11 +29,11 @@ import (
 
 type config struct {
 	bin, corpus, lang, pages, variants, tools string
-	out, header, workDir, outputs            string
-	fields                                   multiFlag
-	assert                                   bool
-	maxDrop                                  float64
-	taskTimeout, timeout                     time.Duration
+	out, header, workDir, outputs             string
+	fields                                    multiFlag
+	assert                                    bool
+	maxDrop                                   float64
+	taskTimeout, timeout                      time.Duration
 }
 
 type multiFlag []string
