@@ -28,29 +28,37 @@
 // quarter of the bytes (measured: tesseract's peak for a 70 MP RGB page
 // fell from 815 to 271 MiB).
 //
-// PDF: poppler's pdfinfo reads the page count and page sizes in its own
-// process (pdfcpu did this in the host and held the whole file's objects in
-// memory: 1–2.5× the upload's size for a 200 MB PDF); each page is
-// rasterised on demand by poppler's pdftoppm (started by the page helper)
-// at Limits.PDFDPI, lowered for a page that would exceed
-// Limits.MaxMegapixels (the server puts the resolution in the Job), to
-// 8-bit gray (OCR needs no colour). PDF support therefore needs
-// poppler-utils installed; without it Open says so (code pdf_unsupported).
+// PDF: PDFium compiled to WebAssembly, run by wazero inside this binary
+// (core/pdfium; pure Go, no cgo, no helper program: nothing of poppler is
+// needed). It never runs in the server: at Open the page count and page
+// sizes come from Limits.PDF, the page helper run as an "inspect" job
+// (pagehelper.Runner.InspectPDF); each page is then handled by the page
+// helper like any other. Nil Limits.PDF reads them in this process, for
+// tests and tools only. A page is rendered at Limits.PDFDPI, lowered for a
+// page that would exceed Limits.MaxMegapixels (the server puts the
+// resolution in the Job), to 8-bit gray (OCR needs no colour).
 //
-// Why pdftoppm and not go-pdfium in WebAssembly mode (wazero), which would
-// keep the binary self-contained: measured on this 2-core machine with
-// three-pages.pdf, go-pdfium v1.21.4 needs 2.9–3.4 s of CPU to compile its
-// 5.8 MB PDFium module at every process start, peaking at ~370 MB RSS
-// (26 s and 1.1 GB under -race), and adds ~12 MB to the binary. Rendering
-// is then fast (15, 18 and 210 ms per page including PNG encoding) and a
-// wazero compilation cache on disk brings start-up to 84 ms, but that needs
-// a writable cache directory and one process-wide PDFium pool. pdftoppm
-// costs nothing at start-up and ~0.13–0.14 s per 300 dpi page as raw PGM
-// (pdftoppm's own PNG output took 1.4 s for a letter page, hence PGM plus
-// leptonica's PNG at zlib level 1: ~0.22 s in all), runs in its own process
-// under a timeout, so a hostile PDF cannot crash or stall the host, and
-// memory stays bounded by one page. Revisit if the single-binary goal must
-// cover PDFs too.
+// PDF text layers (issue 14 §2): before rendering, the helper reads the
+// page's own text with PDFium and the task's pdf_text mode (Job.PDFText)
+// decides. skip (default): a page with text, visible or an invisible OCR
+// layer, is read from it; redo: only visible text counts (an earlier OCR
+// layer is redone, and its words are dropped); force: every page is
+// rendered. A page read from its text comes back with Source
+// SourcePDFText and a TextLayer file (words with boxes in the pixels of the
+// page at the Job's DPI, the raster an engine would have seen) instead of
+// an image, plus, when Job.PDFOut is set, the original page copied out as
+// a one-page PDF. Text PDFium cannot map to Unicode (fonts without a
+// ToUnicode map) does not count as text: such a page is OCRed.
+//
+// Why PDFium in WebAssembly rather than poppler's pdftoppm/pdfinfo, used
+// before: the release binary is fully static and must read PDFs alone
+// (issue 14 §4), and PDFium gives text with positions too. Its costs,
+// measured on this 2-core machine (docs/benchmarks.md): compiling the
+// module takes ~3 s of CPU, so the helper keeps wazero's compiled code in
+// a cache directory (<data_dir>/cache/wasm) and later starts load it; the
+// module is embedded zstd-compressed. wazero runs the module memory-safe:
+// a PDFium bug corrupts at worst the module's own linear memory, inside a
+// helper process that dies after one page anyway.
 //
 // Known costs: libpng and libjpeg print a line to stderr for some corrupt
 // files.

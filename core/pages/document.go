@@ -23,7 +23,22 @@ type Page struct {
 	Width       int    // pixels
 	Height      int    // pixels
 	DPI         int    // 0 when the image does not say
+	// Source is where the page's text is to come from: SourceOCR (Path is
+	// an image for the OCR engine) or SourcePDFText (Path is a TextLayer,
+	// the PDF page's own text with word boxes in the pixels of the page at
+	// DPI; no engine runs). Empty means SourceOCR.
+	Source string
+	// PDFPath is the original page as a one-page PDF, written for a
+	// SourcePDFText page when the Job asked (Job.PDFOut).
+	PDFPath string
 }
+
+// Where a page's text comes from (Page.Source; the JSON output's per-page
+// "source").
+const (
+	SourceOCR     = "ocr"
+	SourcePDFText = "pdf_text"
+)
 
 // Document is an opened upload whose pages are decoded one at a time, so
 // memory stays bounded by one page however many pages the file has. Its

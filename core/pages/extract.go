@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 
 	"github.com/ocrbox/ocrbox/core/domain"
 )
@@ -22,8 +21,19 @@ type Job struct {
 	DPI           int     `json:"dpi,omitempty"`
 	MaxMegapixels float64 `json:"max_megapixels"`
 	// Out is where a re-encoded page is written (created, never
-	// overwritten); pages handed on as uploaded leave it alone.
+	// overwritten); pages handed on as uploaded leave it alone. A PDF page
+	// read from its own text layer writes its TextLayer here instead.
 	Out string `json:"out"`
+	// PDFText is the task's pdf_text mode for a PDF page ("" = skip): it
+	// decides, page by page, between the page's own text and OCR.
+	PDFText domain.PDFText `json:"pdf_text,omitempty"`
+	// PDFOut, when set, is where a PDF page read from its text layer is
+	// also written as a one-page PDF of the original page (for the task's
+	// searchable PDF); OCRed pages leave it alone.
+	PDFOut string `json:"pdf_out,omitempty"`
+	// CacheDir is wazero's compilation cache for PDFium (set by the page
+	// helper's runner; "" compiles the module in memory).
+	CacheDir string `json:"cache_dir,omitempty"`
 }
 
 // Job returns the Job for page i, to be written to out. A PDF page too
@@ -58,15 +68,10 @@ func Extract(ctx context.Context, j Job) (Page, error) {
 	var src source
 	switch j.ContentType {
 	case TypePDF:
-		bin, err := exec.LookPath("pdftoppm")
-		if err != nil {
-			return Page{}, domain.Errorf(domain.ErrFeatureDisabled, "pdf_unsupported",
-				"PDF support needs poppler-utils (pdftoppm), which is not installed on this server")
-		}
 		if j.DPI <= 0 {
 			return Page{}, fmt.Errorf("extract PDF page %d: no resolution given", j.Index+1)
 		}
-		src = &pdfSource{path: j.Path, pdftoppm: bin, lim: lim, dpi: j.DPI}
+		src = &pdfSource{path: j.Path, lim: lim, dpi: j.DPI, cacheDir: j.CacheDir, pdfText: j.PDFText, pdfOut: j.PDFOut}
 	case TypeTIFF:
 		src = &tiffSource{path: j.Path, pages: j.Pages}
 	case TypePNG, TypeJPEG, TypeGIF, TypeBMP, TypeWebP, TypePNM:
@@ -84,18 +89,29 @@ func Extract(ctx context.Context, j Job) (Page, error) {
 	if j.Out == "" {
 		return Page{}, fmt.Errorf("extract page %d: no output file given", j.Index+1)
 	}
-	f, err := os.OpenFile(j.Out, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
+	if err := writeNew(j.Out, p.Data); err != nil {
+		if p.PDFPath != "" {
+			os.Remove(p.PDFPath)
+		}
 		return Page{}, fmt.Errorf("write page %d: %w", j.Index+1, err)
 	}
-	_, werr := f.Write(p.Data)
+	p.Path, p.Data = j.Out, nil
+	return p, nil
+}
+
+// writeNew creates path (never overwriting) with data; a failed write
+// leaves nothing.
+func writeNew(path string, data []byte) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return err
+	}
+	_, werr := f.Write(data)
 	if cerr := f.Close(); werr == nil {
 		werr = cerr
 	}
 	if werr != nil {
-		os.Remove(j.Out)
-		return Page{}, fmt.Errorf("write page %d: %w", j.Index+1, werr)
+		os.Remove(path)
 	}
-	p.Path, p.Data = j.Out, nil
-	return p, nil
+	return werr
 }

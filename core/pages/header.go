@@ -11,6 +11,7 @@ import (
 	_ "image/png"
 	"io"
 	"os"
+	"strconv"
 
 	"golang.org/x/image/webp"
 )
@@ -116,6 +117,31 @@ func pnmField(br *bufio.Reader) (int, error) {
 				return 0, err
 			}
 			return pnmInt(br)
+		default:
+			return 0, errors.New("bad PNM header")
+		}
+	}
+}
+
+// pnmInt reads one whitespace-delimited decimal header field; the single
+// whitespace byte after the last field is consumed with it, as PNM wants.
+func pnmInt(br *bufio.Reader) (int, error) {
+	var digits []byte
+	for {
+		c, err := br.ReadByte()
+		if err != nil {
+			return 0, err
+		}
+		switch {
+		case c >= '0' && c <= '9':
+			if len(digits) > 9 {
+				return 0, errors.New("PNM header field too long")
+			}
+			digits = append(digits, c)
+		case c == ' ' || c == '\t' || c == '\n' || c == '\r':
+			if len(digits) > 0 {
+				return strconv.Atoi(string(digits))
+			}
 		default:
 			return 0, errors.New("bad PNM header")
 		}

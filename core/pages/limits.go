@@ -19,6 +19,10 @@ type Limits struct {
 	MaxMegapixels float64
 	// PDFDPI is the resolution PDF pages are rasterised at (0: DefaultPDFDPI).
 	PDFDPI int
+	// PDF reads a PDF's page count and sizes at Open, outside this process
+	// (the server's is the page helper). Nil reads them in this process
+	// with PDFium: for tests and tools, never the server.
+	PDF PDFInspector
 }
 
 func (l Limits) withDefaults() Limits {

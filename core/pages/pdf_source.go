@@ -5,135 +5,149 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"os/exec"
-	"strconv"
-	"strings"
-	"time"
-
-	"github.com/pdfcpu/pdfcpu/pkg/api"
+	"sync"
 
 	"github.com/ocrbox/ocrbox/core/domain"
+	"github.com/ocrbox/ocrbox/core/pdfium"
 )
 
-// pdfcpu otherwise writes config.yml and fonts into the user's config
-// directory on first use: a server must not write outside its data dir.
-// An init function runs before any goroutine, so this cannot race.
-func init() { api.DisableConfigDir() }
+// PDFInspector reads a PDF's page sizes outside the calling process: the
+// server's is the page helper (pagehelper.Runner.InspectPDF), so PDFium
+// never parses an upload in the server. It returns every page's width and
+// height in points, /Rotate applied, or a *domain.Error for a file that
+// cannot be read; it may stop counting past maxPages and return
+// maxPages+1 sizes.
+type PDFInspector interface {
+	InspectPDF(ctx context.Context, path string, maxPages int) ([][2]float64, error)
+}
 
-// pdfSource rasterises one PDF page per Page call with pdftoppm.
+// pdfSource rasterises one PDF page per Page call with PDFium.
 type pdfSource struct {
-	path     string
-	pdftoppm string
-	dims     [][2]float64 // page width, height in points, rotation applied
-	lim      Limits
+	path string
+	dims [][2]float64 // page width, height in points, rotation applied
+	lim  Limits
 	// dpi, when set, is the resolution every page is rendered at: the page
 	// helper gets it from the server's Job instead of reading the sizes again.
 	dpi int
+	// cacheDir is wazero's compilation cache (the helper's Job says).
+	cacheDir string
+	// pdfText and pdfOut come from the Job: the task's pdf_text mode, and
+	// where a page read from its text is written as a one-page PDF.
+	pdfText domain.PDFText
+	pdfOut  string
 }
 
-// openPDF reads the page tree with pdfinfo (no pixels, no content streams)
-// to count the pages and learn their sizes; rendering waits for Page.
+// openPDF reads the page count and sizes (no content streams, no pixels)
+// through lim.PDF, or in this process when there is none (tests, tools).
 func openPDF(ctx context.Context, path string, lim Limits) (*pdfSource, error) {
-	bin, err := exec.LookPath("pdftoppm")
-	if err != nil {
-		return nil, domain.Errorf(domain.ErrFeatureDisabled, "pdf_unsupported",
-			"PDF support needs poppler-utils (pdftoppm), which is not installed on this server")
+	var (
+		dims [][2]float64
+		err  error
+	)
+	if lim.PDF != nil {
+		dims, err = lim.PDF.InspectPDF(ctx, path, lim.MaxPages)
+	} else {
+		dims, err = InspectPDF(ctx, path, lim.MaxPages, "")
 	}
-	dims, err := pdfPageDims(ctx, path, lim)
 	if err != nil {
 		return nil, err
 	}
-	return &pdfSource{path: path, pdftoppm: bin, dims: dims, lim: lim}, nil
-}
-
-// pdfInfoTimeout bounds one pdfinfo run.
-const pdfInfoTimeout = 30 * time.Second
-
-// pdfPageDims returns every page's size, read by poppler's pdfinfo in its
-// own process: it parses the page tree without loading content streams, so
-// a 200 MB upload costs a few MB (pdfcpu, used before, held every object in
-// host memory: 1–2.5× the file size, see docs/benchmarks.md), and a hostile
-// file cannot crash the host.
-func pdfPageDims(ctx context.Context, path string, lim Limits) ([][2]float64, error) {
-	bin, err := exec.LookPath("pdfinfo")
-	if err != nil {
-		return nil, domain.Errorf(domain.ErrFeatureDisabled, "pdf_unsupported",
-			"PDF support needs poppler-utils (pdfinfo), which is not installed on this server")
-	}
-	ctx, cancel := context.WithTimeout(ctx, pdfInfoTimeout)
-	defer cancel()
-	// Ask for one page more than allowed, so too many pages is detected
-	// without listing thousands of them.
-	last := lim.MaxPages + 1
-	if last <= 1 {
-		last = DefaultMaxPages + 1
-	}
-	var stderr strings.Builder
-	cmd := exec.CommandContext(ctx, bin, "-f", "1", "-l", strconv.Itoa(last), path)
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if ctx.Err() != nil {
-		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-			return nil, unreadable("PDF cannot be read: reading its page tree took too long")
-		}
-		return nil, ctx.Err()
-	}
-	if err != nil {
-		if strings.Contains(strings.ToLower(stderr.String()), "password") {
-			return nil, unreadable("PDF is password-protected: remove the password and upload it again")
-		}
-		return nil, unreadable("PDF cannot be read: the file is corrupt or truncated")
-	}
-	return parsePDFInfo(string(out), lim)
-}
-
-// parsePDFInfo reads "Pages: N" and the per-page
-// "Page    1 size: 612 x 792 pts" / "Page    1 rot:  90" lines.
-func parsePDFInfo(out string, lim Limits) ([][2]float64, error) {
-	pages := -1
-	sizes := map[int][2]float64{}
-	rots := map[int]int{}
-	for _, line := range strings.Split(out, "\n") {
-		key, val, ok := strings.Cut(line, ":")
-		if !ok {
-			continue
-		}
-		val = strings.TrimSpace(val)
-		switch {
-		case key == "Pages":
-			pages, _ = strconv.Atoi(val)
-		case strings.HasPrefix(key, "Page ") && strings.HasSuffix(key, " size"):
-			n, err := strconv.Atoi(strings.TrimSpace(strings.TrimSuffix(strings.TrimPrefix(key, "Page "), " size")))
-			var w, h float64
-			if _, serr := fmt.Sscanf(val, "%g x %g", &w, &h); err == nil && serr == nil {
-				sizes[n] = [2]float64{w, h}
-			}
-		case strings.HasPrefix(key, "Page ") && strings.HasSuffix(key, " rot"):
-			n, err := strconv.Atoi(strings.TrimSpace(strings.TrimSuffix(strings.TrimPrefix(key, "Page "), " rot")))
-			r, rerr := strconv.Atoi(val)
-			if err == nil && rerr == nil {
-				rots[n] = r
-			}
-		}
-	}
-	if pages <= 0 {
+	if len(dims) == 0 {
 		return nil, unreadable("PDF has no readable pages: the file is corrupt")
 	}
-	if err := lim.checkPages(pages); err != nil {
+	if err := lim.checkPages(len(dims)); err != nil {
 		return nil, err
 	}
-	dims := make([][2]float64, pages)
-	for i := range dims {
-		d, ok := sizes[i+1]
-		if !ok || !(d[0] > 0 && d[1] > 0) {
+	for i, d := range dims {
+		if !(d[0] > 0 && d[1] > 0) || math.IsInf(d[0], 0) || math.IsInf(d[1], 0) {
 			return nil, unreadable("PDF page %d has no size: the file is corrupt", i+1)
 		}
-		if r := ((rots[i+1] % 360) + 360) % 360; r == 90 || r == 270 {
-			d[0], d[1] = d[1], d[0]
-		}
-		dims[i] = d
 	}
-	return dims, nil
+	return &pdfSource{path: path, dims: dims, lim: lim}, nil
+}
+
+// engine is this process's PDFium: one module instance, used by one
+// caller at a time (go-pdfium keeps the last page open per instance, so
+// two documents used at once would close each other's pages). The page
+// helper does one job per process; tests share it.
+var engine struct {
+	sync.Mutex
+	e *pdfium.Engine
+}
+
+// withPDF opens path with this process's PDFium and runs fn on it, holding
+// the engine for the duration.
+func withPDF(ctx context.Context, path, cacheDir string, fn func(*pdfium.Document) error) error {
+	engine.Lock()
+	defer engine.Unlock()
+	if engine.e == nil {
+		e, err := pdfium.Start(context.Background(), pdfium.Options{CacheDir: cacheDir})
+		if err != nil {
+			return fmt.Errorf("start PDFium: %w", err)
+		}
+		engine.e = e
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	doc, err := engine.e.Open(path)
+	if err != nil {
+		return pdfError(err, 0)
+	}
+	defer doc.Close()
+	return fn(doc)
+}
+
+// pdfError turns pdfium's errors into the user's: page is 1-based, 0 for
+// the whole file.
+func pdfError(err error, page int) error {
+	switch {
+	case errors.Is(err, pdfium.ErrPassword):
+		return unreadable("PDF is password-protected: remove the password and upload it again")
+	case errors.Is(err, pdfium.ErrCorrupt) && page > 0:
+		return unreadable("PDF page %d cannot be read: the file is corrupt or truncated", page)
+	case errors.Is(err, pdfium.ErrCorrupt):
+		return unreadable("PDF cannot be read: the file is corrupt or truncated")
+	}
+	return err
+}
+
+// InspectPDF reads a PDF's page count and every page's size in points
+// (/Rotate applied) with PDFium in this process; cacheDir is wazero's
+// compilation cache ("" for none). More than maxPages pages are not sized:
+// it returns maxPages+1 zero sizes, enough for the caller to refuse the
+// file. The page helper runs it for the server.
+func InspectPDF(ctx context.Context, path string, maxPages int, cacheDir string) ([][2]float64, error) {
+	if maxPages <= 0 {
+		maxPages = DefaultMaxPages
+	}
+	var dims [][2]float64
+	err := withPDF(ctx, path, cacheDir, func(doc *pdfium.Document) error {
+		n, err := doc.PageCount()
+		if err != nil {
+			return pdfError(err, 0)
+		}
+		if n <= 0 {
+			return unreadable("PDF has no readable pages: the file is corrupt")
+		}
+		if n > maxPages {
+			dims = make([][2]float64, maxPages+1)
+			return nil
+		}
+		dims = make([][2]float64, n)
+		for i := range dims {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			w, h, err := doc.PageSize(i)
+			if err != nil {
+				return pdfError(err, i+1)
+			}
+			dims[i] = [2]float64{w, h}
+		}
+		return nil
+	})
+	return dims, err
 }
 
 func (s *pdfSource) count() int { return len(s.dims) }
@@ -164,13 +178,31 @@ func (s *pdfSource) page(ctx context.Context, i int) (Page, error) {
 	if err != nil {
 		return Page{}, err
 	}
-	g, err := s.render(ctx, i, dpi)
-	if err != nil {
-		return Page{}, err
+	var p Page
+	err = withPDF(ctx, s.path, s.cacheDir, func(doc *pdfium.Document) error {
+		var ok bool
+		if p, ok, err = s.textPage(doc, i, dpi); err != nil || ok {
+			return err
+		}
+		p, err = s.render(doc, i, dpi)
+		return err
+	})
+	return p, err
+}
+
+// render rasterises page i of an open document at dpi and encodes it.
+func (s *pdfSource) render(doc *pdfium.Document, i, dpi int) (Page, error) {
+	g, err := doc.RenderGray(i, dpi, s.lim.maxPixels()*1.01) // rounding slack
+	switch {
+	case errors.Is(err, pdfium.ErrTooLarge):
+		return Page{}, domain.Errorf(domain.ErrTooLarge, "image_too_large",
+			"PDF page %d renders larger than %g megapixels", i+1, s.lim.MaxMegapixels)
+	case err != nil:
+		return Page{}, pdfError(err, i+1)
 	}
-	data, ct, err := encodeGray(g, dpi)
+	data, ct, err := encodeGray(grayImage{width: g.Width, height: g.Height, pix: g.Pix}, dpi)
 	if err != nil {
 		return Page{}, fmt.Errorf("encode PDF page %d: %w", i+1, err)
 	}
-	return Page{Number: i + 1, Data: data, ContentType: ct, Width: g.width, Height: g.height, DPI: dpi}, nil
+	return Page{Number: i + 1, Data: data, ContentType: ct, Width: g.Width, Height: g.Height, DPI: dpi}, nil
 }
