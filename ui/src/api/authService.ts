@@ -1,6 +1,6 @@
 // Sign-in, session and account endpoints.
 import { API_BASE, request, url } from './client';
-import type { LoginResponse, MeResponse, ProvidersResponse, Stats } from './types';
+import type { LoginResponse, LogoutResponse, MeResponse, ProvidersResponse, Stats } from './types';
 
 /** authService is the typed client of /auth/* (and the user's stats for the header). */
 export const authService = {
@@ -27,8 +27,8 @@ export const authService = {
    * offers RP-Initiated Logout the answer names the page that ends the
    * provider's session too.
    */
-  async logout(): Promise<{ end_session_url?: string }> {
-    return (await request<{ end_session_url?: string } | undefined>('/auth/logout', { method: 'POST', quiet401: true })) ?? {};
+  async logout(): Promise<Partial<LogoutResponse>> {
+    return (await request<LogoutResponse | undefined>('/auth/logout', { method: 'POST', quiet401: true })) ?? {};
   },
 
   providers(): Promise<ProvidersResponse> {

@@ -1,6 +1,6 @@
 // Tasks, files, engines and history endpoints.
 import { ApiError, csrfToken, notifyUnauthorized, parseRetryAfter, raw, request, url } from './client';
-import type { Engine, HistoryQuery, OutputKind, Page, Task, TaskStatus } from './types';
+import type { ApiErrorBody, Engine, HistoryQuery, OutputKind, Page, Task, TaskStatus, UploadResponse } from './types';
 
 /** UploadParams are the per-upload choices; empty means the server default. */
 export interface UploadParams {
@@ -110,12 +110,12 @@ export const taskService = {
         }
         if (xhr.status >= 200 && xhr.status < 300) {
           onProgress(1);
-          const tasks = (body as { tasks?: Task[] })?.tasks ?? [];
+          const tasks = (body as Partial<UploadResponse> | undefined)?.tasks ?? [];
           if (tasks[0]) resolve(tasks[0]);
           else reject(new ApiError(xhr.status, 'bad_response', 'The server accepted the upload but returned no task.'));
           return;
         }
-        const e = (body as { error?: { code?: string; message?: string; request_id?: string } })?.error;
+        const e = (body as Partial<ApiErrorBody> | undefined)?.error;
         const err = new ApiError(
             xhr.status,
             e?.code ?? `http_${xhr.status}`,

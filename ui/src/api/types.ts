@@ -1,8 +1,16 @@
-// Shapes of the ocrbox REST API (README "API"; core/domain for the Go side).
+// Shapes of the ocrbox REST API. They come from the server's own
+// description, core/httpapi/openapi.json (served at /api/v1/openapi.json):
+// `npm run gen:api` writes openapi.gen.ts from it and scripts/test-ui fails
+// when that file is stale, so these names cannot drift from the server.
+// This file only names the generated schemas for the app and adds the few
+// helpers and UI-only types (sorting choices, status lists).
+import type { components, operations } from './openapi.gen';
 
-export type TaskStatus = 'pending' | 'processing' | 'completed' | 'failed' | 'cancelled';
-export type FileKind = 'input' | 'txt' | 'hocr' | 'json' | 'pdf';
-export type OutputKind = Exclude<FileKind, 'input'>;
+type Schemas = components['schemas'];
+
+export type TaskStatus = Schemas['TaskStatus'];
+export type FileKind = Schemas['FileKind'];
+export type OutputKind = Schemas['OutputKind'];
 
 export const TASK_STATUSES: TaskStatus[] = ['pending', 'processing', 'completed', 'failed', 'cancelled'];
 export const OUTPUT_KINDS: OutputKind[] = ['txt', 'hocr', 'json', 'pdf'];
@@ -12,117 +20,36 @@ export function isRunning(s: TaskStatus): boolean {
   return s === 'pending' || s === 'processing';
 }
 
-export interface User {
-  id: string;
-  email: string;
-  name: string;
-  provider: string;
-  extra?: Record<string, string>;
-  created_at: string;
-  updated_at: string;
-  last_login?: string;
-}
-
+export type User = Schemas['User'];
 /** SessionInfo tells the client when its cookie session ends. */
-export interface SessionInfo {
-  expires_at: string;
-  idle_expires_at: string;
-}
+export type SessionInfo = Schemas['SessionInfo'];
+export type MeResponse = Schemas['Me'];
+/** LoginResponse is a new session (sign-in and refresh). */
+export type LoginResponse = Schemas['Tokens'];
+export type ProvidersResponse = Schemas['Providers'];
+export type BrowserProvider = NonNullable<ProvidersResponse['browser']>[number];
+export type Engine = Schemas['Engine'];
+export type TaskFile = Schemas['TaskFile'];
+export type Task = Schemas['Task'];
+export type TaskPage = Schemas['TaskPage'];
+export type Stats = Schemas['Stats'];
+export type ApiErrorBody = Schemas['Error'];
+/** UploadResponse is POST /tasks's answer: the queued tasks in the order of the files. */
+export type UploadResponse = operations['createTasks']['responses'][202]['content']['application/json'];
+/** LogoutResponse is POST /auth/logout's 200 (a 204 has no body). */
+export type LogoutResponse = operations['logout']['responses'][200]['content']['application/json'];
 
-export interface MeResponse {
-  user: User;
-  session?: SessionInfo;
-}
+/** Page is one page of a list answer (GET /tasks, GET /history). */
+export type Page<T> = Omit<TaskPage, 'items'> & { items: T[] };
 
-export interface LoginResponse {
-  access_token: string;
-  token_type: string;
-  expires_in: number;
-  refresh_token: string;
-  user: User;
-  session?: SessionInfo;
-}
+type HistoryParams = NonNullable<operations['searchHistory']['parameters']['query']>;
+export type SortField = NonNullable<HistoryParams['sort']>;
+export type SortOrder = NonNullable<HistoryParams['order']>;
 
-export interface BrowserProvider {
-  name: string;
-  display_name: string;
-}
-
-export interface ProvidersResponse {
-  browser: BrowserProvider[];
-}
-
-export interface Engine {
-  name: string;
-  version: string;
-  languages: string[];
-  outputs: string[];
-}
-
-export interface TaskFile {
-  id: string;
-  kind: FileKind;
-  name: string;
-  size: number;
-  content_type: string;
-  sha256?: string;
-  created_at: string;
-}
-
-export interface Task {
-  id: string;
-  filename: string;
-  status: TaskStatus;
-  engine: string;
-  lang: string;
-  outputs: OutputKind[];
-  /** autorotate: pages are turned upright (90/180/270° and skew) before recognition. */
-  autorotate: boolean;
-  pages_total: number;
-  pages_done: number;
-  attempts: number;
-  error: string;
-  input_bytes: number;
-  created_at: string;
-  started_at: string | null;
-  completed_at: string | null;
-  duration_ms: number;
-  files: TaskFile[];
-  /** queue_position is a pending task's estimated place in line (1 = next); absent otherwise. */
-  queue_position?: number;
-}
-
-export interface Page<T> {
-  items: T[];
-  total: number;
-  page: number;
-  page_size: number;
-}
-
-export type SortField = 'created_at' | 'filename' | 'status' | 'duration' | 'pages';
-export type SortOrder = 'asc' | 'desc';
-
-/** HistoryQuery is GET /history's filter, sort and paging (all optional). */
-export interface HistoryQuery {
-  from?: string; // YYYY-MM-DD or RFC 3339
-  to?: string;
-  status?: TaskStatus;
-  q?: string;
-  page?: number;
-  page_size?: number;
-  sort?: SortField;
-  order?: SortOrder;
-}
-
-export interface Stats {
-  total: number;
-  by_status: Record<TaskStatus, number>;
-  pages: number;
-  bytes: number;
-  avg_duration_ms: number;
-  per_day: { date: string; count: number }[];
-}
-
-export interface ApiErrorBody {
-  error: { code: string; message: string; request_id?: string };
-}
+/**
+ * HistoryQuery is GET /history's filter, sort and paging (all optional).
+ * from and to are YYYY-MM-DD or RFC 3339: the schema says so with an anyOf
+ * of formats, which openapi-typescript turns into `unknown`, so they are
+ * named here.
+ */
+export type HistoryQuery = Omit<HistoryParams, 'from' | 'to'> & { from?: string; to?: string };

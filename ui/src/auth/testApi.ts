@@ -1,6 +1,7 @@
 // Test helper (imported by tests only): a fake of the server at the fetch
 // edge, so components run through the real API client.
 import { vi } from 'vitest';
+import type { User } from '../api/types';
 
 /** FakeCall is one request the code under test made. */
 export interface FakeCall {
@@ -53,11 +54,12 @@ export function fakeApi(routes: Record<string, FakeHandler>): FakeCall[] {
 }
 
 /** sampleUser is a signed-in user for tests. */
-export const sampleUser = {
+export const sampleUser: User = {
   id: 'u1',
   email: 'ada@example.com',
   name: 'Ada Lovelace',
   provider: 'local',
   created_at: '2024-01-01T00:00:00Z',
   updated_at: '2024-01-01T00:00:00Z',
+  last_login: '2024-01-01T00:00:00Z',
 };

@@ -61,7 +61,7 @@ export function saveChoice(c: UploadChoice): void {
 /** engineOutputs lists the output kinds an engine supports, in the usual order. */
 export function engineOutputs(e: Engine | undefined): OutputKind[] {
   if (!e) return [];
-  return OUTPUT_KINDS.filter((k) => e.outputs.includes(k));
+  return OUTPUT_KINDS.filter((k) => (e.outputs ?? []).includes(k));
 }
 
 /**
@@ -74,7 +74,7 @@ export function choiceFor(engines: Engine[], want: Partial<UploadChoice> = {}): 
   if (engines.length === 0) return undefined;
   const engine =
     engines.find((e) => e.name === want.engine) ?? engines.find((e) => e.name === 'tesseract') ?? engines[0];
-  const langs = engine.languages;
+  const langs = engine.languages ?? [];
   const lang =
     want.lang && (langs.includes(want.lang) || isCombination(want.lang, langs))
       ? want.lang
