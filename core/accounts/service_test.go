@@ -14,8 +14,8 @@ import (
 	"github.com/ocrbox/ocrbox/core/accounts"
 	"github.com/ocrbox/ocrbox/core/domain"
 	"github.com/ocrbox/ocrbox/storage/boltstore"
-	"github.com/ocrbox/ocrbox/storage/filestore"
 	"github.com/ocrbox/ocrbox/storage/boltstore/boltstoretest"
+	"github.com/ocrbox/ocrbox/storage/filestore"
 )
 
 // recorder stands in for the worker and the search index.

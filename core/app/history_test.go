@@ -14,9 +14,9 @@ import (
 	"github.com/ocrbox/ocrbox/core/domain"
 	"github.com/ocrbox/ocrbox/core/tasks"
 	"github.com/ocrbox/ocrbox/storage/boltstore"
+	"github.com/ocrbox/ocrbox/storage/boltstore/boltstoretest"
 	"github.com/ocrbox/ocrbox/storage/filestore"
 	"github.com/ocrbox/ocrbox/storage/search"
-	"github.com/ocrbox/ocrbox/storage/boltstore/boltstoretest"
 )
 
 func testConfig(t *testing.T, enabled bool) *config.Config {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/ocrbox/ocrbox/core/domain"
 	"github.com/ocrbox/ocrbox/storage/boltstore"
+	"github.com/ocrbox/ocrbox/storage/boltstore/boltstoretest"
 	"github.com/ocrbox/ocrbox/storage/filestore"
 )
 
@@ -30,14 +31,7 @@ func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
-	store, err := boltstore.Open(ctx, filepath.Join(dir, "ocrbox.db"), boltstore.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
-	if _, _, err := store.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	store := boltstoretest.Open(t, filepath.Join(dir, "ocrbox.db"))
 	files, err := filestore.New(filepath.Join(dir, "files"))
 	if err != nil {
 		t.Fatal(err)
@@ -51,9 +45,7 @@ func newFixture(t *testing.T) *fixture {
 		for i := range 3 {
 			tk := &domain.Task{ID: boltstore.NewID(), UserID: u.ID, Filename: "scan.png", Status: domain.StatusCompleted,
 				Engine: "tesseract", Lang: "eng", CreatedAt: time.Now().UTC(), QueuedAt: time.Now().UTC()}
-			if err := store.CreateTask(ctx, tk); err != nil {
-				t.Fatal(err)
-			}
+			boltstoretest.CreateTasks(t, store, tk)
 			for _, name := range []string{"input.png", "result.txt"} {
 				data := bytes.Repeat([]byte(name+tk.ID), 100*(i+1))
 				if err := files.MakeTaskDir(ctx, u.ID, tk.ID); err != nil {

@@ -1,80 +1,43 @@
 package files_test
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/ocrbox/ocrbox/core/domain"
 	"github.com/ocrbox/ocrbox/core/files"
 	"github.com/ocrbox/ocrbox/storage/boltstore"
+	"github.com/ocrbox/ocrbox/storage/boltstore/boltstoretest"
 	"github.com/ocrbox/ocrbox/storage/filestore"
+	"github.com/ocrbox/ocrbox/test/testenv"
 )
 
 type fixture struct {
 	store      *boltstore.Store
 	tree       *filestore.Store
 	svc        *files.Service
-	logs       *syncBuffer
+	logs       *testenv.SyncBuffer
 	alice, bob domain.User
 	task       *domain.Task // alice's, with an input and a txt file
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) lines(t *testing.T) []map[string]any {
-	t.Helper()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var out []map[string]any
-	for _, l := range strings.Split(strings.TrimSpace(s.b.String()), "\n") {
-		if l == "" {
-			continue
-		}
-		var m map[string]any
-		if err := json.Unmarshal([]byte(l), &m); err != nil {
-			t.Fatalf("log line %q: %v", l, err)
-		}
-		out = append(out, m)
-	}
-	return out
 }
 
 func newFixture(t *testing.T, wrap func(files.Store) files.Store) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
-	store, err := boltstore.Open(ctx, filepath.Join(dir, "ocrbox.db"), boltstore.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
-	if _, _, err := store.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	store := boltstoretest.New(t)
 	tree, err := filestore.New(filepath.Join(dir, "files"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { tree.Close() })
-	f := &fixture{store: store, tree: tree, logs: &syncBuffer{}}
+	f := &fixture{store: store, tree: tree, logs: &testenv.SyncBuffer{}}
 	for _, u := range []*domain.User{&f.alice, &f.bob} {
 		email := "alice@example.org"
 		if u == &f.bob {
@@ -90,9 +53,7 @@ func newFixture(t *testing.T, wrap func(files.Store) files.Store) *fixture {
 			{ID: boltstore.NewID(), Kind: domain.KindInput, Name: "secret.png", StoredName: "input.png", Size: 5, ContentType: "image/png"},
 			{ID: boltstore.NewID(), Kind: domain.KindTxt, Name: "secret.txt", StoredName: "result.txt", Size: 5, ContentType: "text/plain"},
 		}}
-	if err := store.CreateTask(ctx, f.task); err != nil {
-		t.Fatal(err)
-	}
+	boltstoretest.CreateTasks(t, store, f.task)
 	for _, fl := range f.task.Files {
 		if err := tree.MakeTaskDir(ctx, f.alice.ID, f.task.ID); err != nil {
 			t.Fatal(err)
@@ -119,9 +80,7 @@ func TestOpenAuditsEveryAccess(t *testing.T) {
 	// A file of bob's own, to ask for under alice's task and vice versa.
 	bobTask := &domain.Task{ID: boltstore.NewID(), UserID: f.bob.ID, Filename: "b.png", Status: domain.StatusPending,
 		CreatedAt: time.Now(), Files: []domain.File{{ID: boltstore.NewID(), Kind: domain.KindInput, StoredName: "input.png"}}}
-	if err := f.store.CreateTask(ctx, bobTask); err != nil {
-		t.Fatal(err)
-	}
+	boltstoretest.CreateTasks(t, f.store, bobTask)
 	unknown := boltstore.NewID()
 	tests := []struct {
 		name                string
@@ -179,7 +138,7 @@ func TestOpenAuditsEveryAccess(t *testing.T) {
 			if ev.TaskID != tt.task {
 				t.Errorf("audit task %q, want %q", ev.TaskID, tt.task)
 			}
-			logs := f.logs.lines(t)
+			logs := f.logs.JSONLines(t)
 			last := logs[len(logs)-1]
 			if last["component"] != "files" || last["user_id"] != tt.user.ID || last["file_id"] != tt.file ||
 				last["ip"] != ip || last["result"] != tt.result || last["task_id"] == nil {
@@ -223,7 +182,7 @@ func TestOpenClipsClientIDs(t *testing.T) {
 	if len(ev) != 1 || len(ev[0].TaskID) > 64 || len(ev[0].FileID) > 64 || strings.Contains(ev[0].TaskID+ev[0].FileID, "\n") {
 		t.Errorf("audit event %+v", ev)
 	}
-	for _, l := range f.logs.lines(t) {
+	for _, l := range f.logs.JSONLines(t) {
 		if l["forged"] != nil {
 			t.Error("a forged log line got through")
 		}
@@ -246,7 +205,7 @@ func TestOpenFailsClosedWithoutAudit(t *testing.T) {
 		fh.Close()
 		t.Fatal("the file was served without an audit record")
 	}
-	logs := f.logs.lines(t)
+	logs := f.logs.JSONLines(t)
 	if logs[len(logs)-1]["msg"] != "file access not audited" {
 		t.Errorf("log: %v", logs)
 	}

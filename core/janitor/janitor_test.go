@@ -14,6 +14,7 @@ import (
 	"github.com/ocrbox/ocrbox/core/domain"
 	"github.com/ocrbox/ocrbox/core/janitor"
 	"github.com/ocrbox/ocrbox/storage/boltstore"
+	"github.com/ocrbox/ocrbox/storage/boltstore/boltstoretest"
 	"github.com/ocrbox/ocrbox/storage/filestore"
 )
 
@@ -65,19 +66,13 @@ func newFixture(t *testing.T) *fixture {
 // open opens the database and file tree (again, after close: a restart).
 func (f *fixture) open(t *testing.T) {
 	t.Helper()
-	ctx := context.Background()
+	f.store = boltstoretest.Open(t, filepath.Join(f.dir, "ocrbox.db"))
 	var err error
-	if f.store, err = boltstore.Open(ctx, filepath.Join(f.dir, "ocrbox.db"), boltstore.Options{}); err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := f.store.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
 	if f.files, err = filestore.New(filepath.Join(f.dir, "files")); err != nil {
 		t.Fatal(err)
 	}
-	store, files := f.store, f.files
-	t.Cleanup(func() { store.Close(); files.Close() })
+	files := f.files
+	t.Cleanup(func() { files.Close() })
 }
 
 func (f *fixture) close() {
@@ -97,9 +92,7 @@ func (f *fixture) task(t *testing.T, user int, status domain.TaskStatus, created
 		at := now.Add(*finished)
 		task.CompletedAt = &at
 	}
-	if err := f.store.CreateTask(ctx, task); err != nil {
-		t.Fatal(err)
-	}
+	boltstoretest.CreateTasks(t, f.store, task)
 	if err := f.files.MakeTaskDir(ctx, task.UserID, task.ID); err != nil {
 		t.Fatal(err)
 	}

@@ -11,8 +11,8 @@ import (
 
 	"github.com/ocrbox/ocrbox/core/domain"
 	"github.com/ocrbox/ocrbox/storage/boltstore"
-	"github.com/ocrbox/ocrbox/storage/filestore"
 	"github.com/ocrbox/ocrbox/storage/boltstore/boltstoretest"
+	"github.com/ocrbox/ocrbox/storage/filestore"
 )
 
 func TestSweep(t *testing.T) {
