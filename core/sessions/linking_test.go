@@ -12,7 +12,7 @@ import (
 	"github.com/ocrbox/ocrbox/core/domain"
 	"github.com/ocrbox/ocrbox/plugins/localauth"
 	"github.com/ocrbox/ocrbox/plugins/sdk"
-	"github.com/ocrbox/ocrbox/storage/boltstore"
+	"github.com/ocrbox/ocrbox/storage/boltstore/boltstoretest"
 )
 
 // idp is an identity provider that signs in whoever it is told to, with the
@@ -47,14 +47,7 @@ func TestNoAccountTakeoverThroughEmail(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			ctx := context.Background()
 			dir := t.TempDir()
-			st, err := boltstore.Open(ctx, filepath.Join(dir, "db"), boltstore.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { st.Close() })
-			if _, _, err := st.Migrate(ctx); err != nil {
-				t.Fatal(err)
-			}
+			st := boltstoretest.New(t)
 			uf := filepath.Join(dir, "users.json")
 			if err := localauth.OpenUserFile(uf).Add(ctx, victim, "Victim", "victim-password"); err != nil {
 				t.Fatal(err)

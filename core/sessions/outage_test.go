@@ -7,14 +7,13 @@ import (
 	"io"
 	"log/slog"
 	"net/url"
-	"path/filepath"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/ocrbox/ocrbox/core/domain"
 	"github.com/ocrbox/ocrbox/plugins/sdk"
-	"github.com/ocrbox/ocrbox/storage/boltstore"
+	"github.com/ocrbox/ocrbox/storage/boltstore/boltstoretest"
 )
 
 // tokenIdP issues tokens that live 60 s, with or without a refresh token,
@@ -69,14 +68,7 @@ func TestSessionsOutliveOutagesNotRefusals(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			ctx := context.Background()
-			st, err := boltstore.Open(ctx, filepath.Join(t.TempDir(), "db"), boltstore.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { st.Close() })
-			if _, _, err := st.Migrate(ctx); err != nil {
-				t.Fatal(err)
-			}
+			st := boltstoretest.New(t)
 			idp := &tokenIdP{refreshToken: tt.refresh}
 			if tt.renew != nil {
 				idp.renew.Store(tt.renew)

@@ -17,6 +17,7 @@ import (
 	"github.com/ocrbox/ocrbox/plugins/localauth"
 	"github.com/ocrbox/ocrbox/plugins/sdk"
 	"github.com/ocrbox/ocrbox/storage/boltstore"
+	"github.com/ocrbox/ocrbox/storage/boltstore/boltstoretest"
 )
 
 // provider adapts an in-process sdk.AuthProvider (the real local provider,
@@ -54,14 +55,7 @@ func setup(t *testing.T, provs ...Provider) (*Service, *boltstore.Store, string)
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
-	st, err := boltstore.Open(ctx, filepath.Join(dir, "db"), boltstore.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	if _, _, err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	st := boltstoretest.New(t)
 	uf := filepath.Join(dir, "users.json")
 	if len(provs) == 0 {
 		if err := localauth.OpenUserFile(uf).Add(ctx, "Alice@Example.org", "Alice A.", "password-1"); err != nil {
