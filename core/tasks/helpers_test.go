@@ -20,6 +20,7 @@ import (
 	"github.com/ocrbox/ocrbox/core/pages"
 	"github.com/ocrbox/ocrbox/core/tasks"
 	"github.com/ocrbox/ocrbox/storage/boltstore"
+	"github.com/ocrbox/ocrbox/storage/boltstore/boltstoretest"
 	"github.com/ocrbox/ocrbox/storage/filestore"
 )
 
@@ -99,14 +100,8 @@ func newFixture(t *testing.T, opts tasks.Options) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
-	store, err := boltstore.Open(ctx, filepath.Join(dir, "ocrbox.db"), boltstore.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = store.Close() })
-	if _, _, err := store.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	store := boltstoretest.New(t)
+	var err error
 	f := &fixture{store: store, filesDir: filepath.Join(dir, "files"), broker: tasks.NewBroker(), runner: &runner{}}
 	if f.files, err = filestore.New(f.filesDir); err != nil {
 		t.Fatal(err)
