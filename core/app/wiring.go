@@ -20,6 +20,7 @@ import (
 	"github.com/ocrbox/ocrbox/core/janitor"
 	"github.com/ocrbox/ocrbox/core/metrics"
 	"github.com/ocrbox/ocrbox/core/orphans"
+	"github.com/ocrbox/ocrbox/core/pagehelper"
 	"github.com/ocrbox/ocrbox/core/pages"
 	"github.com/ocrbox/ocrbox/core/sessions"
 	"github.com/ocrbox/ocrbox/core/tasks"
@@ -105,11 +106,27 @@ func startProviders(ctx context.Context, cfg *config.Config, log *slog.Logger) (
 	return out, nil
 }
 
+// helperMinTimeout is the least time a page helper gets: a page decodes
+// in well under a second, but the helper's start-up alone can pass a short
+// engine page timeout on a loaded machine (as worker.New's default).
+const helperMinTimeout = 30 * time.Second
+
 // newTaskRunner builds the task service and the worker that runs its
 // tasks (each needs the other).
 func newTaskRunner(cfg *config.Config, store *boltstore.Store, files *filestore.Store, pool *engines.Pool,
 	hist *historyParts, met *metrics.Metrics, workers int, log *slog.Logger) (*tasks.Service, *worker.Worker) {
 	limits := pages.Limits{MaxPages: cfg.Limits.MaxPages, MaxMegapixels: cfg.Limits.MaxMegapixels, PDFDPI: cfg.OCR.PDFDPI}
+	// One page helper runner decodes pages for the worker and reads PDFs'
+	// page sizes at upload (pages.Limits.PDF): PDFium never runs in the
+	// server. Its compiled WebAssembly is kept in data_dir/cache/wasm.
+	var extractor worker.Extractor
+	if r, err := pagehelper.New(pagehelper.Options{Timeout: max(cfg.OCR.PageTimeout, helperMinTimeout),
+		Nice: cfg.OCR.EngineNice, MaxMegapixels: cfg.Limits.MaxMegapixels,
+		CacheDir: filepath.Join(cfg.Storage.DataDir, "cache", "wasm")}, log); err != nil {
+		log.Error("page helper unavailable: pages cannot be decoded", "error", err)
+	} else {
+		limits.PDF, extractor = r, r
+	}
 	var outputs []domain.FileKind
 	for _, o := range cfg.OCR.DefaultOutputs {
 		outputs = append(outputs, domain.FileKind(o))
@@ -125,7 +142,7 @@ func newTaskRunner(cfg *config.Config, store *boltstore.Store, files *filestore.
 				return worker.MaxPageBytes
 			}})
 	wk := worker.New(store, files, pool, hist.events, worker.Options{Workers: workers, MaxAttempts: cfg.OCR.MaxAttempts,
-		PageTimeout: cfg.OCR.PageTimeout, Limits: limits, NewID: boltstore.NewID, EngineHOCR: cfg.OCR.EngineHOCR, Observer: met,
+		PageTimeout: cfg.OCR.PageTimeout, Limits: limits, Extractor: extractor, NewID: boltstore.NewID, EngineHOCR: cfg.OCR.EngineHOCR, Observer: met,
 		ScratchDir: filepath.Join(cfg.Storage.DataDir, "scratch"), FIFO: cfg.OCR.Scheduling == "fifo", Nice: cfg.OCR.EngineNice,
 		MaxRunningPagesPerUser: cfg.Limits.MaxRunningPagesPerUser, Weight: userWeights(cfg, store, log)}, log)
 	svc.SetRunner(wk)

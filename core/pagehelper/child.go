@@ -32,10 +32,20 @@ const (
 // maxJobBytes bounds the job read from stdin: a few paths and numbers.
 const maxJobBytes = 64 << 10
 
-// reply is what the helper prints on stdout: a page or an error.
+// request is what the helper reads on stdin: a page to decode, or with
+// Inspect a PDF whose page sizes to read.
+type request struct {
+	pages.Job
+	Inspect  bool `json:"inspect,omitempty"`
+	MaxPages int  `json:"max_pages,omitempty"`
+}
+
+// reply is what the helper prints on stdout: a page, a PDF's page sizes,
+// or an error.
 type reply struct {
-	Page  *pageReply  `json:"page,omitempty"`
-	Error *replyError `json:"error,omitempty"`
+	Page  *pageReply   `json:"page,omitempty"`
+	Sizes [][2]float64 `json:"sizes,omitempty"`
+	Error *replyError  `json:"error,omitempty"`
 }
 
 type pageReply struct {
@@ -45,6 +55,8 @@ type pageReply struct {
 	Width       int    `json:"width"`
 	Height      int    `json:"height"`
 	DPI         int    `json:"dpi"`
+	Source      string `json:"source,omitempty"`
+	PDFPath     string `json:"pdf_path,omitempty"`
 }
 
 // replyError carries a *domain.Error across the process boundary.
@@ -108,18 +120,28 @@ func serve(stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "pagehelper: read job: %v\n", err)
 		return 3
 	}
-	var job pages.Job
+	var job request
 	if err := json.Unmarshal(data, &job); err != nil {
 		fmt.Fprintf(stderr, "pagehelper: decode job: %v\n", err)
 		return 3
 	}
-	p, err := pages.Extract(context.Background(), job)
+	var (
+		p     pages.Page
+		sizes [][2]float64
+	)
+	if job.Inspect {
+		sizes, err = pages.InspectPDF(context.Background(), job.Path, job.MaxPages, job.CacheDir)
+	} else {
+		p, err = pages.Extract(context.Background(), job.Job)
+	}
 	var r reply
 	var de *domain.Error
 	switch {
+	case err == nil && job.Inspect:
+		r.Sizes = sizes
 	case err == nil:
 		r.Page = &pageReply{Number: p.Number, Path: p.Path, ContentType: p.ContentType,
-			Width: p.Width, Height: p.Height, DPI: p.DPI}
+			Width: p.Width, Height: p.Height, DPI: p.DPI, Source: p.Source, PDFPath: p.PDFPath}
 	case errors.As(err, &de) && kindName(de.Kind) != "":
 		r.Error = &replyError{Kind: kindName(de.Kind), Code: de.Code, Message: de.Message}
 	default:

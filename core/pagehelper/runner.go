@@ -43,6 +43,10 @@ type Options struct {
 	// Nice is the helper's CPU priority (nice value, 0..19): decoding runs
 	// below the HTTP server like the engines. 0 = as the server.
 	Nice int
+	// CacheDir keeps PDFium's compiled WebAssembly between helper runs
+	// (the server's is <data_dir>/cache/wasm, 0700): without it every PDF
+	// page pays ~3 s of CPU compiling the module.
+	CacheDir string
 }
 
 // Runner starts one helper process per page.
@@ -90,23 +94,27 @@ func (e *Error) Error() string { return e.Message }
 // Unwrap marks the failure transient.
 func (e *Error) Unwrap() error { return domain.ErrTransient }
 
-// maxReply bounds what is read from the helper's stdout and stderr.
-const maxReply = 64 << 10
+// maxReply bounds what is read from the helper's stdout and stderr: a
+// page's answer is a few hundred bytes, a PDF's page sizes ~15 bytes a page.
+const maxReply = 1 << 20
 
 // Extract decodes the page j names in a fresh helper process and returns
 // it as a file (Page.Path; Data is never set). A page the decoder cannot
 // read is a *domain.Error, as pages.Extract returns it; a helper that
 // fails otherwise is an *Error; ctx's end kills the helper.
 func (r *Runner) Extract(ctx context.Context, j pages.Job) (pages.Page, error) {
-	job, err := json.Marshal(j)
+	j.CacheDir = r.opts.CacheDir
+	job, err := json.Marshal(request{Job: j})
 	if err != nil {
 		return pages.Page{}, fmt.Errorf("encode page job: %w", err)
 	}
 	// A killed attempt may have left a partial page: the helper creates Out
 	// exclusively, so clear it before and after anything but an answer.
 	clearOut := func() {
-		if j.Out != "" {
-			_ = os.Remove(j.Out)
+		for _, p := range []string{j.Out, j.PDFOut} {
+			if p != "" {
+				_ = os.Remove(p)
+			}
 		}
 	}
 	clearOut()
@@ -148,7 +156,7 @@ func (r *Runner) Extract(ctx context.Context, j pages.Job) (pages.Page, error) {
 		p := rep.Page
 		log.Debug("page decoded", "width", p.Width, "height", p.Height, "content_type", p.ContentType)
 		return pages.Page{Number: p.Number, Path: p.Path, ContentType: p.ContentType,
-			Width: p.Width, Height: p.Height, DPI: p.DPI}, nil
+			Width: p.Width, Height: p.Height, DPI: p.DPI, Source: p.Source, PDFPath: p.PDFPath}, nil
 	}
 	// No answer: a crash. Stderr goes to the log only (it may name paths).
 	msg := "the page decoder failed (" + st.String() + ")"
@@ -228,7 +236,7 @@ func (r *Runner) runOnce(ctx context.Context, job []byte, namespaces bool) (resu
 		attr.GidMappingsEnableSetgroups = false
 	}
 	cmd.SysProcAttr = attr
-	// pdftoppm runs under the helper: kill the whole group.
+	// Kill the whole group: nothing the helper might start outlives it.
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 	cmd.WaitDelay = 5 * time.Second
 	if err := cmd.Start(); err != nil {
@@ -264,4 +272,44 @@ func (c *capped) Write(p []byte) (int, error) {
 		c.Buffer.Write(p[:min(len(p), room)])
 	}
 	return len(p), nil
+}
+
+// InspectPDF reads a PDF's page sizes in points (/Rotate applied) in a
+// fresh helper process, under the same limits as a page: the server's
+// pages.PDFInspector, so PDFium never parses an upload in the server. A
+// file that cannot be read is a *domain.Error; a helper that fails
+// otherwise an *Error (transient).
+func (r *Runner) InspectPDF(ctx context.Context, path string, maxPages int) ([][2]float64, error) {
+	job, err := json.Marshal(request{Job: pages.Job{Path: path, ContentType: pages.TypePDF, CacheDir: r.opts.CacheDir},
+		Inspect: true, MaxPages: maxPages})
+	if err != nil {
+		return nil, fmt.Errorf("encode inspect job: %w", err)
+	}
+	started := time.Now()
+	res, err := r.run(ctx, job)
+	if err != nil {
+		return nil, err
+	}
+	if ctx.Err() != nil {
+		return nil, context.Cause(ctx)
+	}
+	var rep reply
+	if res.state.Success() && json.Unmarshal(res.stdout, &rep) == nil {
+		if e := rep.Error; e != nil {
+			kind := kinds[e.Kind]
+			if kind == nil {
+				kind = domain.ErrBadInput
+			}
+			return nil, domain.Errorf(kind, e.Code, "%s", e.Message)
+		}
+		if rep.Sizes != nil {
+			r.log.Debug("PDF inspected", "pages", len(rep.Sizes), "ms", time.Since(started).Milliseconds())
+			return rep.Sizes, nil
+		}
+	}
+	if res.timedOut {
+		return nil, &Error{Message: fmt.Sprintf("reading the PDF's pages took longer than %s", r.opts.Timeout)}
+	}
+	r.log.Warn("page helper failed to inspect a PDF", "status", res.state.String(), "stderr", string(bytes.TrimSpace(res.stderr)))
+	return nil, &Error{Message: "the page decoder failed reading the PDF (" + res.state.String() + ")"}
 }
