@@ -152,7 +152,7 @@ func buildBenchData(b *testing.B) *benchData {
 
 	var ids []string
 	if reuse {
-		all, err := store.ListUsers(ctx)
+		all, _, err := store.ListUsersWithIdentities(ctx)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -19,6 +19,7 @@ import (
 	"github.com/ocrbox/ocrbox/core/history"
 	"github.com/ocrbox/ocrbox/core/outputs"
 	"github.com/ocrbox/ocrbox/storage/boltstore"
+	"github.com/ocrbox/ocrbox/storage/boltstore/boltstoretest"
 	"github.com/ocrbox/ocrbox/storage/filestore"
 	"github.com/ocrbox/ocrbox/storage/search"
 )
@@ -38,15 +39,8 @@ type harness struct {
 
 func newHarness(t *testing.T) *harness {
 	t.Helper()
-	ctx := context.Background()
 	dir := t.TempDir()
-	store, err := boltstore.Open(ctx, filepath.Join(dir, "ocrbox.db"), boltstore.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := store.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	store := boltstoretest.New(t)
 	files, err := filestore.New(filepath.Join(dir, "files"))
 	if err != nil {
 		t.Fatal(err)
@@ -57,7 +51,6 @@ func newHarness(t *testing.T) *harness {
 		h.stop()
 		h.index.Close()
 		files.Close()
-		store.Close()
 	})
 	return h
 }
@@ -80,11 +73,7 @@ func (h *harness) open(dir string) {
 
 func (h *harness) user(email string) string {
 	h.t.Helper()
-	u, err := h.store.UpsertUser(context.Background(), domain.User{Email: email, Name: email, Provider: "local"})
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	return u.ID
+	return boltstoretest.User(h.t, h.store, email).ID
 }
 
 // task stores a task and publishes it, as the task service does.
@@ -93,9 +82,7 @@ func (h *harness) task(userID, name string, at time.Duration, status domain.Task
 	created := base.Add(at)
 	t := &domain.Task{ID: boltstore.NewID(), UserID: userID, Filename: name, Status: status, Engine: "tesseract",
 		Lang: "eng", PagesTotal: 1, CreatedAt: created, QueuedAt: created}
-	if err := h.store.CreateTask(context.Background(), t); err != nil {
-		h.t.Fatal(err)
-	}
+	boltstoretest.CreateTasks(h.t, h.store, t)
 	h.indexer.Publish(t)
 	return t
 }
@@ -288,9 +275,7 @@ func TestStatsPerDay(t *testing.T) {
 		created := now.AddDate(0, 0, -days)
 		task := &domain.Task{ID: boltstore.NewID(), UserID: alice, Filename: fmt.Sprint(i), Status: domain.StatusPending,
 			CreatedAt: created, QueuedAt: created}
-		if err := h.store.CreateTask(context.Background(), task); err != nil {
-			t.Fatal(err)
-		}
+		boltstoretest.CreateTasks(t, h.store, task)
 	}
 	st, err := h.svc.Stats(context.Background(), alice)
 	if err != nil {

@@ -30,6 +30,7 @@ import (
 	"github.com/ocrbox/ocrbox/plugins/localauth"
 	"github.com/ocrbox/ocrbox/plugins/sdk"
 	"github.com/ocrbox/ocrbox/storage/boltstore"
+	"github.com/ocrbox/ocrbox/storage/boltstore/boltstoretest"
 	"github.com/ocrbox/ocrbox/storage/filestore"
 )
 
@@ -78,14 +79,7 @@ type env struct {
 func newBackend(t *testing.T, dir string) (*boltstore.Store, *filestore.Store, *localauth.Provider) {
 	t.Helper()
 	ctx := context.Background()
-	store, err := boltstore.Open(ctx, filepath.Join(dir, "ocrbox.db"), boltstore.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
-	if _, _, err := store.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	store := boltstoretest.Open(t, filepath.Join(dir, "ocrbox.db"))
 	files, err := filestore.New(filepath.Join(dir, "files"))
 	if err != nil {
 		t.Fatal(err)

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ocrbox/ocrbox/storage/boltstore/boltstoretest"
 )
 
 // TestEventStreamEndsWithItsSession: an open event stream, of one task or
@@ -84,9 +86,7 @@ func testStreamEndsWithSession(t *testing.T, stream, end string) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := e.store.DeleteUserSessions(context.Background(), u.ID); err != nil {
-			t.Fatal(err)
-		}
+		boltstoretest.DeleteUserSessions(t, e.store, u.ID)
 	}
 	select {
 	case at := <-ended:

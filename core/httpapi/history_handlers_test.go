@@ -23,6 +23,7 @@ import (
 	"github.com/ocrbox/ocrbox/core/pages"
 	"github.com/ocrbox/ocrbox/core/tasks"
 	"github.com/ocrbox/ocrbox/storage/boltstore"
+	"github.com/ocrbox/ocrbox/storage/boltstore/boltstoretest"
 	"github.com/ocrbox/ocrbox/storage/filestore"
 	"github.com/ocrbox/ocrbox/storage/search"
 )
@@ -106,9 +107,7 @@ func (e *historyEnv) add(t *testing.T, userID, name string, at time.Duration, st
 		task.Files = []domain.File{{ID: boltstore.NewID(), Kind: domain.KindTxt, Name: "r.txt", StoredName: "result.txt",
 			Size: int64(len(text)), ContentType: "text/plain", CreatedAt: created}}
 	}
-	if err := e.store.CreateTask(ctx, task); err != nil {
-		t.Fatal(err)
-	}
+	boltstoretest.CreateTasks(t, e.store, task)
 	e.indexer.Publish(task)
 	return task
 }

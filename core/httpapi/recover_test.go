@@ -17,33 +17,15 @@ import (
 	"github.com/valyala/fasthttp"
 
 	"github.com/ocrbox/ocrbox/core/domain"
+	"github.com/ocrbox/ocrbox/test/testenv"
 )
 
-// lockedBuffer is a log sink safe for the stream writer's goroutine.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // records decodes the JSON log lines whose msg is msg.
-func (b *lockedBuffer) records(t *testing.T, msg string) []map[string]any {
+func records(t *testing.T, logs *testenv.SyncBuffer, msg string) []map[string]any {
 	t.Helper()
 	var out []map[string]any
-	for _, line := range strings.Split(strings.TrimSpace(b.String()), "\n") {
-		var rec map[string]any
-		if json.Unmarshal([]byte(line), &rec) == nil && rec["msg"] == msg {
+	for _, rec := range logs.JSONLines(t) {
+		if rec["msg"] == msg {
 			out = append(out, rec)
 		}
 	}
@@ -89,9 +71,9 @@ func (o *countingObserver) HTTPRequest(_, _ string, status int, _ time.Duration)
 	o.statuses = append(o.statuses, status)
 }
 
-func newPanicApp(t *testing.T, panicWith any) (*lockedBuffer, *countingObserver, func(method, path string) (int, []byte)) {
+func newPanicApp(t *testing.T, panicWith any) (*testenv.SyncBuffer, *countingObserver, func(method, path string) (int, []byte)) {
 	t.Helper()
-	logs := &lockedBuffer{}
+	logs := &testenv.SyncBuffer{}
 	obs := &countingObserver{}
 	app := New(anyoneSessions{}, buggyTasks{panicWith: panicWith}, nil, nil, func(context.Context) error { return nil },
 		Options{MaxUploadBytes: 1 << 20, ReadTimeout: time.Minute, CookieName: "ocrbox_session", Metrics: obs},
@@ -126,7 +108,7 @@ func TestHandlerPanicIsOneFailedRequest(t *testing.T) {
 			eb.Error.Message != "internal server error" || eb.Error.RequestID == "" {
 			t.Fatalf("panic(%v): body %s", v, body)
 		}
-		panics := logs.records(t, "panic serving request")
+		panics := records(t, logs, "panic serving request")
 		if len(panics) != 1 {
 			t.Fatalf("panic(%v): %d panic records, want 1; log:\n%s", v, len(panics), logs)
 		}
@@ -134,10 +116,10 @@ func TestHandlerPanicIsOneFailedRequest(t *testing.T) {
 			panics[0]["level"] != "ERROR" {
 			t.Errorf("panic(%v): panic record %v", v, panics[0])
 		}
-		if n := len(logs.records(t, "request failed")); n != 0 {
+		if n := len(records(t, logs, "request failed")); n != 0 {
 			t.Errorf("panic(%v): logged again as request failed (%d)", v, n)
 		}
-		access := logs.records(t, "request")
+		access := records(t, logs, "request")
 		if len(access) != 1 || access[0]["status"] != 500.0 {
 			t.Errorf("panic(%v): access log %v, want one line with status 500", v, access)
 		}
@@ -159,7 +141,7 @@ func TestStreamPanicEndsOnlyThatResponse(t *testing.T) {
 	if status != 200 || !strings.Contains(string(body), `"id":"t1"`) {
 		t.Fatalf("events: %d %s", status, body)
 	}
-	recs := logs.records(t, "panic in response stream")
+	recs := records(t, logs, "panic in response stream")
 	if len(recs) != 1 || recs[0]["route"] != "/api/v1/tasks/:id/events" || recs[0]["request_id"] == "" ||
 		!strings.Contains(recs[0]["stack"].(string), "taskEvents") {
 		t.Fatalf("panic records %v; log:\n%s", recs, logs)

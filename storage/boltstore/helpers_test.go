@@ -62,14 +62,39 @@ func taskAt(userID string, offset time.Duration, filename string) *domain.Task {
 	}
 }
 
-// mustCreate stores tasks or fails the test.
+// mustCreate stores tasks without a quota or fails the test (what
+// boltstoretest.CreateTasks is to other packages).
 func mustCreate(t *testing.T, s *Store, tasks ...*domain.Task) {
 	t.Helper()
 	for _, task := range tasks {
-		if err := s.CreateTask(context.Background(), task); err != nil {
+		if err := s.CreateTaskLimited(context.Background(), task, domain.Quota{}); err != nil {
 			t.Fatalf("CreateTask(%s): %v", task.Filename, err)
 		}
 	}
+}
+
+// getFile reads one of userID's file records by id, with TaskID and UserID
+// set: another user's file → domain.ErrForbidden, unknown →
+// domain.ErrNotFound. The server reaches files through their task; the
+// tests read task_files directly to check it is kept in step.
+func getFile(ctx context.Context, s *Store, userID, fileID string) (domain.File, error) {
+	var f fileRecord
+	err := s.view(ctx, func(x *txn) error {
+		found, err := getJSON(x.taskFiles, []byte(fileID), &f)
+		switch {
+		case err != nil:
+			return err
+		case !found:
+			return fmt.Errorf("file %s: %w", fileID, domain.ErrNotFound)
+		case f.UserID != userID:
+			return fmt.Errorf("file %s: %w", fileID, domain.ErrForbidden)
+		}
+		return nil
+	})
+	if err != nil {
+		return domain.File{}, fmt.Errorf("get file: %w", err)
+	}
+	return f.file(f.TaskID, f.UserID), nil
 }
 
 func wantErr(t *testing.T, err, target error) {

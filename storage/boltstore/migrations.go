@@ -179,7 +179,10 @@ func (s *Store) migrate(ctx context.Context, steps []Migration) (from, to int, e
 }
 
 // MigrateUpTo applies the migrations up to version only: for tests and
-// tools that need a database as an older ocrbox left it.
+// tools that need a database as an older ocrbox left it (core/app's test
+// that `migrate` saves a backup first). The server never calls it; it stays
+// in the store because a test kit outside the package cannot stop the
+// migration list part way.
 func (s *Store) MigrateUpTo(ctx context.Context, version int) (from, to int, err error) {
 	var steps []Migration
 	for _, m := range Migrations() {

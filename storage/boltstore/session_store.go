@@ -122,24 +122,6 @@ func (s *Store) DeleteSession(ctx context.Context, tokenHash string) error {
 	return nil
 }
 
-// DeleteUserSessions removes every session of a user (sign out everywhere)
-// and returns how many there were.
-func (s *Store) DeleteUserSessions(ctx context.Context, userID string) (int, error) {
-	if err := checkID("user", userID); err != nil {
-		return 0, fmt.Errorf("delete user sessions: %w", err)
-	}
-	var n int
-	err := s.update(ctx, func(x *txn) error {
-		var err error
-		n, err = x.deleteUserSessions(userID)
-		return err
-	})
-	if err != nil {
-		return 0, fmt.Errorf("delete user sessions: %w", err)
-	}
-	return n, nil
-}
-
 // DeleteExpiredSessions removes sessions whose absolute or idle expiry is
 // at or before now (a zero expiry never expires) and returns how many.
 func (s *Store) DeleteExpiredSessions(ctx context.Context, now time.Time) (int, error) {

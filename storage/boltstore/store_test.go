@@ -87,7 +87,7 @@ func TestUnmigratedStoreAnswersErrNotMigrated(t *testing.T) {
 	if v, err := s.SchemaVersion(ctx); err != nil || v != 0 {
 		t.Fatalf("SchemaVersion = %d, %v; want 0", v, err)
 	}
-	_, err = s.ListUsers(ctx)
+	_, _, err = s.ListUsersWithIdentities(ctx)
 	wantErr(t, err, ErrNotMigrated)
 }
 
@@ -98,7 +98,7 @@ func TestCancelledContext(t *testing.T) {
 	cancel()
 	u := NewID()
 	calls := map[string]error{}
-	_, calls["ListUsers"] = s.ListUsers(ctx)
+	_, _, calls["ListUsersWithIdentities"] = s.ListUsersWithIdentities(ctx)
 	_, calls["GetTask"] = s.GetTask(ctx, u, NewID())
 	_, calls["ClaimNextPending"] = s.ClaimNextPending(ctx, base)
 	_, _, calls["Migrate"] = s.Migrate(ctx)

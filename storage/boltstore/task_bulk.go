@@ -9,8 +9,12 @@ import (
 
 // CreateTasks stores many new tasks, of existing users, in one transaction:
 // all or none, with their index entries, file records and counters, as
-// CreateTask would one by one, without a quota check. It is for bulk
-// imports and benchmarks, where a commit per task would dominate.
+// CreateTaskLimited would one by one, without a quota check. The server
+// never calls it: it is for benchmarks and tests that need thousands of
+// tasks (core/history's million-task benchmark), where a commit per task
+// would dominate. It stays in the store because only the store can put many
+// tasks in one transaction; boltstoretest.CreateTasks is the one-by-one
+// form for ordinary tests.
 func (s *Store) CreateTasks(ctx context.Context, tasks []*domain.Task) error {
 	for _, t := range tasks {
 		if t.QueuedAt.IsZero() {

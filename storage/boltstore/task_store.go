@@ -7,19 +7,15 @@ import (
 	"github.com/ocrbox/ocrbox/core/domain"
 )
 
-// CreateTask stores a new task of an existing user with its index entries,
-// file records and counters in one transaction. The caller sets ID, UserID,
-// Status, CreatedAt and QueuedAt (a zero QueuedAt becomes CreatedAt). A
-// task or file id already in use → domain.ErrConflict.
-func (s *Store) CreateTask(ctx context.Context, t *domain.Task) error {
-	return s.CreateTaskLimited(ctx, t, domain.Quota{})
-}
-
-// CreateTaskLimited is CreateTask with the per-user quota checked in the
-// same transaction, so concurrent uploads cannot overshoot it: a user who
-// already has q.MaxTasks tasks, or whose files plus this task's would pass
-// q.MaxBytes, gets domain.ErrQuota (code quota_exceeded, the limit in the
-// message). Zero fields mean no limit.
+// CreateTaskLimited stores a new task of an existing user with its index
+// entries, file records and counters in one transaction, with the per-user
+// quota checked in the same transaction, so concurrent uploads cannot
+// overshoot it: a user who already has q.MaxTasks tasks, or whose files plus
+// this task's would pass q.MaxBytes, gets domain.ErrQuota (code
+// quota_exceeded, the limit in the message). Zero fields mean no limit
+// (tests store tasks that way: boltstoretest.CreateTasks). The caller sets
+// ID, UserID, Status, CreatedAt and QueuedAt (a zero QueuedAt becomes
+// CreatedAt). A task or file id already in use → domain.ErrConflict.
 func (s *Store) CreateTaskLimited(ctx context.Context, t *domain.Task, q domain.Quota) error {
 	if t.QueuedAt.IsZero() {
 		t.QueuedAt = t.CreatedAt
@@ -138,34 +134,6 @@ func (s *Store) DeleteTask(ctx context.Context, userID, taskID string) (*domain.
 		return nil, fmt.Errorf("delete task %s: %w", taskID, err)
 	}
 	return out, nil
-}
-
-// GetFile returns one of userID's files by id, with TaskID and UserID set:
-// another user's file → domain.ErrForbidden, unknown → domain.ErrNotFound.
-func (s *Store) GetFile(ctx context.Context, userID, fileID string) (domain.File, error) {
-	if err := checkID("user", userID); err != nil {
-		return domain.File{}, fmt.Errorf("get file: %w", err)
-	}
-	if err := checkID("file", fileID); err != nil {
-		return domain.File{}, fmt.Errorf("get file: %w", err)
-	}
-	var f fileRecord
-	err := s.view(ctx, func(x *txn) error {
-		found, err := getJSON(x.taskFiles, []byte(fileID), &f)
-		switch {
-		case err != nil:
-			return err
-		case !found:
-			return fmt.Errorf("file %s: %w", fileID, domain.ErrNotFound)
-		case f.UserID != userID:
-			return fmt.Errorf("file %s: %w", fileID, domain.ErrForbidden)
-		}
-		return nil
-	})
-	if err != nil {
-		return domain.File{}, fmt.Errorf("get file: %w", err)
-	}
-	return f.file(f.TaskID, f.UserID), nil
 }
 
 func checkIDs(userID, taskID string) error {

@@ -30,7 +30,7 @@ func TestTaskRoundTrip(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("GetTask =\n%+v\nwant\n%+v", got, want)
 	}
-	f, err := s.GetFile(ctx, u.ID, in.Files[0].ID)
+	f, err := getFile(ctx, s, u.ID, in.Files[0].ID)
 	if err != nil || f.TaskID != in.ID || f.StoredName != "input.pdf" || f.Size != 1000 {
 		t.Errorf("GetFile = %+v, %v", f, err)
 	}
@@ -62,7 +62,7 @@ func TestTaskIsolation(t *testing.T) {
 			return err
 		}},
 		{"DeleteTask", func() error { _, err := s.DeleteTask(ctx, b.ID, at.ID); return err }},
-		{"GetFile", func() error { _, err := s.GetFile(ctx, b.ID, at.Files[0].ID); return err }},
+		{"GetFile", func() error { _, err := getFile(ctx, s, b.ID, at.Files[0].ID); return err }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { wantErr(t, tt.call(), domain.ErrForbidden) })
@@ -113,11 +113,11 @@ func TestTaskErrors(t *testing.T) {
 		err  error
 		want error
 	}{
-		{"create same id", s.CreateTask(ctx, existing.Clone()), domain.ErrConflict},
-		{"create file id of other task", s.CreateTask(ctx, dupFile), domain.ErrConflict},
-		{"create bad status", s.CreateTask(ctx, badStatus), domain.ErrInvalid},
-		{"create no created_at", s.CreateTask(ctx, noCreated), domain.ErrInvalid},
-		{"create for unknown user", s.CreateTask(ctx, orphan), domain.ErrNotFound},
+		{"create same id", s.CreateTaskLimited(ctx, existing.Clone(), domain.Quota{}), domain.ErrConflict},
+		{"create file id of other task", s.CreateTaskLimited(ctx, dupFile, domain.Quota{}), domain.ErrConflict},
+		{"create bad status", s.CreateTaskLimited(ctx, badStatus, domain.Quota{}), domain.ErrInvalid},
+		{"create no created_at", s.CreateTaskLimited(ctx, noCreated, domain.Quota{}), domain.ErrInvalid},
+		{"create for unknown user", s.CreateTaskLimited(ctx, orphan, domain.Quota{}), domain.ErrNotFound},
 		{"get unknown", func() error { _, err := s.GetTask(ctx, u.ID, NewID()); return err }(), domain.ErrNotFound},
 		{"get bad id", func() error { _, err := s.GetTask(ctx, u.ID, "../x"); return err }(), domain.ErrInvalid},
 		{"delete unknown", func() error { _, err := s.DeleteTask(ctx, u.ID, NewID()); return err }(), domain.ErrNotFound},
@@ -171,7 +171,7 @@ func TestUpdateTaskKeepsIndexesInStep(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = s.GetFile(ctx, u.ID, out.ID)
+	_, err = getFile(ctx, s, u.ID, out.ID)
 	wantErr(t, err, domain.ErrNotFound)
 	checkConsistency(t, s)
 

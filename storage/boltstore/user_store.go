@@ -96,22 +96,6 @@ func (s *Store) GetUserByEmail(ctx context.Context, email string) (domain.User, 
 	return u, nil
 }
 
-// ListUsers returns every user, oldest id first.
-func (s *Store) ListUsers(ctx context.Context) ([]domain.User, error) {
-	var users []domain.User
-	err := s.view(ctx, func(x *txn) error {
-		return x.users.ForEach(func(k, _ []byte) error {
-			u, err := x.getUser(string(k))
-			users = append(users, u)
-			return err
-		})
-	})
-	if err != nil {
-		return nil, fmt.Errorf("list users: %w", err)
-	}
-	return users, nil
-}
-
 // DeleteUser removes a user with everything recorded for them in one
 // transaction: tasks with their index entries, file records and counters,
 // and sessions. Audit events stay (the log is append-only). Unknown user →

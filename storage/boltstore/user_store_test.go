@@ -46,9 +46,9 @@ func TestUpsertUserByEmail(t *testing.T) {
 	if got, err := s.GetUser(ctx, created.ID); err != nil || got.Email != created.Email {
 		t.Errorf("GetUser = %+v, %v", got, err)
 	}
-	users, err := s.ListUsers(ctx)
+	users, _, err := s.ListUsersWithIdentities(ctx)
 	if err != nil || len(users) != 1 {
-		t.Errorf("ListUsers = %d users, %v; want 1", len(users), err)
+		t.Errorf("ListUsersWithIdentities = %d users, %v; want 1", len(users), err)
 	}
 }
 
@@ -111,7 +111,7 @@ func TestDeleteUserCascades(t *testing.T) {
 	_, checks["GetUser"] = s.GetUser(ctx, a.ID)
 	_, checks["GetUserByEmail"] = s.GetUserByEmail(ctx, a.Email)
 	_, checks["GetTask"] = s.GetTask(ctx, a.ID, a1.ID)
-	_, checks["GetFile"] = s.GetFile(ctx, a.ID, a1.Files[0].ID)
+	_, checks["GetFile"] = getFile(ctx, s, a.ID, a1.Files[0].ID)
 	_, checks["GetSession"] = s.GetSession(ctx, "ta")
 	_, checks["FindSessionByRefresh"] = s.FindSessionByRefresh(ctx, "ra")
 	for name, err := range checks {

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
 
 	"github.com/ocrbox/ocrbox/core/domain"
 )
@@ -155,34 +154,4 @@ func (s *Store) RemoveUser(ctx context.Context, userID string) error {
 		return fmt.Errorf("remove user files %s: %w", userID, err)
 	}
 	return nil
-}
-
-// DiskUsage returns the total size in bytes of the regular files in the
-// tree (for the storage-bytes metric). Symlinks are not followed.
-func (s *Store) DiskUsage(ctx context.Context) (int64, error) {
-	var total int64
-	err := fs.WalkDir(s.root.FS(), ".", func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		if !d.Type().IsRegular() {
-			return nil
-		}
-		fi, err := d.Info()
-		if errors.Is(err, fs.ErrNotExist) { // removed while walking
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		total += fi.Size()
-		return nil
-	})
-	if err != nil {
-		return 0, fmt.Errorf("disk usage of %s: %w", filepath.Clean(s.dir), err)
-	}
-	return total, nil
 }
