@@ -32,7 +32,20 @@ type Page struct {
 	// stored before they existed.
 	Orientation Orientation `json:"orientation"`
 	Skew        float64     `json:"skew"` // degrees the page was turned clockwise to straighten it
+	// ImageWidth and ImageHeight are the size of the image the engine was
+	// handed, before it turned or straightened it: for a PDF page, the
+	// raster of the page as displayed at DPI. The searchable PDF's text
+	// layer is placed by them (0 in pages stored before they existed).
+	ImageWidth  int `json:"image_width,omitempty"`
+	ImageHeight int `json:"image_height,omitempty"`
+	// Source says where the page's text came from: empty for the engine's
+	// OCR; SourcePDFText for a PDF page whose own text layer was used, which
+	// the searchable PDF keeps as it is, with no layer added.
+	Source string `json:"source,omitempty"`
 }
+
+// SourcePDFText marks a page whose text was the PDF's own text layer.
+const SourcePDFText = "pdf_text"
 
 // Orientation is how far a page arrived turned clockwise from upright:
 // Degrees is 0, 90, 180 or 270, Confidence the detector's (0 when it did
