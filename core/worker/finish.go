@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
 	"path"
 	"strings"
 	"time"
@@ -56,7 +55,7 @@ func (w *Worker) finish(ctx context.Context, t *domain.Task, total int, log *slo
 			case domain.KindJSON:
 				return outputs.WriteJSON(out, pgs, meta)
 			default:
-				return w.mergePDF(ctx, t, total, out)
+				return w.writeSearchablePDF(ctx, t, pgs, meta, out)
 			}
 		})
 		if err != nil {
@@ -70,6 +69,7 @@ func (w *Worker) finish(ctx context.Context, t *domain.Task, total int, log *slo
 	now := time.Now().UTC()
 	nt, err := w.update(ctx, t, func(x *domain.Task) error { return apply(x, domain.Complete(total, files), now) })
 	if err == nil {
+		w.removePageImages(ctx, t, total)
 		log.Info("task completed", "pages", total)
 		w.opts.Observer.TaskFinished(string(domain.StatusCompleted), nt.RunTime())
 	}
@@ -93,25 +93,6 @@ func (w *Worker) writeOutput(ctx context.Context, t *domain.Task, name string, f
 		return 0, err
 	}
 	return cw.n, f.Close()
-}
-
-func (w *Worker) mergePDF(ctx context.Context, t *domain.Task, total int, out io.Writer) error {
-	var readers []io.ReadSeeker
-	var opened []*os.File
-	defer func() {
-		for _, f := range opened {
-			f.Close()
-		}
-	}()
-	for n := 1; n <= total; n++ {
-		f, err := w.files.Open(ctx, t.UserID, t.ID, pagePDFName(n))
-		if err != nil {
-			return fmt.Errorf("open page %d pdf: %w", n, err)
-		}
-		opened = append(opened, f)
-		readers = append(readers, f)
-	}
-	return outputs.MergePDF(ctx, out, readers)
 }
 
 type countingWriter struct {
