@@ -32,11 +32,14 @@ import (
 	"io"
 	"mime/multipart"
 	"net/http"
+	"net/http/httptrace"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
+	"sort"
+	"strconv"
 	"sync/atomic"
 	"time"
 
@@ -212,6 +215,8 @@ type bench struct {
 	res    *result
 	mu     sync.Mutex
 	api    []time.Duration
+	samples []apiSample
+	nreq    atomic.Int64
 	errs   []string
 	n5xx   atomic.Int64
 }
@@ -405,7 +410,10 @@ func run(ctx context.Context, c config, mode string, dense []pageFile, small pag
 	b.res.APICount = len(b.api)
 	b.res.APIp50, b.res.APIp99, b.res.APIMax = pct(b.api, 50), pct(b.api, 99), pct(b.api, 100)
 	b.res.Errors = b.errs
+	splitWaits(srv.LogPath, b.samples)
+	tail := slowest(b.samples, b.res.APIp99)
 	b.mu.Unlock()
+	fmt.Fprintf(os.Stderr, "many-users: %s: the slowest 1%% of %d browsing requests (>= %s), where the time went:\n%s", mode, b.res.APICount, b.res.APIp99, tail)
 	b.res.Status5xx = int(b.n5xx.Load())
 	b.res.ServerP99 = serverP99(srv.LogPath)
 	if !srv.Alive() {
@@ -514,11 +522,38 @@ func (b *bench) upload(ctx context.Context, p *person, f pageFile) (string, erro
 	return created.Tasks[0].ID, nil
 }
 
+// apiSample is one browsing request's time, split where the client can
+// see it: waiting for a connection, writing the request, waiting for the
+// first byte of the answer, reading it. server is the handler's own time
+// as the server reports it (Server-Timing: app;dur=MS).
+type apiSample struct {
+	id, path                          string
+	start                             time.Time
+	conn, wrote, first, total, server time.Duration
+	// before and after are the parts of the wait on either side of the
+	// handler: from the request written to the handler's start (the
+	// server reading and dispatching it) and from the handler's end to the
+	// first byte here (the server writing, the client waking up). Known
+	// only when the server log has the request.
+	before, after time.Duration
+	logged        bool
+}
+
 // get is one browsing request; its latency is recorded.
 func (b *bench) get(ctx context.Context, p *person, path string) ([]byte, error) {
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, b.srv.Base+path, nil)
-	req.Header.Set("Authorization", "Bearer "+p.token)
+	sample := apiSample{id: fmt.Sprintf("mu-%d", b.nreq.Add(1))}
 	t0 := time.Now()
+	sample.start = t0
+	trace := &httptrace.ClientTrace{
+		GotConn:              func(httptrace.GotConnInfo) { sample.conn = time.Since(t0) },
+		WroteRequest:         func(httptrace.WroteRequestInfo) { sample.wrote = time.Since(t0) },
+		GotFirstResponseByte: func() { sample.first = time.Since(t0) },
+	}
+	req, _ := http.NewRequestWithContext(httptrace.WithClientTrace(ctx, trace), http.MethodGet, b.srv.Base+path, nil)
+	req.Header.Set("Authorization", "Bearer "+p.token)
+	// The server logs this id with the time the handler ended, which
+	// splits the wait into before and after the handler (same clock).
+	req.Header.Set("X-Request-ID", sample.id)
 	resp, err := b.client.Do(req)
 	if err != nil {
 		return nil, err
@@ -529,8 +564,11 @@ func (b *bench) get(ctx context.Context, p *person, path string) ([]byte, error)
 	if err != nil {
 		return nil, err
 	}
+	sample.total, sample.path = d, path
+	sample.server = serverTiming(resp.Header.Get("Server-Timing"))
 	b.mu.Lock()
 	b.api = append(b.api, d)
+	b.samples = append(b.samples, sample)
 	b.mu.Unlock()
 	if resp.StatusCode >= 500 {
 		b.n5xx.Add(1)
@@ -744,4 +782,100 @@ func check(c config, rs []*result) []string {
 		}
 	}
 	return missed
+}
+
+// slowest describes the requests at or above the p99 latency: the median
+// of each part (connection, write, waiting for the first byte, reading,
+// the handler's own time) and the five slowest one by one, so a tail can
+// be told apart as the server's, the network stack's or the client's.
+func slowest(samples []apiSample, p99 time.Duration) string {
+	var tail []apiSample
+	for _, s := range samples {
+		if s.total >= p99 {
+			tail = append(tail, s)
+		}
+	}
+	if len(tail) == 0 {
+		return ""
+	}
+	part := func(f func(apiSample) time.Duration) time.Duration {
+		ds := make([]time.Duration, len(tail))
+		for i, s := range tail {
+			ds[i] = f(s)
+		}
+		return pct(ds, 50)
+	}
+	var out strings.Builder
+	fmt.Fprintf(&out, "  %d requests; medians: conn %s, write %s, wait %s (before handler %s, after %s), read %s, handler %s\n", len(tail),
+		part(func(s apiSample) time.Duration { return s.conn }),
+		part(func(s apiSample) time.Duration { return s.wrote - s.conn }),
+		part(func(s apiSample) time.Duration { return s.first - s.wrote }),
+		part(func(s apiSample) time.Duration { return s.before }),
+		part(func(s apiSample) time.Duration { return s.after }),
+		part(func(s apiSample) time.Duration { return s.total - s.first }),
+		part(func(s apiSample) time.Duration { return s.server }))
+	sort.Slice(tail, func(i, j int) bool { return tail[i].total > tail[j].total })
+	for _, s := range tail[:min(5, len(tail))] {
+		fmt.Fprintf(&out, "  %s %s total %s: conn %s, write %s, wait %s (before handler %s, after %s), read %s, handler %s\n",
+			s.start.Format("15:04:05.000"), s.path,
+			s.total.Round(time.Microsecond), s.conn.Round(time.Microsecond), (s.wrote - s.conn).Round(time.Microsecond),
+			(s.first - s.wrote).Round(time.Microsecond), s.before.Round(time.Microsecond), s.after.Round(time.Microsecond),
+			(s.total - s.first).Round(time.Microsecond), s.server)
+	}
+	return out.String()
+}
+
+// serverTiming reads the app entry of a Server-Timing header
+// ("app;dur=1.25", milliseconds); 0 when there is none.
+func serverTiming(h string) time.Duration {
+	for _, entry := range strings.Split(h, ",") {
+		name, params, _ := strings.Cut(strings.TrimSpace(entry), ";")
+		if name != "app" {
+			continue
+		}
+		for _, p := range strings.Split(params, ";") {
+			if v, ok := strings.CutPrefix(strings.TrimSpace(p), "dur="); ok {
+				ms, err := strconv.ParseFloat(v, 64)
+				if err == nil {
+					return time.Duration(ms * float64(time.Millisecond))
+				}
+			}
+		}
+	}
+	return 0
+}
+
+// splitWaits finds each sample's request in the server log (by the
+// X-Request-ID it sent) and splits its wait around the handler: the log
+// line is written as the handler ends, and Server-Timing gave its length.
+func splitWaits(logPath string, samples []apiSample) {
+	f, err := os.Open(logPath)
+	if err != nil {
+		return
+	}
+	defer f.Close()
+	ended := map[string]time.Time{}
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		var l struct {
+			Time      time.Time
+			Msg       string
+			RequestID string `json:"request_id"`
+		}
+		if json.Unmarshal(sc.Bytes(), &l) != nil || l.Msg != "request" || !strings.HasPrefix(l.RequestID, "mu-") {
+			continue
+		}
+		ended[l.RequestID] = l.Time
+	}
+	for i := range samples {
+		s := &samples[i]
+		end, ok := ended[s.id]
+		if !ok {
+			continue
+		}
+		s.logged = true
+		s.before = end.Add(-s.server).Sub(s.start.Add(s.wrote))
+		s.after = s.start.Add(s.first).Sub(end)
+	}
 }
