@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/sethvargo/go-retry"
@@ -41,8 +42,9 @@ func (w *Worker) pageDone(ctx context.Context, t *domain.Task, n int) (bool, err
 	return true, nil
 }
 
-// doPage decodes page i (0-based) in a page helper process, recognises it,
-// stores its result and counts it done.
+// doPage decodes page i (0-based) in a page helper process, recognises it
+// (or, for a PDF page with its own text, reads that text: see
+// pages.SourcePDFText), stores its result and counts it done.
 func (w *Worker) doPage(ctx context.Context, t *domain.Task, doc *pages.Document, i int, log *slog.Logger) error {
 	started := time.Now()
 	out := filepath.Join(w.opts.ScratchDir, fmt.Sprintf("%s-p%04d-%s", t.ID, i+1, w.opts.NewID()))
@@ -51,6 +53,11 @@ func (w *Worker) doPage(ctx context.Context, t *domain.Task, doc *pages.Document
 	if err != nil {
 		return err
 	}
+	job.PDFText = t.PDFText
+	if t.Wants(domain.KindPDF) {
+		job.PDFOut = out + ".pdf" // the original page, when read from its text
+		defer os.Remove(job.PDFOut)
+	}
 	resp, pg, err := w.recognize(ctx, t, job, log)
 	if ctx.Err() == nil { // a cancelled or interrupted page is neither done nor failed
 		w.opts.Observer.PageDone(t.Engine, time.Since(started), err)
@@ -58,14 +65,30 @@ func (w *Worker) doPage(ctx context.Context, t *domain.Task, doc *pages.Document
 	if err != nil {
 		return err
 	}
-	page := outputs.FromResponse(pg.Number, pg.DPI, resp)
+	var (
+		page outputs.Page
+		pdf  []byte
+	)
+	if pg.Source == pages.SourcePDFText {
+		if page, err = textLayerPage(pg); err != nil {
+			return err
+		}
+		if t.Wants(domain.KindPDF) {
+			if pdf, err = os.ReadFile(pg.PDFPath); err != nil {
+				return fmt.Errorf("page %d pdf: %w", pg.Number, err)
+			}
+		}
+	} else {
+		page = outputs.FromResponse(pg.Number, pg.DPI, resp)
+		pdf = resp.GetPdf()
+	}
 	data, err := json.Marshal(page)
 	if err != nil {
 		return fmt.Errorf("encode page %d: %w", pg.Number, err)
 	}
 	// The PDF goes first: the JSON marks the page done.
 	if t.Wants(domain.KindPDF) {
-		if err := w.files.WriteFileAtomic(ctx, t.UserID, t.ID, pagePDFName(pg.Number), resp.GetPdf()); err != nil {
+		if err := w.files.WriteFileAtomic(ctx, t.UserID, t.ID, pagePDFName(pg.Number), pdf); err != nil {
 			return fmt.Errorf("store page %d pdf: %w", pg.Number, err)
 		}
 	}
@@ -73,8 +96,43 @@ func (w *Worker) doPage(ctx context.Context, t *domain.Task, doc *pages.Document
 		return fmt.Errorf("store page %d: %w", pg.Number, err)
 	}
 	_, err = w.update(ctx, t, func(x *domain.Task) error { return apply(x, domain.PageDone(), time.Now().UTC()) })
-	log.Debug("page done", "page", pg.Number, "ms", time.Since(started).Milliseconds())
+	log.Debug("page done", "page", pg.Number, "source", page.Source, "ms", time.Since(started).Milliseconds())
 	return err
+}
+
+// textLayerPage is the stored result of a PDF page read from its own text
+// layer: the words with their boxes in the pixels of the page at its DPI
+// (as an engine reports them for that raster), one block and paragraph,
+// the PDF's lines, confidence 100 (the text is the document's own), and
+// Source pdf_text. The page's one-page PDF for the searchable output is
+// the original page itself (pg.PDFPath), with no text layer added.
+func textLayerPage(pg pages.Page) (outputs.Page, error) {
+	tl, err := pages.ReadTextLayer(pg.Path)
+	if err != nil {
+		return outputs.Page{}, fmt.Errorf("page %d: %w", pg.Number, err)
+	}
+	p := outputs.Page{Number: pg.Number, Width: tl.Width, Height: tl.Height, DPI: tl.DPI,
+		ImageWidth: tl.Width, ImageHeight: tl.Height, Source: outputs.SourcePDFText,
+		Words: make([]outputs.Word, 0, len(tl.Words))}
+	var text strings.Builder
+	for k, wd := range tl.Words {
+		switch {
+		case k == 0:
+		case wd.Line != tl.Words[k-1].Line:
+			text.WriteByte('\n')
+		default:
+			text.WriteByte(' ')
+		}
+		text.WriteString(wd.Text)
+		p.Words = append(p.Words, outputs.Word{Text: wd.Text, BBox: wd.BBox, Confidence: 100,
+			Block: 1, Paragraph: 1, Line: wd.Line})
+	}
+	if len(tl.Words) > 0 {
+		text.WriteByte('\n')
+		p.MeanConfidence = 100
+	}
+	p.Text = text.String()
+	return p, nil
 }
 
 // recognize decodes the job's page (once) and calls the engine with a
@@ -105,6 +163,9 @@ func (w *Worker) recognize(ctx context.Context, t *domain.Task, job pages.Job, l
 				return retry.RetryableError(&decodeError{err})
 			}
 			pg, decoded = p, true
+			if pg.Source == pages.SourcePDFText {
+				return nil // the PDF's own text: no engine
+			}
 			if req, err = w.request(t, pg); err != nil {
 				return err
 			}
