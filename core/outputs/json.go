@@ -27,15 +27,22 @@ type jsonPage struct {
 	MeanConfidence float64     `json:"mean_confidence"`
 	Orientation    Orientation `json:"orientation"`
 	Skew           float64     `json:"skew"`
-	Words          []Word      `json:"words"`
+	// Source is where the page's text came from: "ocr" (the engine) or
+	// "pdf_text" (the PDF page's own text layer, pdf_text=skip|redo).
+	Source string `json:"source"`
+	Words  []Word `json:"words"`
 }
+
+// SourceOCR is the JSON output's "source" of a page the engine read (a
+// stored Page's empty Source).
+const SourceOCR = "ocr"
 
 // WriteJSON writes the JSON output:
 //
 //	{"task_id":…,"filename":…,"engine":…,"lang":…,"created_at":…,
 //	 "pages":[{"number":1,"width":…,"height":…,"dpi":…,"text":…,
 //	   "mean_confidence":…,"orientation":{"degrees":…,"confidence":…},
-//	   "skew":…,"words":[{"text":…,"bbox":[x0,y0,x1,y1],
+//	   "skew":…,"source":"ocr"|"pdf_text","words":[{"text":…,"bbox":[x0,y0,x1,y1],
 //	   "confidence":…,"block":…,"paragraph":…,"line":…}]}]}
 //
 // Pages are encoded one at a time, so a 500-page result is never held as
@@ -65,10 +72,14 @@ func WriteJSON(w io.Writer, pages []Page, m Meta) error {
 		if words == nil {
 			words = []Word{} // [] rather than null: clients iterate it
 		}
+		source := p.Source
+		if source == "" {
+			source = SourceOCR
+		}
 		buf.Reset()
 		if err := enc.Encode(jsonPage{Number: p.Number, Width: p.Width, Height: p.Height, DPI: p.DPI,
 			Text: p.Text, MeanConfidence: p.MeanConfidence, Orientation: p.Orientation, Skew: p.Skew,
-			Words: words}); err != nil {
+			Source: source, Words: words}); err != nil {
 			return err
 		}
 		_, _ = bw.Write(bytes.TrimRight(buf.Bytes(), "\n"))
