@@ -16,5 +16,5 @@ func DiskFull(err error) bool {
 // space: temporary (503 with Retry-After), and without the path that a file
 // system error would name.
 func ErrDiskFull() *Error {
-	return Errorf(ErrUnavailable, "disk_full", "the server is out of disk space; try again later")
+	return Errorf(ErrUnavailable, CodeDiskFull, "the server is out of disk space; try again later")
 }

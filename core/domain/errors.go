@@ -3,6 +3,7 @@ package domain
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Sentinel errors. Services wrap them with context (fmt.Errorf("...: %w", err));
@@ -31,19 +32,45 @@ var (
 )
 
 // Error is a domain error with a stable machine-readable code and a message
-// safe to show to the user. It wraps one of the sentinels above.
+// safe to show to the user. It wraps one of the sentinels above (Kind,
+// which decides the HTTP status) and, when there is one, the error that
+// caused it (Cause: for errors.Is/As and the logs, never shown to clients).
+// core/httpapi shows Code and Message as they are, so a Message must not
+// reveal what the caller may not know (another user's task: use the bare
+// ErrForbidden sentinel, whose message is generic).
 type Error struct {
 	Kind    error  // one of the sentinels
-	Code    string // e.g. "unsupported_type"
+	Code    string // one of the Code constants, e.g. CodeUnsupportedType
 	Message string // human readable, safe for clients
+	// Cause is what went wrong underneath, if anything.
+	Cause error
+	// RetryAfter, when positive, is how long the client should wait before
+	// trying again: the Retry-After header of a 429 or 503. Zero leaves it
+	// to the status (503s say 10 seconds).
+	RetryAfter time.Duration
 }
 
+// Error returns the message; the cause stays out of it, because task
+// errors and API answers show Error() to people.
 func (e *Error) Error() string { return e.Message }
 
-// Unwrap lets errors.Is match the sentinel.
-func (e *Error) Unwrap() error { return e.Kind }
+// Unwrap lets errors.Is and errors.As match the sentinel and the cause.
+func (e *Error) Unwrap() []error {
+	if e.Cause == nil {
+		return []error{e.Kind}
+	}
+	return []error{e.Kind, e.Cause}
+}
 
-// Errorf builds an *Error of the given kind with a code and formatted message.
+// Errorf builds an *Error of the given kind with a code and formatted
+// message, without a cause (Wrap keeps one).
 func Errorf(kind error, code, format string, args ...any) *Error {
 	return &Error{Kind: kind, Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// Wrap is Errorf with cause kept as the error's Cause.
+func Wrap(cause, kind error, code, format string, args ...any) *Error {
+	e := Errorf(kind, code, format, args...)
+	e.Cause = cause
+	return e
 }

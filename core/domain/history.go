@@ -40,19 +40,19 @@ func (q SearchQuery) Validate() error {
 	switch q.Sort {
 	case "", SortCreatedAt, SortFilename, SortStatus, SortDuration, SortPages:
 	default:
-		return Errorf(ErrInvalid, "invalid_parameter", "sort must be created_at, filename, status, duration or pages")
+		return Errorf(ErrInvalid, CodeInvalidParameter, "sort must be created_at, filename, status, duration or pages")
 	}
 	if q.Status != "" && !q.Status.Valid() {
-		return Errorf(ErrInvalid, "invalid_parameter", "status must be one of pending, processing, completed, failed, cancelled")
+		return Errorf(ErrInvalid, CodeInvalidParameter, "status must be one of pending, processing, completed, failed, cancelled")
 	}
 	if err := CheckWindow(q.Offset, q.Limit); err != nil {
 		return err
 	}
 	if len(q.Q) > MaxSearchBytes || !utf8.ValidString(q.Q) {
-		return Errorf(ErrInvalid, "invalid_parameter", "q must be UTF-8 text of at most %d bytes", MaxSearchBytes)
+		return Errorf(ErrInvalid, CodeInvalidParameter, "q must be UTF-8 text of at most %d bytes", MaxSearchBytes)
 	}
 	if !q.From.IsZero() && !q.To.IsZero() && q.From.After(q.To) {
-		return Errorf(ErrInvalid, "invalid_parameter", "from must not be after to")
+		return Errorf(ErrInvalid, CodeInvalidParameter, "from must not be after to")
 	}
 	return nil
 }

@@ -18,14 +18,14 @@ type Quota struct {
 // TaskQuotaError is the answer (429 quota_exceeded) to a new task of a user
 // who already has maxTasks.
 func TaskQuotaError(maxTasks, have int) *Error {
-	return Errorf(ErrQuota, "quota_exceeded",
+	return Errorf(ErrQuota, CodeQuotaExceeded,
 		"task limit reached: at most %d tasks per user (you have %d); delete some tasks first", maxTasks, have)
 }
 
 // StorageQuotaError is the answer (429 quota_exceeded) to an upload that
 // would take a user who already stores used bytes past maxBytes.
 func StorageQuotaError(maxBytes, used int64) *Error {
-	return Errorf(ErrQuota, "quota_exceeded",
+	return Errorf(ErrQuota, CodeQuotaExceeded,
 		"storage limit reached: at most %s of files per user (you use %s); delete some tasks first",
 		formatMB(maxBytes), formatMB(used))
 }

@@ -28,7 +28,7 @@ type ListQuery struct {
 // limit ≤ MaxListItems (checked without overflowing).
 func CheckWindow(offset, limit int) error {
 	if offset < 0 || limit < 0 || offset > MaxListItems || limit > MaxListItems-offset {
-		return Errorf(ErrInvalid, "invalid_parameter",
+		return Errorf(ErrInvalid, CodeInvalidParameter,
 			"a page must lie within the first %d items of a list (offset %d, limit %d)", MaxListItems, offset, limit)
 	}
 	return nil

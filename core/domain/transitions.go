@@ -132,7 +132,7 @@ func (e *TransitionError) Error() string {
 
 // Unwrap gives the client-facing conflict error.
 func (e *TransitionError) Unwrap() error {
-	return &Error{Kind: ErrConflict, Code: "invalid_state", Message: e.Error()}
+	return &Error{Kind: ErrConflict, Code: CodeInvalidState, Message: e.Error()}
 }
 
 // Apply moves t through ev at time now if the state machine allows it,

@@ -134,17 +134,17 @@ func (p *Pool) Validate(_ context.Context, engineName, lang string, outputs []do
 	e, ok := p.engines[engineName]
 	p.mu.RUnlock()
 	if !ok {
-		return domain.Errorf(domain.ErrInvalid, "unknown_engine", "unknown engine %q", engineName)
+		return domain.Errorf(domain.ErrInvalid, domain.CodeUnknownEngine, "unknown engine %q", engineName)
 	}
 	for _, l := range strings.Split(lang, "+") {
 		if l == "" || !slices.Contains(e.info.Languages, l) {
-			return domain.Errorf(domain.ErrInvalid, "unsupported_language",
+			return domain.Errorf(domain.ErrInvalid, domain.CodeUnsupportedLanguage,
 				"engine %q has no language %q (available: %s)", engineName, l, strings.Join(e.info.Languages, ", "))
 		}
 	}
 	for _, o := range outputs {
 		if !slices.Contains(e.info.Outputs, string(o)) {
-			return domain.Errorf(domain.ErrInvalid, "unsupported_output",
+			return domain.Errorf(domain.ErrInvalid, domain.CodeUnsupportedOutput,
 				"engine %q cannot produce %q", engineName, o)
 		}
 	}
@@ -166,7 +166,7 @@ func (p *Pool) Acquire(ctx context.Context, engineName string) (*host.Process, e
 	e, ok := p.engines[engineName]
 	p.mu.RUnlock()
 	if !ok {
-		return nil, domain.Errorf(domain.ErrInvalid, "unknown_engine", "unknown engine %q", engineName)
+		return nil, domain.Errorf(domain.ErrInvalid, domain.CodeUnknownEngine, "unknown engine %q", engineName)
 	}
 	select {
 	case proc := <-e.free:

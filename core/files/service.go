@@ -99,22 +99,22 @@ func (s *Service) open(ctx context.Context, userID, taskID, fileID string) (*os.
 	t, err := s.store.GetTask(ctx, userID, taskID)
 	switch {
 	case errors.Is(err, domain.ErrForbidden):
-		return nil, domain.File{}, domain.Errorf(domain.ErrForbidden, "forbidden", "you do not have access to this resource")
+		return nil, domain.File{}, domain.Errorf(domain.ErrForbidden, domain.CodeForbidden, "you do not have access to this resource")
 	case errors.Is(err, domain.ErrInvalid), errors.Is(err, domain.ErrNotFound):
 		// An id that cannot exist is simply not found.
-		return nil, domain.File{}, domain.Errorf(domain.ErrNotFound, "not_found", "no such task")
+		return nil, domain.File{}, domain.Errorf(domain.ErrNotFound, domain.CodeNotFound, "no such task")
 	case err != nil:
 		return nil, domain.File{}, err
 	}
 	f, ok := t.FileByID(fileID)
 	if !ok {
-		return nil, domain.File{}, domain.Errorf(domain.ErrNotFound, "not_found", "this task has no such file")
+		return nil, domain.File{}, domain.Errorf(domain.ErrNotFound, domain.CodeNotFound, "this task has no such file")
 	}
 	fh, err := s.tree.Open(ctx, userID, taskID, f.StoredName)
 	if errors.Is(err, domain.ErrNotFound) {
 		// The record outlived its file (removed by hand, or a crash): say
 		// so plainly rather than fail with 500.
-		return nil, domain.File{}, domain.Errorf(domain.ErrNotFound, "not_found", "this file is no longer stored")
+		return nil, domain.File{}, domain.Errorf(domain.ErrNotFound, domain.CodeNotFound, "this file is no longer stored")
 	}
 	if err != nil {
 		return nil, domain.File{}, fmt.Errorf("open file %s of task %s: %w", fileID, taskID, err)

@@ -45,7 +45,7 @@ type Export struct {
 // once streaming has begun there is no status left to change.
 func (s *Service) Export(ctx context.Context, userID, format string, q domain.SearchQuery) (*Export, error) {
 	if format != FormatCSV && format != FormatJSON {
-		return nil, domain.Errorf(domain.ErrInvalid, "invalid_parameter", "format must be csv or json")
+		return nil, domain.Errorf(domain.ErrInvalid, domain.CodeInvalidParameter, "format must be csv or json")
 	}
 	q.Sort, q.Desc, q.Offset, q.Limit = domain.SortCreatedAt, true, 0, 0
 	if err := q.Validate(); err != nil {

@@ -50,7 +50,7 @@ func NewService(tasks Tasks, search Searcher, ready func() bool) *Service {
 }
 
 // errRebuilding answers history requests while the index is rebuilt.
-var errRebuilding = domain.Errorf(domain.ErrUnavailable, "index_rebuilding",
+var errRebuilding = domain.Errorf(domain.ErrUnavailable, domain.CodeIndexRebuilding,
 	"the search index is being rebuilt; try again in a minute")
 
 // Search returns one page of the user's tasks matching q and the exact

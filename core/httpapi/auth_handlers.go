@@ -22,7 +22,7 @@ func (s *Server) login(c *fiber.Ctx) error {
 	}
 	var req loginRequest
 	if err := json.Unmarshal(c.Body(), &req); err != nil {
-		return domain.Errorf(domain.ErrInvalid, "invalid_request", "expected a JSON body {\"username\":…,\"password\":…}")
+		return domain.Errorf(domain.ErrInvalid, domain.CodeInvalidRequest, "expected a JSON body {\"username\":…,\"password\":…}")
 	}
 	if req.Username == "" {
 		req.Username = req.Email
@@ -44,7 +44,7 @@ func (s *Server) refresh(c *fiber.Ctx) error {
 	}
 	if len(c.Body()) > 0 {
 		if err := json.Unmarshal(c.Body(), &req); err != nil {
-			return domain.Errorf(domain.ErrInvalid, "invalid_request", "expected a JSON body {\"refresh_token\":…}")
+			return domain.Errorf(domain.ErrInvalid, domain.CodeInvalidRequest, "expected a JSON body {\"refresh_token\":…}")
 		}
 	}
 	if req.RefreshToken == "" {

@@ -20,7 +20,7 @@ const maxJSONBody = 64 << 10
 func limitBody(max int) fiber.Handler {
 	tooLarge := func(c *fiber.Ctx) error {
 		c.Context().SetConnectionClose() // the rest of the body is never read
-		return domain.Errorf(domain.ErrTooLarge, "too_large", "the request body is larger than %d bytes", max)
+		return domain.Errorf(domain.ErrTooLarge, domain.CodeTooLarge, "the request body is larger than %d bytes", max)
 	}
 	return func(c *fiber.Ctx) error {
 		if c.Request().Header.ContentLength() > max {
@@ -30,7 +30,7 @@ func limitBody(max int) fiber.Handler {
 			data, err := io.ReadAll(io.LimitReader(r, int64(max)+1))
 			if err != nil {
 				c.Context().SetConnectionClose()
-				return domain.Errorf(domain.ErrInvalid, "invalid_request", "the request body could not be read")
+				return domain.Errorf(domain.ErrInvalid, domain.CodeInvalidRequest, "the request body could not be read")
 			}
 			if len(data) > max {
 				return tooLarge(c)

@@ -38,7 +38,7 @@ func (s *Server) crossOrigin() fiber.Handler {
 			}
 		}
 		if err := cop.Check(req); err != nil {
-			return domain.Errorf(domain.ErrForbidden, "csrf_failed",
+			return domain.Errorf(domain.ErrForbidden, domain.CodeCSRFFailed,
 				"cross-origin request refused: this server only accepts changes from its own pages")
 		}
 		return c.Next()
@@ -63,7 +63,7 @@ func requireJSON(c *fiber.Ctx) error {
 	ct := string(c.Request().Header.ContentType())
 	mt, _, err := mime.ParseMediaType(ct)
 	if err != nil || mt != fiber.MIMEApplicationJSON {
-		return domain.Errorf(domain.ErrUnsupportedType, "unsupported_media_type",
+		return domain.Errorf(domain.ErrUnsupportedType, domain.CodeUnsupportedMediaType,
 			"send the request body as application/json (got %q)", clipID(ct))
 	}
 	return nil

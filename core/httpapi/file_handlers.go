@@ -53,7 +53,7 @@ func parseAuditLimit(v string) (int, error) {
 	}
 	n, err := strconv.Atoi(v)
 	if err != nil || n < 1 || n > maxAuditPage {
-		return 0, domain.Errorf(domain.ErrInvalid, "invalid_parameter", "limit must be 1 to %d", maxAuditPage)
+		return 0, domain.Errorf(domain.ErrInvalid, domain.CodeInvalidParameter, "limit must be 1 to %d", maxAuditPage)
 	}
 	return n, nil
 }

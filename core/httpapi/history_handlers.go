@@ -19,7 +19,7 @@ type History interface {
 	Export(ctx context.Context, userID, format string, q domain.SearchQuery) (*history.Export, error)
 }
 
-var errHistoryDisabled = domain.Errorf(domain.ErrFeatureDisabled, "feature_disabled",
+var errHistoryDisabled = domain.Errorf(domain.ErrFeatureDisabled, domain.CodeFeatureDisabled,
 	"task history is disabled on this server (history.enabled)")
 
 // searchHistory is GET /history: the /tasks list with dates and search.
@@ -101,7 +101,7 @@ func (s *Server) exportHistory(c *fiber.Ctx) error {
 func parseExportRequest(body []byte) (string, domain.SearchQuery, error) {
 	var req exportRequest
 	if err := json.Unmarshal(body, &req); err != nil {
-		return "", domain.SearchQuery{}, domain.Errorf(domain.ErrInvalid, "invalid_request",
+		return "", domain.SearchQuery{}, domain.Errorf(domain.ErrInvalid, domain.CodeInvalidRequest,
 			`expected a JSON body {"format":"csv"|"json","from","to","status","q"}`)
 	}
 	q, err := parseHistoryFilter(req.From, req.To, req.Status, req.Q)
@@ -137,7 +137,7 @@ func parseDate(name, v string, endOfDay bool) (time.Time, error) {
 	}
 	d, err := time.Parse(time.DateOnly, v)
 	if err != nil {
-		return time.Time{}, domain.Errorf(domain.ErrInvalid, "invalid_parameter",
+		return time.Time{}, domain.Errorf(domain.ErrInvalid, domain.CodeInvalidParameter,
 			"%s must be an RFC 3339 time (2024-05-01T12:00:00Z) or a date (2024-05-01)", name)
 	}
 	if endOfDay {

@@ -34,14 +34,14 @@ func (s *Server) metrics() fiber.Handler {
 		if s.opts.MetricsToken == "" && !loopbackScrape(c) {
 			// The scrape shows every route's traffic, queue depth and errors:
 			// not for the internet by default.
-			return domain.Errorf(domain.ErrForbidden, "metrics_forbidden",
+			return domain.Errorf(domain.ErrForbidden, domain.CodeMetricsForbidden,
 				"metrics on this listener answer scrapers on this machine only: set metrics.token, or serve them on metrics.listen")
 		}
 		if want := s.opts.MetricsToken; want != "" {
 			scheme, got, ok := strings.Cut(c.Get(fiber.HeaderAuthorization), " ")
 			if !ok || !strings.EqualFold(scheme, "bearer") || subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1 {
 				c.Set(fiber.HeaderWWWAuthenticate, `Bearer realm="ocrbox metrics"`)
-				return domain.Errorf(domain.ErrUnauthenticated, "unauthenticated", "metrics need the bearer token set in metrics.token")
+				return domain.Errorf(domain.ErrUnauthenticated, domain.CodeUnauthenticated, "metrics need the bearer token set in metrics.token")
 			}
 		}
 		return h(c)

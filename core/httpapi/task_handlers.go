@@ -47,15 +47,15 @@ func parseListQuery(get func(string) string) (domain.ListQuery, int, int, error)
 	var err error
 	if v := get("page_size"); v != "" {
 		if size, err = strconv.Atoi(v); err != nil || size < 1 || size > domain.MaxPageSize {
-			return q, 0, 0, domain.Errorf(domain.ErrInvalid, "invalid_parameter", "page_size must be 1 to %d", domain.MaxPageSize)
+			return q, 0, 0, domain.Errorf(domain.ErrInvalid, domain.CodeInvalidParameter, "page_size must be 1 to %d", domain.MaxPageSize)
 		}
 	}
 	if v := get("page"); v != "" {
 		if page, err = strconv.Atoi(v); err != nil || page < 1 {
-			return q, 0, 0, domain.Errorf(domain.ErrInvalid, "invalid_parameter", "page must be a positive integer")
+			return q, 0, 0, domain.Errorf(domain.ErrInvalid, domain.CodeInvalidParameter, "page must be a positive integer")
 		}
 		if page > domain.MaxListItems/size {
-			return q, 0, 0, domain.Errorf(domain.ErrInvalid, "invalid_parameter",
+			return q, 0, 0, domain.Errorf(domain.ErrInvalid, domain.CodeInvalidParameter,
 				"page × page_size must be at most %d (with page_size %d, page at most %d)",
 				domain.MaxListItems, size, domain.MaxListItems/size)
 		}
@@ -63,7 +63,7 @@ func parseListQuery(get func(string) string) (domain.ListQuery, int, int, error)
 	if v := get("status"); v != "" {
 		q.Status = domain.TaskStatus(v)
 		if !q.Status.Valid() {
-			return q, 0, 0, domain.Errorf(domain.ErrInvalid, "invalid_parameter",
+			return q, 0, 0, domain.Errorf(domain.ErrInvalid, domain.CodeInvalidParameter,
 				"status must be one of pending, processing, completed, failed, cancelled")
 		}
 	}
@@ -71,14 +71,14 @@ func parseListQuery(get func(string) string) (domain.ListQuery, int, int, error)
 	switch q.Sort {
 	case domain.SortCreatedAt, domain.SortFilename, domain.SortStatus, domain.SortDuration, domain.SortPages:
 	default:
-		return q, 0, 0, domain.Errorf(domain.ErrInvalid, "invalid_parameter", "sort must be created_at, filename, status, duration or pages")
+		return q, 0, 0, domain.Errorf(domain.ErrInvalid, domain.CodeInvalidParameter, "sort must be created_at, filename, status, duration or pages")
 	}
 	switch cmp.Or(get("order"), "desc") {
 	case "desc":
 		q.Desc = true
 	case "asc":
 	default:
-		return q, 0, 0, domain.Errorf(domain.ErrInvalid, "invalid_parameter", "order must be asc or desc")
+		return q, 0, 0, domain.Errorf(domain.ErrInvalid, domain.CodeInvalidParameter, "order must be asc or desc")
 	}
 	q.Offset, q.Limit = (page-1)*size, size
 	return q, page, size, nil

@@ -30,7 +30,7 @@ func (s *Server) createTasks(c *fiber.Ctx) (err error) {
 	ctx := c.UserContext()
 	user := userOf(c)
 	if cl := c.Request().Header.ContentLength(); cl > 0 && int64(cl) > s.opts.MaxUploadBytes+(4<<20) {
-		return domain.Errorf(domain.ErrTooLarge, "file_too_large", "the upload is larger than the limit of %d MB", s.opts.MaxUploadBytes>>20)
+		return domain.Errorf(domain.ErrTooLarge, domain.CodeFileTooLarge, "the upload is larger than the limit of %d MB", s.opts.MaxUploadBytes>>20)
 	}
 	if cl := c.Request().Header.ContentLength(); cl > 0 {
 		// Refuse before reading a byte when it cannot fit the storage quota;
@@ -41,7 +41,7 @@ func (s *Server) createTasks(c *fiber.Ctx) (err error) {
 	}
 	mt, params, err := mime.ParseMediaType(string(c.Request().Header.ContentType()))
 	if err != nil || mt != "multipart/form-data" || params["boundary"] == "" {
-		return domain.Errorf(domain.ErrInvalid, "invalid_request", "expected multipart/form-data with one or more `file` parts")
+		return domain.Errorf(domain.ErrInvalid, domain.CodeInvalidRequest, "expected multipart/form-data with one or more `file` parts")
 	}
 	var body io.Reader = c.Context().RequestBodyStream()
 	if body == nil {
@@ -65,7 +65,7 @@ func (s *Server) createTasks(c *fiber.Ctx) (err error) {
 			break
 		}
 		if err != nil {
-			return fail(domain.Errorf(domain.ErrInvalid, "invalid_request", "malformed multipart body: %v", err))
+			return fail(domain.Errorf(domain.ErrInvalid, domain.CodeInvalidRequest, "malformed multipart body: %v", err))
 		}
 		name := part.FormName()
 		if name != "file" {
@@ -74,11 +74,11 @@ func (s *Server) createTasks(c *fiber.Ctx) (err error) {
 				continue
 			}
 			if len(created) > 0 {
-				return fail(domain.Errorf(domain.ErrInvalid, "invalid_request", "form field %q must come before the files", name))
+				return fail(domain.Errorf(domain.ErrInvalid, domain.CodeInvalidRequest, "form field %q must come before the files", name))
 			}
 			v, err := io.ReadAll(io.LimitReader(part, 1024))
 			if err != nil {
-				return fail(domain.Errorf(domain.ErrInvalid, "invalid_request", "reading field %q: %v", name, err))
+				return fail(domain.Errorf(domain.ErrInvalid, domain.CodeInvalidRequest, "reading field %q: %v", name, err))
 			}
 			fields[name] = string(v)
 			continue
@@ -100,7 +100,7 @@ func (s *Server) createTasks(c *fiber.Ctx) (err error) {
 			p = &pp
 		}
 		if len(created) >= s.opts.MaxFilesPerUpload {
-			return fail(domain.Errorf(domain.ErrTooLarge, "too_many_files", "at most %d files per upload", s.opts.MaxFilesPerUpload))
+			return fail(domain.Errorf(domain.ErrTooLarge, domain.CodeTooManyFiles, "at most %d files per upload", s.opts.MaxFilesPerUpload))
 		}
 		t, err := s.tasks.Create(ctx, user.ID, *p, tasks.Upload{Filename: part.FileName(), Body: part})
 		part.Close()
@@ -110,7 +110,7 @@ func (s *Server) createTasks(c *fiber.Ctx) (err error) {
 		created = append(created, t)
 	}
 	if len(created) == 0 {
-		return domain.Errorf(domain.ErrInvalid, "no_files", "the upload contains no `file` part")
+		return domain.Errorf(domain.ErrInvalid, domain.CodeNoFiles, "the upload contains no `file` part")
 	}
 	for _, t := range created {
 		s.log.InfoContext(ctx, "task created", "task_id", t.ID, "engine", t.Engine, "lang", t.Lang,

@@ -82,7 +82,7 @@ const negativeTTL = 30 * time.Second
 // until expiry. Uncached lookups are rate-limited for the whole server, so
 // a flood of made-up tokens cannot flood the providers.
 func (s *Service) authenticateProviderToken(ctx context.Context, tok string) (domain.User, error) {
-	unauth := domain.Errorf(domain.ErrUnauthenticated, "unauthenticated", "sign in required: the token is invalid or expired")
+	unauth := domain.Errorf(domain.ErrUnauthenticated, domain.CodeUnauthenticated, "sign in required: the token is invalid or expired")
 	if len(tok) > maxBearer {
 		return domain.User{}, unauth
 	}
@@ -96,7 +96,7 @@ func (s *Service) authenticateProviderToken(ctx context.Context, tok string) (do
 	}
 	if !s.lookups.Allow() {
 		s.log.WarnContext(ctx, "bearer token lookups over their rate; token refused unchecked")
-		return domain.User{}, domain.Errorf(domain.ErrAuthUnavailable, "auth_unavailable",
+		return domain.User{}, domain.Errorf(domain.ErrAuthUnavailable, domain.CodeAuthUnavailable,
 			"the token cannot be checked right now; please try again shortly")
 	}
 	var unavailable bool
@@ -123,7 +123,7 @@ func (s *Service) authenticateProviderToken(ctx context.Context, tok string) (do
 	}
 	if unavailable {
 		// Do not cache: the provider may be back in a moment.
-		return domain.User{}, domain.Errorf(domain.ErrAuthUnavailable, "auth_unavailable",
+		return domain.User{}, domain.Errorf(domain.ErrAuthUnavailable, domain.CodeAuthUnavailable,
 			"the token cannot be checked right now; please try again shortly")
 	}
 	s.jwts.put(h, jwtEntry{ok: false, expires: now.Add(negativeTTL)})

@@ -98,7 +98,7 @@ func (s *Service) BeginBrowserLogin(ctx context.Context, provider, redirectURI, 
 	}
 	p := s.provider(provider)
 	if p == nil {
-		return "", "", domain.Errorf(domain.ErrNotFound, "unknown_provider", "no browser sign-in provider %q is configured", provider)
+		return "", "", domain.Errorf(domain.ErrNotFound, domain.CodeUnknownProvider, "no browser sign-in provider %q is configured", provider)
 	}
 	a, err := p.Auth(ctx)
 	if err != nil {
@@ -120,7 +120,7 @@ func (s *Service) BeginBrowserLogin(ctx context.Context, provider, redirectURI, 
 // CompleteBrowserLogin finishes a browser login: state must match the
 // cookie the browser carries (cookieState) and a flow begun here.
 func (s *Service) CompleteBrowserLogin(ctx context.Context, state, cookieState, code, iss string) (*Tokens, string, error) {
-	bad := domain.Errorf(domain.ErrUnauthenticated, "invalid_login_state",
+	bad := domain.Errorf(domain.ErrUnauthenticated, domain.CodeInvalidLoginState,
 		"the sign-in attempt expired or did not start here; please sign in again")
 	if state == "" || code == "" || state != cookieState {
 		return nil, "", bad
@@ -157,11 +157,11 @@ func (s *Service) CompleteBrowserLogin(ctx context.Context, state, cookieState, 
 func mapProviderErr(err error) error {
 	switch {
 	case errors.Is(err, sdk.ErrInvalidCredentials), errors.Is(err, sdk.ErrBadImage):
-		return domain.Errorf(domain.ErrInvalidCredentials, "invalid_credentials", "the identity provider refused the sign-in")
+		return domain.Errorf(domain.ErrInvalidCredentials, domain.CodeInvalidCredentials, "the identity provider refused the sign-in")
 	case errors.Is(err, sdk.ErrNotImplemented):
-		return domain.Errorf(domain.ErrNotFound, "unknown_provider", "this provider has no browser sign-in")
+		return domain.Errorf(domain.ErrNotFound, domain.CodeUnknownProvider, "this provider has no browser sign-in")
 	case errors.Is(err, sdk.ErrUnavailable):
-		return domain.Errorf(domain.ErrAuthUnavailable, "auth_unavailable", "sign-in is temporarily unavailable; please try again shortly")
+		return domain.Errorf(domain.ErrAuthUnavailable, domain.CodeAuthUnavailable, "sign-in is temporarily unavailable; please try again shortly")
 	case errors.Is(err, sdk.ErrMisconfigured):
 		return errMisconfigured()
 	case errors.Is(err, sdk.ErrUnsupported):
@@ -173,7 +173,7 @@ func mapProviderErr(err error) error {
 // errAccountUnusable: the provider signed the person in, but what it says
 // about them cannot be used (no email, a broken record).
 func errAccountUnusable(provider string) error {
-	return domain.Errorf(domain.ErrForbidden, "account_unusable",
+	return domain.Errorf(domain.ErrForbidden, domain.CodeAccountUnusable,
 		"your account at %s cannot be used here: its record lacks what ocrbox needs (such as an email address); please ask your administrator", provider)
 }
 
@@ -181,6 +181,6 @@ func errAccountUnusable(provider string) error {
 // server itself (client secret, issuer, audience): not their fault, and not
 // something waiting fixes.
 func errMisconfigured() error {
-	return domain.Errorf(domain.ErrAuthUnavailable, "auth_misconfigured",
+	return domain.Errorf(domain.ErrAuthUnavailable, domain.CodeAuthMisconfigured,
 		"sign-in through this provider is misconfigured on this server; the administrator has been told")
 }

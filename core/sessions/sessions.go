@@ -160,11 +160,11 @@ func (s *Service) Login(ctx context.Context, username, password, ip string) (_ *
 	obs := s.opts.Observer
 	if username == "" || password == "" {
 		obs.LoginAttempt("", "invalid_request")
-		return nil, domain.Errorf(domain.ErrInvalid, "invalid_request", "username and password are required")
+		return nil, domain.Errorf(domain.ErrInvalid, domain.CodeInvalidRequest, "username and password are required")
 	}
 	if len(username) > maxUsernameBytes || len(password) > maxPasswordBytes {
 		obs.LoginAttempt("", "invalid_request")
-		return nil, domain.Errorf(domain.ErrInvalid, "invalid_request",
+		return nil, domain.Errorf(domain.ErrInvalid, domain.CodeInvalidRequest,
 			"username (at most %d bytes) or password (at most %d bytes) is too long", maxUsernameBytes, maxPasswordBytes)
 	}
 	attempt, wait := s.limiter.begin(strings.ToLower(username), ip)
@@ -233,11 +233,11 @@ func (s *Service) Login(ctx context.Context, username, password, ip string) (_ *
 	}
 	if unavailable != nil {
 		s.log.InfoContext(ctx, "login", "result", "unavailable", "ip", ip)
-		return nil, domain.Errorf(domain.ErrAuthUnavailable, "auth_unavailable",
+		return nil, domain.Errorf(domain.ErrAuthUnavailable, domain.CodeAuthUnavailable,
 			"sign-in is temporarily unavailable; please try again shortly")
 	}
 	s.log.InfoContext(ctx, "login", "result", "invalid_credentials", "ip", ip)
-	return nil, domain.Errorf(domain.ErrInvalidCredentials, "invalid_credentials", "wrong username or password")
+	return nil, domain.Errorf(domain.ErrInvalidCredentials, domain.CodeInvalidCredentials, "wrong username or password")
 }
 
 func (s *Service) open(ctx context.Context, provider string, resp *sdk.AuthenticateResponse) (*Tokens, error) {
@@ -390,7 +390,7 @@ func (s *Service) Valid(ctx context.Context, token string) bool {
 // Authenticate resolves a session token to its user, sliding the idle
 // expiry forward.
 func (s *Service) Authenticate(ctx context.Context, token string) (domain.User, error) {
-	unauth := domain.Errorf(domain.ErrUnauthenticated, "unauthenticated", "sign in required: the session is missing, invalid or expired")
+	unauth := domain.Errorf(domain.ErrUnauthenticated, domain.CodeUnauthenticated, "sign in required: the session is missing, invalid or expired")
 	if token == "" {
 		return domain.User{}, unauth
 	}
@@ -431,7 +431,7 @@ func (s *Service) Authenticate(ctx context.Context, token string) (domain.User, 
 
 // Refresh trades a refresh token for a new session; the old one ends.
 func (s *Service) Refresh(ctx context.Context, refreshToken string) (*Tokens, error) {
-	unauth := domain.Errorf(domain.ErrUnauthenticated, "invalid_refresh_token", "the refresh token is invalid or expired")
+	unauth := domain.Errorf(domain.ErrUnauthenticated, domain.CodeInvalidRefreshToken, "the refresh token is invalid or expired")
 	if refreshToken == "" {
 		return nil, unauth
 	}

@@ -54,7 +54,7 @@ func (f Fanout) Deleted(t *domain.Task) {
 // owner's tasks.
 func (s *Service) WatchUser(_ context.Context, userID, lastEventID string) (*UserSub, error) {
 	if userID == "" {
-		return nil, domain.Errorf(domain.ErrUnauthenticated, "unauthenticated", "no user")
+		return nil, domain.Errorf(domain.ErrUnauthenticated, domain.CodeUnauthenticated, "no user")
 	}
 	return s.broker.SubscribeUser(userID, lastEventID), nil
 }

@@ -48,7 +48,7 @@ func ParsePDFText(v string) (domain.PDFText, error) {
 	case domain.PDFTextSkip, domain.PDFTextRedo, domain.PDFTextForce:
 		return m, nil
 	}
-	return "", domain.Errorf(domain.ErrInvalid, "invalid_parameter", "pdf_text must be skip, redo or force, got %q", v)
+	return "", domain.Errorf(domain.ErrInvalid, domain.CodeInvalidParameter, "pdf_text must be skip, redo or force, got %q", v)
 }
 
 // ParsePDFOutput reads the upload's pdf_output field: empty is the
@@ -60,7 +60,7 @@ func ParsePDFOutput(v string) (domain.PDFOutput, error) {
 	case domain.PDFOutputPDFA, domain.PDFOutputPDF:
 		return o, nil
 	}
-	return "", domain.Errorf(domain.ErrInvalid, "invalid_parameter", "pdf_output must be pdfa or pdf, got %q", v)
+	return "", domain.Errorf(domain.ErrInvalid, domain.CodeInvalidParameter, "pdf_output must be pdfa or pdf, got %q", v)
 }
 
 // ParseAutorotate reads the upload's autorotate field: empty is the
@@ -73,7 +73,7 @@ func ParseAutorotate(v string) (bool, error) {
 	}
 	b, err := strconv.ParseBool(v)
 	if err != nil {
-		return false, domain.Errorf(domain.ErrInvalid, "invalid_parameter", "autorotate must be true or false, got %q", v)
+		return false, domain.Errorf(domain.ErrInvalid, domain.CodeInvalidParameter, "autorotate must be true or false, got %q", v)
 	}
 	return b, nil
 }
@@ -95,7 +95,7 @@ func (s *Service) ParseParams(ctx context.Context, engine, lang, outputs string)
 	// a thousand times must not reach it.
 	langs := strings.Split(p.Lang, "+")
 	if len(langs) > MaxLanguages || len(slices.Compact(slices.Sorted(slices.Values(langs)))) != len(langs) {
-		return p, domain.Errorf(domain.ErrInvalid, "invalid_parameter",
+		return p, domain.Errorf(domain.ErrInvalid, domain.CodeInvalidParameter,
 			"lang names at most %d languages joined by +, each once", MaxLanguages)
 	}
 	if strings.TrimSpace(outputs) == "" {
@@ -113,7 +113,7 @@ func (s *Service) ParseParams(ctx context.Context, engine, lang, outputs string)
 		for _, o := range strings.Split(outputs, ",") {
 			k := domain.FileKind(strings.ToLower(strings.TrimSpace(o)))
 			if !slices.Contains(domain.OutputKinds, k) {
-				return p, domain.Errorf(domain.ErrInvalid, "invalid_output",
+				return p, domain.Errorf(domain.ErrInvalid, domain.CodeInvalidOutput,
 					"unknown output %q: expected a comma-separated list of txt, hocr, json, pdf", o)
 			}
 			if !slices.Contains(p.Outputs, k) {
@@ -182,10 +182,10 @@ func (s *Service) Create(ctx context.Context, userID string, p Params, up Upload
 	br := bufio.NewReaderSize(up.Body, 4096)
 	head, err := br.Peek(1024) // as much as pages.Sniff looks at
 	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
-		return nil, domain.Errorf(domain.ErrInvalid, "upload_failed", "reading upload: %v", err)
+		return nil, domain.Errorf(domain.ErrInvalid, domain.CodeUploadFailed, "reading upload: %v", err)
 	}
 	if len(head) == 0 {
-		return nil, domain.Errorf(domain.ErrInvalid, "empty_file", "file %q is empty", DisplayName(up.Filename))
+		return nil, domain.Errorf(domain.ErrInvalid, domain.CodeEmptyFile, "file %q is empty", DisplayName(up.Filename))
 	}
 	contentType, err := s.sniff(head)
 	if err != nil {
@@ -238,7 +238,7 @@ func (s *Service) checkPageBytes(t *domain.Task, pages int) error {
 		return nil
 	}
 	if max := s.opts.EnginePageBytes(t.Engine); max > 0 && t.InputBytes > max {
-		return domain.Errorf(domain.ErrTooLarge, "file_too_large",
+		return domain.Errorf(domain.ErrTooLarge, domain.CodeFileTooLarge,
 			"file %q is larger than %d MiB, the largest page engine %q can be sent", t.Filename, max>>20, t.Engine)
 	}
 	return nil
@@ -274,13 +274,13 @@ func (s *Service) storeInput(ctx context.Context, t *domain.Task, stored, conten
 			// general terms, never the path; the log gets the rest.
 			return domain.File{}, diskError("store upload", err)
 		}
-		return domain.File{}, domain.Errorf(domain.ErrInvalid, "upload_failed", "upload interrupted: %v", err)
+		return domain.File{}, domain.Errorf(domain.ErrInvalid, domain.CodeUploadFailed, "upload interrupted: %v", err)
 	}
 	if n > limit && byQuota {
 		return domain.File{}, domain.StorageQuotaError(s.opts.MaxStorageBytesPerUser, s.opts.MaxStorageBytesPerUser-storageLeft)
 	}
 	if n > limit {
-		return domain.File{}, domain.Errorf(domain.ErrTooLarge, "file_too_large",
+		return domain.File{}, domain.Errorf(domain.ErrTooLarge, domain.CodeFileTooLarge,
 			"file %q is larger than the upload limit of %d MB", t.Filename, limit>>20)
 	}
 	if err := f.Sync(); err != nil {

@@ -22,7 +22,7 @@ func (s *Service) Get(ctx context.Context, userID, taskID string) (*domain.Task,
 // cannot exist is simply not found.
 func notFound(err error) error {
 	if errors.Is(err, domain.ErrInvalid) {
-		return domain.Errorf(domain.ErrNotFound, "not_found", "no such task")
+		return domain.Errorf(domain.ErrNotFound, domain.CodeNotFound, "no such task")
 	}
 	return err
 }

@@ -79,7 +79,7 @@ func (s *Store) SignInUser(ctx context.Context, in domain.SignIn) (domain.User, 
 			}
 			legacy := u.Provider == in.Provider && !x.hasIdentity(u.ID)
 			if !legacy && !(in.LinkByVerifiedEmail && in.EmailVerified) {
-				return domain.Errorf(domain.ErrConflict, "account_link_required",
+				return domain.Errorf(domain.ErrConflict, domain.CodeAccountLinkRequired,
 					"an account with the email %s already exists and signs in another way; an administrator can link this sign-in to it (ocrbox users link)", u.Email)
 			}
 			if err := x.bindIdentity(u.ID, in.Identity); err != nil {
