@@ -81,6 +81,12 @@ func (w *Worker) doPage(ctx context.Context, t *domain.Task, doc *pages.Document
 	} else {
 		page = outputs.FromResponse(pg.Number, pg.DPI, resp)
 		pdf = resp.GetPdf()
+		// The searchable PDF places the page's text layer by the image the
+		// engine read, and lays it over that image (pdf_page.go).
+		page.ImageWidth, page.ImageHeight = pg.Width, pg.Height
+		if err := w.keepPageImage(ctx, t, pg); err != nil {
+			return err
+		}
 	}
 	data, err := json.Marshal(page)
 	if err != nil {
@@ -222,6 +228,7 @@ func (w *Worker) request(t *domain.Task, pg pages.Page) (*sdk.RecognizeRequest, 
 		// Engines that cannot turn pages ignore it (plugins/tesseract reads it).
 		Options: map[string]string{"autorotate": strconv.FormatBool(t.Autorotate)},
 	}
+	wantTextOnlyPDF(t, req)
 	path, err := filepath.Abs(pg.Path)
 	if err != nil {
 		return nil, fmt.Errorf("page %d file: %w", pg.Number, err)
