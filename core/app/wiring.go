@@ -126,6 +126,11 @@ func newTaskRunner(cfg *config.Config, store *boltstore.Store, files *filestore.
 		log.Error("page helper unavailable: pages cannot be decoded", "error", err)
 	} else {
 		limits.PDF, extractor = r, r
+		go func() { // compile PDFium into the cache now, not at the first PDF upload
+			if err := r.WarmPDF(context.Background()); err != nil {
+				log.Warn("PDFium could not be prepared; the first PDF will", "error", err)
+			}
+		}()
 	}
 	var outputs []domain.FileKind
 	for _, o := range cfg.OCR.DefaultOutputs {

@@ -38,6 +38,8 @@ type request struct {
 	pages.Job
 	Inspect  bool `json:"inspect,omitempty"`
 	MaxPages int  `json:"max_pages,omitempty"`
+	// Warm only starts PDFium, filling the compilation cache (CacheDir).
+	Warm bool `json:"warm,omitempty"`
 }
 
 // reply is what the helper prints on stdout: a page, a PDF's page sizes,
@@ -45,6 +47,7 @@ type request struct {
 type reply struct {
 	Page  *pageReply   `json:"page,omitempty"`
 	Sizes [][2]float64 `json:"sizes,omitempty"`
+	Ready bool         `json:"ready,omitempty"` // a Warm job's answer
 	Error *replyError  `json:"error,omitempty"`
 }
 
@@ -129,9 +132,19 @@ func serve(stdin io.Reader, stdout, stderr io.Writer) int {
 		p     pages.Page
 		sizes [][2]float64
 	)
-	if job.Inspect {
+	switch {
+	case job.Warm:
+		if err := pages.WarmPDF(job.CacheDir); err != nil {
+			fmt.Fprintf(stderr, "pagehelper: %v\n", err)
+			return 4
+		}
+		if err := json.NewEncoder(stdout).Encode(reply{Ready: true}); err != nil {
+			return 3
+		}
+		return 0
+	case job.Inspect:
 		sizes, err = pages.InspectPDF(context.Background(), job.Path, job.MaxPages, job.CacheDir)
-	} else {
+	default:
 		p, err = pages.Extract(context.Background(), job.Job)
 	}
 	var r reply

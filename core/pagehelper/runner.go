@@ -293,6 +293,10 @@ func (r *Runner) InspectPDF(ctx context.Context, path string, maxPages int) ([][
 	if ctx.Err() != nil {
 		return nil, context.Cause(ctx)
 	}
+	var usage syscall.Rusage
+	if u, ok := res.state.SysUsage().(*syscall.Rusage); ok {
+		usage = *u
+	}
 	var rep reply
 	if res.state.Success() && json.Unmarshal(res.stdout, &rep) == nil {
 		if e := rep.Error; e != nil {
@@ -303,7 +307,8 @@ func (r *Runner) InspectPDF(ctx context.Context, path string, maxPages int) ([][
 			return nil, domain.Errorf(kind, e.Code, "%s", e.Message)
 		}
 		if rep.Sizes != nil {
-			r.log.Debug("PDF inspected", "pages", len(rep.Sizes), "ms", time.Since(started).Milliseconds())
+			r.log.Debug("PDF inspected", "pages", len(rep.Sizes), "ms", time.Since(started).Milliseconds(),
+				"cpu_ms", (usage.Utime.Nano()+usage.Stime.Nano())/1e6, "max_rss_kb", usage.Maxrss)
 			return rep.Sizes, nil
 		}
 	}
@@ -312,4 +317,28 @@ func (r *Runner) InspectPDF(ctx context.Context, path string, maxPages int) ([][
 	}
 	r.log.Warn("page helper failed to inspect a PDF", "status", res.state.String(), "stderr", string(bytes.TrimSpace(res.stderr)))
 	return nil, &Error{Message: "the page decoder failed reading the PDF (" + res.state.String() + ")"}
+}
+
+// WarmPDF runs a helper that only starts PDFium, so the compiled module is
+// in CacheDir before the first PDF arrives (the server calls it once at
+// start, in the background). Without a CacheDir it does nothing.
+func (r *Runner) WarmPDF(ctx context.Context) error {
+	if r.opts.CacheDir == "" {
+		return nil
+	}
+	job, err := json.Marshal(request{Job: pages.Job{CacheDir: r.opts.CacheDir}, Warm: true})
+	if err != nil {
+		return fmt.Errorf("encode warm job: %w", err)
+	}
+	started := time.Now()
+	res, err := r.run(ctx, job)
+	if err != nil {
+		return err
+	}
+	var rep reply
+	if !res.state.Success() || json.Unmarshal(res.stdout, &rep) != nil || !rep.Ready {
+		return fmt.Errorf("warm PDFium: helper %s: %s", res.state, bytes.TrimSpace(res.stderr))
+	}
+	r.log.Info("PDFium ready", "ms", time.Since(started).Milliseconds())
+	return nil
 }

@@ -75,17 +75,37 @@ var engine struct {
 	e *pdfium.Engine
 }
 
+// startEngine starts this process's PDFium if it is not running; the
+// caller holds engine's lock.
+func startEngine(cacheDir string) error {
+	if engine.e != nil {
+		return nil
+	}
+	e, err := pdfium.Start(context.Background(), pdfium.Options{CacheDir: cacheDir})
+	if err != nil {
+		return fmt.Errorf("start PDFium: %w", err)
+	}
+	engine.e = e
+	return nil
+}
+
+// WarmPDF starts PDFium in this process, compiling the module into
+// cacheDir's compilation cache if it is not there yet: the page helper runs
+// it once at server start, so the first PDF upload does not wait ~3 s of
+// CPU (much more on a busy machine) for the compilation.
+func WarmPDF(cacheDir string) error {
+	engine.Lock()
+	defer engine.Unlock()
+	return startEngine(cacheDir)
+}
+
 // withPDF opens path with this process's PDFium and runs fn on it, holding
 // the engine for the duration.
 func withPDF(ctx context.Context, path, cacheDir string, fn func(*pdfium.Document) error) error {
 	engine.Lock()
 	defer engine.Unlock()
-	if engine.e == nil {
-		e, err := pdfium.Start(context.Background(), pdfium.Options{CacheDir: cacheDir})
-		if err != nil {
-			return fmt.Errorf("start PDFium: %w", err)
-		}
-		engine.e = e
+	if err := startEngine(cacheDir); err != nil {
+		return err
 	}
 	if err := ctx.Err(); err != nil {
 		return err
