@@ -5,13 +5,13 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
 	"github.com/valyala/fasthttp"
 
 	"github.com/ocrbox/ocrbox/core/domain"
-	"github.com/ocrbox/ocrbox/core/sessions"
 )
 
 // errorBody is the API's error shape: {"error":{"code","message","request_id"}}.
@@ -25,61 +25,112 @@ type errorDetail struct {
 	RequestID string `json:"request_id"`
 }
 
-// statusFor maps a domain sentinel to its HTTP status and default code.
-var statusFor = []struct {
+// errorRule is one row of the error table: which errors it matches and
+// what the client is told.
+type errorRule struct {
+	// kind is the domain sentinel the row matches (errors.Is). nil: the row
+	// is a status the HTTP server answers itself (a *fiber.Error), matched
+	// by status, with Fiber's message.
 	kind   error
 	status int
 	code   string
-	msg    string
-}{
-	{domain.ErrNotFound, http.StatusNotFound, "not_found", "not found"},
-	{domain.ErrForbidden, http.StatusForbidden, "forbidden", "you do not have access to this resource"},
-	{domain.ErrConflict, http.StatusConflict, "invalid_state", "the resource is not in a state that allows this"},
-	{domain.ErrInvalid, http.StatusUnprocessableEntity, "invalid_parameter", "invalid parameter"},
-	{domain.ErrUnsupportedType, http.StatusUnsupportedMediaType, "unsupported_type", "unsupported file type"},
-	{domain.ErrTooLarge, http.StatusRequestEntityTooLarge, "too_large", "too large"},
-	{domain.ErrQuota, http.StatusTooManyRequests, "quota_exceeded", "quota exceeded"},
-	{domain.ErrRateLimited, http.StatusTooManyRequests, "rate_limited", "too many requests"},
-	{domain.ErrUnauthenticated, http.StatusUnauthorized, "unauthenticated", "sign in required"},
-	{domain.ErrInvalidCredentials, http.StatusUnauthorized, "invalid_credentials", "wrong username or password"},
-	{domain.ErrAuthUnavailable, http.StatusServiceUnavailable, "auth_unavailable", "sign-in is temporarily unavailable"},
-	{domain.ErrFeatureDisabled, http.StatusNotFound, "feature_disabled", "this feature is disabled"},
-	{domain.ErrUnavailable, http.StatusServiceUnavailable, "unavailable", "temporarily unavailable, try again shortly"},
-	{domain.ErrBadInput, http.StatusUnprocessableEntity, "unreadable_input", "the file cannot be read"},
+	// msg is the default message; a *domain.Error's own Message replaces
+	// it, as its Code replaces code.
+	msg string
+	// retryAfter is the default Retry-After of a temporary refusal; a
+	// *domain.Error's RetryAfter replaces it.
+	retryAfter time.Duration
+}
+
+// errorTable is the one error→HTTP mapping. A domain error matches the
+// first row of its kind; one no row matches is a 500.
+var errorTable = []errorRule{
+	{domain.ErrNotFound, http.StatusNotFound, domain.CodeNotFound, "not found", 0},
+	{domain.ErrForbidden, http.StatusForbidden, domain.CodeForbidden, "you do not have access to this resource", 0},
+	{domain.ErrConflict, http.StatusConflict, domain.CodeInvalidState, "the resource is not in a state that allows this", 0},
+	{domain.ErrInvalid, http.StatusUnprocessableEntity, domain.CodeInvalidParameter, "invalid parameter", 0},
+	{domain.ErrUnsupportedType, http.StatusUnsupportedMediaType, domain.CodeUnsupportedType, "unsupported file type", 0},
+	{domain.ErrTooLarge, http.StatusRequestEntityTooLarge, domain.CodeTooLarge, "too large", 0},
+	{domain.ErrQuota, http.StatusTooManyRequests, domain.CodeQuotaExceeded, "quota exceeded", 0},
+	{domain.ErrRateLimited, http.StatusTooManyRequests, domain.CodeRateLimited, "too many requests", 0},
+	{domain.ErrUnauthenticated, http.StatusUnauthorized, domain.CodeUnauthenticated, "sign in required", 0},
+	{domain.ErrInvalidCredentials, http.StatusUnauthorized, domain.CodeInvalidCredentials, "wrong username or password", 0},
+	{domain.ErrAuthUnavailable, http.StatusServiceUnavailable, domain.CodeAuthUnavailable, "sign-in is temporarily unavailable", retryUnavailable},
+	{domain.ErrFeatureDisabled, http.StatusNotFound, domain.CodeFeatureDisabled, "this feature is disabled", 0},
+	{domain.ErrUnavailable, http.StatusServiceUnavailable, domain.CodeUnavailable, "temporarily unavailable, try again shortly", retryUnavailable},
+	{domain.ErrBadInput, http.StatusUnprocessableEntity, domain.CodeUnreadableInput, "the file cannot be read", 0},
+
+	// Answers of the HTTP server itself: routing, body and header limits,
+	// malformed requests.
+	{nil, http.StatusNotFound, domain.CodeNotFound, "", 0},
+	{nil, http.StatusMethodNotAllowed, domain.CodeMethodNotAllowed, "", 0},
+	{nil, http.StatusRequestEntityTooLarge, domain.CodeTooLarge, "", 0},
+	{nil, http.StatusRequestHeaderFieldsTooLarge, domain.CodeTooLarge, "", 0},
+	{nil, http.StatusBadRequest, domain.CodeBadRequest, "", 0},
+	{nil, http.StatusUnsupportedMediaType, domain.CodeUnsupportedType, "", 0},
+	{nil, http.StatusNotAcceptable, domain.CodeNotAcceptable, "", 0},
+	{nil, http.StatusRequestTimeout, domain.CodeTimeout, "", 0},
+	{nil, http.StatusUnprocessableEntity, domain.CodeInvalidParameter, "", 0},
+}
+
+// retryUnavailable is the Retry-After of a 503 that does not say its own.
+const retryUnavailable = 10 * time.Second
+
+// apiError is the answer to a failed request.
+type apiError struct {
+	status     int
+	code, msg  string
+	retryAfter time.Duration // 0: no Retry-After header
+}
+
+// classify turns err into its answer through errorTable: a *domain.Error
+// by its Kind, with its own code, message and Retry-After; a bare sentinel
+// by itself (wrapped or not); a *fiber.Error by its status. Anything else
+// is a 500 whose message says nothing about it.
+func classify(err error) apiError {
+	var fe *fiber.Error
+	if errors.As(err, &fe) {
+		out := apiError{status: fe.Code, code: domain.CodeOtherStatus, msg: fe.Message}
+		if fe.Code >= 500 {
+			out.code = domain.CodeInternal
+		}
+		for _, r := range errorTable {
+			if r.kind == nil && r.status == fe.Code {
+				out.code = r.code
+				break
+			}
+		}
+		return out
+	}
+	out := apiError{status: http.StatusInternalServerError, code: domain.CodeInternal, msg: "internal server error"}
+	var de *domain.Error
+	isDomain := errors.As(err, &de)
+	for _, r := range errorTable {
+		// A *domain.Error's kind decides, not a sentinel its cause may wrap.
+		if r.kind != nil && (isDomain && errors.Is(de.Kind, r.kind) || !isDomain && errors.Is(err, r.kind)) {
+			out = apiError{status: r.status, code: r.code, msg: r.msg, retryAfter: r.retryAfter}
+			break
+		}
+	}
+	if isDomain {
+		out.code, out.msg = de.Code, de.Message
+		if de.RetryAfter > 0 {
+			out.retryAfter = de.RetryAfter
+		}
+	}
+	return out
 }
 
 // handleError is Fiber's ErrorHandler: the one place errors become HTTP.
 func (s *Server) handleError(c *fiber.Ctx, err error) error {
-	status, code, msg := http.StatusInternalServerError, "internal_error", "internal server error"
-	var fe *fiber.Error
-	var de *domain.Error
-	var rl *sessions.RateLimitError
-	switch {
-	case panicked(c):
+	e := classify(err)
+	if panicked(c) {
 		// Whatever the panic value was (even an error that maps to a 4xx),
 		// it is a bug: 500, already logged with its stack by logPanic.
-	case errors.As(err, &rl):
-		status, code, msg = http.StatusTooManyRequests, "rate_limited", rl.Error()
-		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(rl.RetryAfter.Seconds()+0.999)))
-	case errors.As(err, &fe):
-		status, msg = fe.Code, fe.Message
-		code = codeForStatus(fe.Code)
-	default:
-		for _, m := range statusFor {
-			if errors.Is(err, m.kind) {
-				status, code, msg = m.status, m.code, m.msg
-				break
-			}
-		}
-		// A domain.Error carries a message meant for the client, except for
-		// a 403 about a resource (code forbidden), whose body must reveal
-		// nothing about it.
-		if errors.As(err, &de) && (status != http.StatusForbidden || de.Code != "forbidden") {
-			code, msg = de.Code, de.Message
-		}
+		e = apiError{status: http.StatusInternalServerError, code: domain.CodeInternal, msg: "internal server error"}
 	}
-	if status == http.StatusServiceUnavailable {
-		c.Set(fiber.HeaderRetryAfter, "10")
+	if e.retryAfter > 0 {
+		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(e.retryAfter.Seconds()+0.999)))
 	}
 	rid := requestIDOf(c)
 	if rid == "" {
@@ -88,35 +139,14 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 		rid = uuid.NewString()
 		c.Set(fiber.HeaderXRequestID, rid)
 	}
-	if status >= 500 && !panicked(c) {
-		s.log.Error("request failed", "request_id", rid, "method", c.Method(), "route", routeOf(c), "error", err)
+	if e.status >= 500 && !panicked(c) {
+		attrs := []any{"request_id", rid, "method", c.Method(), "route", routeOf(c), "error", err}
+		if de := (*domain.Error)(nil); errors.As(err, &de) && de.Cause != nil {
+			attrs = append(attrs, "cause", de.Cause) // a domain error's text is only its message
+		}
+		s.log.Error("request failed", attrs...)
 	}
-	return c.Status(status).JSON(errorBody{Error: errorDetail{Code: code, Message: msg, RequestID: rid}})
-}
-
-func codeForStatus(status int) string {
-	switch status {
-	case http.StatusNotFound:
-		return "not_found"
-	case http.StatusMethodNotAllowed:
-		return "method_not_allowed"
-	case http.StatusRequestEntityTooLarge, http.StatusRequestHeaderFieldsTooLarge:
-		return "too_large"
-	case http.StatusBadRequest:
-		return "bad_request"
-	case http.StatusUnsupportedMediaType:
-		return "unsupported_type"
-	case http.StatusNotAcceptable:
-		return "not_acceptable"
-	case http.StatusRequestTimeout:
-		return "timeout"
-	case http.StatusUnprocessableEntity:
-		return "invalid_parameter"
-	}
-	if status >= 500 {
-		return "internal_error"
-	}
-	return "error"
+	return c.Status(e.status).JSON(errorBody{Error: errorDetail{Code: e.code, Message: e.msg, RequestID: rid}})
 }
 
 // answerUnknownMethods makes a request with a method Fiber does not know
@@ -135,7 +165,7 @@ func answerUnknownMethods(app *fiber.App) {
 			return
 		}
 		rid := uuid.NewString()
-		body, _ := json.Marshal(errorBody{Error: errorDetail{Code: "method_not_allowed",
+		body, _ := json.Marshal(errorBody{Error: errorDetail{Code: domain.CodeMethodNotAllowed,
 			Message: "unknown HTTP method", RequestID: rid}})
 		ctx.Response.Header.Set(fiber.HeaderXRequestID, rid)
 		ctx.SetContentType(fiber.MIMEApplicationJSON)

@@ -575,3 +575,22 @@ func undocumentedFields(s *openapi3.Schema, v any, at string, out *[]string) {
 		}
 	}
 }
+
+// TestOpenAPIErrorCodes: the Error schema's code enum is exactly
+// domain.ErrorCodes, so a client generated from the document knows every
+// code the server can send, and none it cannot.
+func TestOpenAPIErrorCodes(t *testing.T) {
+	_, doc := loadOpenAPI(t)
+	var enum []any
+	if code, ok := dig(doc, "components", "schemas", "Error", "properties", "error", "properties", "code").(map[string]any); ok {
+		enum, _ = code["enum"].([]any)
+	}
+	var got []string
+	for _, c := range enum {
+		s, _ := c.(string)
+		got = append(got, s)
+	}
+	if !slices.Equal(got, domain.ErrorCodes) {
+		t.Errorf("openapi.json Error code enum:\n%v\nwant domain.ErrorCodes:\n%v", got, domain.ErrorCodes)
+	}
+}

@@ -12,17 +12,12 @@ import (
 	"github.com/ocrbox/ocrbox/core/domain"
 )
 
-// RateLimitError says how long a client must wait before the next login.
-type RateLimitError struct {
-	RetryAfter time.Duration
+// rateLimited is the refusal of a sign-in over budget: 429 rate_limited,
+// with the wait that works as its Retry-After.
+func rateLimited(wait time.Duration) *domain.Error {
+	return &domain.Error{Kind: domain.ErrRateLimited, Code: domain.CodeRateLimited, RetryAfter: wait,
+		Message: fmt.Sprintf("too many sign-in attempts; try again in %d seconds", int(wait.Seconds()+0.999))}
 }
-
-func (e *RateLimitError) Error() string {
-	return fmt.Sprintf("too many sign-in attempts; try again in %d seconds", int(e.RetryAfter.Seconds()+0.999))
-}
-
-// Unwrap maps the error to domain.ErrRateLimited (429).
-func (e *RateLimitError) Unwrap() error { return domain.ErrRateLimited }
 
 // Sign-in failure budgets. Only wrong passwords spend them; a correct one is
 // never refused unless its own (account, network) pair is already over

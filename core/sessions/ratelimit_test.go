@@ -39,19 +39,20 @@ func limitedService(t *testing.T, perMinute int) (*Service, *fakeClock) {
 	return s, clock
 }
 
-// signIn returns "ok", "wrong" or "limited" and the RateLimitError if any.
-func signIn(t *testing.T, s *Service, user string, right bool, ip string) (string, *RateLimitError) {
+// signIn returns "ok", "wrong" or "limited" and the rate_limited error if
+// any.
+func signIn(t *testing.T, s *Service, user string, right bool, ip string) (string, *domain.Error) {
 	t.Helper()
 	pw := "wrong"
 	if right {
 		pw = "right-" + user
 	}
 	_, err := s.Login(context.Background(), user, pw, ip)
-	var rl *RateLimitError
+	var rl *domain.Error
 	switch {
 	case err == nil:
 		return "ok", nil
-	case errors.As(err, &rl):
+	case errors.As(err, &rl) && rl.Code == domain.CodeRateLimited && errors.Is(err, domain.ErrRateLimited):
 		return "limited", rl
 	case errors.Is(err, domain.ErrInvalidCredentials):
 		return "wrong", nil

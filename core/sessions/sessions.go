@@ -171,7 +171,7 @@ func (s *Service) Login(ctx context.Context, username, password, ip string) (_ *
 	if wait > 0 {
 		obs.LoginAttempt("", "rate_limited")
 		s.log.InfoContext(ctx, "login", "result", "rate_limited", "ip", ip)
-		return nil, &RateLimitError{RetryAfter: wait}
+		return nil, rateLimited(wait)
 	}
 	// Only a wrong password spends failure budget (ratelimit.go).
 	defer func() { attempt.end(err) }()
