@@ -287,7 +287,7 @@ func engineConfigs(cfg *config.Config, workers int) ([]engines.Config, error) {
 			return nil, &config.KeyError{Key: "ocr.builtin_engines", Reason: fmt.Sprintf("no built-in engine %q (built in: %v)", name, all)}
 		}
 		run[name] = true
-		out = append(out, engines.Config{Processes: workers,
+		out = append(out, engines.Config{Processes: workers, IdleTimeout: cfg.OCR.EngineIdleTimeout,
 			Spec: host.Spec{Name: name, Kind: sdk.KindEngine, Settings: cfg.PluginSettings(name), Nice: cfg.OCR.EngineNice}})
 	}
 	for i, e := range cfg.Engines {
@@ -299,7 +299,7 @@ func engineConfigs(cfg *config.Config, workers int) ([]engines.Config, error) {
 			n = workers
 		}
 		run[e.Name] = true
-		out = append(out, engines.Config{Processes: n, Spec: host.Spec{Name: e.Name, Kind: sdk.KindEngine,
+		out = append(out, engines.Config{Processes: n, IdleTimeout: cfg.OCR.EngineIdleTimeout, Spec: host.Spec{Name: e.Name, Kind: sdk.KindEngine,
 			Path: e.Path, Args: e.Args, Env: e.Env, SHA256: e.Checksum(), Settings: e.Settings, Nice: cfg.OCR.EngineNice}})
 	}
 	if !run[cfg.OCR.DefaultEngine] {

@@ -84,6 +84,10 @@ type OCR struct {
 	// processes and page decoders: below the HTTP server, so the API stays
 	// quick while OCR keeps every core busy. 0 = the server's.
 	EngineNice int `koanf:"engine_nice"`
+	// EngineIdleTimeout stops an engine process after this long without a
+	// page, giving its memory back; the next page starts it again (the
+	// model load, ~0.2 s for tesseract). 0 keeps engines running.
+	EngineIdleTimeout time.Duration `koanf:"engine_idle_timeout"`
 }
 
 // Auth configures sign-in and sessions.
@@ -188,6 +192,7 @@ func Defaults() map[string]any {
 		"ocr.engine_hocr":                   false,
 		"ocr.scheduling":                    "fair",
 		"ocr.engine_nice":                   10,
+		"ocr.engine_idle_timeout":           "10m",
 		"auth.providers":                    []string{"local"},
 		"auth.session_idle_timeout":         "24h",
 		"auth.session_lifetime":             "720h",

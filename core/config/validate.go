@@ -5,6 +5,7 @@ import (
 	"net"
 	"slices"
 	"strings"
+	"time"
 )
 
 // KeyError is a configuration error that names the offending key.
@@ -138,6 +139,9 @@ func (c *Config) validate() error {
 	}
 	if c.OCR.EngineNice < 0 || c.OCR.EngineNice > 19 {
 		return bad("ocr.engine_nice", "must be 0..19 (0 = the server's priority)")
+	}
+	if c.OCR.EngineIdleTimeout < 0 || (c.OCR.EngineIdleTimeout > 0 && c.OCR.EngineIdleTimeout < time.Second) {
+		return bad("ocr.engine_idle_timeout", "must be 0 (keep engines running) or at least 1s, got %s", c.OCR.EngineIdleTimeout)
 	}
 	switch c.OCR.Scheduling {
 	case "fair", "fifo":

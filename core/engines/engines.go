@@ -2,6 +2,13 @@
 // engine a fixed set of processes, each with one page in flight, handed out
 // by Acquire and returned by Release. It caches each engine's Info so that
 // uploads can be validated (languages, outputs) without a round trip.
+//
+// With an idle timeout, a process runs only while it is used: each engine
+// is started once at Start to read its Info and then stopped; a process
+// starts on the first page handed to it and is stopped again after the
+// timeout without a page, so an idle server holds no engine's model in
+// memory (an engine nobody uses costs nothing) and the first page after a
+// quiet spell pays the engine's start.
 package engines
 
 import (
@@ -13,6 +20,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/ocrbox/ocrbox/core/domain"
 	"github.com/ocrbox/ocrbox/plugins/host"
@@ -23,6 +31,9 @@ import (
 type Config struct {
 	Spec      host.Spec
 	Processes int
+	// IdleTimeout stops a process after this long without a page; it
+	// starts again on the next. 0 keeps every process running.
+	IdleTimeout time.Duration
 }
 
 // Pool holds the processes of every engine.
@@ -30,36 +41,52 @@ type Pool struct {
 	log     *slog.Logger
 	mu      sync.RWMutex
 	engines map[string]*engine
+	stop    chan struct{}
+	once    sync.Once
 }
 
 type engine struct {
 	info  *sdk.EngineInfo
 	procs []*host.Process
 	free  chan *host.Process
+	idle  time.Duration
+
+	usedMu sync.Mutex
+	used   map[*host.Process]time.Time // when each process last finished a page
 }
 
 // Start launches every engine's processes (in parallel) and reads their Info.
 func Start(ctx context.Context, cfgs []Config, log *slog.Logger) (*Pool, error) {
-	p := &Pool{log: log.With("component", "engines"), engines: map[string]*engine{}}
+	p := &Pool{log: log.With("component", "engines"), engines: map[string]*engine{}, stop: make(chan struct{})}
+	reap := time.Duration(0)
 	for _, c := range cfgs {
 		if c.Processes < 1 {
 			c.Processes = 1
 		}
-		e := &engine{free: make(chan *host.Process, c.Processes)}
+		e := &engine{free: make(chan *host.Process, c.Processes), idle: c.IdleTimeout, used: map[*host.Process]time.Time{}}
 		p.engines[c.Spec.Name] = e
 		type res struct {
 			proc *host.Process
 			err  error
 		}
-		results := make(chan res, c.Processes)
-		for range c.Processes {
+		// Started now: all of them, or with an idle timeout only the one
+		// that tells the engine's Info (and proves it starts at all).
+		started := c.Processes
+		if c.IdleTimeout > 0 {
+			started = 1
+			if reap == 0 || c.IdleTimeout < reap {
+				reap = c.IdleTimeout
+			}
+		}
+		results := make(chan res, started)
+		for range started {
 			go func() {
 				proc, err := host.Start(ctx, c.Spec, log)
 				results <- res{proc, err}
 			}()
 		}
 		var errs []error
-		for range c.Processes {
+		for range started {
 			r := <-results
 			if r.err != nil {
 				errs = append(errs, r.err)
@@ -93,10 +120,64 @@ func Start(ctx context.Context, cfgs []Config, log *slog.Logger) (*Pool, error) 
 			info.Name = c.Spec.Name
 		}
 		e.info = info
+		if c.IdleTimeout > 0 {
+			e.procs[0].Park()
+			for range c.Processes - 1 {
+				proc := host.NewParked(ctx, c.Spec, log)
+				e.procs = append(e.procs, proc)
+				e.free <- proc
+			}
+		}
 		p.log.Info("engine ready", "engine", c.Spec.Name, "version", info.Version,
-			"processes", len(e.procs), "languages", len(info.Languages))
+			"processes", len(e.procs), "languages", len(info.Languages), "idle_timeout", c.IdleTimeout)
+	}
+	if reap > 0 {
+		go p.reap(max(reap/4, 10*time.Millisecond))
 	}
 	return p, nil
+}
+
+// reap stops the processes that finished their last page more than their
+// engine's idle timeout ago, every interval, until Close.
+func (p *Pool) reap(interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-p.stop:
+			return
+		case now := <-t.C:
+			p.mu.RLock()
+			for name, e := range p.engines {
+				if e.idle > 0 {
+					e.parkIdle(now, name, p.log)
+				}
+			}
+			p.mu.RUnlock()
+		}
+	}
+}
+
+// parkIdle stops the idle running processes among the free ones. A
+// process is taken off the free list while it is stopped, so no page can
+// be handed to it meanwhile; Acquire takes another or waits.
+func (e *engine) parkIdle(now time.Time, name string, log *slog.Logger) {
+	for range len(e.free) {
+		var proc *host.Process
+		select {
+		case proc = <-e.free:
+		default:
+			return
+		}
+		e.usedMu.Lock()
+		last := e.used[proc]
+		e.usedMu.Unlock()
+		if proc.Running() && now.Sub(last) >= e.idle {
+			proc.Park()
+			log.Info("engine process stopped while idle", "engine", name, "idle", now.Sub(last).Round(time.Second))
+		}
+		e.free <- proc
+	}
 }
 
 // distinct joins errs, leaving out repeated messages.
@@ -181,7 +262,26 @@ func (p *Pool) Release(engineName string, proc *host.Process) {
 	p.mu.RLock()
 	e := p.engines[engineName]
 	p.mu.RUnlock()
+	e.usedMu.Lock()
+	e.used[proc] = time.Now()
+	e.usedMu.Unlock()
 	e.free <- proc
+}
+
+// Running reports how many engine processes are started now (the others
+// are stopped while idle), of how many in all.
+func (p *Pool) Running() (running, total int) {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	for _, e := range p.engines {
+		total += len(e.procs)
+		for _, proc := range e.procs {
+			if proc.Running() {
+				running++
+			}
+		}
+	}
+	return running, total
 }
 
 // Alive reports whether every engine process answers a ping.
@@ -200,6 +300,7 @@ func (p *Pool) Alive() bool {
 
 // Close kills every process.
 func (p *Pool) Close() {
+	p.once.Do(func() { close(p.stop) })
 	p.mu.RLock()
 	defer p.mu.RUnlock()
 	for _, e := range p.engines {

@@ -63,7 +63,11 @@ type Process struct {
 	raw      any
 	restarts int
 	closed   bool
-	done     chan struct{}
+	// parked: the subprocess was stopped on purpose (Park, or never
+	// started: NewParked); the next call starts it, and the supervisor
+	// leaves it alone.
+	parked bool
+	done   chan struct{}
 }
 
 // ErrClosed is returned after Kill.
@@ -90,6 +94,47 @@ func Start(ctx context.Context, spec Spec, log *slog.Logger) (*Process, error) {
 	return p, nil
 }
 
+// NewParked returns a Process whose subprocess starts on first use (the
+// first Engine or Auth call), so a plugin nobody uses costs no memory.
+func NewParked(ctx context.Context, spec Spec, log *slog.Logger) *Process {
+	if spec.StartTimeout == 0 {
+		spec.StartTimeout = 30 * time.Second
+	}
+	if spec.HealthInterval == 0 {
+		spec.HealthInterval = 5 * time.Second
+	}
+	p := &Process{spec: spec, log: log.With("component", "plugin", "plugin", spec.Name), done: make(chan struct{}), parked: true}
+	if spec.HealthInterval > 0 {
+		go p.supervise(context.WithoutCancel(ctx))
+	}
+	return p
+}
+
+// Park stops the subprocess to give its memory back; the next call starts
+// it again (not counted as a restart). The caller makes sure no call is in
+// flight.
+func (p *Process) Park() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed || p.parked {
+		return
+	}
+	p.parked = true
+	if p.client != nil {
+		p.client.Kill()
+		p.client, p.raw = nil, nil
+	}
+	p.log.Debug("plugin stopped while idle")
+}
+
+// Running reports whether the subprocess is started (not parked or
+// closed).
+func (p *Process) Running() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return !p.closed && !p.parked && p.client != nil && !p.client.Exited()
+}
+
 // supervise restarts a process that died between calls, so readiness
 // recovers and the next page does not pay for the restart.
 func (p *Process) supervise(ctx context.Context) {
@@ -100,11 +145,20 @@ func (p *Process) supervise(ctx context.Context) {
 		case <-p.done:
 			return
 		case <-t.C:
+			if p.isParked() {
+				continue
+			}
 			if _, err := p.get(ctx); err != nil && !errors.Is(err, ErrClosed) {
 				p.log.Error("plugin is down and could not be restarted", "error", err)
 			}
 		}
 	}
+}
+
+func (p *Process) isParked() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.parked
 }
 
 // minimalEnv is what every plugin gets: enough to run, nothing secret.
@@ -207,6 +261,15 @@ func (p *Process) get(ctx context.Context) (any, error) {
 	if p.closed {
 		return nil, ErrClosed
 	}
+	if p.parked {
+		// A start on demand: a failure is retried like a restart.
+		if err := p.restartLocked(ctx); err != nil {
+			return nil, err
+		}
+		p.restarts-- // not a crash
+		p.log.Info("plugin started on first use")
+		return p.raw, nil
+	}
 	if p.client != nil && !p.client.Exited() {
 		return p.raw, nil
 	}
@@ -236,6 +299,7 @@ func (p *Process) restartLocked(ctx context.Context) error {
 		return fmt.Errorf("restart plugin %q: %w", p.spec.Name, err)
 	}
 	p.restarts++
+	p.parked = false
 	return nil
 }
 
@@ -280,6 +344,9 @@ func (p *Process) Auth(ctx context.Context) (sdk.AuthProvider, error) {
 func (p *Process) Alive() bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if p.parked && !p.closed {
+		return true // asleep on purpose; the next call starts it
+	}
 	if p.closed || p.client == nil || p.client.Exited() {
 		return false
 	}
