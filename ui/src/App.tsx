@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useEffect, useState } from 'react';
 import { Navigate, Outlet, Route, Routes, useLocation } from 'react-router';
 import { SignIn } from './auth/SignIn';
 import { ErrorBanner } from './components/ErrorBanner';
@@ -16,16 +16,18 @@ import { UploadPage } from './upload/UploadPage';
 export function App() {
   const status = useAuthStore((s) => s.status);
   const [initError, setInitError] = useState<unknown>();
-  const start = useCallback(() => {
-    setInitError(undefined);
+  useEffect(() => {
     useAuthStore.getState().init().catch(setInitError);
   }, []);
-  useEffect(start, [start]);
+  const retry = () => {
+    setInitError(undefined);
+    useAuthStore.getState().init().catch(setInitError);
+  };
 
   if (initError) {
     return (
       <main className="page">
-        <ErrorBanner title="ocrbox is not reachable." error={initError} onRetry={start} />
+        <ErrorBanner title="ocrbox is not reachable." error={initError} onRetry={retry} />
       </main>
     );
   }

@@ -2,6 +2,7 @@ import { useEffect, useId, useMemo, useRef, useState, type FormEvent, type RefOb
 import { Navigate, useLocation } from 'react-router';
 import { authService } from '../api/authService';
 import { ApiError } from '../api/client';
+import { useFetch } from '../api/useFetch';
 import type { BrowserProvider } from '../api/types';
 import { describeError } from '../components/ErrorBanner';
 import { useAuthStore } from '../stores/authStore';
@@ -12,7 +13,7 @@ import './signin.css';
 /** Problem is why the last sign-in attempt failed, as the form explains it. */
 type Problem =
   | { kind: 'credentials' }
-  | { kind: 'rateLimited'; until: number }
+  | { kind: 'rateLimited'; until: number; seconds: number }
   | { kind: 'unavailable' }
   | { kind: 'message'; text: string; requestId?: string };
 
@@ -21,7 +22,7 @@ function problemFrom(e: unknown): Problem {
   if (e instanceof ApiError) {
     if (e.status === 401) return { kind: 'credentials' };
     if (e.status === 429 && e.retryAfter !== undefined && e.retryAfter > 0) {
-      return { kind: 'rateLimited', until: Date.now() + e.retryAfter * 1000 };
+      return { kind: 'rateLimited', until: Date.now() + e.retryAfter * 1000, seconds: Math.ceil(e.retryAfter) };
     }
     if (e.status === 429) return { kind: 'message', text: 'Too many sign-in attempts. Try again in a moment.' };
     if (e.isNetwork || e.status === 502 || e.status === 503 || e.status === 504) return { kind: 'unavailable' };
@@ -38,17 +39,20 @@ function sentence(s: string): string {
   return t[0].toUpperCase() + t.slice(1);
 }
 
-/** useSecondsLeft counts down to a deadline, re-rendering while it runs. */
-function useSecondsLeft(until: number | undefined): number {
-  const [, tick] = useState(0);
+/**
+ * useSecondsLeft counts down to a deadline, re-rendering while it runs;
+ * seconds is the count when the deadline was set (the first render shows it).
+ */
+function useSecondsLeft(until: number | undefined, seconds: number): number {
+  const [tick, setTick] = useState<{ until?: number; left: number }>({ left: 0 });
   useEffect(() => {
     if (until === undefined) return;
     // A short tick keeps the number right even when the tab's timers lag.
-    const t = setInterval(() => tick((n) => n + 1), 250);
+    const t = setInterval(() => setTick({ until, left: Math.max(0, Math.ceil((until - Date.now()) / 1000)) }), 250);
     return () => clearInterval(t);
   }, [until]);
-  // Computed at render, so the first render after a 429 already counts.
-  return until === undefined ? 0 : Math.max(0, Math.ceil((until - Date.now()) / 1000));
+  if (until === undefined) return 0;
+  return tick.until === until ? tick.left : seconds;
 }
 
 /**
@@ -74,45 +78,36 @@ export function SignIn() {
   // Bumped on every failure so a repeated message is announced again.
   const [attempt, setAttempt] = useState(0);
   const [providerErrorDismissed, setProviderErrorDismissed] = useState(false);
-  const [providers, setProviders] = useState<BrowserProvider[]>([]);
+  // The providers are an extra: if they cannot be loaded, the password form
+  // still works, so a failure is not shown.
+  const providersAnswer = useFetch('providers', () => authService.providers()).data;
+  const providers: BrowserProvider[] = Array.isArray(providersAnswer?.browser) ? providersAnswer.browser : [];
   const [leavingFor, setLeavingFor] = useState<string>();
-  const [focusRetry, setFocusRetry] = useState(false);
 
   const usernameRef = useRef<HTMLInputElement>(null);
   const passwordRef = useRef<HTMLInputElement>(null);
   const retryRef = useRef<HTMLButtonElement>(null);
   const inFlight = useRef(false);
+  const focusRetry = useRef(false);
   const ids = { user: useId(), pass: useId(), userErr: useId(), passErr: useId() };
 
   const cooldownUntil = problem?.kind === 'rateLimited' ? problem.until : undefined;
-  const cooldown = useSecondsLeft(cooldownUntil);
+  const cooldown = useSecondsLeft(cooldownUntil, problem?.kind === 'rateLimited' ? problem.seconds : 0);
 
   useEffect(() => {
     document.title = 'Sign in · ocrbox';
   }, []);
 
-  // The providers are an extra: if they cannot be loaded, the password form
-  // still works, so a failure is not shown.
-  useEffect(() => {
-    let live = true;
-    authService
-      .providers()
-      .then((res) => live && setProviders(Array.isArray(res?.browser) ? res.browser : []))
-      .catch(() => undefined);
-    return () => {
-      live = false;
-    };
-  }, []);
 
   // The rate limit is over: the message has done its job.
-  useEffect(() => {
-    if (cooldownUntil !== undefined && cooldown === 0) setProblem(undefined);
-  }, [cooldown, cooldownUntil]);
+  if (cooldownUntil !== undefined && cooldown === 0) setProblem(undefined);
 
+  // A Retry that failed again: the new message's Retry button takes the focus.
   useEffect(() => {
-    if (focusRetry && problem?.kind === 'unavailable') retryRef.current?.focus();
-    if (focusRetry) setFocusRetry(false);
-  }, [focusRetry, problem]);
+    if (!focusRetry.current) return;
+    focusRetry.current = false;
+    if (problem?.kind === 'unavailable') retryRef.current?.focus();
+  }, [problem]);
 
   if (status === 'signedIn') return <Navigate to={target.returnTo} replace />;
 
@@ -134,13 +129,13 @@ export function SignIn() {
       await useAuthStore.getState().login(username.trim(), password);
     } catch (e) {
       const p = problemFrom(e);
+      focusRetry.current = fromRetry;
       setProblem(p);
       setAttempt((a) => a + 1);
       if (p.kind === 'credentials') {
         passwordRef.current?.focus();
         passwordRef.current?.select();
       }
-      if (fromRetry) setFocusRetry(true);
     } finally {
       inFlight.current = false;
       setBusy(false);

@@ -1,6 +1,7 @@
-import { useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
+import { useCallback, useLayoutEffect, useRef, useState, type ReactNode } from 'react';
 import { ApiError } from '../api/client';
 import { taskService } from '../api/taskService';
+import { useFetch } from '../api/useFetch';
 import { isRunning, type FileKind, type Task, type TaskFile } from '../api/types';
 import { describeError, ErrorBanner } from '../components/ErrorBanner';
 import { Modal } from '../components/Modal';
@@ -55,39 +56,29 @@ function keepFresh(t: Task, since: number): void {
  * loads the task itself, so it works for tasks not on the current page.
  */
 export function TaskDetails({ id, onClose, onChanged, onDeleted }: TaskDetailsProps) {
-  const [fetched, setFetched] = useState<Task>();
-  const [loadError, setLoadError] = useState<unknown>();
-  const [attempt, setAttempt] = useState(0);
+  const {
+    data: fetched,
+    error: loadError,
+    reload,
+    set: setFetched,
+  } = useFetch(id, async (signal) => {
+    const since = eventClock();
+    const t = await taskService.get(id, signal);
+    keepFresh(t, since);
+    return t;
+  });
   const live = useTaskStore((s) => s.byId[id]);
   // The store holds the live versions (the event stream keeps them current);
   // only trust it once the server let us see the task.
   const task = fetched ? (live ?? fetched) : undefined;
 
-  useEffect(() => {
-    const ac = new AbortController();
-    setLoadError(undefined);
-    const since = eventClock();
-    taskService
-      .get(id, ac.signal)
-      .then((t) => {
-        keepFresh(t, since);
-        setFetched(t);
-      })
-      .catch((e) => {
-        if (!ac.signal.aborted) setLoadError(e);
-      });
-    return () => ac.abort();
-  }, [id, attempt]);
-
   // Events may have been missed: ask again. Deleted elsewhere: close.
-  useResync(() => setAttempt((n) => n + 1));
-  const onDeletedRef = useRef(onDeleted);
-  onDeletedRef.current = onDeleted;
+  useResync(reload);
   const deleting = useRef(false);
   useTaskEvent((e) => {
     if (e.type === 'deleted' && e.id === id && !deleting.current) {
       deleting.current = true;
-      onDeletedRef.current();
+      onDeleted();
     }
   });
 
@@ -101,9 +92,11 @@ export function TaskDetails({ id, onClose, onChanged, onDeleted }: TaskDetailsPr
   // Both dialogs listen for Escape on the document; while the confirmation
   // is open only it should close. The ref keeps close() stable for Modal.
   const confirmingRef = useRef(false);
-  confirmingRef.current = confirming;
   const onCloseRef = useRef(onClose);
-  onCloseRef.current = onClose;
+  useLayoutEffect(() => {
+    confirmingRef.current = confirming;
+    onCloseRef.current = onClose;
+  });
   const close = useCallback(() => {
     if (!confirmingRef.current) onCloseRef.current();
   }, []);
@@ -178,7 +171,7 @@ export function TaskDetails({ id, onClose, onChanged, onDeleted }: TaskDetailsPr
               This task does not exist or is not yours.
             </p>
           ) : (
-            <ErrorBanner title="Could not load the task." error={loadError} onRetry={() => setAttempt((n) => n + 1)} />
+            <ErrorBanner title="Could not load the task." error={loadError} onRetry={reload} />
           )
         ) : (
           <div className="details-loading">
@@ -316,30 +309,18 @@ function DownloadLink({ taskId, file }: { taskId: string; file: TaskFile }) {
 function TextPreview({ task }: { task: Task }) {
   const txt = task.files.find((f) => f.kind === 'txt');
   const txtId = txt?.id;
-  const [state, setState] = useState<{ text?: string; full?: number; error?: unknown; loading: boolean }>({ loading: false });
-  const [attempt, setAttempt] = useState(0);
-
-  useEffect(() => {
-    if (!txtId) {
-      setState({ loading: false });
-      return;
-    }
-    const ac = new AbortController();
-    setState({ loading: true });
-    taskService
-      .fileText(task.id, txtId, ac.signal)
-      .then((text) => setState({ text: text.slice(0, PREVIEW_CHARS), full: text.length, loading: false }))
-      .catch((e) => {
-        if (!ac.signal.aborted) setState({ error: e, loading: false });
-      });
-    return () => ac.abort();
-  }, [task.id, txtId, attempt]);
+  const fetched = useFetch(txtId ? `${task.id}/${txtId}` : null, async (signal) => {
+    const text = await taskService.fileText(task.id, txtId!, signal);
+    return { text: text.slice(0, PREVIEW_CHARS), full: text.length };
+  });
+  // Without a text file (any more) there is nothing to show.
+  const state = { ...(txtId ? fetched.data : undefined), error: fetched.error, loading: fetched.loading };
 
   let body: ReactNode;
   if (state.loading) {
     body = <Spinner label="Loading the text…" />;
   } else if (state.error !== undefined) {
-    body = <ErrorBanner title="Could not load the text." error={state.error} onRetry={() => setAttempt((n) => n + 1)} />;
+    body = <ErrorBanner title="Could not load the text." error={state.error} onRetry={fetched.reload} />;
   } else if (state.text !== undefined) {
     body = state.text.trim() ? (
       <>

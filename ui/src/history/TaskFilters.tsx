@@ -1,4 +1,4 @@
-import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
+import { useEffect, useId, useState, type FormEvent } from 'react';
 import { TASK_STATUSES, type HistoryQuery, type TaskStatus } from '../api/types';
 import { statusLabel } from '../components/StatusBadge';
 import { hasFilters, type HistoryView } from './useHistoryQuery';
@@ -33,7 +33,12 @@ export function TaskFilters({ query, update, clearFilters, total, serverError }:
   // Dates are local state so that an invalid range can be shown with its
   // message without being sent; the URL stays the last valid range.
   const [dates, setDates] = useState({ from: query.from ?? '', to: query.to ?? '' });
-  useEffect(() => setDates({ from: query.from ?? '', to: query.to ?? '' }), [query.from, query.to]);
+  // The URL's range changed (Back, Clear filters, a valid edit): show it.
+  const [urlRange, setUrlRange] = useState({ from: query.from, to: query.to });
+  if (urlRange.from !== query.from || urlRange.to !== query.to) {
+    setUrlRange({ from: query.from, to: query.to });
+    setDates({ from: query.from ?? '', to: query.to ?? '' });
+  }
   const rangeError = dateRangeError(dates.from, dates.to);
   const onDate = (which: 'from' | 'to', value: string) => {
     const next = { ...dates, [which]: value };
@@ -43,14 +48,14 @@ export function TaskFilters({ query, update, clearFilters, total, serverError }:
   };
 
   const [text, setText] = useState(query.q ?? '');
-  const textRef = useRef(text);
-  textRef.current = text;
   const urlQ = query.q ?? '';
   // Follow the URL when it changes from elsewhere (Back, Clear filters), but
   // not when it merely caught up with what is typed (it is trimmed there).
-  useEffect(() => {
-    if (textRef.current.trim() !== urlQ) setText(urlQ);
-  }, [urlQ]);
+  const [seenQ, setSeenQ] = useState(urlQ);
+  if (seenQ !== urlQ) {
+    setSeenQ(urlQ);
+    if (text.trim() !== urlQ) setText(urlQ);
+  }
   useEffect(() => {
     const want = text.trim();
     if (want === urlQ) return;

@@ -1,8 +1,9 @@
-import { useCallback, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, type ReactNode } from 'react';
 import { Link } from 'react-router';
 import { ApiError } from '../api/client';
 import { taskService } from '../api/taskService';
-import { isRunning, type Page, type SortField, type SortOrder, type Task } from '../api/types';
+import { useFetch } from '../api/useFetch';
+import { isRunning, type SortField, type SortOrder, type Task } from '../api/types';
 import { ErrorBanner } from '../components/ErrorBanner';
 import { useResync, useTaskEvent, type TaskEvent } from '../stores/taskEvents';
 import { eventClock, useTaskStore } from '../stores/taskStore';
@@ -11,14 +12,8 @@ import { Pagination, pageCount } from './Pagination';
 import { TaskDetails } from './TaskDetails';
 import { dateRangeError, TaskFilters } from './TaskFilters';
 import { TaskList } from './TaskList';
-import { hasFilters, useHistoryQuery } from './useHistoryQuery';
+import { hasFilters, queryKey, useHistoryQuery } from './useHistoryQuery';
 import './history.css';
-
-interface ListState {
-  data?: Page<Task>;
-  loading: boolean;
-  error?: unknown;
-}
 
 /** RELOAD_WAIT_MS: the list reloads this long after the last new or deleted task of a burst… */
 export const RELOAD_WAIT_MS = 1000;
@@ -65,36 +60,17 @@ function isCode(e: unknown, status: number, code: string): boolean {
  */
 export function TaskHistory() {
   const { query, update, clearFilters, taskId, openTask, closeTask } = useHistoryQuery();
-  const [state, setState] = useState<ListState>({ loading: true });
-  const [reloads, setReloads] = useState(0);
-  const reload = useCallback(() => setReloads((n) => n + 1), []);
   // The filters already explain an inverted range; the server would only answer 422.
   const rangeInvalid = !!dateRangeError(query.from ?? '', query.to ?? '');
-
-  useEffect(() => {
-    if (rangeInvalid) {
-      setState((s) => ({ ...s, loading: false, error: undefined }));
-      return;
-    }
-    const ac = new AbortController();
-    setState((s) => ({ ...s, loading: true, error: undefined }));
+  const { data, loading, error, reload } = useFetch(rangeInvalid ? null : queryKey(query), async (signal) => {
     const since = eventClock();
-    taskService
-      .history(query, ac.signal)
-      .then((data) => {
-        // Running rows join the store, which the event stream keeps current;
-        // a task the stream changed meanwhile keeps the stream's state.
-        const store = useTaskStore.getState();
-        for (const t of data.items) if (isRunning(t.status) || store.byId[t.id]) store.upsert(t, { since });
-        setState({ data, loading: false });
-      })
-      .catch((e) => {
-        if (!ac.signal.aborted) setState((s) => ({ ...s, loading: false, error: e }));
-      });
-    return () => ac.abort();
-  }, [query, reloads, rangeInvalid]);
-
-  const { data, loading, error } = state;
+    const data = await taskService.history(query, signal);
+    // Running rows join the store, which the event stream keeps current;
+    // a task the stream changed meanwhile keeps the stream's state.
+    const store = useTaskStore.getState();
+    for (const t of data.items) if (isRunning(t.status) || store.byId[t.id]) store.upsert(t, { since });
+    return data;
+  });
 
   // A page past the end (after deletions, or from an old link): go to the last one.
   useEffect(() => {
@@ -113,7 +89,9 @@ export function TaskHistory() {
   const onSort = useCallback((sort: SortField, order: SortOrder) => update({ sort, order }), [update]);
   // Stable, so that the (memoised) rows do not all re-render when the URL changes.
   const openRef = useRef(openTask);
-  openRef.current = openTask;
+  useLayoutEffect(() => {
+    openRef.current = openTask;
+  });
   const onOpen = useCallback((id: string) => openRef.current(id), []);
   const onDeleted = useCallback(() => {
     closeTask();

@@ -8,7 +8,7 @@
 // "reset" (events were missed) ask whoever shows tasks to fetch them again
 // (useResync). When the stream cannot be opened, the running tasks are
 // polled until it can.
-import { useEffect, useRef } from 'react';
+import { useEffect, useEffectEvent, useRef } from 'react';
 import { create } from 'zustand';
 import { taskService } from '../api/taskService';
 import type { Task } from '../api/types';
@@ -226,18 +226,16 @@ export function useTaskEventStream(): void {
  * Not at mount: the caller fetches then anyway.
  */
 export function useResync(fn: () => void): void {
-  const latest = useRef(fn);
-  latest.current = fn;
+  const resync = useEffectEvent(fn);
   const resyncs = useTaskEventsStore((s) => s.resyncs);
   const first = useRef(resyncs);
   useEffect(() => {
-    if (resyncs !== first.current) latest.current();
+    if (resyncs !== first.current) resync();
   }, [resyncs]);
 }
 
 /** useTaskEvent calls fn for every task event while the component is mounted. */
 export function useTaskEvent(fn: (e: TaskEvent) => void): void {
-  const latest = useRef(fn);
-  latest.current = fn;
-  useEffect(() => onTaskEvent((e) => latest.current(e)), []);
+  const handle = useEffectEvent(fn);
+  useEffect(() => onTaskEvent((e) => handle(e)), []);
 }

@@ -1,6 +1,7 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { Link } from 'react-router';
 import { taskService } from '../api/taskService';
+import { useFetch } from '../api/useFetch';
 import { isRunning, type Engine } from '../api/types';
 import { ErrorBanner, describeError } from '../components/ErrorBanner';
 import { Skeleton } from '../components/Spinner';
@@ -16,20 +17,13 @@ type EnginesState = { state: 'loading' } | { state: 'ready'; engines: Engine[] }
 
 /** useEngines loads GET /engines, with a reload for the Retry button. */
 function useEngines(): [EnginesState, () => void] {
-  const [s, setS] = useState<EnginesState>({ state: 'loading' });
-  const [attempt, setAttempt] = useState(0);
-  useEffect(() => {
-    let live = true;
-    setS({ state: 'loading' });
-    taskService.engines().then(
-      (engines) => live && setS({ state: 'ready', engines: engines ?? [] }),
-      (error: unknown) => live && setS({ state: 'error', error }),
-    );
-    return () => {
-      live = false;
-    };
-  }, [attempt]);
-  return [s, useCallback(() => setAttempt((n) => n + 1), [])];
+  const { data, error, loading, reload } = useFetch('engines', () => taskService.engines());
+  const s = useMemo<EnginesState>(() => {
+    if (loading) return { state: 'loading' };
+    if (error !== undefined) return { state: 'error', error };
+    return { state: 'ready', engines: data ?? [] };
+  }, [data, error, loading]);
+  return [s, reload];
 }
 
 /**
@@ -40,15 +34,17 @@ function useEngines(): [EnginesState, () => void] {
 export function UploadPage() {
   const [engines, reloadEngines] = useEngines();
   const [choice, setChoice] = useState<UploadChoice>();
+  // Once the engines are known, settle the choice: the remembered one where
+  // it still fits. (Adjusted during render, so no frame lacks it.)
+  const [settledFor, setSettledFor] = useState<Engine[]>();
+  if (engines.state === 'ready' && settledFor !== engines.engines) {
+    setSettledFor(engines.engines);
+    setChoice((c) => choiceFor(engines.engines, c ?? loadChoice()));
+  }
   const picker = useRef<DropZoneHandle>(null);
   const rows = useUploadStore((s) => s.rows);
   const byId = useTaskStore((s) => s.byId);
   const [runningError, setRunningError] = useState<unknown>();
-
-  // Once the engines are known, settle the choice: the remembered one where it still fits.
-  useEffect(() => {
-    if (engines.state === 'ready') setChoice((c) => choiceFor(engines.engines, c ?? loadChoice()));
-  }, [engines]);
 
   const changeChoice = (c: UploadChoice) => {
     setChoice(c);
@@ -56,11 +52,13 @@ export function UploadPage() {
   };
 
   // Tasks still running from before (a reload) join the list.
-  const loadRunning = useCallback(() => {
-    setRunningError(undefined);
+  useEffect(() => {
     useTaskStore.getState().loadRunning().catch(setRunningError);
   }, []);
-  useEffect(loadRunning, [loadRunning]);
+  const retryRunning = () => {
+    setRunningError(undefined);
+    useTaskStore.getState().loadRunning().catch(setRunningError);
+  };
 
   // Every running task the app hears of (from that load, the event stream
   // or another tab's upload) joins the list; the stream keeps each row
@@ -147,7 +145,7 @@ export function UploadPage() {
         {runningError !== undefined && (
           <div className="banner banner-warn" role="alert">
             <span>Could not check for tasks still running: {describeError(runningError)}</span>
-            <button type="button" className="btn btn-small" onClick={loadRunning}>
+            <button type="button" className="btn btn-small" onClick={retryRunning}>
               Try again
             </button>
           </div>
