@@ -541,10 +541,11 @@ export interface components {
         Error: {
             error: {
                 /**
-                 * @description Stable, for programs: e.g. `unauthenticated`, `invalid_credentials`, `invalid_refresh_token`, `csrf_failed`, `account_link_required`, `account_unusable`, `auth_misconfigured`, `forbidden`, `metrics_forbidden`, `not_found`, `invalid_state`, `invalid_parameter`, `invalid_request`, `unsupported_type`, `unsupported_media_type`, `too_large`, `file_too_large`, `too_many_files`, `too_many_pages`, `image_too_large`, `unreadable_input`, `quota_exceeded`, `rate_limited`, `auth_unavailable`, `feature_disabled`, `index_rebuilding`, `internal_error`.
+                 * @description Stable, for programs: core/domain's ErrorCodes, where error_codes.go says when each is used. The last five come from page processing: they end a task (its `error` says why) rather than a request.
                  * @example invalid_parameter
+                 * @enum {string}
                  */
-                code: string;
+                code: "not_found" | "forbidden" | "invalid_state" | "invalid_parameter" | "unsupported_type" | "too_large" | "quota_exceeded" | "rate_limited" | "unauthenticated" | "invalid_credentials" | "auth_unavailable" | "feature_disabled" | "unavailable" | "unreadable_input" | "internal_error" | "bad_request" | "method_not_allowed" | "not_acceptable" | "timeout" | "error" | "invalid_refresh_token" | "invalid_login_state" | "csrf_failed" | "account_unusable" | "account_link_required" | "auth_misconfigured" | "unknown_provider" | "metrics_forbidden" | "invalid_request" | "unsupported_media_type" | "no_files" | "too_many_files" | "file_too_large" | "empty_file" | "upload_failed" | "too_many_pages" | "image_too_large" | "unknown_engine" | "unsupported_language" | "unsupported_output" | "invalid_output" | "index_rebuilding" | "disk_full" | "page_out_of_range" | "page_too_large" | "no_pages" | "decode_failed" | "engine_failed";
                 /** @description For people; safe to show. */
                 message: string;
                 /** @description The `X-Request-ID` of the request. */
@@ -577,6 +578,16 @@ export interface components {
             outputs: components["schemas"]["OutputKind"][];
             /** @description Whether pages are turned upright before recognition (the upload's `autorotate`, default true). */
             autorotate: boolean;
+            /**
+             * @description The searchable PDF's flavour (the upload's `pdf_output`, default pdfa: PDF/A-2B).
+             * @enum {string}
+             */
+            pdf_output: "pdfa" | "pdf";
+            /**
+             * @description What a PDF's own text layer is used for (the upload's `pdf_text`, default skip).
+             * @enum {string}
+             */
+            pdf_text: "skip" | "redo" | "force";
             pages_total: number;
             pages_done: number;
             attempts: number;
@@ -712,6 +723,16 @@ export interface components {
             outputs?: string;
             /** @description As the `autorotate` query parameter. */
             autorotate?: boolean;
+            /**
+             * @description As the `pdf_output` query parameter.
+             * @enum {string}
+             */
+            pdf_output?: "pdfa" | "pdf";
+            /**
+             * @description As the `pdf_text` query parameter.
+             * @enum {string}
+             */
+            pdf_text?: "skip" | "redo" | "force";
             /** @description The documents: images (PNG, JPEG, TIFF incl. multi-page, WebP, BMP, GIF, PNM) or PDFs. Each becomes one task named after the part's filename. */
             file: string[];
         };
@@ -1072,6 +1093,10 @@ export interface components {
         OutputsQuery: string;
         /** @description `true` (default) turns pages upright before recognition: 90/180/270° turns found by the engine's orientation detection and skew up to ±15° corrected (engines that cannot turn pages ignore it); `false` reads pages as they came. Also accepted as a form field before the files. */
         AutorotateQuery: boolean;
+        /** @description The searchable PDF's flavour: `pdfa` (default) marks it PDF/A-2B (XMP pdfaid, sRGB output intent, embedded text-layer font, document ID); `pdf` makes a plain PDF with the same pages. Either way a PDF upload keeps its original pages and image encodings, with an invisible text layer added. Anything else is a 422. Also accepted as a form field before the files. */
+        PDFOutputQuery: "pdfa" | "pdf";
+        /** @description What a PDF's own text layer is used for. `skip` (default): a page with text (visible, or an invisible OCR layer) is read from that text with its positions, without OCR; pages without text are OCRed. `redo`: only pages with visible text are read from it; a page whose only text is invisible (an earlier OCR layer) is OCRed again. `force`: every page is rasterised and OCRed. The JSON output says per page which it was (`source`: `pdf_text` or `ocr`). Ignored for images. Anything else is a 422. Also accepted as a form field before the files. */
+        PDFTextQuery: "skip" | "redo" | "force";
     };
     requestBodies: never;
     headers: {
@@ -1545,6 +1570,10 @@ export interface operations {
                 outputs?: components["parameters"]["OutputsQuery"];
                 /** @description `true` (default) turns pages upright before recognition: 90/180/270° turns found by the engine's orientation detection and skew up to ±15° corrected (engines that cannot turn pages ignore it); `false` reads pages as they came. Also accepted as a form field before the files. */
                 autorotate?: components["parameters"]["AutorotateQuery"];
+                /** @description The searchable PDF's flavour: `pdfa` (default) marks it PDF/A-2B (XMP pdfaid, sRGB output intent, embedded text-layer font, document ID); `pdf` makes a plain PDF with the same pages. Either way a PDF upload keeps its original pages and image encodings, with an invisible text layer added. Anything else is a 422. Also accepted as a form field before the files. */
+                pdf_output?: components["parameters"]["PDFOutputQuery"];
+                /** @description What a PDF's own text layer is used for. `skip` (default): a page with text (visible, or an invisible OCR layer) is read from that text with its positions, without OCR; pages without text are OCRed. `redo`: only pages with visible text are read from it; a page whose only text is invisible (an earlier OCR layer) is OCRed again. `force`: every page is rasterised and OCRed. The JSON output says per page which it was (`source`: `pdf_text` or `ocr`). Ignored for images. Anything else is a 422. Also accepted as a form field before the files. */
+                pdf_text?: components["parameters"]["PDFTextQuery"];
             };
             header?: {
                 /** @description Required when the request is authenticated by the session cookie (or, for `/auth/refresh`, by the refresh cookie): the value of the `ocrbox_csrf` cookie. Not needed with a bearer token. */

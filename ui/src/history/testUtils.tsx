@@ -16,6 +16,8 @@ export function makeTask(over: Partial<Task> = {}): Task {
     lang: 'eng',
     outputs: ['txt'],
     autorotate: true,
+    pdf_output: 'pdfa',
+    pdf_text: 'skip',
     pages_total: 2,
     pages_done: 2,
     attempts: 1,

@@ -19,7 +19,7 @@ function task(id: string, status: TaskStatus): Task {
     status,
     engine: 'tesseract',
     lang: 'eng',
-    outputs: ['txt'], autorotate: true,
+    outputs: ['txt'], autorotate: true, pdf_output: 'pdfa', pdf_text: 'skip',
     pages_total: 1,
     pages_done: 0,
     attempts: 1,

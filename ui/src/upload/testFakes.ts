@@ -162,6 +162,8 @@ export function task(p: Partial<Task> & { id: string }): Task {
     lang: 'eng',
     outputs: ['txt', 'pdf'],
     autorotate: true,
+    pdf_output: 'pdfa',
+    pdf_text: 'skip',
     pages_total: 0,
     pages_done: 0,
     attempts: 1,
