@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math"
 
-	"github.com/pdfcpu/pdfcpu/pkg/api"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
 )
@@ -27,7 +26,7 @@ type textLayer struct {
 // XObject: the page's content stream, its resources (the embedded
 // glyph-less font and its ToUnicode map) copied object by object.
 func importTextLayer(dst *model.Context, pagePDF []byte, pg Page) (*textLayer, error) {
-	src, err := api.ReadContext(bytes.NewReader(pagePDF), pdfConf())
+	src, err := readPDF(bytes.NewReader(pagePDF), pdfConf())
 	if err != nil {
 		return nil, fmt.Errorf("read page %d text layer: %w", pg.Number, err)
 	}
@@ -107,7 +106,7 @@ func newFlateStream(xt *model.XRefTable, d types.Dict, content []byte) (*types.I
 	if err := sd.Encode(); err != nil {
 		return nil, err
 	}
-	return xt.IndRefForNewObject(*sd)
+	return newRef(xt, *sd)
 }
 
 // copier copies objects from one PDF into another, each indirect object
@@ -240,4 +239,15 @@ func rasterBox(media, crop *types.Rectangle, rotate, dpi, width, height int) typ
 		return *media
 	}
 	return *crop
+}
+
+// newRef adds obj as a new object at the end of the table. pdfcpu's
+// IndRefForNewObject reuses numbers from the free list, which in a PDF read
+// back from a merge may name objects still in use.
+func newRef(xt *model.XRefTable, obj types.Object) (*types.IndirectRef, error) {
+	n, err := xt.InsertObject(obj)
+	if err != nil {
+		return nil, err
+	}
+	return types.NewIndirectRef(n, 0), nil
 }

@@ -41,8 +41,10 @@ type PDFPage struct {
 	Result Page
 	// TextPDF loads the engine's one-page PDF: the text layer alone
 	// (sdk.OptionPDFTextOnly) or, from an engine that does not know the
-	// option, a whole page. Nil for a page left as it is (a PDF page whose
-	// own text was used: Result.Source == SourcePDFText).
+	// option, a whole page. A PDF page whose own text was used
+	// (Result.Source == SourcePDFText) is left as it is, with no layer;
+	// its TextPDF, if any, is the original page, used only when the
+	// document falls back to whole pages. Nil: no layer.
 	TextPDF func() ([]byte, error)
 	// Image loads the page image the engine read (image uploads only).
 	Image func() ([]byte, error)
@@ -83,7 +85,7 @@ func WriteSearchablePDF(ctx context.Context, w io.Writer, in SearchablePDF) erro
 
 // overlayPDF lays each page's text over the uploaded PDF's page.
 func overlayPDF(ctx context.Context, in SearchablePDF) (*model.Context, error) {
-	doc, err := api.ReadContext(in.Original, pdfConf())
+	doc, err := readPDF(in.Original, pdfConf())
 	if err != nil {
 		return nil, domain.Errorf(domain.ErrBadInput, "unreadable_input", "the PDF cannot be read: %v", err)
 	}
@@ -241,7 +243,7 @@ func mergeWholePages(ctx context.Context, in SearchablePDF) (*model.Context, err
 	if err := MergePDF(ctx, &merged, rs); err != nil {
 		return nil, err
 	}
-	doc, err := api.ReadContext(bytes.NewReader(merged.Bytes()), pdfConf())
+	doc, err := readPDF(bytes.NewReader(merged.Bytes()), pdfConf())
 	if err != nil {
 		return nil, fmt.Errorf("read merged pdf: %w", err)
 	}
@@ -280,6 +282,13 @@ func imagesPDF(ctx context.Context, in SearchablePDF) (*model.Context, error) {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
+		var layer *textLayer
+		if p.TextPDF != nil && p.Result.Source != SourcePDFText {
+			// First: a whole page from the engine means no layers at all.
+			if layer, err = loadLayer(doc, p); err != nil {
+				return nil, err
+			}
+		}
 		if p.Image == nil {
 			return nil, fmt.Errorf("page %d: no page image", p.Result.Number)
 		}
@@ -305,11 +314,7 @@ func imagesPDF(ctx context.Context, in SearchablePDF) (*model.Context, error) {
 		}
 		d := types.Dict{"Type": types.Name("Page"), "Parent": *pagesRef, "MediaBox": box.Array(),
 			"Resources": types.Dict{"XObject": types.Dict{"Im0": *ref}}, "Contents": *content}
-		if p.TextPDF != nil && p.Result.Source != SourcePDFText {
-			layer, err := loadLayer(doc, p)
-			if err != nil {
-				return nil, err
-			}
+		if layer != nil {
 			if err := overlay(doc, d, d["Resources"].(types.Dict), layer, placement(layer, *box, 0, dpi)); err != nil {
 				return nil, fmt.Errorf("page %d: %w", p.Result.Number, err)
 			}
@@ -317,7 +322,7 @@ func imagesPDF(ctx context.Context, in SearchablePDF) (*model.Context, error) {
 		if turn := p.Result.Orientation.Degrees; turn%90 == 0 && turn%360 != 0 {
 			d["Rotate"] = types.Integer(normRotate(360 - turn))
 		}
-		pr, err := xt.IndRefForNewObject(d)
+		pr, err := newRef(xt, d)
 		if err != nil {
 			return nil, err
 		}
@@ -335,5 +340,13 @@ func imageStream(xt *model.XRefTable, img *pageImage) (*types.IndirectRef, error
 	n := int64(len(img.raw))
 	sd := types.StreamDict{Dict: img.dict, Raw: img.raw, StreamLength: &n}
 	sd.Dict["Length"] = types.Integer(n)
-	return xt.IndRefForNewObject(sd)
+	return newRef(xt, sd)
+}
+
+// readPDF reads a whole PDF for rewriting. pdfcpu's ReadContext alone
+// leaves the objects of compressed object streams half-loaded, and writing
+// such a context back breaks them (measured: a qpdf --object-streams file
+// lost its font); validation loads every object, so it comes first.
+func readPDF(rs io.ReadSeeker, conf *model.Configuration) (*model.Context, error) {
+	return api.ReadAndValidate(rs, conf)
 }

@@ -60,12 +60,20 @@ func TestSearchablePDFKeepsOriginal(t *testing.T) {
 
 // TestSearchablePDFPageRotate: a page with /Rotate 90 is rasterised as
 // shown (turned), OCRed upright; the layer must be turned back into the
-// page's own coordinates so a reader finds the words where they show.
+// page's own coordinates so a reader finds the words where they show. The
+// page is tesseract's own searchable PDF of phototest, its font in an
+// object stream, which must survive the rewrite.
 func TestSearchablePDFPageRotate(t *testing.T) {
 	t.Parallel()
-	src := filepath.Join(corpus(t), "multipage", "three-pages.pdf")
-	rotated := filepath.Join(t.TempDir(), "rotated.pdf")
-	tool(t, "qpdf", "--empty", "--pages", src, "2", "--", "--rotate=+90:1", rotated)
+	needTool(t, "tesseract")
+	dir := t.TempDir()
+	cmd := exec.Command("tesseract", filepath.Join(corpus(t), "pages", "phototest.tif"), filepath.Join(dir, "src"), "-l", "eng", "pdf")
+	cmd.Env = append(os.Environ(), "OMP_THREAD_LIMIT=1")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("tesseract: %v\n%s", err, out)
+	}
+	rotated := filepath.Join(dir, "rotated.pdf")
+	tool(t, "qpdf", "--object-streams=generate", "--rotate=+90:1", filepath.Join(dir, "src.pdf"), rotated)
 	orig, err := os.ReadFile(rotated)
 	if err != nil {
 		t.Fatal(err)
@@ -77,6 +85,7 @@ func TestSearchablePDFPageRotate(t *testing.T) {
 		t.Errorf("the page lost its /Rotate:\n%s", tool(t, "pdfinfo", out))
 	}
 	checkAligned(t, pdfWords(t, out, 1), p, 300, 2)
+	checkPDFA(t, out, false)
 }
 
 // TestSearchablePDFPageLeftAlone: a page marked as carrying its own text
@@ -170,4 +179,35 @@ func TestSearchablePDFOutputPlain(t *testing.T) {
 	checkPDFA(t, out, false)
 }
 
-var _ = exec.Command
+
+// TestSearchablePDFWholePages: an engine that does not know
+// sdk.OptionPDFTextOnly returns whole pages (image and text); they are
+// merged as they are, with the PDF/A markers, rather than laid over the
+// original (which would draw the page twice).
+func TestSearchablePDFWholePages(t *testing.T) {
+	t.Parallel()
+	needTool(t, "tesseract")
+	path := filepath.Join(corpus(t), "pages", "phototest.tif")
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := filepath.Join(t.TempDir(), "whole")
+	cmd := exec.Command("tesseract", path, base, "-l", "eng", "pdf")
+	cmd.Env = append(os.Environ(), "OMP_THREAD_LIMIT=1")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("tesseract: %v\n%s", err, out)
+	}
+	page := fileLoader(t, base+".pdf")
+	out := writeSearchable(t, SearchablePDF{PDFA: true, Pages: []PDFPage{
+		{Result: Page{Number: 1}, TextPDF: page, Image: loader(raw)},
+		{Result: Page{Number: 2}, TextPDF: page, Image: loader(raw)},
+	}})
+	if encs := imageEncodings(t, out); len(encs) != 2 {
+		t.Errorf("images %v, want the engine's two page images", encs)
+	}
+	if text := tool(t, "pdftotext", out, "-"); strings.Count(text, "12 point text") != 2 {
+		t.Errorf("text of the two pages: %q", text)
+	}
+	checkPDFA(t, out, true)
+}

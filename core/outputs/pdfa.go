@@ -100,7 +100,7 @@ func markPDFA(doc *model.Context, meta Meta, now time.Time) error {
 	for k, v := range info {
 		d[k] = types.NewHexLiteral([]byte(types.EncodeUTF16String(v)))
 	}
-	ir, err := xt.IndRefForNewObject(d)
+	ir, err := newRef(xt, d)
 	if err != nil {
 		return err
 	}
@@ -111,7 +111,7 @@ func markPDFA(doc *model.Context, meta Meta, now time.Time) error {
 	n := int64(len(xmp))
 	md := types.StreamDict{Dict: types.Dict{"Type": types.Name("Metadata"), "Subtype": types.Name("XML"),
 		"Length": types.Integer(n)}, Raw: xmp, Content: xmp, StreamLength: &n}
-	mref, err := xt.IndRefForNewObject(md)
+	mref, err := newRef(xt, md)
 	if err != nil {
 		return err
 	}

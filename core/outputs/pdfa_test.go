@@ -66,6 +66,7 @@ func checkPDFA(t *testing.T, path string, want bool) {
 	hasAID := strings.Contains(xmp, "<pdfaid:part>2</pdfaid:part>") && strings.Contains(xmp, "<pdfaid:conformance>B</pdfaid:conformance>")
 	intents, _ := doc.DereferenceArray(root["OutputIntents"])
 	if !want {
+		checkFonts(t, path)
 		if strings.Contains(xmp, "pdfaid") || len(intents) != 0 {
 			t.Errorf("pdf_output=pdf carries PDF/A markers: pdfaid %v, %d output intents", strings.Contains(xmp, "pdfaid"), len(intents))
 		}
@@ -121,8 +122,18 @@ func checkPDFA(t *testing.T, path string, want bool) {
 			t.Errorf("Info %s %q is not the XMP's %s %q", key, v, tag, m[1])
 		}
 	}
-	// Every font embedded (pdffonts: the "emb" column).
-	for i, line := range strings.Split(tool(t, "pdffonts", path), "\n") {
+	checkFonts(t, path)
+}
+
+// checkFonts: every font embedded (pdffonts: the "emb" column), and
+// poppler finds no broken cross-reference entries on the way.
+func checkFonts(t *testing.T, path string) {
+	t.Helper()
+	fonts := tool(t, "pdffonts", path)
+	if strings.Contains(fonts, "Error") {
+		t.Errorf("pdffonts:\n%s", fonts)
+	}
+	for i, line := range strings.Split(fonts, "\n") {
 		if f := strings.Fields(line); i >= 2 && len(f) >= 5 && !strings.Contains(line, " yes ") {
 			t.Errorf("font not embedded: %s", line)
 		}

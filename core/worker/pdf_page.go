@@ -84,10 +84,10 @@ func (w *Worker) writeSearchablePDF(ctx context.Context, t *domain.Task, pgs []o
 		return func() ([]byte, error) { return w.readFile(ctx, t, name) }
 	}
 	for _, p := range pgs {
-		pp := outputs.PDFPage{Result: p}
-		if p.Source != outputs.SourcePDFText {
-			pp.TextPDF = load(pagePDFName(p.Number))
-		}
+		// A page read from its own text has the original page stored as
+		// its PDF: WriteSearchablePDF leaves the page as it is, and uses
+		// that only when it falls back to whole pages.
+		pp := outputs.PDFPage{Result: p, TextPDF: load(pagePDFName(p.Number))}
 		if doc.Original == nil {
 			pp.Image = func() ([]byte, error) {
 				b, err := w.readFile(ctx, t, pageImageName(p.Number))
