@@ -179,7 +179,6 @@ func TestSearchablePDFOutputPlain(t *testing.T) {
 	checkPDFA(t, out, false)
 }
 
-
 // TestSearchablePDFWholePages: an engine that does not know
 // sdk.OptionPDFTextOnly returns whole pages (image and text); they are
 // merged as they are, with the PDF/A markers, rather than laid over the
