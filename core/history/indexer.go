@@ -67,6 +67,14 @@ type Indexer struct {
 	wake    chan struct{}
 
 	ready atomic.Bool // the index holds every task (no rebuild running or due)
+
+	// indexed remembers, for tasks not yet finished, the document last
+	// written (without text: an unfinished task has none), so the
+	// publications that change nothing the index holds (page progress,
+	// queue positions) cost a store read but no index batch. Only the
+	// drain goroutine touches it; a finished or deleted task leaves it, so
+	// it holds at most the tasks in flight.
+	indexed map[string]domain.SearchDoc
 }
 
 // NewIndexer builds an Indexer. ready says whether the index is complete;
@@ -79,7 +87,8 @@ func NewIndexer(store Store, files Files, index Index, ready bool, opts IndexerO
 		opts.BatchSize = 256
 	}
 	ix := &Indexer{store: store, files: files, index: index, opts: opts,
-		log: log.With("component", "indexer"), pending: map[string]string{}, wake: make(chan struct{}, 1)}
+		log: log.With("component", "indexer"), pending: map[string]string{}, wake: make(chan struct{}, 1),
+		indexed: map[string]domain.SearchDoc{}}
 	ix.changed = sync.NewCond(&ix.mu)
 	ix.ready.Store(ready)
 	return ix
@@ -194,12 +203,44 @@ func (ix *Indexer) indexBatch(ctx context.Context, batch map[string]string) {
 		case err != nil:
 			ix.log.Warn("read task to index", "task_id", taskID, "user_id", userID, "error", err)
 		default:
-			put = append(put, t.SearchDoc(ix.text(ctx, t)))
+			doc := t.SearchDoc(ix.text(ctx, t))
+			if last, ok := ix.indexed[taskID]; ok && sameDoc(last, doc) {
+				continue // nothing the index holds changed
+			}
+			put = append(put, doc)
 		}
+	}
+	if len(put) == 0 && len(del) == 0 {
+		return
 	}
 	if err := ix.index.Update(ctx, put, del); err != nil {
 		ix.log.Error("update search index", "tasks", len(put), "deleted", len(del), "error", err)
+		for _, d := range put {
+			delete(ix.indexed, d.TaskID) // unknown state: write it next time
+		}
+		return
 	}
+	for _, d := range put {
+		if d.Status.Terminal() {
+			delete(ix.indexed, d.TaskID)
+		} else {
+			ix.indexed[d.TaskID] = d
+		}
+	}
+	for _, id := range del {
+		delete(ix.indexed, id)
+	}
+}
+
+// sameDoc reports whether two documents index the same (CompletedAt by
+// value, not by pointer).
+func sameDoc(a, b domain.SearchDoc) bool {
+	ac, bc := a.CompletedAt, b.CompletedAt
+	a.CompletedAt, b.CompletedAt = nil, nil
+	if a != b || (ac == nil) != (bc == nil) {
+		return false
+	}
+	return ac == nil || ac.Equal(*bc)
 }
 
 // RemoveUser removes every index entry of a deleted user.
