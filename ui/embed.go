@@ -1,6 +1,8 @@
-// Package ui embeds the browser app built into ui/dist, so the one ocrbox
-// binary serves it. The React app arrives with the UI issue; for now dist
-// holds a small placeholder page.
+// Package ui embeds the browser app — React and TypeScript in ui/src, built
+// by Vite into ui/dist — so the one ocrbox binary serves it. ui/dist is
+// committed: building the server needs Go only, not Node. After changing
+// ui/src, rebuild it (`npm run build` in ui/) and commit dist with it;
+// scripts/test-ui fails on a stale one.
 package ui
 
 import (

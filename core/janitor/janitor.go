@@ -1,6 +1,8 @@
-// Package janitor enforces task_retention_days: on a schedule it deletes
-// finished tasks older than the retention period — records, search index
-// entries and files — and logs each removal and a summary per sweep.
+// Package janitor enforces the retention limits: on a schedule it deletes
+// finished tasks older than task_retention_days — records, search index
+// entries and files — and audit events older than
+// limits.audit_retention_days (the download audit log; 0, the default,
+// keeps it forever), and logs each task removal and a summary per sweep.
 //
 // It keeps no state of its own: what is due is read from the database at
 // every sweep, so a restart loses nothing (the first sweep runs shortly
