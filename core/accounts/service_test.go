@@ -15,7 +15,7 @@ import (
 	"github.com/ocrbox/ocrbox/core/domain"
 	"github.com/ocrbox/ocrbox/storage/boltstore"
 	"github.com/ocrbox/ocrbox/storage/boltstore/boltstoretest"
-	"github.com/ocrbox/ocrbox/storage/filestore"
+	"github.com/ocrbox/ocrbox/storage/filestore/filestoretest"
 )
 
 // recorder stands in for the worker and the search index.
@@ -44,11 +44,7 @@ func TestPurge(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	store := boltstoretest.New(t)
-	files, err := filestore.New(filepath.Join(dir, "files"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer files.Close()
+	files := filestoretest.Open(t, filepath.Join(dir, "files"))
 
 	users := map[string]domain.User{}
 	tasks := map[string][]*domain.Task{}

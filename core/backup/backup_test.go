@@ -17,6 +17,7 @@ import (
 	"github.com/ocrbox/ocrbox/storage/boltstore"
 	"github.com/ocrbox/ocrbox/storage/boltstore/boltstoretest"
 	"github.com/ocrbox/ocrbox/storage/filestore"
+	"github.com/ocrbox/ocrbox/storage/filestore/filestoretest"
 )
 
 // fixture is a data directory with two users' tasks and files.
@@ -32,10 +33,7 @@ func newFixture(t *testing.T) *fixture {
 	ctx := context.Background()
 	dir := t.TempDir()
 	store := boltstoretest.Open(t, filepath.Join(dir, "ocrbox.db"))
-	files, err := filestore.New(filepath.Join(dir, "files"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	files := filestoretest.Open(t, filepath.Join(dir, "files"))
 	f := &fixture{dir: dir, store: store, files: files, tasks: map[string][]byte{}}
 	for _, email := range []string{"a@example.org", "b@example.org"} {
 		u, err := store.UpsertUser(ctx, domain.User{Email: email, Name: email, Provider: "local"})

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"io"
 	"log/slog"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -15,6 +14,7 @@ import (
 	"github.com/ocrbox/ocrbox/storage/boltstore"
 	"github.com/ocrbox/ocrbox/storage/boltstore/boltstoretest"
 	"github.com/ocrbox/ocrbox/storage/filestore"
+	"github.com/ocrbox/ocrbox/storage/filestore/filestoretest"
 	"github.com/ocrbox/ocrbox/test/testenv"
 )
 
@@ -30,13 +30,9 @@ type fixture struct {
 func newFixture(t *testing.T, wrap func(files.Store) files.Store) *fixture {
 	t.Helper()
 	ctx := context.Background()
-	dir := t.TempDir()
 	store := boltstoretest.New(t)
-	tree, err := filestore.New(filepath.Join(dir, "files"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { tree.Close() })
+	tree := filestoretest.New(t)
+	var err error
 	f := &fixture{store: store, tree: tree, logs: &testenv.SyncBuffer{}}
 	for _, u := range []*domain.User{&f.alice, &f.bob} {
 		email := "alice@example.org"

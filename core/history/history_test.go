@@ -21,6 +21,7 @@ import (
 	"github.com/ocrbox/ocrbox/storage/boltstore"
 	"github.com/ocrbox/ocrbox/storage/boltstore/boltstoretest"
 	"github.com/ocrbox/ocrbox/storage/filestore"
+	"github.com/ocrbox/ocrbox/storage/filestore/filestoretest"
 	"github.com/ocrbox/ocrbox/storage/search"
 )
 
@@ -41,16 +42,12 @@ func newHarness(t *testing.T) *harness {
 	t.Helper()
 	dir := t.TempDir()
 	store := boltstoretest.New(t)
-	files, err := filestore.New(filepath.Join(dir, "files"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	files := filestoretest.Open(t, filepath.Join(dir, "files"))
 	h := &harness{t: t, store: store, files: files}
 	h.open(filepath.Join(dir, "search.bleve"))
 	t.Cleanup(func() {
 		h.stop()
 		h.index.Close()
-		files.Close()
 	})
 	return h
 }

@@ -14,7 +14,7 @@ import (
 	"github.com/ocrbox/ocrbox/core/history"
 	"github.com/ocrbox/ocrbox/storage/boltstore"
 	"github.com/ocrbox/ocrbox/storage/boltstore/boltstoretest"
-	"github.com/ocrbox/ocrbox/storage/filestore"
+	"github.com/ocrbox/ocrbox/storage/filestore/filestoretest"
 	"github.com/ocrbox/ocrbox/storage/search"
 )
 
@@ -38,11 +38,7 @@ func TestIndexerSkipsWhatChangesNothing(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	store := boltstoretest.New(t)
-	files, err := filestore.New(filepath.Join(dir, "files"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { files.Close() })
+	files := filestoretest.Open(t, filepath.Join(dir, "files"))
 	raw, _, err := search.Open(ctx, filepath.Join(dir, "search.bleve"))
 	if err != nil {
 		t.Fatal(err)

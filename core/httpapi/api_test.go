@@ -32,6 +32,7 @@ import (
 	"github.com/ocrbox/ocrbox/storage/boltstore"
 	"github.com/ocrbox/ocrbox/storage/boltstore/boltstoretest"
 	"github.com/ocrbox/ocrbox/storage/filestore"
+	"github.com/ocrbox/ocrbox/storage/filestore/filestoretest"
 )
 
 // engines stands in for the engine pool: the HTTP layer only needs the
@@ -80,10 +81,7 @@ func newBackend(t *testing.T, dir string) (*boltstore.Store, *filestore.Store, *
 	t.Helper()
 	ctx := context.Background()
 	store := boltstoretest.Open(t, filepath.Join(dir, "ocrbox.db"))
-	files, err := filestore.New(filepath.Join(dir, "files"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	files := filestoretest.Open(t, filepath.Join(dir, "files"))
 	usersFile := filepath.Join(dir, "users.json")
 	uf := localauth.OpenUserFile(usersFile)
 	for _, u := range []string{"alice", "bob"} {

@@ -16,6 +16,7 @@ import (
 	"github.com/ocrbox/ocrbox/storage/boltstore"
 	"github.com/ocrbox/ocrbox/storage/boltstore/boltstoretest"
 	"github.com/ocrbox/ocrbox/storage/filestore"
+	"github.com/ocrbox/ocrbox/storage/filestore/filestoretest"
 )
 
 const day = 24 * time.Hour
@@ -67,12 +68,7 @@ func newFixture(t *testing.T) *fixture {
 func (f *fixture) open(t *testing.T) {
 	t.Helper()
 	f.store = boltstoretest.Open(t, filepath.Join(f.dir, "ocrbox.db"))
-	var err error
-	if f.files, err = filestore.New(filepath.Join(f.dir, "files")); err != nil {
-		t.Fatal(err)
-	}
-	files := f.files
-	t.Cleanup(func() { files.Close() })
+	f.files = filestoretest.Open(t, filepath.Join(f.dir, "files"))
 }
 
 func (f *fixture) close() {

@@ -12,17 +12,14 @@ import (
 	"github.com/ocrbox/ocrbox/core/domain"
 	"github.com/ocrbox/ocrbox/storage/boltstore"
 	"github.com/ocrbox/ocrbox/storage/boltstore/boltstoretest"
-	"github.com/ocrbox/ocrbox/storage/filestore"
+	"github.com/ocrbox/ocrbox/storage/filestore/filestoretest"
 )
 
 func TestSweep(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	store := boltstoretest.New(t)
-	files, err := filestore.New(filepath.Join(dir, "files"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	files := filestoretest.Open(t, filepath.Join(dir, "files"))
 	u, err := store.UpsertUser(ctx, domain.User{Email: "a@example.org", Provider: "local"})
 	if err != nil {
 		t.Fatal(err)

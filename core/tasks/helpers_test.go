@@ -22,6 +22,7 @@ import (
 	"github.com/ocrbox/ocrbox/storage/boltstore"
 	"github.com/ocrbox/ocrbox/storage/boltstore/boltstoretest"
 	"github.com/ocrbox/ocrbox/storage/filestore"
+	"github.com/ocrbox/ocrbox/storage/filestore/filestoretest"
 )
 
 // engineSet validates uploads the way the engine pool does, from a fixed
@@ -103,10 +104,7 @@ func newFixture(t *testing.T, opts tasks.Options) *fixture {
 	store := boltstoretest.New(t)
 	var err error
 	f := &fixture{store: store, filesDir: filepath.Join(dir, "files"), broker: tasks.NewBroker(), runner: &runner{}}
-	if f.files, err = filestore.New(f.filesDir); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = f.files.Close() })
+	f.files = filestoretest.Open(t, f.filesDir)
 	for _, u := range []*domain.User{&f.alice, &f.bob} {
 		name := "alice"
 		if u == &f.bob {
