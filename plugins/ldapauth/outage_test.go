@@ -3,13 +3,12 @@ package ldapauth
 import (
 	"context"
 	"errors"
-	"net"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/ocrbox/ocrbox/plugins/sdk"
 	"github.com/ocrbox/ocrbox/test/ldapserver"
+	"github.com/ocrbox/ocrbox/test/testenv"
 )
 
 // The directory goes down and comes back: calls fail fast as unavailable
@@ -57,7 +56,7 @@ func TestDirectoryOutage(t *testing.T) {
 // the timeout setting, or earlier by the caller's deadline, whatever the
 // call is waiting for.
 func TestHungDirectory(t *testing.T) {
-	addr := hungListener(t)
+	addr := testenv.HungListener(t)
 	tests := []struct {
 		name string
 		kv   []string
@@ -104,40 +103,4 @@ func TestHungDirectory(t *testing.T) {
 			}
 		})
 	}
-}
-
-// hungListener accepts connections and never answers; it returns its
-// address.
-func hungListener(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var (
-		mu    sync.Mutex
-		conns []net.Conn
-		wg    sync.WaitGroup
-	)
-	wg.Go(func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-		}
-	})
-	t.Cleanup(func() {
-		ln.Close()
-		wg.Wait()
-		mu.Lock()
-		defer mu.Unlock()
-		for _, c := range conns {
-			c.Close()
-		}
-	})
-	return ln.Addr().String()
 }

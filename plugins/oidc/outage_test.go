@@ -8,7 +8,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -17,6 +16,7 @@ import (
 
 	"github.com/ocrbox/ocrbox/plugins/sdk"
 	"github.com/ocrbox/ocrbox/test/idp"
+	"github.com/ocrbox/ocrbox/test/testenv"
 )
 
 // everyCall runs each provider method that needs the IdP and returns
@@ -67,7 +67,7 @@ func TestIssuerDown(t *testing.T) {
 
 	t.Run("IdP hangs", func(t *testing.T) {
 		t.Parallel()
-		addr := blackHole(t)
+		addr := testenv.HungListener(t)
 		p := newProvider(t, map[string]string{SettingIssuer: "http://" + addr, SettingClientID: "ocrbox", SettingTimeout: "300ms"})
 		start := time.Now()
 		if info, err := newProvider(t, map[string]string{SettingIssuer: "http://" + addr, SettingClientID: "ocrbox"}).Info(t.Context()); err != nil ||
@@ -180,37 +180,4 @@ func TestIssuerDown(t *testing.T) {
 			t.Errorf("ValidateToken(valid, cached key) = %v", err)
 		}
 	})
-}
-
-// blackHole accepts connections and never answers; it returns its address.
-func blackHole(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var (
-		mu    sync.Mutex
-		conns []net.Conn
-	)
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-		}
-	}()
-	t.Cleanup(func() {
-		l.Close()
-		mu.Lock()
-		defer mu.Unlock()
-		for _, c := range conns {
-			c.Close()
-		}
-	})
-	return l.Addr().String()
 }

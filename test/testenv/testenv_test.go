@@ -1,11 +1,14 @@
 package testenv
 
 import (
+	"errors"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"sync"
 	"testing"
+	"time"
 )
 
 // recorder stands in for a test: it records whether RequireOrSkip failed or
@@ -82,5 +85,20 @@ func TestCorpusDir(t *testing.T) {
 	}
 	if _, statErr := os.Stat(want); (statErr == nil) != (err == nil) {
 		t.Fatalf("CorpusDir error %v, but stat says %v", err, statErr)
+	}
+}
+
+// TestHungListener: a connection is taken and nothing is ever said.
+func TestHungListener(t *testing.T) {
+	c, err := net.Dial("tcp", HungListener(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.SetReadDeadline(time.Now().Add(100 * time.Millisecond)); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := c.Read(make([]byte, 1)); n != 0 || !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("read %d bytes, %v; want a timeout", n, err)
 	}
 }
