@@ -40,6 +40,10 @@ type request struct {
 	MaxPages int  `json:"max_pages,omitempty"`
 	// Warm only starts PDFium, filling the compilation cache (CacheDir).
 	Warm bool `json:"warm,omitempty"`
+	// PreviewWidth, when set, renders the page for the result viewer
+	// (pages.Preview) instead of extracting it for OCR.
+	PreviewWidth    int `json:"preview_width,omitempty"`
+	PreviewQuarters int `json:"preview_quarters,omitempty"`
 }
 
 // reply is what the helper prints on stdout: a page, a PDF's page sizes,
@@ -144,6 +148,8 @@ func serve(stdin io.Reader, stdout, stderr io.Writer) int {
 		return 0
 	case job.Inspect:
 		sizes, err = pages.InspectPDF(context.Background(), job.Path, job.MaxPages, job.CacheDir)
+	case job.PreviewWidth > 0:
+		p, err = pages.Preview(context.Background(), job.Job, job.PreviewWidth, job.PreviewQuarters)
 	default:
 		p, err = pages.Extract(context.Background(), job.Job)
 	}
