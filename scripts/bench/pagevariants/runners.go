@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -294,25 +295,40 @@ func (o *ocrmypdf) read(ctx context.Context, d *doc, dir string) outcome {
 		r.err = err
 		return r
 	}
-	pages := strings.Split(strings.TrimRight(string(data), "\f"), "\f")
+	// One chunk per page, form feeds between; a run of pages it skipped
+	// is one chunk "[OCR skipped on page(s) 3-5]" (its merge_sidecars).
+	chunks := strings.Split(strings.TrimRight(string(data), "\f"), "\f")
 	var skipped []string
-	for i, p := range pages {
-		if strings.Contains(p, "[OCR skipped on page") {
-			txt, err := exec.CommandContext(ctx, "pdftotext", "-f", fmt.Sprint(i+1), "-l", fmt.Sprint(i+1), out, "-").Output()
-			if err != nil {
-				r.err = fmt.Errorf("pdftotext page %d of %s: %w", i+1, out, err)
-				return r
-			}
-			pages[i] = string(txt)
-			skipped = append(skipped, fmt.Sprint(i+1))
+	for i, ch := range chunks {
+		m := skippedRe.FindStringSubmatch(ch)
+		if m == nil {
+			continue
+		}
+		from, to := m[1], m[1]
+		if m[2] != "" {
+			to = m[2]
+		}
+		txt, err := exec.CommandContext(ctx, "pdftotext", "-f", from, "-l", to, out, "-").Output()
+		if err != nil {
+			r.err = fmt.Errorf("pdftotext pages %s-%s of %s: %w", from, to, out, err)
+			return r
+		}
+		chunks[i] = string(txt)
+		if from == to {
+			skipped = append(skipped, from)
+		} else {
+			skipped = append(skipped, from+"-"+to)
 		}
 	}
 	if len(skipped) > 0 {
-		r.note = "kept text of page " + strings.Join(skipped, ", ")
+		r.note = "kept the text layer of page(s) " + strings.Join(skipped, ", ")
 	}
-	r.text = strings.Join(pages, "\n")
+	r.text = strings.Join(chunks, "\n")
 	return r
 }
+
+// skippedRe matches OCRmyPDF's sidecar marker for pages it did not OCR.
+var skippedRe = regexp.MustCompile(`\[OCR skipped on page\(s\) (\d+)(?:-(\d+))?\]`)
 
 // runCmd executes a command and returns the CPU it and the children it waited
 // for used (wait4's rusage: OCRmyPDF's tesseract and Ghostscript count).
