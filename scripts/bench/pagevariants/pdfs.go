@@ -5,10 +5,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"math"
 	"strings"
 
 	"github.com/pdfcpu/pdfcpu/pkg/api"
+	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
 )
@@ -76,12 +76,14 @@ func scannedPDF(pngData []byte, widthPx, heightPx, dpi int) ([]byte, error) {
 	if dpi <= 0 {
 		dpi = 300
 	}
-	w := math.Round(float64(widthPx) * 72 / float64(dpi))
-	h := math.Round(float64(heightPx) * 72 / float64(dpi))
-	imp, err := api.Import(fmt.Sprintf("dimensions:%.0f %.0f, pos:full", w, h), types.POINTS)
-	if err != nil {
-		return nil, err
-	}
+	// pdfcpu's "full" position makes the page as many points as the image
+	// has pixels (a 35-inch page for a 300 dpi scan); instead the page gets
+	// the scan's size and the image is placed at dpi, scale 1, absolute.
+	w := float64(widthPx) * 72 / float64(dpi)
+	h := float64(heightPx) * 72 / float64(dpi)
+	imp := pdfcpu.DefaultImportConfig()
+	imp.PageDim, imp.UserDim = &types.Dim{Width: w, Height: h}, true
+	imp.Pos, imp.DPI, imp.Scale, imp.ScaleAbs = types.Center, dpi, 1, true
 	var out bytes.Buffer
 	if err := api.ImportImages(nil, &out, []io.Reader{bytes.NewReader(pngData)}, imp, model.NewDefaultConfiguration()); err != nil {
 		return nil, fmt.Errorf("import page image: %w", err)

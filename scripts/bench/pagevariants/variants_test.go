@@ -5,8 +5,12 @@ import (
 	"image"
 	"image/jpeg"
 	"image/png"
+	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
+
+	"github.com/pdfcpu/pdfcpu/pkg/api"
 )
 
 func randomGray(w, h int) *image.Gray {
@@ -79,5 +83,33 @@ func TestWordRecall(t *testing.T) {
 		if got := wordRecall(tc.ref, tc.hyp); got != tc.want {
 			t.Errorf("wordRecall(%q, %q) = %v, want %v", tc.ref, tc.hyp, got, tc.want)
 		}
+	}
+}
+
+// A scan wrapped as a PDF has the page size of the paper, not one point
+// per pixel; a mixed PDF has the born-digital pages, then the scan.
+func TestPDFs(t *testing.T) {
+	p, err := encodePNG(randomGray(600, 300), 300)
+	if err != nil {
+		t.Fatal(err)
+	}
+	scan, err := scannedPDF(p, 600, 300, 300)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dims, err := api.PageDims(bytes.NewReader(scan), nil)
+	if err != nil || len(dims) != 1 || math.Abs(dims[0].Width-144) > 0.01 || math.Abs(dims[0].Height-72) > 0.01 {
+		t.Fatalf("scan page dims %v (%v), want 144×72 pt", dims, err)
+	}
+	born, truths, err := bornDigital(strings.Repeat("line\n", bornLines+1))
+	if err != nil || len(truths) != 2 {
+		t.Fatalf("born-digital: %d pages (%v), want 2", len(truths), err)
+	}
+	mixed, err := mergePDFs(born, scan)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, err := api.PageCount(bytes.NewReader(mixed), nil); err != nil || n != 3 {
+		t.Fatalf("mixed: %d pages (%v), want 3", n, err)
 	}
 }
