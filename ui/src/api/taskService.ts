@@ -9,7 +9,16 @@ export interface UploadParams {
   outputs?: OutputKind[];
   /** autorotate false reads pages as they came; absent or true turns them upright. */
   autorotate?: boolean;
+  /** pdf_text: what a PDF's own text layer is used for; absent means skip (use it). */
+  pdf_text?: PDFText;
+  /** pdf_output: the searchable PDF's flavour; absent means pdfa (PDF/A-2B). */
+  pdf_output?: PDFOutput;
 }
+
+/** PDFText is the upload's pdf_text choice. */
+export type PDFText = Task['pdf_text'];
+/** PDFOutput is the upload's pdf_output choice. */
+export type PDFOutput = Task['pdf_output'];
 
 /** UploadHandle lets the caller abort one file's upload. */
 export interface UploadHandle {
@@ -93,6 +102,9 @@ export const taskService = {
       if (params.lang) form.append('lang', params.lang);
       if (params.outputs?.length) form.append('outputs', params.outputs.join(','));
       if (params.autorotate === false) form.append('autorotate', 'false');
+      // Only what differs from the server's defaults is sent.
+      if (params.pdf_text && params.pdf_text !== 'skip') form.append('pdf_text', params.pdf_text);
+      if (params.pdf_output && params.pdf_output !== 'pdfa') form.append('pdf_output', params.pdf_output);
       form.append('file', file, file.name);
       xhr.open('POST', url('/tasks'));
       xhr.setRequestHeader('Accept', 'application/json');

@@ -1,6 +1,7 @@
 import { useId } from 'react';
 import type { Engine, OutputKind } from '../api/types';
-import { choiceFor, engineOutputs, OUTPUT_NAMES, type UploadChoice } from './options';
+import type { PDFOutput, PDFText } from '../api/taskService';
+import { choiceFor, engineOutputs, OUTPUT_NAMES, PDF_OUTPUT_NAMES, PDF_TEXT_NAMES, type UploadChoice } from './options';
 
 // Tesseract's codes that are not language tags Intl knows.
 const SPECIAL_LANGS: Record<string, string> = {
@@ -109,6 +110,32 @@ export function UploadOptions({
         <input type="checkbox" checked={choice.autorotate} onChange={(e) => change({ autorotate: e.target.checked })} />
         Turn pages upright (sideways, upside down or askew)
       </label>
+      <div className="field">
+        <label htmlFor={`${id}-pdf-text`}>PDFs that already have text</label>
+        <select id={`${id}-pdf-text`} value={choice.pdfText} onChange={(e) => change({ pdfText: e.target.value as PDFText })}>
+          {(Object.keys(PDF_TEXT_NAMES) as PDFText[]).map((k) => (
+            <option key={k} value={k}>
+              {PDF_TEXT_NAMES[k]}
+            </option>
+          ))}
+        </select>
+      </div>
+      {choice.outputs.includes('pdf') && (
+        <div className="field">
+          <label htmlFor={`${id}-pdf-output`}>Searchable PDF as</label>
+          <select
+            id={`${id}-pdf-output`}
+            value={choice.pdfOutput}
+            onChange={(e) => change({ pdfOutput: e.target.value as PDFOutput })}
+          >
+            {(Object.keys(PDF_OUTPUT_NAMES) as PDFOutput[]).map((k) => (
+              <option key={k} value={k}>
+                {PDF_OUTPUT_NAMES[k]}
+              </option>
+            ))}
+          </select>
+        </div>
+      )}
     </div>
   );
 }

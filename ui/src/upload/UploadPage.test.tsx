@@ -88,6 +88,8 @@ describe('upload options', () => {
       lang: 'fra',
       outputs: ['txt'],
       autorotate: true,
+      pdfText: 'skip',
+      pdfOutput: 'pdfa',
     });
   });
 
@@ -103,6 +105,27 @@ describe('upload options', () => {
     drop([file('b.png')]);
     expect(FakeXHR.all[1].body?.get('autorotate')).toBe('false');
     expect(JSON.parse(localStorage.getItem(STORAGE_KEY)!)).toMatchObject({ autorotate: false });
+  });
+
+  it('sends the PDF choices only when they differ from the defaults, and remembers them', async () => {
+    stubFetch(engines, noneRunning);
+    const user = userEvent.setup();
+    await ready();
+    const pdfText = screen.getByLabelText('PDFs that already have text');
+    expect(pdfText).toHaveValue('skip');
+    expect(screen.getByLabelText('Searchable PDF as')).toHaveValue('pdfa');
+    drop([file('a.pdf')]);
+    expect(FakeXHR.all[0].body?.get('pdf_text')).toBeNull(); // the server's defaults
+    expect(FakeXHR.all[0].body?.get('pdf_output')).toBeNull();
+    await user.selectOptions(pdfText, 'force');
+    await user.selectOptions(screen.getByLabelText('Searchable PDF as'), 'pdf');
+    drop([file('b.pdf')]);
+    expect(FakeXHR.all[1].body?.get('pdf_text')).toBe('force');
+    expect(FakeXHR.all[1].body?.get('pdf_output')).toBe('pdf');
+    expect(JSON.parse(localStorage.getItem(STORAGE_KEY)!)).toMatchObject({ pdfText: 'force', pdfOutput: 'pdf' });
+    // Without a searchable PDF among the outputs its flavour is not asked.
+    await user.click(screen.getByLabelText('Searchable PDF'));
+    expect(screen.queryByLabelText('Searchable PDF as')).not.toBeInTheDocument();
   });
 
   it('does not let the last output be unchecked', async () => {

@@ -76,6 +76,8 @@ export function UploadPage() {
       lang: choice.lang,
       outputs: choice.outputs,
       autorotate: choice.autorotate,
+      pdf_text: choice.pdfText,
+      pdf_output: choice.pdfOutput,
     });
   };
   const finished = rows.filter((r) => isFinishedRow(r, byId)).length;

@@ -1,5 +1,6 @@
 // Upload options: which engine, language and outputs new uploads use, the
 // defaults picked from GET /engines, and the remembered choice.
+import type { PDFOutput, PDFText } from '../api/taskService';
 import { OUTPUT_KINDS, type Engine, type OutputKind } from '../api/types';
 
 /** UploadChoice is what the options form holds and each upload is sent with. */
@@ -9,7 +10,24 @@ export interface UploadChoice {
   outputs: OutputKind[];
   /** autorotate turns pages upright (rotation and skew) before recognition. */
   autorotate: boolean;
+  /** pdfText: a PDF's own text is used (skip), its OCR layer redone (redo), or every page OCRed (force). */
+  pdfText: PDFText;
+  /** pdfOutput: the searchable PDF is PDF/A-2B (pdfa) or a plain PDF. */
+  pdfOutput: PDFOutput;
 }
+
+/** PDF_TEXT_NAMES label the choices for PDFs that already carry text. */
+export const PDF_TEXT_NAMES: Record<PDFText, string> = {
+  skip: 'Use their text, recognise scanned pages only',
+  redo: 'Recognise again pages with an earlier OCR layer',
+  force: 'Recognise every page',
+};
+
+/** PDF_OUTPUT_NAMES label the searchable PDF's flavours. */
+export const PDF_OUTPUT_NAMES: Record<PDFOutput, string> = {
+  pdfa: 'PDF/A (for archiving)',
+  pdf: 'Plain PDF',
+};
 
 /** OUTPUT_NAMES are the checkbox labels of the output kinds (shared with the e2e contract). */
 export const OUTPUT_NAMES: Record<OutputKind, string> = {
@@ -42,6 +60,8 @@ export function loadChoice(): Partial<UploadChoice> | undefined {
       lang: typeof o.lang === 'string' ? o.lang : undefined,
       outputs: Array.isArray(o.outputs) ? (o.outputs.filter((x) => OUTPUT_KINDS.includes(x as OutputKind)) as OutputKind[]) : undefined,
       autorotate: typeof o.autorotate === 'boolean' ? o.autorotate : undefined,
+      pdfText: typeof o.pdfText === 'string' && o.pdfText in PDF_TEXT_NAMES ? (o.pdfText as PDFText) : undefined,
+      pdfOutput: typeof o.pdfOutput === 'string' && o.pdfOutput in PDF_OUTPUT_NAMES ? (o.pdfOutput as PDFOutput) : undefined,
     };
   } catch {
     // private mode or a hand-edited value: fall back to the defaults
@@ -83,7 +103,14 @@ export function choiceFor(engines: Engine[], want: Partial<UploadChoice> = {}): 
         : (langs[0] ?? '');
   const supported = engineOutputs(engine);
   const kept = supported.filter((k) => want.outputs?.includes(k));
-  return { engine: engine.name, lang, outputs: kept.length > 0 ? kept : supported, autorotate: want.autorotate ?? true };
+  return {
+    engine: engine.name,
+    lang,
+    outputs: kept.length > 0 ? kept : supported,
+    autorotate: want.autorotate ?? true,
+    pdfText: want.pdfText ?? 'skip',
+    pdfOutput: want.pdfOutput ?? 'pdfa',
+  };
 }
 
 /** isCombination: "eng+deu" is valid when every part is one of the languages. */
