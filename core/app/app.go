@@ -19,7 +19,6 @@ import (
 	"github.com/ocrbox/ocrbox/core/admin"
 	"github.com/ocrbox/ocrbox/core/config"
 	"github.com/ocrbox/ocrbox/core/engines"
-	filesvc "github.com/ocrbox/ocrbox/core/files"
 	"github.com/ocrbox/ocrbox/core/metrics"
 	"github.com/ocrbox/ocrbox/core/pages"
 	"github.com/ocrbox/ocrbox/core/tasks"
@@ -146,7 +145,7 @@ func Serve(ctx context.Context, cfg *config.Config, version string, log *slog.Lo
 		return err
 	}
 	defer stopMetrics()
-	api := newAPI(cfg, store, pool, auth.sessions, taskSvc, filesvc.NewService(store, files, log), hist, met, log)
+	api := newAPI(cfg, store, pool, auth.sessions, taskSvc, newFileService(cfg, store, files, log), hist, met, log)
 	ln, err := listen(cfg)
 	if err != nil {
 		return err

@@ -52,6 +52,9 @@ type Service struct {
 	tree  Tree
 	log   *slog.Logger
 	now   func() time.Time
+
+	pages   *PageImages   // nil: no page images (SetPageImages)
+	renders chan struct{} // bounds the page images rendered at once
 }
 
 // NewService builds the service.
@@ -67,14 +70,28 @@ func NewService(store Store, tree Tree, log *slog.Logger) *Service {
 // cannot be recorded the file is not served.
 func (s *Service) Open(ctx context.Context, userID, taskID, fileID, ip string) (*os.File, domain.File, error) {
 	fh, meta, err := s.open(ctx, userID, taskID, fileID)
+	if aerr := s.record(ctx, ActionDownload, userID, taskID, fileID, ip, err); err == nil && aerr != nil {
+		fh.Close()
+		return nil, domain.File{}, aerr
+	}
+	if err != nil {
+		return nil, domain.File{}, err
+	}
+	return fh, meta, nil
+}
+
+// record audits one access attempt (err is its outcome) and logs it; the
+// error is the audit's own failure, after which an allowed access must
+// not be served.
+func (s *Service) record(ctx context.Context, action, userID, taskID, fileID, ip string, err error) error {
 	result := resultOf(err)
 	ev := domain.AuditEvent{
 		Time: s.now().UTC(), UserID: userID, TaskID: clip(taskID), FileID: clip(fileID),
-		Action: ActionDownload, Result: result, IP: clip(ip),
+		Action: action, Result: result, IP: clip(ip),
 	}
 	// Record even when the request was cancelled: the attempt happened.
 	aerr := s.store.AppendAudit(context.WithoutCancel(ctx), ev)
-	attrs := []any{"user_id", userID, "task_id", ev.TaskID, "file_id", ev.FileID, "ip", ev.IP, "result", result}
+	attrs := []any{"user_id", userID, "task_id", ev.TaskID, "file_id", ev.FileID, "ip", ev.IP, "action", action, "result", result}
 	switch {
 	case aerr != nil:
 		s.log.ErrorContext(ctx, "file access not audited", append(attrs, "error", aerr)...)
@@ -85,25 +102,30 @@ func (s *Service) Open(ctx context.Context, userID, taskID, fileID, ip string) (
 	default:
 		s.log.WarnContext(ctx, "file access", attrs...)
 	}
-	if err != nil {
-		return nil, domain.File{}, err
-	}
 	if aerr != nil {
-		fh.Close()
-		return nil, domain.File{}, fmt.Errorf("audit file access: %w", aerr)
+		return fmt.Errorf("audit file access: %w", aerr)
 	}
-	return fh, meta, nil
+	return nil
 }
 
-func (s *Service) open(ctx context.Context, userID, taskID, fileID string) (*os.File, domain.File, error) {
+// task returns one of userID's tasks, with the errors a client may see.
+func (s *Service) task(ctx context.Context, userID, taskID string) (*domain.Task, error) {
 	t, err := s.store.GetTask(ctx, userID, taskID)
 	switch {
 	case errors.Is(err, domain.ErrForbidden):
-		return nil, domain.File{}, domain.Errorf(domain.ErrForbidden, domain.CodeForbidden, "you do not have access to this resource")
+		return nil, domain.Errorf(domain.ErrForbidden, domain.CodeForbidden, "you do not have access to this resource")
 	case errors.Is(err, domain.ErrInvalid), errors.Is(err, domain.ErrNotFound):
 		// An id that cannot exist is simply not found.
-		return nil, domain.File{}, domain.Errorf(domain.ErrNotFound, domain.CodeNotFound, "no such task")
+		return nil, domain.Errorf(domain.ErrNotFound, domain.CodeNotFound, "no such task")
 	case err != nil:
+		return nil, err
+	}
+	return t, nil
+}
+
+func (s *Service) open(ctx context.Context, userID, taskID, fileID string) (*os.File, domain.File, error) {
+	t, err := s.task(ctx, userID, taskID)
+	if err != nil {
 		return nil, domain.File{}, err
 	}
 	f, ok := t.FileByID(fileID)

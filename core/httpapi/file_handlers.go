@@ -25,6 +25,30 @@ func (s *Server) downloadFile(c *fiber.Ctx) error {
 	return c.SendStream(f, int(meta.Size)) // fasthttp closes f when done
 }
 
+// pageImage answers GET /tasks/{id}/pages/{n}/image?width=W: page n as a
+// PNG for the result viewer (files.Service.PageImage).
+func (s *Server) pageImage(c *fiber.Ctx) error {
+	n, err := strconv.Atoi(c.Params("n"))
+	if err != nil || n < 1 {
+		return domain.Errorf(domain.ErrInvalid, domain.CodeInvalidParameter, "the page number must be a positive integer")
+	}
+	width := 0
+	if v := c.Query("width"); v != "" {
+		if width, err = strconv.Atoi(v); err != nil || width < 1 {
+			return domain.Errorf(domain.ErrInvalid, domain.CodeInvalidParameter, "width must be a positive integer")
+		}
+	}
+	f, size, err := s.files.PageImage(c.UserContext(), userOf(c).ID, c.Params("id"), n, width, c.IP())
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, "image/png")
+	c.Set(fiber.HeaderContentDisposition, "inline")
+	c.Set(fiber.HeaderXContentTypeOptions, "nosniff")
+	c.Set(fiber.HeaderCacheControl, "private, no-store")
+	return c.SendStream(f, int(size))
+}
+
 // contentDisposition builds an attachment header with an ASCII fallback
 // and the exact UTF-8 name (RFC 6266 / 5987).
 func contentDisposition(name string) string {

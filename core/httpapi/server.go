@@ -52,6 +52,9 @@ type Tasks interface {
 // through it, so ownership is checked and the access audited in one place.
 type Files interface {
 	Open(ctx context.Context, userID, taskID, fileID, ip string) (*os.File, domain.File, error)
+	// PageImage is a page of the task as PNG for the result viewer,
+	// rendered by the page helper and cached, checked and audited as Open.
+	PageImage(ctx context.Context, userID, taskID string, page, width int, ip string) (*os.File, int64, error)
 	Audit(ctx context.Context, userID string, limit int) ([]domain.AuditEvent, error)
 }
 

@@ -40,6 +40,7 @@ func TestIsolation(t *testing.T) {
 		{"events", http.MethodGet, "/tasks/" + id + "/events"},
 		{"download input", http.MethodGet, "/tasks/" + id + "/files/" + in.ID},
 		{"download txt", http.MethodGet, "/tasks/" + id + "/files/" + txt.ID},
+		{"page image", http.MethodGet, "/tasks/" + id + "/pages/1/image"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

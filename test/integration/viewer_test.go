@@ -1,0 +1,127 @@
+package integration
+
+import (
+	"bytes"
+	"fmt"
+	"image/png"
+	"net/http"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+// pageImage fetches page n of a task at width and checks it is a PNG of
+// at most that width; it returns the image's size.
+func pageImage(t *testing.T, c *client, id string, n, width int) (w, h int, body []byte) {
+	t.Helper()
+	r := c.get(t, fmt.Sprintf("/tasks/%s/pages/%d/image?width=%d", id, n, width))
+	if r.Status != http.StatusOK {
+		t.Fatalf("page %d image: %d %s", n, r.Status, truncate(string(r.Body), 300))
+	}
+	if ct := r.Header.Get("Content-Type"); ct != "image/png" {
+		t.Errorf("Content-Type %q, want image/png", ct)
+	}
+	if !bytes.HasPrefix(r.Body, []byte("\x89PNG\r\n\x1a\n")) {
+		t.Fatalf("page %d image is not a PNG: % x", n, r.Body[:min(len(r.Body), 8)])
+	}
+	cfg, err := png.DecodeConfig(bytes.NewReader(r.Body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg.Width, cfg.Height, r.Body
+}
+
+// TestPageImage: the result viewer's page images (issue 15) of a TIFF
+// page and a PDF page, at the width asked for (rounded up to the next
+// allowed one), the second request served from the task's directory;
+// another user's task is refused, a bad page or width is 422, and every
+// attempt is audited.
+func TestPageImage(t *testing.T) {
+	s := sharedServer(t)
+	alice, aliceUser := newUser(t, s, "viewer", "Viewer")
+	bob, _ := newUser(t, s, "viewer-bob", "Bob")
+	tif := alice.upload(t, [][2]string{{"outputs", "txt"}}, corpusUpload(t, "multipage/four-pages.tif"))[0]
+	pdf := alice.upload(t, [][2]string{{"outputs", "txt"}}, corpusUpload(t, "multipage/three-pages.pdf"))[0]
+	for _, tk := range []task{tif, pdf} {
+		alice.waitStatus(t, tk.ID, "completed", 4*time.Minute)
+	}
+
+	for _, tc := range []struct {
+		name         string
+		id           string
+		page, width  int
+		wantW        int
+		wantPortrait bool
+	}{
+		{"tiff page 2", tif.ID, 2, 600, 640, true},
+		{"pdf page 3", pdf.ID, 3, 320, 320, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			w, h, first := pageImage(t, alice, tc.id, tc.page, tc.width)
+			if w != tc.wantW || (tc.wantPortrait && h <= w) {
+				t.Errorf("image %dx%d, want %d wide, portrait", w, h, tc.wantW)
+			}
+			cached, _ := filepath.Glob(filepath.Join(taskDir(s.cfg.DataDir, aliceUser.ID, tc.id), fmt.Sprintf("preview-p%04d-w%d-*.png", tc.page, tc.wantW)))
+			if len(cached) != 1 {
+				t.Fatalf("cached images %v, want one", cached)
+			}
+			st1, err := os.Stat(cached[0])
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, _, second := pageImage(t, alice, tc.id, tc.page, tc.wantW)
+			st2, err := os.Stat(cached[0])
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(first, second) || !st2.ModTime().Equal(st1.ModTime()) {
+				t.Errorf("the second request rendered the page again (cache %v → %v)", st1.ModTime(), st2.ModTime())
+			}
+		})
+	}
+
+	for _, tc := range []struct {
+		path string
+		want int
+	}{
+		{"/pages/4/image", http.StatusUnprocessableEntity}, // three pages
+		{"/pages/0/image", http.StatusUnprocessableEntity},
+		{"/pages/x/image", http.StatusUnprocessableEntity},
+		{"/pages/1/image?width=2001", http.StatusUnprocessableEntity},
+		{"/pages/1/image?width=abc", http.StatusUnprocessableEntity},
+	} {
+		if r := alice.get(t, "/tasks/"+pdf.ID+tc.path); r.Status != tc.want {
+			t.Errorf("GET %s: %d, want %d: %s", tc.path, r.Status, tc.want, truncate(string(r.Body), 200))
+		} else if e := r.apiError(t); e.Error.Code != "invalid_parameter" {
+			t.Errorf("GET %s: code %q", tc.path, e.Error.Code)
+		}
+	}
+	r := bob.get(t, "/tasks/"+pdf.ID+"/pages/1/image")
+	if r.Status != http.StatusForbidden || bytes.Contains(r.Body, []byte(pdf.ID)) {
+		t.Errorf("bob's request for alice's page: %d %s", r.Status, truncate(string(r.Body), 200))
+	}
+
+	var audit struct {
+		Items []struct {
+			TaskID string `json:"task_id"`
+			FileID string `json:"file_id"`
+			Action string `json:"action"`
+			Result string `json:"result"`
+		} `json:"items"`
+	}
+	alice.get(t, "/audit?limit=100").JSON(t, &audit)
+	allowed := 0
+	for _, ev := range audit.Items {
+		if ev.Action == "page_image" && ev.Result == "allowed" {
+			allowed++
+		}
+	}
+	if allowed != 4 {
+		t.Errorf("alice's audit has %d allowed page_image events, want 4: %+v", allowed, audit.Items)
+	}
+	bob.get(t, "/audit?limit=100").JSON(t, &audit)
+	if len(audit.Items) != 1 || audit.Items[0].Action != "page_image" || audit.Items[0].Result != "denied" {
+		t.Errorf("bob's audit: %+v, want one denied page_image", audit.Items)
+	}
+}
