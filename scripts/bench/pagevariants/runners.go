@@ -186,14 +186,16 @@ func (o *ocrbox) file(ctx context.Context, t taskRecord, kind string) ([]byte, e
 }
 
 // orientationNote summarises the JSON output's per-page orientation and
-// skew, e.g. "180°" or "0° skew 7.0°", pages joined by "+".
+// skew, e.g. "180°" or "0° skew 7.0°", or "text layer" for a PDF page read
+// from its own text (source pdf_text), pages joined by "+".
 func orientationNote(js []byte) string {
 	var out struct {
 		Pages []struct {
 			Orientation *struct {
 				Degrees int `json:"degrees"`
 			} `json:"orientation"`
-			Skew float64 `json:"skew"`
+			Skew   float64 `json:"skew"`
+			Source string  `json:"source"`
 		} `json:"pages"`
 	}
 	if json.Unmarshal(js, &out) != nil {
@@ -202,6 +204,10 @@ func orientationNote(js []byte) string {
 	var parts []string
 	for _, p := range out.Pages {
 		s := "-"
+		if p.Source == "pdf_text" {
+			parts = append(parts, "text layer")
+			continue
+		}
 		if p.Orientation != nil {
 			s = fmt.Sprintf("%d°", p.Orientation.Degrees)
 		}
