@@ -44,7 +44,9 @@ type jsonPages struct {
 // a scanned PDF is OCRed; a born-digital PDF's text comes from its own
 // text layer, exactly, with word boxes where the words are drawn and no
 // OCR; a mixed PDF gives both texts in page order; pdf_text=force OCRs the
-// born-digital page too; an unknown pdf_text is a 422.
+// born-digital page too; a page whose only text is an invisible OCR layer
+// is read from it by default and OCRed again with pdf_text=redo; an
+// unknown pdf_text is a 422.
 func TestPDFsWithoutHelperPrograms(t *testing.T) {
 	t.Parallel()
 	needDeps(t)
@@ -60,6 +62,10 @@ func TestPDFsWithoutHelperPrograms(t *testing.T) {
 	outputs := [][2]string{{"outputs", "txt,hocr,json"}}
 	skip := c.upload(t, outputs, pdfFixture(t, "born-digital.pdf"), pdfFixture(t, "mixed.pdf"), corpusUpload(t, "multipage/three-pages.pdf"))
 	force := c.upload(t, append(outputs, [2]string{"pdf_text", "force"}), pdfFixture(t, "born-digital.pdf"))
+	// ocr-layer.pdf: a page whose only text is invisible, as an earlier
+	// OCR run leaves it: skip reads it, redo OCRs the page again.
+	layerSkip := c.upload(t, outputs, pdfFixture(t, "ocr-layer.pdf"))
+	layerRedo := c.upload(t, append(outputs, [2]string{"pdf_text", "redo"}), pdfFixture(t, "ocr-layer.pdf"))
 	var pt struct {
 		PDFText string `json:"pdf_text"`
 	}
@@ -77,8 +83,8 @@ func TestPDFsWithoutHelperPrograms(t *testing.T) {
 			t.Fatalf("%s: JSON output: %v", tk.Filename, err)
 		}
 		hocr := string(c.downloadKind(t, done, "hocr"))
-		if !strings.Contains(hocr, "ocrx_word") {
-			t.Errorf("%s: hOCR without words", tk.Filename)
+		if len(doc.Pages) > 0 && doc.Pages[0].Source == "pdf_text" && !strings.Contains(hocr, "ocrx_word") {
+			t.Errorf("%s: hOCR without the page's words", tk.Filename)
 		}
 		return string(c.downloadKind(t, done, "txt")), doc
 	}
@@ -117,6 +123,16 @@ func TestPDFsWithoutHelperPrograms(t *testing.T) {
 		truth := string(corpus(t, "multipage/three-pages.txt"))
 		if r := cer(collapseSpace(truth), collapseSpace(text)); r > 0.15 {
 			t.Errorf("CER %.3f against the ground truth:\n%s", r, text)
+		}
+	})
+	t.Run("invisible layer", func(t *testing.T) {
+		text, doc := read(layerSkip[0])
+		if len(doc.Pages) != 1 || doc.Pages[0].Source != "pdf_text" || text != "Hidden OCR layer text.\n" {
+			t.Errorf("skip: sources %v, text %q; want the layer's text", sources(doc), text)
+		}
+		text, doc = read(layerRedo[0])
+		if len(doc.Pages) != 1 || doc.Pages[0].Source != "ocr" || strings.Contains(text, "Hidden") {
+			t.Errorf("redo: sources %v, text %q; want the page OCRed (it shows nothing)", sources(doc), text)
 		}
 	})
 	t.Run("force", func(t *testing.T) {
