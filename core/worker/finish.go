@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"path"
 	"strings"
 	"time"
 
@@ -39,7 +38,6 @@ func (w *Worker) finish(ctx context.Context, t *domain.Task, total int, log *slo
 		pgs = append(pgs, p)
 	}
 	meta := outputs.Meta{TaskID: t.ID, Filename: t.Filename, Engine: t.Engine, Lang: t.Lang, CreatedAt: t.CreatedAt}
-	base := strings.TrimSuffix(t.Filename, path.Ext(t.Filename))
 	var files []domain.File
 	for _, kind := range domain.OutputKinds {
 		if !t.Wants(kind) {
@@ -62,7 +60,7 @@ func (w *Worker) finish(ctx context.Context, t *domain.Task, total int, log *slo
 			return fmt.Errorf("assemble %s: %w", kind, err)
 		}
 		files = append(files, domain.File{
-			ID: w.opts.NewID(), TaskID: t.ID, UserID: t.UserID, Kind: kind, Name: base + "." + string(kind),
+			ID: w.opts.NewID(), TaskID: t.ID, UserID: t.UserID, Kind: kind, Name: outputName(t.Filename, kind),
 			Size: size, ContentType: contentTypes[kind], CreatedAt: time.Now().UTC(), StoredName: stored,
 		})
 	}

@@ -96,7 +96,7 @@ func TestTesseractTaskCompletes(t *testing.T) {
 				if f.Size <= 0 || int64(len(body)) != f.Size {
 					t.Errorf("%s: recorded size %d, stored %d bytes", k, f.Size, len(body))
 				}
-				if want := strings.TrimSuffix(tt.filename, path.Ext(tt.filename)) + "." + k; f.Name != want {
+				if want := strings.TrimSuffix(tt.filename, path.Ext(tt.filename)) + map[string]string{"txt": ".txt", "hocr": ".hocr.html", "json": ".json", "pdf": ".ocr.pdf"}[k]; f.Name != want {
 					t.Errorf("%s: name %q, want %q", k, f.Name, want)
 				}
 				checkOutput(t, domain.FileKind(k), f.ContentType, body, tt.wantText)

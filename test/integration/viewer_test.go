@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -42,10 +43,28 @@ func TestPageImage(t *testing.T) {
 	alice, aliceUser := newUser(t, s, "viewer", "Viewer")
 	bob, _ := newUser(t, s, "viewer-bob", "Bob")
 	tif := alice.upload(t, [][2]string{{"outputs", "txt"}}, corpusUpload(t, "multipage/four-pages.tif"))[0]
-	pdf := alice.upload(t, [][2]string{{"outputs", "txt"}}, corpusUpload(t, "multipage/three-pages.pdf"))[0]
+	pdf := alice.upload(t, [][2]string{{"outputs", "txt,hocr,json,pdf"}}, corpusUpload(t, "multipage/three-pages.pdf"))[0]
 	for _, tk := range []task{tif, pdf} {
 		alice.waitStatus(t, tk.ID, "completed", 4*time.Minute)
 	}
+
+	// Issue 15, rough edge 5: every file of a PDF task has its own name.
+	t.Run("download names", func(t *testing.T) {
+		done := alice.getTask(t, pdf.ID)
+		want := map[string]string{"input": "three-pages.pdf", "pdf": "three-pages.ocr.pdf", "txt": "three-pages.txt",
+			"hocr": "three-pages.hocr.html", "json": "three-pages.json"}
+		for kind, name := range want {
+			f, ok := done.file(kind)
+			if !ok || f.Name != name {
+				t.Errorf("%s file %+v, want the name %q", kind, f, name)
+				continue
+			}
+			r := alice.download(t, pdf.ID, f.ID)
+			if cd := r.Header.Get("Content-Disposition"); !strings.Contains(cd, `filename="`+name+`"`) {
+				t.Errorf("%s: Content-Disposition %q, want %q", kind, cd, name)
+			}
+		}
+	})
 
 	for _, tc := range []struct {
 		name         string
