@@ -27,8 +27,18 @@ func TestTaskRoundTrip(t *testing.T) {
 	}
 	want := in.Clone()
 	want.Files[0].TaskID, want.Files[0].UserID = in.ID, u.ID
+	// Options stored empty (as records written before they existed) read
+	// as their defaults.
+	want.PDFOutput, want.PDFText = domain.PDFOutputPDFA, domain.PDFTextSkip
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("GetTask =\n%+v\nwant\n%+v", got, want)
+	}
+	// Set ones survive the round trip.
+	in2 := taskAt(u.ID, 1, "text.pdf")
+	in2.PDFOutput, in2.PDFText = domain.PDFOutputPDF, domain.PDFTextForce
+	mustCreate(t, s, in2)
+	if got, err := s.GetTask(ctx, u.ID, in2.ID); err != nil || got.PDFOutput != domain.PDFOutputPDF || got.PDFText != domain.PDFTextForce {
+		t.Errorf("GetTask = %+v, %v; want pdf_output pdf, pdf_text force", got, err)
 	}
 	f, err := getFile(ctx, s, u.ID, in.Files[0].ID)
 	if err != nil || f.TaskID != in.ID || f.StoredName != "input.pdf" || f.Size != 1000 {
