@@ -15,7 +15,7 @@ import (
 	"github.com/ocrbox/ocrbox/core/tasks"
 	"github.com/ocrbox/ocrbox/storage/boltstore"
 	"github.com/ocrbox/ocrbox/storage/boltstore/boltstoretest"
-	"github.com/ocrbox/ocrbox/storage/filestore"
+	"github.com/ocrbox/ocrbox/storage/filestore/filestoretest"
 	"github.com/ocrbox/ocrbox/storage/search"
 )
 
@@ -92,10 +92,7 @@ func TestOpenHistory(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		files, err := filestore.New(t.TempDir())
-		if err != nil {
-			t.Fatal(err)
-		}
+		files := filestoretest.New(t)
 		h, err := openHistory(ctx, cfg, store, files, tasks.NewBroker(), log)
 		if err != nil {
 			t.Fatal(err)
