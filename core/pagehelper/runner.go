@@ -215,7 +215,9 @@ func (r *Runner) runOnce(ctx context.Context, job []byte, namespaces bool) (resu
 	defer cancel()
 	args := append([]string{}, r.opts.Command[1:]...)
 	args = append(args, "-cpu", strconv.FormatUint(r.cpuLimit(), 10),
-		"-fsize", strconv.FormatInt(16<<20+int64(5*r.opts.MaxMegapixels*1e6), 10))
+		// 64 MiB floor: the largest file is the page, or PDFium's compiled
+		// code for the cache (21.3 MiB for go-pdfium v1.21.5's module).
+		"-fsize", strconv.FormatInt(64<<20+int64(5*r.opts.MaxMegapixels*1e6), 10))
 	if r.opts.AddressSpace > 0 {
 		args = append(args, "-as-budget", strconv.FormatInt(r.opts.AddressSpace, 10))
 	}
