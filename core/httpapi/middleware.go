@@ -107,7 +107,7 @@ func csrfOK(c *fiber.Ctx) bool {
 }
 
 func errCSRF() error {
-	return domain.Errorf(domain.ErrForbidden, "csrf_failed",
+	return domain.Errorf(domain.ErrForbidden, domain.CodeCSRFFailed,
 		"missing or wrong X-CSRF-Token header for a cookie-authenticated request")
 }
 
