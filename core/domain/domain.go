@@ -123,11 +123,19 @@ type Task struct {
 	// (the default: pages with text are read from it, not OCRed),
 	// PDFTextRedo (an invisible OCR layer is redone) or PDFTextForce (every
 	// page is rasterised and OCRed).
-	PDFText     PDFText    `json:"pdf_text"`
-	PagesTotal  int        `json:"pages_total"`
-	PagesDone   int        `json:"pages_done"`
-	Attempts    int        `json:"attempts"`
-	Error       string     `json:"error"`
+	PDFText    PDFText `json:"pdf_text"`
+	PagesTotal int     `json:"pages_total"`
+	PagesDone  int     `json:"pages_done"`
+	Attempts   int     `json:"attempts"`
+	Error      string  `json:"error"`
+	// ErrorCode is a failed task's error code (e.g. unreadable_input,
+	// engine_failed; "" when none or unknown); Retryable says whether
+	// running it again can help: true for a cancelled task and a failure
+	// that may pass (an engine crash, a timeout, a server fault), false for
+	// a document that fails the same way every time (corrupt, too large).
+	// POST retry refuses a task that is not Retryable unless forced.
+	ErrorCode   string     `json:"error_code"`
+	Retryable   bool       `json:"retryable"`
 	InputBytes  int64      `json:"input_bytes"`
 	CreatedAt   time.Time  `json:"created_at"`
 	QueuedAt    time.Time  `json:"-"`

@@ -61,6 +61,7 @@ const (
 	CodeInvalidOutput        = "invalid_output"         // 422: an output name that does not exist
 	CodeIndexRebuilding      = "index_rebuilding"       // 503: history while the search index is rebuilt
 	CodeDiskFull             = "disk_full"              // 503: the server is out of disk space (ErrDiskFull)
+	CodeNotRetryable         = "not_retryable"          // 409: retry of a task that failed for a reason a retry cannot change (force=true overrides)
 
 	// Page processing: these end tasks (their error) rather than requests.
 
@@ -83,5 +84,6 @@ var ErrorCodes = []string{
 	CodeInvalidRequest, CodeUnsupportedMediaType, CodeNoFiles, CodeTooManyFiles, CodeFileTooLarge,
 	CodeEmptyFile, CodeUploadFailed, CodeTooManyPages, CodeImageTooLarge, CodeUnknownEngine,
 	CodeUnsupportedLanguage, CodeUnsupportedOutput, CodeInvalidOutput, CodeIndexRebuilding, CodeDiskFull,
+	CodeNotRetryable,
 	CodePageOutOfRange, CodePageTooLarge, CodeNoPages, CodeDecodeFailed, CodeEngineFailed,
 }

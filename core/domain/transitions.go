@@ -75,6 +75,10 @@ type Event struct {
 	// Message is the task's error text after a Fail, Cancel or Requeue
 	// ("" for none).
 	Message string
+	// Code is a Fail's error code (Task.ErrorCode), Retryable whether
+	// running the task again can help (Task.Retryable).
+	Code      string
+	Retryable bool
 	// Pages is the document's page count (Start, Complete); Done the pages
 	// an earlier run already recognised (Start).
 	Pages, Done int
@@ -98,8 +102,15 @@ func Complete(pages int, outputs []File) Event {
 	return Event{Kind: EventComplete, Pages: pages, Files: outputs}
 }
 
-// Fail is the task failing for good, telling the user why.
-func Fail(message string) Event { return Event{Kind: EventFail, Message: message} }
+// Fail is the task failing for good, telling the user why; a retry may
+// help (FailWith says otherwise).
+func Fail(message string) Event { return Event{Kind: EventFail, Message: message, Retryable: true} }
+
+// FailWith is Fail with the error's code and whether a retry can help:
+// not for a document that cannot be read, a retry would fail the same way.
+func FailWith(message, code string, retryable bool) Event {
+	return Event{Kind: EventFail, Message: message, Code: code, Retryable: retryable}
+}
 
 // Cancel is the task stopped by its user, with the text it shows.
 func Cancel(message string) Event { return Event{Kind: EventCancel, Message: message} }
@@ -145,6 +156,8 @@ func (e *TransitionError) Unwrap() error {
 //   - Complete, Fail, Cancel: CompletedAt = now and DurationMS since
 //     StartedAt (0 if never started); Error cleared (Complete) or set to
 //     the message; Complete also sets PagesDone and the output files.
+//     ErrorCode and Retryable: the Fail's; Cancel: none, retryable;
+//     Complete: none, not retryable (Claim and Retry clear them too).
 //   - Retry: QueuedAt = now (the end of the line); Error, PagesDone,
 //     StartedAt, CompletedAt, DurationMS and every file but the input
 //     dropped. Attempts is kept: a retry is not an attempt.
@@ -164,19 +177,24 @@ func (t *Task) Apply(ev Event, now time.Time) error {
 			t.StartedAt = &started
 		}
 		t.Attempts++
-		t.Error = ""
+		t.Error, t.ErrorCode, t.Retryable = "", "", false
 	case EventStart:
 		t.PagesTotal, t.PagesDone = ev.Pages, ev.Done
 	case EventPageDone:
 		t.PagesDone++
 	case EventComplete:
 		t.finish(now, "")
+		t.ErrorCode, t.Retryable = "", false
 		t.PagesDone = ev.Pages
 		t.Files = append(t.inputOnly(), ev.Files...)
-	case EventFail, EventCancel:
+	case EventFail:
 		t.finish(now, ev.Message)
+		t.ErrorCode, t.Retryable = ev.Code, ev.Retryable
+	case EventCancel:
+		t.finish(now, ev.Message)
+		t.ErrorCode, t.Retryable = "", true
 	case EventRetry:
-		t.QueuedAt, t.Error = now, ""
+		t.QueuedAt, t.Error, t.ErrorCode, t.Retryable = now, "", "", false
 		t.PagesDone, t.StartedAt, t.CompletedAt, t.DurationMS = 0, nil, nil, 0
 		t.Files = t.inputOnly()
 	case EventRequeue:

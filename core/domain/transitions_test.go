@@ -24,6 +24,7 @@ func TestApply(t *testing.T) {
 	// finished is b stamped terminal at now with the given error.
 	finished := func(b domain.Task, s domain.TaskStatus, msg string) domain.Task {
 		b.Status, b.CompletedAt, b.Error, b.DurationMS = s, at(now), msg, 0
+		b.Retryable = true // Fail and Cancel: a retry may help
 		if b.StartedAt != nil {
 			b.DurationMS = now.Sub(*b.StartedAt).Milliseconds()
 		}
@@ -57,11 +58,16 @@ func TestApply(t *testing.T) {
 			}},
 			domain.EventComplete: {domain.Complete(3, []domain.File{newOut}), func(b domain.Task) domain.Task {
 				b = finished(b, domain.StatusCompleted, "")
-				b.PagesDone, b.Files = 3, []domain.File{input, newOut}
+				b.PagesDone, b.Files, b.Retryable = 3, []domain.File{input, newOut}, false
 				return b
 			}},
 			domain.EventFail: {domain.Fail("page 2 could not be read"), func(b domain.Task) domain.Task {
 				return finished(b, domain.StatusFailed, "page 2 could not be read")
+			}},
+			"fail permanently": {domain.FailWith("page 2 cannot be decoded", domain.CodeUnreadableInput, false), func(b domain.Task) domain.Task {
+				b = finished(b, domain.StatusFailed, "page 2 cannot be decoded")
+				b.ErrorCode, b.Retryable = domain.CodeUnreadableInput, false
+				return b
 			}},
 			domain.EventCancel: {domain.Cancel("cancelled by user"), func(b domain.Task) domain.Task {
 				return finished(b, domain.StatusCancelled, "cancelled by user")
