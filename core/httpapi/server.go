@@ -42,6 +42,8 @@ type Tasks interface {
 	List(ctx context.Context, userID string, q domain.ListQuery) ([]*domain.Task, int, error)
 	Delete(ctx context.Context, userID, taskID string) error
 	Retry(ctx context.Context, userID, taskID string) (*domain.Task, error)
+	// ForceRetry retries even a failure marked permanent (?force=true).
+	ForceRetry(ctx context.Context, userID, taskID string) (*domain.Task, error)
 	Cancel(ctx context.Context, userID, taskID string) (*domain.Task, error)
 	Watch(ctx context.Context, userID, taskID string) (*domain.Task, <-chan *domain.Task, func(), error)
 	// WatchUser streams every change to the user's tasks (GET /api/v1/events).

@@ -102,7 +102,18 @@ func (s *Server) deleteTask(c *fiber.Ctx) error {
 }
 
 func (s *Server) retryTask(c *fiber.Ctx) error {
-	t, err := s.tasks.Retry(c.UserContext(), userOf(c).ID, c.Params("id"))
+	force := false
+	if v := c.Query("force"); v != "" {
+		var err error
+		if force, err = strconv.ParseBool(v); err != nil {
+			return domain.Errorf(domain.ErrInvalid, domain.CodeInvalidParameter, "force must be true or false")
+		}
+	}
+	retry := s.tasks.Retry
+	if force {
+		retry = s.tasks.ForceRetry
+	}
+	t, err := retry(c.UserContext(), userOf(c).ID, c.Params("id"))
 	s.logTaskOp(c, "task retry", err)
 	if err != nil {
 		return err

@@ -177,7 +177,7 @@ func (f *fixture) setStatus(t *testing.T, task *domain.Task, status domain.TaskS
 			x.Files = append(x.Files, results...)
 		}
 		if status == domain.StatusFailed {
-			x.Error = "it broke"
+			x.Error, x.Retryable = "it broke", true
 		}
 		return nil
 	})

@@ -249,3 +249,37 @@ func (f *fixture) filesOf(t *testing.T, task *domain.Task) []string {
 	}
 	return names
 }
+
+// TestRetryPermanentFailure: a task whose document cannot be read is not
+// retried (409 not_retryable, nothing changed) unless forced.
+func TestRetryPermanentFailure(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	f := newFixture(t, tasks.Options{})
+	task := f.setStatus(t, f.upload(t, f.alice, "a.png", pngBytes(t, 20, 20)), domain.StatusFailed)
+	task, err := f.store.UpdateTask(ctx, task.UserID, task.ID, func(x *domain.Task) error {
+		x.Error, x.ErrorCode, x.Retryable = "TIFF page 1 cannot be decoded", domain.CodeUnreadableInput, false
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := f.svc.Get(ctx, f.alice.ID, task.ID); got.Retryable || got.ErrorCode != domain.CodeUnreadableInput {
+		t.Fatalf("stored task retryable %v code %q", got.Retryable, got.ErrorCode)
+	}
+	_, err = f.svc.Retry(ctx, f.alice.ID, task.ID)
+	wantDomainError(t, err, domain.ErrConflict, domain.CodeNotRetryable)
+	if got, _ := f.svc.Get(ctx, f.alice.ID, task.ID); got.Status != domain.StatusFailed {
+		t.Errorf("refused retry changed the task: %+v", got)
+	}
+	if _, err := f.svc.ForceRetry(ctx, f.bob.ID, task.ID); !errors.Is(err, domain.ErrForbidden) {
+		t.Errorf("bob's forced retry: %v, want forbidden", err)
+	}
+	got, err := f.svc.ForceRetry(ctx, f.alice.ID, task.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Status != domain.StatusPending || got.Retryable || got.ErrorCode != "" || got.Error != "" {
+		t.Errorf("forced retry: %+v", got)
+	}
+}

@@ -60,10 +60,28 @@ func (s *Service) Delete(ctx context.Context, userID, taskID string) error {
 }
 
 // Retry puts a failed or cancelled task back in the queue, dropping the
-// results of the previous run.
+// results of the previous run. A task whose failure is permanent
+// (Task.Retryable false: its document cannot be read) is refused with 409
+// not_retryable; ForceRetry takes it anyway.
 func (s *Service) Retry(ctx context.Context, userID, taskID string) (*domain.Task, error) {
+	return s.retry(ctx, userID, taskID, false)
+}
+
+// ForceRetry is Retry of a task whatever made it fail, even a failure
+// marked permanent (Task.Retryable false): for when the cause was fixed
+// outside the document, e.g. a limit raised or an engine installed.
+func (s *Service) ForceRetry(ctx context.Context, userID, taskID string) (*domain.Task, error) {
+	return s.retry(ctx, userID, taskID, true)
+}
+
+func (s *Service) retry(ctx context.Context, userID, taskID string, force bool) (*domain.Task, error) {
 	now := s.now().UTC()
 	t, err := s.store.UpdateTask(ctx, userID, taskID, func(t *domain.Task) error {
+		if t.Status == domain.StatusFailed && !t.Retryable && !force {
+			return domain.Errorf(domain.ErrConflict, domain.CodeNotRetryable,
+				"this task failed because of its document (%s); a retry would fail the same way: upload a corrected file, or retry with force=true if the cause was fixed on the server",
+				t.Error)
+		}
 		return t.Apply(domain.Retry(), now) // 409 invalid_state unless failed or cancelled
 	})
 	if err != nil {

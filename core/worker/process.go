@@ -49,9 +49,10 @@ func (w *Worker) process(ctx context.Context, t *domain.Task, r *run) {
 		return
 	}
 	msg := userMessage(err)
-	log.Warn("task failed", "error", err)
+	code, retryable := failure(err)
+	log.Warn("task failed", "error", err, "retryable", retryable)
 	now := time.Now().UTC()
-	if nt, err := w.update(bg, t, func(x *domain.Task) error { return apply(x, domain.Fail(msg), now) }); err == nil {
+	if nt, err := w.update(bg, t, func(x *domain.Task) error { return apply(x, domain.FailWith(msg, code, retryable), now) }); err == nil {
 		w.opts.Observer.TaskFinished(string(domain.StatusFailed), nt.RunTime())
 	}
 }

@@ -218,7 +218,12 @@ func TestRetryAfterFailureStartsClean(t *testing.T) {
 	}
 	stop() // so the retried task waits in the queue while we look
 
-	if _, err := h.svc.Retry(ctx, h.user.ID, task.ID); err != nil {
+	// The engine refused the page as unreadable: a permanent failure, so
+	// only a forced retry runs it again.
+	if failed.Retryable {
+		t.Errorf("a page the engine cannot read left the task retryable")
+	}
+	if _, err := h.svc.ForceRetry(ctx, h.user.ID, task.ID); err != nil {
 		t.Fatal(err)
 	}
 	queued := h.get(t, task.ID)

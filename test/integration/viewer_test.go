@@ -144,3 +144,72 @@ func TestPageImage(t *testing.T) {
 		t.Errorf("bob's audit: %+v, want one denied page_image", audit.Items)
 	}
 }
+
+// corruptTIFF is a TIFF whose header and directory are sound (the server's
+// checks at upload pass) but whose pixels lie past the end of the file: the
+// page helper fails it, and would every time.
+func corruptTIFF() []byte {
+	var b bytes.Buffer
+	le16 := func(v uint16) { b.WriteByte(byte(v)); b.WriteByte(byte(v >> 8)) }
+	le32 := func(v uint32) { le16(uint16(v)); le16(uint16(v >> 16)) }
+	b.WriteString("II*\x00")
+	le32(8)
+	entries := [][3]uint32{ // tag, type (3 SHORT, 4 LONG), value
+		{256, 3, 100}, {257, 3, 100}, {258, 3, 8}, {259, 3, 1}, {262, 3, 1},
+		{273, 4, 1 << 20}, {277, 3, 1}, {278, 3, 100}, {279, 4, 10000},
+	}
+	le16(uint16(len(entries)))
+	for _, e := range entries {
+		le16(uint16(e[0]))
+		le16(uint16(e[1]))
+		le32(1)
+		if e[1] == 3 {
+			le16(uint16(e[2]))
+			le16(0)
+		} else {
+			le32(e[2])
+		}
+	}
+	le32(0)
+	b.Write(make([]byte, 256))
+	return b.Bytes()
+}
+
+// TestRetryPermanentFailure (issue 15, rough edge 11): a corrupt TIFF
+// fails with retryable false and its code; retry is 409 not_retryable and
+// changes nothing; force=true queues it again.
+func TestRetryPermanentFailure(t *testing.T) {
+	s := sharedServer(t)
+	c, _ := newUser(t, s, "retry", "Retry")
+	tk := c.upload(t, [][2]string{{"outputs", "txt"}}, upload{Name: "corrupt.tif", Data: corruptTIFF()})[0]
+	var failed struct {
+		Status    string `json:"status"`
+		Error     string `json:"error"`
+		ErrorCode string `json:"error_code"`
+		Retryable *bool  `json:"retryable"`
+	}
+	c.waitTerminal(t, tk.ID, 2*time.Minute)
+	c.get(t, "/tasks/"+tk.ID).JSON(t, &failed)
+	if failed.Status != "failed" || failed.Retryable == nil || *failed.Retryable || failed.ErrorCode != "unreadable_input" {
+		t.Fatalf("corrupt TIFF ended %+v, want failed, unreadable_input, not retryable", failed)
+	}
+	r := c.postJSON(t, "/tasks/"+tk.ID+"/retry", nil)
+	if r.Status != http.StatusConflict {
+		t.Fatalf("retry of a permanent failure: %d %s, want 409", r.Status, truncate(string(r.Body), 300))
+	}
+	if e := r.apiError(t); e.Error.Code != "not_retryable" {
+		t.Errorf("code %q, want not_retryable", e.Error.Code)
+	}
+	if got := c.getTask(t, tk.ID); got.Status != "failed" || got.Attempts != 1 {
+		t.Errorf("the refused retry changed the task: %+v", got)
+	}
+	if r := c.postJSON(t, "/tasks/"+tk.ID+"/retry?force=maybe", nil); r.Status != http.StatusUnprocessableEntity {
+		t.Errorf("force=maybe: %d, want 422", r.Status)
+	}
+	if r := c.postJSON(t, "/tasks/"+tk.ID+"/retry?force=true", nil); r.Status != http.StatusAccepted {
+		t.Fatalf("forced retry: %d %s, want 202", r.Status, truncate(string(r.Body), 300))
+	}
+	if got := c.waitTerminal(t, tk.ID, 2*time.Minute); got.Status != "failed" || got.Attempts != 2 {
+		t.Errorf("forced retry ended %+v, want failed again after a second attempt", got)
+	}
+}
