@@ -61,9 +61,13 @@ var errWholePages = errors.New("engine returned whole pages")
 // existed) the document is those pages merged, as before, with the PDF/A
 // markers added when asked. pdfcpu holds the document in memory while it
 // is built: about the upload's size plus the text layers.
-func WriteSearchablePDF(ctx context.Context, w io.Writer, in SearchablePDF) error {
+//
+// The result says whether the file was marked PDF/A: an uploaded PDF that
+// cannot be archival as it is (a font not embedded) is written without the
+// markers, even when asked, rather than claim what it is not.
+func WriteSearchablePDF(ctx context.Context, w io.Writer, in SearchablePDF) (PDFResult, error) {
 	if len(in.Pages) == 0 {
-		return domain.Errorf(domain.ErrInvalid, "no_pages", "no pages for the PDF")
+		return PDFResult{}, domain.Errorf(domain.ErrInvalid, "no_pages", "no pages for the PDF")
 	}
 	var (
 		doc *model.Context
@@ -78,9 +82,22 @@ func WriteSearchablePDF(ctx context.Context, w io.Writer, in SearchablePDF) erro
 		doc, err = mergeWholePages(ctx, in)
 	}
 	if err != nil {
-		return err
+		return PDFResult{}, err
 	}
-	return writeDoc(doc, w, in)
+	var res PDFResult
+	if in.PDFA {
+		if res.NotPDFA = notArchivable(doc); res.NotPDFA != "" {
+			in.PDFA = false
+		}
+	}
+	res.PDFA = in.PDFA
+	return res, writeDoc(doc, w, in)
+}
+
+// PDFResult is what WriteSearchablePDF made.
+type PDFResult struct {
+	PDFA    bool   // marked PDF/A-2B
+	NotPDFA string // why not, when PDF/A was asked for
 }
 
 // overlayPDF lays each page's text over the uploaded PDF's page.

@@ -6,7 +6,6 @@ import (
 	"encoding/csv"
 	"fmt"
 	"html"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -90,8 +89,12 @@ func fileLoader(t *testing.T, path string) func() ([]byte, error) {
 func writeSearchable(t *testing.T, in SearchablePDF) string {
 	t.Helper()
 	var out bytes.Buffer
-	if err := WriteSearchablePDF(context.Background(), &out, in); err != nil {
+	res, err := WriteSearchablePDF(context.Background(), &out, in)
+	if err != nil {
 		t.Fatalf("WriteSearchablePDF: %v", err)
+	}
+	if res.PDFA != in.PDFA {
+		t.Errorf("PDF/A %v, asked %v: %s", res.PDFA, in.PDFA, res.NotPDFA)
 	}
 	path := filepath.Join(t.TempDir(), "out.pdf")
 	if err := os.WriteFile(path, out.Bytes(), 0o600); err != nil {
@@ -198,5 +201,3 @@ func fileSize(t *testing.T, path string) int64 {
 	}
 	return st.Size()
 }
-
-var _ = io.Discard

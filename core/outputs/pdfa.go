@@ -32,10 +32,12 @@ const srgbCondition = "sRGB IEC61966-2.1"
 // writes one); no encryption; fonts embedded (the text layer's glyph-less
 // font is); no JavaScript or other actions. What an uploaded PDF brings
 // with it — its own fonts, colour spaces, transparency, annotations — is
-// kept as it is and not checked here: a PDF that was not archivable
-// before (a font not embedded, DeviceCMYK) still is not, though it carries
-// the markers. ocrbox checks its output with qpdf and pdfcpu, not with
-// veraPDF (docs/tasks.md).
+// kept as it is. The one check made on it is for fonts that are not
+// embedded (notArchivable), the common case of a born-digital PDF using
+// the standard 14 fonts: such a document is written without the markers.
+// Other breaches (DeviceCMYK, transparency without a group colour space)
+// are not looked for. ocrbox checks its output with qpdf and pdfcpu, not
+// with veraPDF (docs/tasks.md).
 func writeDoc(doc *model.Context, w io.Writer, in SearchablePDF) error {
 	// Never write the upload's encryption back: PDF/A forbids it, and the
 	// owner password of a PDF that opened without one protects nothing.
@@ -187,4 +189,31 @@ func xmpPacket(info map[string]string, producer string, now time.Time) string {
 	b.WriteString("  </rdf:Description>\n </rdf:RDF>\n</x:xmpmeta>\n")
 	b.WriteString("<?xpacket end=\"w\"?>")
 	return b.String()
+}
+
+// notArchivable names what keeps doc from PDF/A as it is — a font whose
+// program is not embedded (PDF/A-2 6.2.11.4) — or is empty.
+func notArchivable(doc *model.Context) string {
+	for _, e := range doc.XRefTable.Table {
+		if e == nil || e.Free {
+			continue
+		}
+		d, ok := e.Object.(types.Dict)
+		if !ok || d.Type() == nil || *d.Type() != "Font" {
+			continue
+		}
+		st := d.NameEntry("Subtype")
+		if st == nil || *st == "Type0" || *st == "Type3" {
+			continue // a Type0's program is its descendant's, a Type3's its own content
+		}
+		fd, err := doc.DereferenceDict(d["FontDescriptor"])
+		if err != nil || fd == nil || (fd["FontFile"] == nil && fd["FontFile2"] == nil && fd["FontFile3"] == nil) {
+			name := "?"
+			if n := d.NameEntry("BaseFont"); n != nil {
+				name = *n
+			}
+			return fmt.Sprintf("font %s is not embedded", name)
+		}
+	}
+	return ""
 }

@@ -3,6 +3,7 @@ package outputs
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"os"
 	"regexp"
 	"strings"
@@ -147,4 +148,54 @@ func headBytes(t *testing.T, path string, n int) string {
 		t.Fatal(err)
 	}
 	return string(b[:min(n, len(b))])
+}
+
+// TestPDFANotClaimed: a born-digital PDF whose font is not embedded cannot
+// be PDF/A as it is; asked for PDF/A, it is written without the markers
+// and the result says why.
+func TestPDFANotClaimed(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	// A hand-made page in Helvetica, not embedded.
+	objs := []string{
+		"<</Type/Catalog/Pages 2 0 R>>",
+		"<</Type/Pages/Kids[3 0 R]/Count 1>>",
+		"<</Type/Page/Parent 2 0 R/MediaBox[0 0 300 200]/Contents 4 0 R/Resources<</Font<</F1 5 0 R>>>>>>",
+		"<</Length 44>>\nstream\nBT /F1 24 Tf 40 100 Td (Hello archive) Tj ET\nendstream",
+		"<</Type/Font/Subtype/Type1/BaseFont/Helvetica>>",
+	}
+	var b strings.Builder
+	b.WriteString("%PDF-1.4\n")
+	offsets := make([]int, len(objs))
+	for i, o := range objs {
+		offsets[i] = b.Len()
+		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", i+1, o)
+	}
+	xref := b.Len()
+	fmt.Fprintf(&b, "xref\n0 %d\n0000000000 65535 f \n", len(objs)+1)
+	for _, off := range offsets {
+		fmt.Fprintf(&b, "%010d 00000 n \n", off)
+	}
+	fmt.Fprintf(&b, "trailer\n<</Size %d/Root 1 0 R>>\nstartxref\n%d\n%%%%EOF\n", len(objs)+1, xref)
+	if err := os.WriteFile(dir+"/fixed.pdf", []byte(b.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tool(t, "qpdf", "--check", dir+"/fixed.pdf")
+	f, err := os.Open(dir + "/fixed.pdf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var out strings.Builder
+	res, err := WriteSearchablePDF(t.Context(), &out, SearchablePDF{Original: f, PDFA: true,
+		Pages: []PDFPage{{Result: Page{Number: 1, Source: SourcePDFText}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.PDFA || !strings.Contains(res.NotPDFA, "Helvetica") {
+		t.Errorf("result %+v, want no PDF/A because of Helvetica", res)
+	}
+	if strings.Contains(out.String(), "pdfaid") || !strings.HasPrefix(out.String(), "%PDF-") {
+		t.Error("the output claims PDF/A or is no PDF")
+	}
 }

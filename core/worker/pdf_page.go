@@ -99,7 +99,11 @@ func (w *Worker) writeSearchablePDF(ctx context.Context, t *domain.Task, pgs []o
 		}
 		doc.Pages = append(doc.Pages, pp)
 	}
-	return outputs.WriteSearchablePDF(ctx, out, doc)
+	res, err := outputs.WriteSearchablePDF(ctx, out, doc)
+	if err == nil && res.NotPDFA != "" {
+		w.log.Info("searchable pdf written without the PDF/A markers", "task_id", t.ID, "user_id", t.UserID, "reason", res.NotPDFA)
+	}
+	return err
 }
 
 // removePageImages drops the page image copies of a completed task: the
