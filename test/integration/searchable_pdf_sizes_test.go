@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ocrbox/ocrbox/test/testenv"
 )
 
 // TestSearchablePDFSizeTable prints the searchable PDF's size for the
@@ -16,7 +18,7 @@ func TestSearchablePDFSizeTable(t *testing.T) {
 	if os.Getenv("OCRBOX_PDF_SIZE_TABLE") != "1" {
 		t.Skip("a measurement: OCRBOX_PDF_SIZE_TABLE=1 runs it")
 	}
-	needTools(t, "pdfimages")
+	testenv.RequirePrograms(t, "pdfimages")
 	s := sharedServer(t)
 	c, _ := newUser(t, s, "pdfsizes", "PDF sizes")
 	files := []string{"multipage/three-pages.pdf", "multipage/four-pages.tif",

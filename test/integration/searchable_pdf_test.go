@@ -25,6 +25,8 @@ import (
 	xdraw "golang.org/x/image/draw"
 	"golang.org/x/image/math/f64"
 	_ "golang.org/x/image/tiff"
+
+	"github.com/ocrbox/ocrbox/test/testenv"
 )
 
 // TestSearchablePDF uploads the corpus through the real binary (issue 14
@@ -35,7 +37,7 @@ import (
 // qpdf and pdfcpu find the file sound; the page upside down shows upright.
 func TestSearchablePDF(t *testing.T) {
 	t.Parallel()
-	needTools(t, "qpdf", "pdfimages", "pdftotext", "pdfinfo")
+	testenv.RequirePrograms(t, "qpdf", "pdfimages", "pdftotext", "pdfinfo")
 	s := sharedServer(t)
 	c, u := newUser(t, s, "searchable", "Searchable PDF")
 	type want struct {
@@ -116,7 +118,7 @@ func TestSearchablePDF(t *testing.T) {
 // PDF/A markers; a pdf_output that is neither is a 422.
 func TestSearchablePDFPlain(t *testing.T) {
 	t.Parallel()
-	needTools(t, "qpdf", "pdfimages")
+	testenv.RequirePrograms(t, "qpdf", "pdfimages")
 	s := sharedServer(t)
 	c, _ := newUser(t, s, "plainpdf", "Plain PDF")
 	r := c.uploadRaw(t, [][2]string{{"pdf_output", "pdf/x"}}, corpusUpload(t, "pages/phototest.tif"))
@@ -152,18 +154,6 @@ type pdfJSONPage struct {
 		Text string `json:"text"`
 		BBox [4]int `json:"bbox"`
 	} `json:"words"`
-}
-
-func needTools(t *testing.T, names ...string) {
-	t.Helper()
-	for _, n := range names {
-		if _, err := exec.LookPath(n); err != nil {
-			if os.Getenv("CI") == "true" {
-				t.Fatalf("%s is required (scripts/install-deps): %v", n, err)
-			}
-			t.Skipf("%s not installed", n)
-		}
-	}
 }
 
 func run(t *testing.T, name string, args ...string) string {

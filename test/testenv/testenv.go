@@ -10,6 +10,7 @@ package testenv
 
 import (
 	"os"
+	"os/exec"
 	"testing"
 )
 
@@ -29,4 +30,15 @@ func RequireOrSkip(t testing.TB, format string, args ...any) {
 		return // Fatalf does not return; a stand-in TB in a test might
 	}
 	t.Skipf(format, args...)
+}
+
+// RequirePrograms ends the test through RequireOrSkip unless every named
+// program is on PATH (qpdf, pdftotext, tesseract, …).
+func RequirePrograms(t testing.TB, names ...string) {
+	t.Helper()
+	for _, n := range names {
+		if _, err := exec.LookPath(n); err != nil {
+			RequireOrSkip(t, "%s not installed (scripts/install-deps): %v", n, err)
+		}
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -100,5 +101,19 @@ func TestHungListener(t *testing.T) {
 	}
 	if n, err := c.Read(make([]byte, 1)); n != 0 || !errors.Is(err, os.ErrDeadlineExceeded) {
 		t.Fatalf("read %d bytes, %v; want a timeout", n, err)
+	}
+}
+
+func TestRequirePrograms(t *testing.T) {
+	t.Setenv("CI", "true")
+	var r recorder
+	RequirePrograms(&r, "go", "no-such-program-ocrbox")
+	if !strings.Contains(r.failed, "no-such-program-ocrbox not installed") || r.skipped != "" {
+		t.Fatalf("failed %q, skipped %q", r.failed, r.skipped)
+	}
+	r = recorder{}
+	RequirePrograms(&r, "go")
+	if r.failed != "" || r.skipped != "" {
+		t.Fatalf("go is on PATH: failed %q, skipped %q", r.failed, r.skipped)
 	}
 }
