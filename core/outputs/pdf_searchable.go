@@ -124,8 +124,8 @@ func overlayPDF(ctx context.Context, in SearchablePDF) (*model.Context, error) {
 			return nil, err
 		}
 		d, _, inh, err := doc.PageDict(i+1, false)
-		if err != nil || d == nil {
-			return nil, fmt.Errorf("pdf page %d: %v", i+1, err)
+		if err != nil || d == nil || inh == nil || inh.MediaBox == nil {
+			return nil, fmt.Errorf("pdf page %d: no page or no MediaBox (%v)", i+1, err)
 		}
 		rotate := normRotate(inh.Rotate)
 		box := rasterBox(inh.MediaBox, visibleCrop(inh.MediaBox, inh.CropBox), rotate,
