@@ -18,7 +18,7 @@ func newFileService(cfg *config.Config, store *boltstore.Store, files *filestore
 	svc := filesvc.NewService(store, files, log)
 	r, err := pagehelper.New(pagehelper.Options{Timeout: max(cfg.OCR.PageTimeout, helperMinTimeout),
 		Nice: cfg.OCR.EngineNice, MaxMegapixels: cfg.Limits.MaxMegapixels,
-		CacheDir: filepath.Join(cfg.Storage.DataDir, "cache", "wasm")}, log)
+		CacheDir: filepath.Join(cfg.CachePath(), "wasm")}, log)
 	if err != nil {
 		log.Error("page helper unavailable: no page images", "error", err)
 		return svc

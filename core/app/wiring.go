@@ -122,7 +122,7 @@ func newTaskRunner(cfg *config.Config, store *boltstore.Store, files *filestore.
 	var extractor worker.Extractor
 	if r, err := pagehelper.New(pagehelper.Options{Timeout: max(cfg.OCR.PageTimeout, helperMinTimeout),
 		Nice: cfg.OCR.EngineNice, MaxMegapixels: cfg.Limits.MaxMegapixels,
-		CacheDir: filepath.Join(cfg.Storage.DataDir, "cache", "wasm")}, log); err != nil {
+		CacheDir: filepath.Join(cfg.CachePath(), "wasm")}, log); err != nil {
 		log.Error("page helper unavailable: pages cannot be decoded", "error", err)
 	} else {
 		limits.PDF, extractor = r, r
@@ -147,7 +147,7 @@ func newTaskRunner(cfg *config.Config, store *boltstore.Store, files *filestore.
 				return worker.MaxPageBytes
 			}})
 	wk := worker.New(store, files, pool, hist.events, worker.Options{Workers: workers, MaxAttempts: cfg.OCR.MaxAttempts,
-		PageTimeout: cfg.OCR.PageTimeout, Limits: limits, Extractor: extractor, NewID: boltstore.NewID, EngineHOCR: cfg.OCR.EngineHOCR, Observer: met,
+		PageTimeout: cfg.OCR.PageTimeout, Limits: limits, Extractor: extractor, NewID: boltstore.NewID, EngineHOCR: cfg.OCR.EngineHOCR, Observer: met, ReviewConfidence: cfg.OCR.ReviewConfidence,
 		ScratchDir: filepath.Join(cfg.Storage.DataDir, "scratch"), FIFO: cfg.OCR.Scheduling == "fifo", Nice: cfg.OCR.EngineNice,
 		MaxRunningPagesPerUser: cfg.Limits.MaxRunningPagesPerUser, Weight: userWeights(cfg, store, log)}, log)
 	svc.SetRunner(wk)

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"time"
@@ -62,6 +63,18 @@ type Server struct {
 // Storage configures where data lives.
 type Storage struct {
 	DataDir string `koanf:"data_dir"`
+	// CacheDir holds what can be made again (PDFium's compiled
+	// WebAssembly); empty means data_dir/cache. Several servers (or test
+	// runs) may share one: entries are written atomically.
+	CacheDir string `koanf:"cache_dir"`
+}
+
+// CachePath is storage.cache_dir, or data_dir/cache when it is empty.
+func (c *Config) CachePath() string {
+	if c.Storage.CacheDir != "" {
+		return c.Storage.CacheDir
+	}
+	return filepath.Join(c.Storage.DataDir, "cache")
 }
 
 // OCR configures the worker pool and the defaults of a task.
@@ -88,6 +101,10 @@ type OCR struct {
 	// page, giving its memory back; the next page starts it again (the
 	// model load, ~0.2 s for tesseract). 0 keeps engines running.
 	EngineIdleTimeout time.Duration `koanf:"engine_idle_timeout"`
+	// ReviewConfidence: a completed task with a page whose mean word
+	// confidence is below this (0..100) is marked for review (Task.Review:
+	// "check the result"); 0 marks none.
+	ReviewConfidence float64 `koanf:"review_confidence"`
 }
 
 // Auth configures sign-in and sessions.
@@ -181,6 +198,7 @@ func Defaults() map[string]any {
 		"server.trust_proxy":                false,
 		"server.public_url":                 "",
 		"storage.data_dir":                  "./data",
+		"storage.cache_dir":                 "",
 		"ocr.workers":                       0,
 		"ocr.default_engine":                "tesseract",
 		"ocr.default_lang":                  "eng",
@@ -193,6 +211,7 @@ func Defaults() map[string]any {
 		"ocr.scheduling":                    "fair",
 		"ocr.engine_nice":                   10,
 		"ocr.engine_idle_timeout":           "10m",
+		"ocr.review_confidence":             60,
 		"auth.providers":                    []string{"local"},
 		"auth.session_idle_timeout":         "24h",
 		"auth.session_lifetime":             "720h",

@@ -82,6 +82,9 @@ func freePort() (int, error) {
 func baseEnv(dataDir string) []string {
 	env := []string{
 		"OCRBOX_STORAGE_DATA_DIR=" + dataDir,
+		// One cache for the whole run: PDFium is compiled once (seconds of
+		// CPU), not by each of the suite's dozens of servers.
+		"OCRBOX_STORAGE_CACHE_DIR=" + filepath.Join(workDir, "cache"),
 		"OCRBOX_OCR_WORKERS=2",
 		"OCRBOX_LOG_FORMAT=json",
 		"OMP_THREAD_LIMIT=1",
