@@ -141,6 +141,7 @@ var ErrDexUnavailable = errors.New("dex unavailable")
 // CI=true and is skipped otherwise.
 func StartDex(t testing.TB, opts DexOptions) *Dex {
 	t.Helper()
+	testenv.Slow(t)
 	if opts.Dir == "" {
 		opts.Dir = t.TempDir()
 	}

@@ -98,6 +98,7 @@ var ErrNodeOIDCUnavailable = errors.New("node-oidc-provider unavailable")
 // cannot run, the test fails with CI=true and is skipped otherwise.
 func StartNodeOIDC(t testing.TB, opts NodeOIDCOptions) *NodeOIDC {
 	t.Helper()
+	testenv.Slow(t)
 	if opts.Dir == "" {
 		opts.Dir = t.TempDir()
 	}

@@ -3,6 +3,7 @@ package integration
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"flag"
 	"fmt"
 	"os"
 	"os/exec"
@@ -32,6 +33,13 @@ var (
 func TestMain(m *testing.M) { os.Exit(runMain(m)) }
 
 func runMain(m *testing.M) int {
+	flag.Parse()
+	if testing.Short() {
+		// Every test here starts the real binary: the quick loop
+		// (scripts/test --short) leaves the package out.
+		fmt.Println("integration: left out by -short")
+		return 0
+	}
 	ci := testenv.CI()
 	var err error
 	corpusDir, _ = testenv.CorpusDir() // missing: reported by missingDeps

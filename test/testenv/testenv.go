@@ -42,3 +42,14 @@ func RequirePrograms(t testing.TB, names ...string) {
 		}
 	}
 }
+
+// Slow leaves a test out of `go test -short` (scripts/test --short, the
+// quick loop while working): tests that start real servers (the binary,
+// Dex, an LDAP server) or take more than a few seconds. `.ci/run` and the
+// full scripts/test run them all.
+func Slow(t testing.TB) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("slow test: left out by -short")
+	}
+}
