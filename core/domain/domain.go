@@ -134,8 +134,12 @@ type Task struct {
 	// that may pass (an engine crash, a timeout, a server fault), false for
 	// a document that fails the same way every time (corrupt, too large).
 	// POST retry refuses a task that is not Retryable unless forced.
-	ErrorCode   string     `json:"error_code"`
-	Retryable   bool       `json:"retryable"`
+	ErrorCode string `json:"error_code"`
+	Retryable bool   `json:"retryable"`
+	// Review, on a completed task, says its result needs a look before it
+	// is trusted: pages whose mean word confidence is under the server's
+	// threshold (ocr.review_confidence). Nil when nothing is suspicious.
+	Review      *Review    `json:"review"`
 	InputBytes  int64      `json:"input_bytes"`
 	CreatedAt   time.Time  `json:"created_at"`
 	QueuedAt    time.Time  `json:"-"`
@@ -149,11 +153,33 @@ type Task struct {
 	QueuePosition int `json:"queue_position,omitempty"`
 }
 
+// Review is why a completed task's result should be checked (Task.Review).
+type Review struct {
+	// Reason is one sentence for a person, e.g. "page 2: mean confidence
+	// 41 % (below 60 %)".
+	Reason string `json:"reason"`
+	// Threshold is the mean confidence (0..100) a page needed.
+	Threshold float64 `json:"threshold"`
+	// Pages are the pages below it, in order.
+	Pages []ReviewPage `json:"pages"`
+}
+
+// ReviewPage is one page below the review threshold.
+type ReviewPage struct {
+	Page           int     `json:"page"`            // 1-based
+	MeanConfidence float64 `json:"mean_confidence"` // 0..100
+}
+
 // Clone returns a deep copy, so a task can be handed to another goroutine.
 func (t *Task) Clone() *Task {
 	c := *t
 	c.Outputs = append([]FileKind(nil), t.Outputs...)
 	c.Files = append([]File(nil), t.Files...)
+	if t.Review != nil {
+		r := *t.Review
+		r.Pages = append([]ReviewPage(nil), t.Review.Pages...)
+		c.Review = &r
+	}
 	if t.StartedAt != nil {
 		v := *t.StartedAt
 		c.StartedAt = &v

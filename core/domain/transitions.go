@@ -85,6 +85,9 @@ type Event struct {
 	// Files are the outputs (Complete); they replace every file but the
 	// input.
 	Files []File
+	// Review is a Complete's verdict on the result (Task.Review); nil when
+	// nothing needs checking.
+	Review *Review
 }
 
 // Claim is a worker taking a pending task.
@@ -158,6 +161,7 @@ func (e *TransitionError) Unwrap() error {
 //     the message; Complete also sets PagesDone and the output files.
 //     ErrorCode and Retryable: the Fail's; Cancel: none, retryable;
 //     Complete: none, not retryable (Claim and Retry clear them too).
+//     Review: the Complete's (cleared by Claim and Retry).
 //   - Retry: QueuedAt = now (the end of the line); Error, PagesDone,
 //     StartedAt, CompletedAt, DurationMS and every file but the input
 //     dropped. Attempts is kept: a retry is not an attempt.
@@ -177,14 +181,14 @@ func (t *Task) Apply(ev Event, now time.Time) error {
 			t.StartedAt = &started
 		}
 		t.Attempts++
-		t.Error, t.ErrorCode, t.Retryable = "", "", false
+		t.Error, t.ErrorCode, t.Retryable, t.Review = "", "", false, nil
 	case EventStart:
 		t.PagesTotal, t.PagesDone = ev.Pages, ev.Done
 	case EventPageDone:
 		t.PagesDone++
 	case EventComplete:
 		t.finish(now, "")
-		t.ErrorCode, t.Retryable = "", false
+		t.ErrorCode, t.Retryable, t.Review = "", false, ev.Review
 		t.PagesDone = ev.Pages
 		t.Files = append(t.inputOnly(), ev.Files...)
 	case EventFail:
@@ -194,7 +198,7 @@ func (t *Task) Apply(ev Event, now time.Time) error {
 		t.finish(now, ev.Message)
 		t.ErrorCode, t.Retryable = "", true
 	case EventRetry:
-		t.QueuedAt, t.Error, t.ErrorCode, t.Retryable = now, "", "", false
+		t.QueuedAt, t.Error, t.ErrorCode, t.Retryable, t.Review = now, "", "", false, nil
 		t.PagesDone, t.StartedAt, t.CompletedAt, t.DurationMS = 0, nil, nil, 0
 		t.Files = t.inputOnly()
 	case EventRequeue:
