@@ -34,14 +34,15 @@ type taskRecord struct {
 	// Permanent marks a failure a retry cannot change (Task.Retryable
 	// false); records written before it existed read as retryable, as
 	// every failure was then.
-	Permanent   bool         `json:"permanent,omitempty"`
-	InputBytes  int64        `json:"input_bytes"`
-	CreatedAt   time.Time    `json:"created_at"`
-	QueuedAt    time.Time    `json:"queued_at"`
-	StartedAt   *time.Time   `json:"started_at,omitempty"`
-	CompletedAt *time.Time   `json:"completed_at,omitempty"`
-	DurationMS  int64        `json:"duration_ms"`
-	Files       []fileRecord `json:"files"`
+	Permanent   bool           `json:"permanent,omitempty"`
+	Review      *domain.Review `json:"review,omitempty"`
+	InputBytes  int64          `json:"input_bytes"`
+	CreatedAt   time.Time      `json:"created_at"`
+	QueuedAt    time.Time      `json:"queued_at"`
+	StartedAt   *time.Time     `json:"started_at,omitempty"`
+	CompletedAt *time.Time     `json:"completed_at,omitempty"`
+	DurationMS  int64          `json:"duration_ms"`
+	Files       []fileRecord   `json:"files"`
 }
 
 // fileRecord is the stored form of a file: inside its task record, and in
@@ -79,7 +80,7 @@ func recordFromTask(t *domain.Task) *taskRecord {
 		ID: t.ID, UserID: t.UserID, Filename: t.Filename, Status: t.Status,
 		Engine: t.Engine, Lang: t.Lang, Outputs: t.Outputs, NoAutorotate: !t.Autorotate, PDFOutput: t.PDFOutput, PDFText: t.PDFText, PagesTotal: t.PagesTotal,
 		PagesDone: t.PagesDone, Attempts: t.Attempts, Error: t.Error, ErrorCode: t.ErrorCode,
-		Permanent:  t.Status == domain.StatusFailed && !t.Retryable,
+		Permanent: t.Status == domain.StatusFailed && !t.Retryable, Review: t.Review,
 		InputBytes: t.InputBytes, CreatedAt: t.CreatedAt, QueuedAt: t.QueuedAt,
 		StartedAt: t.StartedAt, CompletedAt: t.CompletedAt, DurationMS: t.DurationMS,
 	}
@@ -95,6 +96,7 @@ func (r *taskRecord) task() *domain.Task {
 		Engine: r.Engine, Lang: r.Lang, Outputs: r.Outputs, Autorotate: !r.NoAutorotate, PDFOutput: r.PDFOutput, PDFText: r.PDFText, PagesTotal: r.PagesTotal,
 		PagesDone: r.PagesDone, Attempts: r.Attempts, Error: r.Error, ErrorCode: r.ErrorCode,
 		Retryable:  (r.Status == domain.StatusFailed || r.Status == domain.StatusCancelled) && !r.Permanent,
+		Review:     r.Review,
 		InputBytes: r.InputBytes, CreatedAt: r.CreatedAt, QueuedAt: r.QueuedAt,
 		StartedAt: r.StartedAt, CompletedAt: r.CompletedAt, DurationMS: r.DurationMS,
 	}
