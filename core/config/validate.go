@@ -83,6 +83,9 @@ func (c *Config) validate() error {
 	if c.OCR.PDFDPI < 72 || c.OCR.PDFDPI > 1200 {
 		return bad("ocr.pdf_dpi", "must be 72 to 1200, got %d", c.OCR.PDFDPI)
 	}
+	if c.OCR.ReviewConfidence < 0 || c.OCR.ReviewConfidence > 100 {
+		return bad("ocr.review_confidence", "must be 0 to 100 (0: never mark a task for review), got %g", c.OCR.ReviewConfidence)
+	}
 	if len(c.Auth.Providers) == 0 {
 		return bad("auth.providers", "must list at least one provider")
 	}

@@ -65,7 +65,11 @@ func (w *Worker) finish(ctx context.Context, t *domain.Task, total int, log *slo
 		})
 	}
 	now := time.Now().UTC()
-	nt, err := w.update(ctx, t, func(x *domain.Task) error { return apply(x, domain.Complete(total, files), now) })
+	nt, err := w.update(ctx, t, func(x *domain.Task) error {
+		ev := domain.Complete(total, files)
+		ev.Review = reviewOf(pgs, w.opts.ReviewConfidence)
+		return apply(x, ev, now)
+	})
 	if err == nil {
 		w.removePageImages(ctx, t, total)
 		log.Info("task completed", "pages", total)

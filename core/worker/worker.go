@@ -88,6 +88,9 @@ type Options struct {
 	// ~150 ms more per dense page with tesseract); otherwise the host
 	// builds hOCR from the words and boxes the engine returns anyway.
 	EngineHOCR bool
+	// ReviewConfidence marks a completed task for review when a page's
+	// mean word confidence is below it (0..100; 0: never).
+	ReviewConfidence float64
 	// Observer is told about pages and finished tasks (metrics); nil: nobody.
 	Observer Observer
 	// DiskWait is how long the worker claims no task after a full disk sent

@@ -3,6 +3,8 @@ package integration
 import (
 	"bytes"
 	"fmt"
+	"image"
+	"image/color"
 	"image/png"
 	"net/http"
 	"os"
@@ -10,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/image/tiff"
 )
 
 // pageImage fetches page n of a task at width and checks it is a PNG of
@@ -211,5 +215,83 @@ func TestRetryPermanentFailure(t *testing.T) {
 	}
 	if got := c.waitTerminal(t, tk.ID, 2*time.Minute); got.Status != "failed" || got.Attempts != 2 {
 		t.Errorf("forced retry ended %+v, want failed again after a second attempt", got)
+	}
+}
+
+// blurredPage is phototest.tif in gray, box-blurred with radius r: the
+// engine still finds words, with a low confidence.
+func blurredPage(t *testing.T, r int) []byte {
+	t.Helper()
+	src, err := tiff.Decode(bytes.NewReader(corpus(t, "pages/phototest.tif")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := src.Bounds()
+	w, h := b.Dx(), b.Dy()
+	g := image.NewGray(image.Rect(0, 0, w, h))
+	for y := range h {
+		for x := range w {
+			g.Set(x, y, color.GrayModel.Convert(src.At(b.Min.X+x, b.Min.Y+y)))
+		}
+	}
+	out := image.NewGray(g.Rect)
+	for y := range h {
+		for x := range w {
+			sum, n := 0, 0
+			for yy := max(0, y-r); yy <= min(h-1, y+r); yy++ {
+				for xx := max(0, x-r); xx <= min(w-1, x+r); xx++ {
+					sum += int(g.Pix[yy*g.Stride+xx])
+					n++
+				}
+			}
+			out.Pix[y*out.Stride+x] = uint8(sum / n)
+		}
+	}
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, out); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// TestReviewFlag (issue 15): a heavily blurred page completes with a
+// review naming the page and its low mean confidence; a clean page
+// completes with none.
+func TestReviewFlag(t *testing.T) {
+	s := sharedServer(t)
+	c, _ := newUser(t, s, "review", "Review")
+	created := c.upload(t, [][2]string{{"outputs", "txt"}},
+		upload{Name: "blurred.png", Data: blurredPage(t, 5)}, corpusUpload(t, "pages/phototest.tif"))
+	type review struct {
+		Reason    string  `json:"reason"`
+		Threshold float64 `json:"threshold"`
+		Pages     []struct {
+			Page           int     `json:"page"`
+			MeanConfidence float64 `json:"mean_confidence"`
+		} `json:"pages"`
+	}
+	var got [2]struct {
+		Status string  `json:"status"`
+		Review *review `json:"review"`
+	}
+	for i, tk := range created {
+		c.waitStatus(t, tk.ID, "completed", 3*time.Minute)
+		r := c.get(t, "/tasks/"+tk.ID)
+		r.JSON(t, &got[i])
+		var raw map[string]any
+		r.JSON(t, &raw)
+		if _, ok := raw["review"]; !ok {
+			t.Errorf("%s: no review field: %s", tk.Filename, truncate(string(r.Body), 300))
+		}
+	}
+	blurred, clean := got[0].Review, got[1].Review
+	if blurred == nil || len(blurred.Pages) != 1 || blurred.Pages[0].Page != 1 || blurred.Threshold != 60 ||
+		blurred.Pages[0].MeanConfidence >= 60 || !strings.Contains(blurred.Reason, "page 1: mean confidence") {
+		t.Errorf("blurred page review %+v, want page 1 below 60", blurred)
+	} else {
+		t.Logf("blurred page: %s", blurred.Reason)
+	}
+	if clean != nil {
+		t.Errorf("clean page review %+v, want none", clean)
 	}
 }
