@@ -9,6 +9,7 @@ import (
 	"github.com/ocrbox/ocrbox/core/pagehelper"
 	"github.com/ocrbox/ocrbox/storage/boltstore"
 	"github.com/ocrbox/ocrbox/storage/filestore"
+	"github.com/ocrbox/ocrbox/storage/search"
 )
 
 // newFileService builds the download service with page images for the
@@ -16,6 +17,7 @@ import (
 // the worker's) into data_dir/scratch and kept in the task's directory.
 func newFileService(cfg *config.Config, store *boltstore.Store, files *filestore.Store, log *slog.Logger) *filesvc.Service {
 	svc := filesvc.NewService(store, files, log)
+	svc.SetAnalyzer(search.TextTerms)
 	r, err := pagehelper.New(pagehelper.Options{Timeout: max(cfg.OCR.PageTimeout, helperMinTimeout),
 		Nice: cfg.OCR.EngineNice, MaxMegapixels: cfg.Limits.MaxMegapixels,
 		CacheDir: filepath.Join(cfg.CachePath(), "wasm")}, log)

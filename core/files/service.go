@@ -53,8 +53,9 @@ type Service struct {
 	log   *slog.Logger
 	now   func() time.Time
 
-	pages   *PageImages   // nil: no page images (SetPageImages)
-	renders chan struct{} // bounds the page images rendered at once
+	pages   *PageImages           // nil: no page images (SetPageImages)
+	renders chan struct{}         // bounds the page images rendered at once
+	terms   func(string) []string // the search's text analysis (SetAnalyzer)
 }
 
 // NewService builds the service.

@@ -49,6 +49,17 @@ func (s *Server) pageImage(c *fiber.Ctx) error {
 	return c.SendStream(f, int(size))
 }
 
+// taskMatches answers GET /tasks/{id}/matches?q=…: the pages and word
+// boxes of the task's text that match q as the history search does.
+func (s *Server) taskMatches(c *fiber.Ctx) error {
+	m, err := s.files.Matches(c.UserContext(), userOf(c).ID, c.Params("id"), c.Query("q"))
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderCacheControl, "private, no-store")
+	return c.JSON(m)
+}
+
 // contentDisposition builds an attachment header with an ASCII fallback
 // and the exact UTF-8 name (RFC 6266 / 5987).
 func contentDisposition(name string) string {

@@ -14,6 +14,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/ocrbox/ocrbox/core/domain"
+	"github.com/ocrbox/ocrbox/core/files"
 	"github.com/ocrbox/ocrbox/core/sessions"
 	"github.com/ocrbox/ocrbox/core/tasks"
 	"github.com/ocrbox/ocrbox/plugins/sdk"
@@ -57,6 +58,9 @@ type Files interface {
 	// PageImage is a page of the task as PNG for the result viewer,
 	// rendered by the page helper and cached, checked and audited as Open.
 	PageImage(ctx context.Context, userID, taskID string, page, width int, ip string) (*os.File, int64, error)
+	// Matches finds a query's words in the task's pages (the result
+	// viewer's highlights), with the search's analysis.
+	Matches(ctx context.Context, userID, taskID, q string) (*files.Matches, error)
 	Audit(ctx context.Context, userID string, limit int) ([]domain.AuditEvent, error)
 }
 

@@ -41,6 +41,7 @@ func TestIsolation(t *testing.T) {
 		{"download input", http.MethodGet, "/tasks/" + id + "/files/" + in.ID},
 		{"download txt", http.MethodGet, "/tasks/" + id + "/files/" + txt.ID},
 		{"page image", http.MethodGet, "/tasks/" + id + "/pages/1/image"},
+		{"matches", http.MethodGet, "/tasks/" + id + "/matches?q=quick"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

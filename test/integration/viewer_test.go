@@ -2,6 +2,7 @@ package integration
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"image"
 	"image/color"
@@ -293,5 +294,70 @@ func TestReviewFlag(t *testing.T) {
 	}
 	if clean != nil {
 		t.Errorf("clean page review %+v, want none", clean)
+	}
+}
+
+// TestMatches (issue 15): the words of a history query in phototest's
+// page 1, where the JSON result has them, found whatever their case;
+// another user is refused; an empty q is 422.
+func TestMatches(t *testing.T) {
+	s := sharedServer(t)
+	c, _ := newUser(t, s, "matches", "Matches")
+	bob, _ := newUser(t, s, "matches-bob", "Bob")
+	tk := c.upload(t, [][2]string{{"outputs", "json"}}, corpusUpload(t, "pages/phototest.tif"))[0]
+	done := c.waitStatus(t, tk.ID, "completed", 3*time.Minute)
+	var doc struct {
+		Pages []struct {
+			Words []struct {
+				Text string `json:"text"`
+				BBox [4]int `json:"bbox"`
+			} `json:"words"`
+		} `json:"pages"`
+	}
+	if err := json.Unmarshal(c.downloadKind(t, done, "json"), &doc); err != nil {
+		t.Fatal(err)
+	}
+	var want [][4]int
+	for _, w := range doc.Pages[0].Words {
+		if strings.EqualFold(strings.Trim(w.Text, ".,;:"), "quick") {
+			want = append(want, w.BBox)
+		}
+	}
+	if len(want) == 0 {
+		t.Fatalf("the JSON has no 'quick' on page 1")
+	}
+	var m struct {
+		Terms []string `json:"terms"`
+		Pages []struct {
+			Page          int `json:"page"`
+			Width, Height int
+			Boxes         []struct {
+				X, Y, W, H int
+				Word       string
+			} `json:"boxes"`
+		} `json:"pages"`
+	}
+	r := c.get(t, "/tasks/"+tk.ID+"/matches?q=QUICK")
+	if r.Status != http.StatusOK {
+		t.Fatalf("matches: %d %s", r.Status, truncate(string(r.Body), 300))
+	}
+	r.JSON(t, &m)
+	if len(m.Pages) != 1 || m.Pages[0].Page != 1 || len(m.Pages[0].Boxes) != len(want) || m.Pages[0].Width == 0 {
+		t.Fatalf("matches %+v, want page 1 with %d boxes", m, len(want))
+	}
+	for i, b := range m.Pages[0].Boxes {
+		w := want[i]
+		if b.X != w[0] || b.Y != w[1] || b.X+b.W != w[2] || b.Y+b.H != w[3] {
+			t.Errorf("box %+v, the JSON has %v", b, w)
+		}
+	}
+	if r := c.get(t, "/tasks/"+tk.ID+"/matches?q=zebra"); r.Status != http.StatusOK || !strings.Contains(string(r.Body), `"pages":[]`) {
+		t.Errorf("no match: %d %s", r.Status, r.Body)
+	}
+	if r := c.get(t, "/tasks/"+tk.ID+"/matches?q="); r.Status != http.StatusUnprocessableEntity {
+		t.Errorf("empty q: %d, want 422", r.Status)
+	}
+	if r := bob.get(t, "/tasks/"+tk.ID+"/matches?q=quick"); r.Status != http.StatusForbidden || strings.Contains(string(r.Body), "quick") {
+		t.Errorf("bob: %d %s, want 403", r.Status, r.Body)
 	}
 }
