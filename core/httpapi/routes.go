@@ -51,6 +51,7 @@ func (s *Server) routes(app *fiber.App) {
 	authed.Post("/tasks/:id/cancel", small, s.cancelTask)
 	authed.Get("/tasks/:id/files/:file_id", s.downloadFile)
 	authed.Get("/tasks/:id/pages/:n/image", s.pageImage)
+	authed.Get("/tasks/:id/matches", s.taskMatches)
 	authed.Get("/tasks/:id/events", s.taskEvents)
 	authed.Get("/events", s.userEvents)
 	authed.Get("/audit", s.listAudit)
