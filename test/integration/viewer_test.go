@@ -361,3 +361,58 @@ func TestMatches(t *testing.T) {
 		t.Errorf("bob: %d %s, want 403", r.Status, r.Body)
 	}
 }
+
+// TestHistoryLocalDay (issue 15, rough edge 1): a day of the viewer's own
+// time zone is asked for with tz (date-only bounds) or with RFC 3339
+// bounds carrying the offset; the UTC day next to it does not match.
+func TestHistoryLocalDay(t *testing.T) {
+	s := sharedServer(t)
+	c, _ := newUser(t, s, "localday", "Local Day")
+	tk := c.upload(t, [][2]string{{"outputs", "txt"}}, upload{Name: "localday.png", Data: patternPNG(t, 200, 80)})[0]
+	created := c.getTask(t, tk.ID).CreatedAt.UTC()
+	// An offset whose local day differs from the UTC day of created.
+	tz, zone := "+14:00", time.FixedZone("+14", 14*3600)
+	if created.Hour() < 10 {
+		tz, zone = "-12:00", time.FixedZone("-12", -12*3600)
+	}
+	localDay := created.In(zone).Format(time.DateOnly)
+	if localDay == created.Format(time.DateOnly) {
+		t.Fatalf("local day %s equals the UTC day", localDay)
+	}
+	count := func(query string) int {
+		var list struct {
+			Total int `json:"total"`
+		}
+		r := c.get(t, "/history?"+query)
+		if r.Status != http.StatusOK {
+			t.Fatalf("history?%s: %d %s", query, r.Status, truncate(string(r.Body), 300))
+		}
+		r.JSON(t, &list)
+		return list.Total
+	}
+	esc := func(s string) string { return strings.ReplaceAll(s, "+", "%2B") }
+	// The index follows the store: wait for the task to be searchable.
+	deadline := time.Now().Add(30 * time.Second)
+	for count("from="+created.Format(time.DateOnly)) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the task never appeared in the history")
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	for _, tc := range []struct {
+		name, query string
+		want        int
+	}{
+		{"local day with tz", "from=" + localDay + "&to=" + localDay + "&tz=" + esc(tz), 1},
+		{"local day as UTC", "from=" + localDay + "&to=" + localDay, 0},
+		{"local day as RFC 3339 bounds", "from=" + esc(localDay+"T00:00:00"+tz) + "&to=" + esc(localDay+"T23:59:59.999"+tz), 1},
+		{"UTC day with tz", "from=" + created.Format(time.DateOnly) + "&to=" + created.Format(time.DateOnly) + "&tz=" + esc(tz), 0},
+	} {
+		if got := count(tc.query); got != tc.want {
+			t.Errorf("%s (%s): %d tasks, want %d", tc.name, tc.query, got, tc.want)
+		}
+	}
+	if r := c.get(t, "/history?from="+localDay+"&tz=Pacific/Kiritimati"); r.Status != http.StatusUnprocessableEntity {
+		t.Errorf("tz as a zone name: %d, want 422", r.Status)
+	}
+}
