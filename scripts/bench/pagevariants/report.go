@@ -118,7 +118,8 @@ func (r *report) markdown() string {
 		fmt.Fprintf(&b, "| %s | %d / %d |", v.label, docs, pgs)
 		for _, c := range cells {
 			s := num(c.recall, "%.3f", c.failed)
-			if c.recall == best && len(cells) > 1 {
+			// Ties as printed are ties: all of them bold.
+			if len(cells) > 1 && !math.IsNaN(c.recall) && fmt.Sprintf("%.3f", c.recall) == fmt.Sprintf("%.3f", best) {
 				s = "**" + s + "**"
 			}
 			fmt.Fprintf(&b, " %s |", s)
