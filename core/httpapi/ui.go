@@ -24,6 +24,7 @@ func (s *Server) mountUI(app *fiber.App) {
 		return
 	}
 	static := filesystem.New(filesystem.Config{Root: http.FS(s.opts.UI), Index: "index.html"})
+	encodings := newUIEncodings(s.opts.UI)
 	app.Use(func(c *fiber.Ctx) error {
 		if c.Method() != fiber.MethodGet && c.Method() != fiber.MethodHead {
 			return fiber.NewError(fiber.StatusNotFound, "not found")
@@ -43,6 +44,13 @@ func (s *Server) mountUI(app *fiber.App) {
 			c.Set(fiber.HeaderContentSecurityPolicy, uiCSP)
 			c.Set(fiber.HeaderXFrameOptions, "DENY")
 			c.Set(fiber.HeaderReferrerPolicy, "same-origin")
+		}
+		name := p
+		if name == "" {
+			name = "index.html"
+		}
+		if encodings.serve(c, name) {
+			return nil
 		}
 		return static(c)
 	})

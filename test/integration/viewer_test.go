@@ -7,9 +7,11 @@ import (
 	"image"
 	"image/color"
 	"image/png"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -414,5 +416,51 @@ func TestHistoryLocalDay(t *testing.T) {
 	}
 	if r := c.get(t, "/history?from="+localDay+"&tz=Pacific/Kiritimati"); r.Status != http.StatusUnprocessableEntity {
 		t.Errorf("tz as a zone name: %d, want 422", r.Status)
+	}
+}
+
+// TestUIAssetsCompressed (issue 15, rough edge 15): the app's script goes
+// compressed (brotli, else gzip) with Vary: Accept-Encoding and its type.
+func TestUIAssetsCompressed(t *testing.T) {
+	s := sharedServer(t)
+	hc := s.httpClient(30 * time.Second)
+	get := func(path, ae string) (*http.Response, []byte) {
+		req, err := http.NewRequest(http.MethodGet, s.baseURL+path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Accept-Encoding", ae) // set by hand: Go then does not decode
+		resp, err := hc.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, err := io.ReadAll(resp.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp, body
+	}
+	_, index := get("/", "identity")
+	script := regexp.MustCompile(`src="(/assets/[^"]+\.js)"`).FindSubmatch(index)
+	if script == nil {
+		t.Fatalf("no script in index.html: %s", truncate(string(index), 500))
+	}
+	path := string(script[1])
+	plain, raw := get(path, "identity")
+	if plain.Header.Get("Content-Encoding") != "" || !strings.HasPrefix(plain.Header.Get("Content-Type"), "text/javascript") {
+		t.Fatalf("identity: encoding %q type %q", plain.Header.Get("Content-Encoding"), plain.Header.Get("Content-Type"))
+	}
+	for _, tc := range []struct{ ae, want string }{{"gzip, deflate, br", "br"}, {"gzip", "gzip"}} {
+		resp, body := get(path, tc.ae)
+		if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Encoding") != tc.want ||
+			!strings.Contains(resp.Header.Get("Vary"), "Accept-Encoding") || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/javascript") {
+			t.Errorf("%q: %d encoding %q vary %q type %q", tc.ae, resp.StatusCode, resp.Header.Get("Content-Encoding"),
+				resp.Header.Get("Vary"), resp.Header.Get("Content-Type"))
+		}
+		if len(body)*2 > len(raw) {
+			t.Errorf("%s: %d bytes of %d, want less than half", tc.want, len(body), len(raw))
+		}
+		t.Logf("%s: %d → %d bytes (%s)", path, len(raw), len(body), tc.want)
 	}
 }
