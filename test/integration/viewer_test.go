@@ -464,3 +464,64 @@ func TestUIAssetsCompressed(t *testing.T) {
 		t.Logf("%s: %d → %d bytes (%s)", path, len(raw), len(body), tc.want)
 	}
 }
+
+// TestPageImageUpright: a page uploaded turned a quarter comes back
+// upright once recognised, the size of the page the JSON's boxes are in.
+func TestPageImageUpright(t *testing.T) {
+	s := sharedServer(t)
+	c, _ := newUser(t, s, "upright", "Upright")
+	tk := c.upload(t, [][2]string{{"outputs", "json"}}, corpusUpload(t, "pages/phototest-rotated-L.png"))[0]
+	done := c.waitStatus(t, tk.ID, "completed", 3*time.Minute)
+	var doc struct {
+		Pages []struct {
+			Width, Height int
+			Orientation   struct{ Degrees int }
+		} `json:"pages"`
+	}
+	if err := json.Unmarshal(c.downloadKind(t, done, "json"), &doc); err != nil {
+		t.Fatal(err)
+	}
+	p := doc.Pages[0]
+	if p.Orientation.Degrees != 90 && p.Orientation.Degrees != 270 {
+		t.Fatalf("the engine found the page at %d°, want a quarter turn", p.Orientation.Degrees)
+	}
+	w, h, body := pageImage(t, c, tk.ID, 1, 2000)
+	if w != p.Width || h != p.Height || w <= h {
+		t.Fatalf("page image %dx%d, the JSON's page %dx%d (upright, landscape)", w, h, p.Width, p.Height)
+	}
+	// Upright, not upside down: closer to phototest.tif than to it turned
+	// half a turn.
+	img, err := png.Decode(bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref, err := tiff.Decode(bytes.NewReader(corpus(t, "pages/phototest.tif")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rb := ref.Bounds()
+	if rb.Dx() != w || rb.Dy() != h {
+		t.Fatalf("phototest.tif is %dx%d, the page image %dx%d", rb.Dx(), rb.Dy(), w, h)
+	}
+	gray := func(im image.Image, x, y int) int {
+		return int(color.GrayModel.Convert(im.At(im.Bounds().Min.X+x, im.Bounds().Min.Y+y)).(color.Gray).Y)
+	}
+	var same, turned int
+	for y := 0; y < h; y += 2 {
+		for x := 0; x < w; x += 2 {
+			g := gray(img, x, y)
+			same += abs(g - gray(ref, x, y))
+			turned += abs(g - gray(ref, w-1-x, h-1-y))
+		}
+	}
+	if same >= turned {
+		t.Errorf("the page image looks upside down (difference upright %d, turned %d)", same, turned)
+	}
+}
+
+func abs(v int) int {
+	if v < 0 {
+		return -v
+	}
+	return v
+}
