@@ -130,6 +130,9 @@ func (s *Service) pageImage(ctx context.Context, userID, taskID string, page, wi
 	case <-ctx.Done():
 		return nil, 0, context.Cause(ctx)
 	}
+	if err := os.MkdirAll(s.pages.ScratchDir, 0o700); err != nil { // the worker makes it too, at its start
+		return nil, 0, fmt.Errorf("page image scratch directory: %w", err)
+	}
 	out := filepath.Join(s.pages.ScratchDir, fmt.Sprintf("%s-preview-%s.png", taskID, s.pages.NewID()))
 	defer os.Remove(out)
 	j := pages.Job{Path: src, ContentType: in.ContentType, Index: page - 1, Pages: t.PagesTotal,

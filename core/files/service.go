@@ -38,6 +38,7 @@ const (
 	ResultAllowed  = "allowed"
 	ResultDenied   = "denied"
 	ResultNotFound = "not_found"
+	ResultInvalid  = "invalid" // a request the service refused as such (a page past the end, a width too large)
 	ResultError    = "error"
 )
 
@@ -159,6 +160,8 @@ func resultOf(err error) string {
 		return ResultDenied
 	case errors.Is(err, domain.ErrNotFound):
 		return ResultNotFound
+	case errors.Is(err, domain.ErrInvalid), errors.Is(err, domain.ErrConflict):
+		return ResultInvalid
 	}
 	return ResultError
 }
