@@ -346,7 +346,7 @@ export interface paths {
         put?: never;
         /**
          * Retry a failed or cancelled task
-         * @description Queues the task again (status `pending`); the results of the previous run are removed, the input is kept.
+         * @description Queues the task again (status `pending`); the results of the previous run are removed, the input is kept. A task that failed because of its document (`retryable` false) is refused with 409 `not_retryable`: retrying would fail the same way, so upload a corrected file instead. `force=true` retries it anyway, for when the cause was fixed on the server (a limit raised, an engine installed).
          */
         post: operations["retryTask"];
         delete?: never;
@@ -453,6 +453,60 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/tasks/{id}/pages/{n}/image": {
+        parameters: {
+            query?: {
+                /** @description The widest image wanted, 1 to 2000 pixels (default 1024). Rounded up to the next of 320, 640, 1024, 1600, 2000, so a page has few cached sizes; a page narrower than that is sent at its own size, never enlarged. */
+                width?: number;
+            };
+            header?: never;
+            path: {
+                /** @description The task's id: a lower-case UUID. Anything else is 404. */
+                id: components["parameters"]["TaskID"];
+                /** @description The page, 1 to the task's `pages_total`. */
+                n: number;
+            };
+            cookie?: never;
+        };
+        /**
+         * A page of the task as an image, for the result viewer
+         * @description Page `n` of the upload as PNG (TIFF, PDF and every accepted image type), rendered by the page helper process, never by the server, and kept in the task's directory, so a second request is served from there. Once the page is recognised the image is upright as the engine read it (turned by the page's `orientation` in the JSON result), so the JSON's word boxes, scaled by this image's width over the JSON page's `width`, fall on their words. PDF pages are rendered in gray. Ownership is checked and every attempt audited as a download is (action `page_image`, file `page-<n>`). A task whose pages are not counted yet (pending) is 409.
+         */
+        get: operations["getPageImage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tasks/{id}/matches": {
+        parameters: {
+            query: {
+                /** @description What to look for, as typed into the history search (at most 500 characters). */
+                q: string;
+            };
+            header?: never;
+            path: {
+                /** @description The task's id: a lower-case UUID. Anything else is 404. */
+                id: components["parameters"]["TaskID"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Where a search's words are in a task's pages, for highlighting
+         * @description The pages and word boxes of the task's recognised text that match `q` as the history search decides: the same analysis (Unicode words, lower-cased, English stop words ignored; no diacritics folding, as the search has none); a word matches when it shares a term with `q`. Computed from the stored page results, so pages not recognised yet are left out. Boxes are in the pixels of the page as recognised (`width` × `height`, the upright page that `GET …/pages/{n}/image` shows): scale them by the image's width over `width`. At most 5000 boxes (`truncated` says when more matched). Not audited (it reads what `GET /tasks/{id}` and the history already show).
+         */
+        get: operations["getTaskMatches"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/audit": {
         parameters: {
             query?: never;
@@ -545,7 +599,7 @@ export interface components {
                  * @example invalid_parameter
                  * @enum {string}
                  */
-                code: "not_found" | "forbidden" | "invalid_state" | "invalid_parameter" | "unsupported_type" | "too_large" | "quota_exceeded" | "rate_limited" | "unauthenticated" | "invalid_credentials" | "auth_unavailable" | "feature_disabled" | "unavailable" | "unreadable_input" | "internal_error" | "bad_request" | "method_not_allowed" | "not_acceptable" | "timeout" | "error" | "invalid_refresh_token" | "invalid_login_state" | "csrf_failed" | "account_unusable" | "account_link_required" | "auth_misconfigured" | "unknown_provider" | "metrics_forbidden" | "invalid_request" | "unsupported_media_type" | "no_files" | "too_many_files" | "file_too_large" | "empty_file" | "upload_failed" | "too_many_pages" | "image_too_large" | "unknown_engine" | "unsupported_language" | "unsupported_output" | "invalid_output" | "index_rebuilding" | "disk_full" | "page_out_of_range" | "page_too_large" | "no_pages" | "decode_failed" | "engine_failed";
+                code: "not_found" | "forbidden" | "invalid_state" | "invalid_parameter" | "unsupported_type" | "too_large" | "quota_exceeded" | "rate_limited" | "unauthenticated" | "invalid_credentials" | "auth_unavailable" | "feature_disabled" | "unavailable" | "unreadable_input" | "internal_error" | "bad_request" | "method_not_allowed" | "not_acceptable" | "timeout" | "error" | "invalid_refresh_token" | "invalid_login_state" | "csrf_failed" | "account_unusable" | "account_link_required" | "auth_misconfigured" | "unknown_provider" | "metrics_forbidden" | "invalid_request" | "unsupported_media_type" | "no_files" | "too_many_files" | "file_too_large" | "empty_file" | "upload_failed" | "too_many_pages" | "image_too_large" | "unknown_engine" | "unsupported_language" | "unsupported_output" | "invalid_output" | "index_rebuilding" | "disk_full" | "not_retryable" | "page_out_of_range" | "page_too_large" | "no_pages" | "decode_failed" | "engine_failed";
                 /** @description For people; safe to show. */
                 message: string;
                 /** @description The `X-Request-ID` of the request. */
@@ -593,6 +647,28 @@ export interface components {
             attempts: number;
             /** @description Why the task failed or was cancelled; empty otherwise. */
             error: string;
+            /**
+             * @description A failed task's error code (one of the Error schema's codes, e.g. `unreadable_input`, `image_too_large`, `engine_failed`, `decode_failed`); empty when the task did not fail, for an internal error, and for tasks that failed before codes were kept.
+             * @example unreadable_input
+             */
+            error_code: string;
+            /** @description Whether `POST …/retry` can help and is accepted as is: true for a cancelled task and for a failure that may pass (an engine or page decoder that crashed or timed out, an engine down, a server fault); false for a failure of the document itself (corrupt, too large, a type no engine takes), which would fail the same way again — retry answers 409 `not_retryable` unless `force=true` — and false for pending, processing and completed tasks. Failures from before this field read as retryable. */
+            retryable: boolean;
+            /** @description On a completed task whose result should be checked before it is trusted (show "check result" rather than a plain "completed"): the pages whose mean word confidence is below the server's threshold (`ocr.review_confidence`, default 60). Null when nothing is suspicious, and on tasks that are not completed. Blank pages, pages read from a PDF's own text and engines that give no confidence are not judged. */
+            review: null | {
+                /**
+                 * @description One sentence for a person.
+                 * @example page 2: mean confidence 41 % (below 60 %)
+                 */
+                reason: string;
+                /** @description The mean confidence a page needed. */
+                threshold: number;
+                /** @description The pages below the threshold, in order. */
+                pages: {
+                    page: number;
+                    mean_confidence: number;
+                }[];
+            };
             input_bytes: number;
             /** Format: date-time */
             created_at: string;
@@ -615,7 +691,7 @@ export interface components {
             /** Format: uuid */
             id: string;
             kind: components["schemas"]["FileKind"];
-            /** @description The download name. */
+            /** @description The download name (also in Content-Disposition): the upload's own name for `input`; for a result, the upload's name without its extension and then `.txt`, `.hocr.html`, `.json` or `.ocr.pdf`, so no result is named like the upload (scan.pdf → scan.ocr.pdf). Tasks completed before this naming keep their old names. */
             name: string;
             size: number;
             /** @example text/plain; charset=utf-8 */
@@ -744,12 +820,18 @@ export interface components {
             task_id?: string;
             /** @description As the client asked for it (at most 64 printable bytes); need not exist. */
             file_id?: string;
-            /** @example download */
+            /**
+             * @description `download` (a task file), `page_image` (a page image for the result viewer; `file_id` is `page-<n>`).
+             * @example download
+             * @example page_image
+             */
             action: string;
             /**
+             * @description `allowed`, `denied` (another user's task), `not_found`, `invalid` (a page image of a page or width out of range, or of a task whose pages are not counted yet) or `error` (the server failed).
              * @example allowed
              * @example denied
              * @example not_found
+             * @example invalid
              * @example error
              */
             result: string;
@@ -789,6 +871,8 @@ export interface components {
             from?: string;
             /** @description As the `to` query parameter of `GET /api/v1/history`. */
             to?: string;
+            /** @description As the `tz` query parameter of `GET /api/v1/history`: the UTC offset date-only `from`/`to` are days of. */
+            tz?: string;
             /** @description Only tasks in this status; empty: any. */
             status?: components["schemas"]["TaskStatus"] | "";
             /** @description As the `q` query parameter of `GET /api/v1/history`. */
@@ -1062,15 +1146,20 @@ export interface components {
         /** @description `desc` (newest, last, longest first) or `asc`. */
         Order: "asc" | "desc";
         /**
-         * @description Tasks created at or after this instant: RFC 3339 (`2026-03-01T08:00:00+01:00`, taken as is) or a date `YYYY-MM-DD` (midnight UTC). Anything else, or `from` after `to`, is 422.
+         * @description Tasks created at or after this instant: RFC 3339 (`2026-03-01T08:00:00+01:00`, taken as is) or a date `YYYY-MM-DD` (midnight UTC, or of the `tz` offset). Anything else, or `from` after `to`, is 422.
          * @example 2026-03-01
          */
         From: string | unknown | unknown;
         /**
-         * @description Tasks created at or before this instant: RFC 3339, or a date `YYYY-MM-DD`, which includes that whole UTC day.
+         * @description Tasks created at or before this instant: RFC 3339, or a date `YYYY-MM-DD`, which includes that whole day (UTC, or of the `tz` offset).
          * @example 2026-03-31
          */
         To: string | unknown | unknown;
+        /**
+         * @description The UTC offset whose days date-only `from`/`to` are, so a browser can ask for a day as its table shows it: `+14:00`, `-05:30` (also `+1400`, `-03`, `Z`), from -12:00 to +14:00 in quarter hours; default UTC. RFC 3339 bounds carry their own offset and ignore it. A zone name is 422 (the offset of a DST-changing zone is an hour off on the day of the change; RFC 3339 bounds computed by the client avoid that).
+         * @example +14:00
+         */
+        TZ: string;
         /**
          * @description Search text, at most 1024 bytes of UTF-8 (else 422). Every word must start a word of the filename, or occur in the recognised text. Characters such as `+ - * : " \` carry no meaning.
          * @example inv 2026
@@ -1720,7 +1809,10 @@ export interface operations {
     };
     retryTask: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Retry even a failure marked permanent (`retryable` false). */
+                force?: boolean;
+            };
             header?: {
                 /** @description Required when the request is authenticated by the session cookie (or, for `/auth/refresh`, by the refresh cookie): the value of the `ocrbox_csrf` cookie. Not needed with a bearer token. */
                 "X-CSRF-Token"?: components["parameters"]["CSRFToken"];
@@ -1737,8 +1829,17 @@ export interface operations {
             401: components["responses"]["Unauthenticated"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
-            409: components["responses"]["InvalidState"];
+            /** @description The task is not failed or cancelled (`invalid_state`), or failed permanently and `force` was not given (`not_retryable`). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             413: components["responses"]["BodyTooLarge"];
+            422: components["responses"]["Invalid"];
         };
     };
     cancelTask: {
@@ -1901,6 +2002,120 @@ export interface operations {
             404: components["responses"]["NotFound"];
         };
     };
+    getPageImage: {
+        parameters: {
+            query?: {
+                /** @description The widest image wanted, 1 to 2000 pixels (default 1024). Rounded up to the next of 320, 640, 1024, 1600, 2000, so a page has few cached sizes; a page narrower than that is sent at its own size, never enlarged. */
+                width?: number;
+            };
+            header?: never;
+            path: {
+                /** @description The task's id: a lower-case UUID. Anything else is 404. */
+                id: components["parameters"]["TaskID"];
+                /** @description The page, 1 to the task's `pages_total`. */
+                n: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The page as PNG. */
+            200: {
+                headers: {
+                    /** @description The image's size in bytes. */
+                    "Content-Length"?: number;
+                    /** @description `private, no-store` */
+                    "Cache-Control"?: string;
+                    /** @description `nosniff` */
+                    "X-Content-Type-Options"?: string;
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/png": string;
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["InvalidState"];
+            422: components["responses"]["Invalid"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getTaskMatches: {
+        parameters: {
+            query: {
+                /** @description What to look for, as typed into the history search (at most 500 characters). */
+                q: string;
+            };
+            header?: never;
+            path: {
+                /** @description The task's id: a lower-case UUID. Anything else is 404. */
+                id: components["parameters"]["TaskID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The matches, page by page. */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "terms": [
+                     *         "quick"
+                     *       ],
+                     *       "pages": [
+                     *         {
+                     *           "page": 1,
+                     *           "width": 640,
+                     *           "height": 480,
+                     *           "boxes": [
+                     *             {
+                     *               "x": 125,
+                     *               "y": 60,
+                     *               "w": 62,
+                     *               "h": 20,
+                     *               "word": "quick"
+                     *             }
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "truncated": false
+                     *     }
+                     */
+                    "application/json": {
+                        /** @description The terms looked for, after the search's analysis. */
+                        terms: string[];
+                        /** @description Pages with at least one match, in order. */
+                        pages: {
+                            page: number;
+                            width: number;
+                            height: number;
+                            boxes: {
+                                x: number;
+                                y: number;
+                                w: number;
+                                h: number;
+                                /** @description The word as recognised. */
+                                word: string;
+                            }[];
+                        }[];
+                        truncated: boolean;
+                    };
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Invalid"];
+        };
+    };
     listAudit: {
         parameters: {
             query?: {
@@ -1931,15 +2146,20 @@ export interface operations {
         parameters: {
             query?: {
                 /**
-                 * @description Tasks created at or after this instant: RFC 3339 (`2026-03-01T08:00:00+01:00`, taken as is) or a date `YYYY-MM-DD` (midnight UTC). Anything else, or `from` after `to`, is 422.
+                 * @description Tasks created at or after this instant: RFC 3339 (`2026-03-01T08:00:00+01:00`, taken as is) or a date `YYYY-MM-DD` (midnight UTC, or of the `tz` offset). Anything else, or `from` after `to`, is 422.
                  * @example 2026-03-01
                  */
                 from?: components["parameters"]["From"];
                 /**
-                 * @description Tasks created at or before this instant: RFC 3339, or a date `YYYY-MM-DD`, which includes that whole UTC day.
+                 * @description Tasks created at or before this instant: RFC 3339, or a date `YYYY-MM-DD`, which includes that whole day (UTC, or of the `tz` offset).
                  * @example 2026-03-31
                  */
                 to?: components["parameters"]["To"];
+                /**
+                 * @description The UTC offset whose days date-only `from`/`to` are, so a browser can ask for a day as its table shows it: `+14:00`, `-05:30` (also `+1400`, `-03`, `Z`), from -12:00 to +14:00 in quarter hours; default UTC. RFC 3339 bounds carry their own offset and ignore it. A zone name is 422 (the offset of a DST-changing zone is an hour off on the day of the change; RFC 3339 bounds computed by the client avoid that).
+                 * @example +14:00
+                 */
+                tz?: components["parameters"]["TZ"];
                 /** @description Only tasks in this status; empty: any. */
                 status?: components["parameters"]["StatusQuery"];
                 /**

@@ -27,7 +27,7 @@ const done = makeTask({
     file('f-json', 'json', 'letter.json', 700),
   ],
 });
-const failed = makeTask({ id: 'x1', filename: 'broken.tif', status: 'failed', error: 'tesseract exited with status 1', files: [file('fi', 'input', 'broken.tif', 10)] });
+const failed = makeTask({ id: 'x1', filename: 'broken.tif', status: 'failed', error: 'tesseract exited with status 1', retryable: true, files: [file('fi', 'input', 'broken.tif', 10)] });
 const running = makeTask({ id: 'r1', filename: 'big.pdf', status: 'processing', pages_total: 40, pages_done: 12, completed_at: null, duration_ms: 0 });
 
 /** serve answers /history (empty: the dialog must not need the list) and the given tasks. */
@@ -100,10 +100,10 @@ describe('TaskDetails', () => {
   it('shows a failed task’s error and offers Retry, which refreshes task and list', async () => {
     let status: Task['status'] = 'failed';
     const calls = serve([], {
-      'GET /tasks/x1': () => json({ ...failed, status }),
+      'GET /tasks/x1': () => json({ ...failed, status, retryable: status === 'failed' }),
       'POST /tasks/x1/retry': () => {
         status = 'pending';
-        return json({ ...failed, status }, 202);
+        return json({ ...failed, status, retryable: false }, 202);
       },
     });
     renderAt('/history?task=x1', <TaskHistory />);
@@ -121,6 +121,17 @@ describe('TaskDetails', () => {
     await waitFor(() => expect(calls.filter((c) => c.path === '/history').length).toBe(lists + 1));
     // Now pending: in the store, which the event stream keeps current.
     expect(useTaskStore.getState().byId.x1?.status).toBe('pending');
+  });
+
+  it('offers no Retry for a failure of the document itself (retryable false)', async () => {
+    const corrupt = makeTask({ ...failed, id: 'p1', error: 'the TIFF is truncated', error_code: 'unreadable_input', retryable: false });
+    serve([], { 'GET /tasks/p1': () => json(corrupt) });
+    renderAt('/history?task=p1', <TaskHistory />);
+    const dialog = await screen.findByRole('dialog', { name: 'broken.tif' });
+    expect(within(dialog).getByRole('alert')).toHaveTextContent('the TIFF is truncated');
+    expect(within(dialog).getByRole('alert')).toHaveTextContent('upload a corrected file');
+    expect(within(dialog).queryByRole('button', { name: 'Retry' })).not.toBeInTheDocument();
+    expect(within(dialog).getByRole('button', { name: 'Delete' })).toBeInTheDocument();
   });
 
   it('offers Cancel task for a running task and shows a refusal in the dialog', async () => {

@@ -139,7 +139,8 @@ export function TaskDetails({ id, onClose, onChanged, onDeleted }: TaskDetailsPr
   };
 
   const title = task?.filename ?? (loadError ? 'Task details' : 'Loading task…');
-  const canRetry = task?.status === 'failed' || task?.status === 'cancelled';
+  // The server says whether a retry can help (a corrupt file would fail the same way).
+  const canRetry = task?.retryable === true;
 
   const footer = task ? (
     <>
@@ -224,6 +225,12 @@ function TaskBody({ task, actionError }: { task: Task; actionError: unknown }) {
           <span>
             <strong>Recognition failed: </strong>
             {task.error}
+            {!task.retryable && (
+              <>
+                {' '}
+                <span className="muted">The file itself is the problem, so trying again would fail the same way: upload a corrected file.</span>
+              </>
+            )}
           </span>
         </div>
       )}

@@ -17,7 +17,7 @@ export function makeTask(over: Partial<Task> = {}): Task {
     outputs: ['txt'],
     autorotate: true,
     pdf_output: 'pdfa',
-    pdf_text: 'skip',
+    pdf_text: 'skip', error_code: '', retryable: false, review: null,
     pages_total: 2,
     pages_done: 2,
     attempts: 1,

@@ -19,7 +19,7 @@ function task(id: string, status: TaskStatus): Task {
     status,
     engine: 'tesseract',
     lang: 'eng',
-    outputs: ['txt'], autorotate: true, pdf_output: 'pdfa', pdf_text: 'skip',
+    outputs: ['txt'], autorotate: true, pdf_output: 'pdfa', pdf_text: 'skip', error_code: '', retryable: false, review: null,
     pages_total: 1,
     pages_done: 0,
     attempts: 1,

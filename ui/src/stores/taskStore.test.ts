@@ -4,7 +4,7 @@ import { runningCount, useTaskStore } from './taskStore';
 
 function task(id: string, status: Task['status']): Task {
   return {
-    id, filename: `${id}.png`, status, engine: 'tesseract', lang: 'eng', outputs: ['txt'], autorotate: true, pdf_output: 'pdfa', pdf_text: 'skip',
+    id, filename: `${id}.png`, status, engine: 'tesseract', lang: 'eng', outputs: ['txt'], autorotate: true, pdf_output: 'pdfa', pdf_text: 'skip', error_code: '', retryable: false, review: null,
     pages_total: 1, pages_done: 0,
     attempts: 0, error: '', input_bytes: 10, created_at: '2026-01-01T00:00:00Z', started_at: null, completed_at: null,
     duration_ms: 0, files: [],

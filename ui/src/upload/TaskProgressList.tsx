@@ -110,7 +110,7 @@ function TaskRowView({ rowKey, taskId }: { rowKey: string; taskId: string }) {
         useTaskStore.getState().upsert(await taskService.get(task.id), { since });
       } catch {
         // The action went through; assume its usual effect until the next update.
-        if (what === 'retry') useTaskStore.getState().upsert({ ...task, status: 'pending', error: '', pages_done: 0 });
+        if (what === 'retry') useTaskStore.getState().upsert({ ...task, status: 'pending', error: '', error_code: '', retryable: false, pages_done: 0 });
       }
     } catch (e) {
       setActionError(describeError(e));
@@ -122,7 +122,8 @@ function TaskRowView({ rowKey, taskId }: { rowKey: string; taskId: string }) {
   const running = isRunning(task.status);
   const pct = task.pages_total > 0 ? (task.pages_done / task.pages_total) * 100 : 0;
   const outputs = task.files.filter((f) => f.kind !== 'input');
-  const canRetry = task.status === 'failed' || task.status === 'cancelled';
+  // The server says whether a retry can help (a corrupt file would fail the same way).
+  const canRetry = task.retryable;
 
   return (
     <li className={`task-row task-row-${task.status}`} data-testid="task-row" data-status={task.status} data-task-id={task.id}>

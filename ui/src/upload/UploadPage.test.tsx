@@ -409,7 +409,7 @@ describe('live progress', () => {
   });
 
   it('shows the error of a failed task and retries it', async () => {
-    const failed = task({ id: 'F1', filename: 'bad.png', status: 'failed', error: 'tesseract crashed on page 2' });
+    const failed = task({ id: 'F1', filename: 'bad.png', status: 'failed', error: 'tesseract crashed on page 2', retryable: true });
     const calls: string[] = [];
     stubFetch(engines, noneRunning, (m, u) => {
       if (!u.pathname.startsWith('/api/v1/tasks/F1')) return undefined;
@@ -438,7 +438,7 @@ describe('live progress', () => {
   });
 
   it('explains a retry the server refuses', async () => {
-    const failed = task({ id: 'F2', filename: 'nope.png', status: 'failed', error: 'boom' });
+    const failed = task({ id: 'F2', filename: 'nope.png', status: 'failed', error: 'boom', retryable: true });
     stubFetch(engines, noneRunning, (m, u) =>
       m === 'POST' && u.pathname === '/api/v1/tasks/F2/retry'
         ? json({ error: { code: 'conflict', message: 'The task is already running.' } }, 409)

@@ -163,7 +163,7 @@ export function task(p: Partial<Task> & { id: string }): Task {
     outputs: ['txt', 'pdf'],
     autorotate: true,
     pdf_output: 'pdfa',
-    pdf_text: 'skip',
+    pdf_text: 'skip', error_code: '', retryable: false, review: null,
     pages_total: 0,
     pages_done: 0,
     attempts: 1,
