@@ -11,12 +11,12 @@ import (
 	"syscall"
 	"testing"
 	"time"
-	"unicode"
 
 	"golang.org/x/image/draw"
 	"golang.org/x/image/math/f64"
 	"golang.org/x/image/tiff"
 
+	"github.com/ocrbox/ocrbox/plugins/conformance"
 	"github.com/ocrbox/ocrbox/plugins/internal/enginetest"
 	"github.com/ocrbox/ocrbox/plugins/sdk"
 )
@@ -263,36 +263,9 @@ func requireOSD(t *testing.T, e *Engine) {
 	}
 }
 
-// wordRecall is the share of the reference's words (lowercased, without
-// surrounding punctuation) found in hypothesis, each as often as it occurs.
+// wordRecall is conformance.WordRecall, the measure of issue 14's table.
 func wordRecall(reference, hypothesis string) float64 {
-	have := map[string]int{}
-	for _, w := range normWords(hypothesis) {
-		have[w]++
-	}
-	ref := normWords(reference)
-	if len(ref) == 0 {
-		return 1
-	}
-	found := 0
-	for _, w := range ref {
-		if have[w] > 0 {
-			have[w]--
-			found++
-		}
-	}
-	return float64(found) / float64(len(ref))
-}
-
-func normWords(s string) []string {
-	var out []string
-	for _, f := range strings.Fields(s) {
-		f = strings.ToLower(strings.TrimFunc(f, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }))
-		if f != "" {
-			out = append(out, f)
-		}
-	}
-	return out
+	return conformance.WordRecall(reference, hypothesis)
 }
 
 // rotatedPNG turns src clockwise by deg degrees onto a white canvas just
