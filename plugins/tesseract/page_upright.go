@@ -172,8 +172,11 @@ func (e *Engine) osdModel(cfg *config) *tessAPI {
 	switch {
 	case cfg.tessdataDir != "" && fileExists(filepath.Join(cfg.tessdataDir, osdLanguage+traineddataSuffix)):
 		api, err = newOSDAPI(cfg.tessdataDir, "")
-	case embeddedOSD() != "":
-		api, err = newOSDAPI("", embeddedOSD())
+	case hasEmbeddedOSD():
+		var data string
+		if data, err = embeddedOSD(); err == nil {
+			api, err = newOSDAPI("", data)
+		}
 	default:
 		e.osdMissing = true
 		e.logger.Warn("no "+osdLanguage+traineddataSuffix+"; pages turned by 90°, 180° or 270° are not turned upright (Debian: apt install tesseract-ocr-osd)",

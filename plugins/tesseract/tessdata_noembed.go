@@ -15,4 +15,6 @@ func embeddedPDFFont() string { return "" }
 // compiled-in models directory, which may differ from Debian's.
 const probeLibraryDatapath = true
 
-func embeddedOSD() string { return "" }
+func hasEmbeddedOSD() bool { return false }
+
+func embeddedOSD() (string, error) { return "", nil }
