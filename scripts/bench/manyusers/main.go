@@ -36,10 +36,10 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strings"
-	"sync"
 	"sort"
 	"strconv"
+	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -209,16 +209,16 @@ func (p *person) completed(id string) (time.Time, bool) {
 }
 
 type bench struct {
-	c      config
-	srv    *benchsrv.Server
-	client *http.Client
-	res    *result
-	mu     sync.Mutex
-	api    []time.Duration
+	c       config
+	srv     *benchsrv.Server
+	client  *http.Client
+	res     *result
+	mu      sync.Mutex
+	api     []time.Duration
 	samples []apiSample
 	nreq    atomic.Int64
-	errs   []string
-	n5xx   atomic.Int64
+	errs    []string
+	n5xx    atomic.Int64
 }
 
 func (b *bench) errorf(format string, args ...any) {
