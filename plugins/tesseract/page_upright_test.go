@@ -12,8 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"golang.org/x/image/draw"
-	"golang.org/x/image/math/f64"
 	"golang.org/x/image/tiff"
 
 	"github.com/ocrbox/ocrbox/plugins/conformance"
@@ -269,25 +267,12 @@ func wordRecall(reference, hypothesis string) float64 {
 }
 
 // rotatedPNG turns src clockwise by deg degrees onto a white canvas just
-// large enough to hold it, as a page fed askew into a scanner.
+// large enough to hold it (conformance.Turn), as a page fed askew into a
+// scanner, as PNG.
 func rotatedPNG(t *testing.T, src image.Image, deg float64) []byte {
 	t.Helper()
-	b := src.Bounds()
-	w, h := float64(b.Dx()), float64(b.Dy())
-	sin, cos := math.Sincos(deg * math.Pi / 180)
-	dw := math.Ceil(math.Abs(w*cos) + math.Abs(h*sin))
-	dh := math.Ceil(math.Abs(w*sin) + math.Abs(h*cos))
-	dst := image.NewGray(image.Rect(0, 0, int(dw), int(dh)))
-	draw.Draw(dst, dst.Bounds(), image.NewUniform(color.White), image.Point{}, draw.Src)
-	// dst = R·(src - c) + c', with y pointing down: positive deg is clockwise.
-	cx, cy, dx, dy := w/2, h/2, dw/2, dh/2
-	m := f64.Aff3{
-		cos, -sin, dx - cos*cx + sin*cy,
-		sin, cos, dy - sin*cx - cos*cy,
-	}
-	draw.BiLinear.Transform(dst, m, src, b, draw.Over, nil)
 	var buf bytes.Buffer
-	if err := png.Encode(&buf, dst); err != nil {
+	if err := png.Encode(&buf, conformance.Turn(src, deg)); err != nil {
 		t.Fatal(err)
 	}
 	return buf.Bytes()

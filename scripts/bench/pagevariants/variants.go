@@ -6,15 +6,15 @@ import (
 	"fmt"
 	"hash/crc32"
 	"image"
-	"image/color"
 	"image/jpeg"
 	"image/png"
 	"math"
 	"os"
 
 	"golang.org/x/image/draw"
-	"golang.org/x/image/math/f64"
 	"golang.org/x/image/tiff"
+
+	"github.com/ocrbox/ocrbox/plugins/conformance"
 )
 
 // source is one corpus page, decoded, with its ground truth.
@@ -77,25 +77,9 @@ func rotateExact(img *image.Gray, deg int) *image.Gray {
 	return dst
 }
 
-// skew turns img clockwise by deg degrees (bilinear) onto a white canvas
-// just large enough to hold it, as a page fed askew into a scanner.
-func skew(img *image.Gray, deg float64) *image.Gray {
-	b := img.Bounds()
-	w, h := float64(b.Dx()), float64(b.Dy())
-	sin, cos := math.Sincos(deg * math.Pi / 180)
-	dw := math.Ceil(math.Abs(w*cos) + math.Abs(h*sin))
-	dh := math.Ceil(math.Abs(w*sin) + math.Abs(h*cos))
-	dst := image.NewGray(image.Rect(0, 0, int(dw), int(dh)))
-	draw.Draw(dst, dst.Bounds(), image.NewUniform(color.White), image.Point{}, draw.Src)
-	// dst = R·(src − c) + c′, y pointing down, so positive deg is clockwise.
-	cx, cy, dx, dy := w/2, h/2, dw/2, dh/2
-	m := f64.Aff3{
-		cos, -sin, dx - cos*cx + sin*cy,
-		sin, cos, dy - sin*cx - cos*cy,
-	}
-	draw.BiLinear.Transform(dst, m, img, b, draw.Over, nil)
-	return dst
-}
+// skew turns img clockwise by deg degrees onto a white canvas, as a page
+// fed askew into a scanner (conformance.Turn, as the orientation tests).
+func skew(img *image.Gray, deg float64) *image.Gray { return conformance.Turn(img, deg) }
 
 // encodePNG writes img as PNG with a pHYs chunk when dpi is known, so that
 // every tool sees the scan's real resolution (Go's encoder writes none).
