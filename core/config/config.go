@@ -29,6 +29,7 @@ type Config struct {
 	History History `koanf:"history"`
 	Metrics Metrics `koanf:"metrics"`
 	Log     Log     `koanf:"log"`
+	Cluster Cluster `koanf:"cluster"`
 	// Plugins holds per-plugin settings tables, e.g. [plugins.tesseract].
 	Plugins map[string]map[string]string `koanf:"plugins"`
 	// Engines are the external engine plugins, [[plugins.engine]].
@@ -105,7 +106,39 @@ type OCR struct {
 	// confidence is below this (0..100) is marked for review (Task.Review:
 	// "check the result"); 0 marks none.
 	ReviewConfidence float64 `koanf:"review_confidence"`
+	// LocalEngines runs engine processes in this server; false makes it a
+	// pure coordinator that hands every page to cluster worker nodes.
+	LocalEngines bool `koanf:"local_engines"`
 }
+
+// Cluster joins ocrbox worker nodes over NATS JetStream (core/cluster):
+// with Listen, serve embeds a NATS server (its store in data_dir/nats);
+// with URL it joins an existing NATS cluster. Both empty: no cluster.
+type Cluster struct {
+	// Listen is the embedded NATS server's address, e.g. "0.0.0.0:4222".
+	Listen string `koanf:"listen"`
+	// URL is an existing NATS server or cluster, e.g. "nats://nats1:4222".
+	URL string `koanf:"url"`
+	// Token authenticates nodes (the embedded server requires it; with URL
+	// it is sent as the NATS token unless User is set).
+	Token string `koanf:"token"`
+	// User and Password authenticate to an existing NATS cluster.
+	User     string `koanf:"user"`
+	Password string `koanf:"password"`
+	// NKeySeedFile is an NKey seed file for an existing NATS cluster.
+	NKeySeedFile string `koanf:"nkey_seed_file"`
+	// TLSCert and TLSKey serve (embedded) or present (client) TLS on the
+	// node links; TLSCA verifies the other side.
+	TLSCert string `koanf:"tls_cert"`
+	TLSKey  string `koanf:"tls_key"`
+	TLSCA   string `koanf:"tls_ca"`
+	// NodeName names this node in logs, metrics and the workers list;
+	// empty: the host name.
+	NodeName string `koanf:"node_name"`
+}
+
+// Enabled reports whether the cluster is configured.
+func (c Cluster) Enabled() bool { return c.Listen != "" || c.URL != "" }
 
 // Auth configures sign-in and sessions.
 type Auth struct {
@@ -212,6 +245,17 @@ func Defaults() map[string]any {
 		"ocr.engine_nice":                   10,
 		"ocr.engine_idle_timeout":           "10m",
 		"ocr.review_confidence":             60,
+		"ocr.local_engines":                 true,
+		"cluster.listen":                    "",
+		"cluster.url":                       "",
+		"cluster.token":                     "",
+		"cluster.user":                      "",
+		"cluster.password":                  "",
+		"cluster.nkey_seed_file":            "",
+		"cluster.tls_cert":                  "",
+		"cluster.tls_key":                   "",
+		"cluster.tls_ca":                    "",
+		"cluster.node_name":                 "",
 		"auth.providers":                    []string{"local"},
 		"auth.session_idle_timeout":         "24h",
 		"auth.session_lifetime":             "720h",

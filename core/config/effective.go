@@ -157,7 +157,7 @@ func (c *Config) Effective() []Setting {
 }
 
 // secretKeys are the core keys whose values are secrets.
-var secretKeys = []string{"auth.token_key", "auth.token_keys_old", "metrics.token"}
+var secretKeys = []string{"auth.token_key", "auth.token_keys_old", "metrics.token", "cluster.token", "cluster.password"}
 
 // secretWords in the last part of a plugin setting's name mark it as a
 // secret: client_secret, bind_password, api_token, private_key …

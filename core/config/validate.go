@@ -86,6 +86,9 @@ func (c *Config) validate() error {
 	if c.OCR.ReviewConfidence < 0 || c.OCR.ReviewConfidence > 100 {
 		return bad("ocr.review_confidence", "must be 0 to 100 (0: never mark a task for review), got %g", c.OCR.ReviewConfidence)
 	}
+	if err := c.Cluster.validate(c.OCR.LocalEngines); err != nil {
+		return err
+	}
 	if len(c.Auth.Providers) == 0 {
 		return bad("auth.providers", "must list at least one provider")
 	}
@@ -162,4 +165,40 @@ func (c *Config) validate() error {
 		return bad("log.format", "must be auto, text or json, got %q", c.Log.Format)
 	}
 	return validateEngines(c.Engines, nil) // the built-in names are checked at start
+}
+
+// validate checks the [cluster] keys: one of listen and url, an address
+// that parses, a token for an embedded server that listens beyond
+// loopback, TLS files in pairs, and some engine to run pages on.
+func (c Cluster) validate(localEngines bool) error {
+	bad := func(key, format string, args ...any) error {
+		return &KeyError{Key: key, Reason: fmt.Sprintf(format, args...)}
+	}
+	if c.Listen != "" && c.URL != "" {
+		return bad("cluster.listen", "set cluster.listen (embed a NATS server) or cluster.url (join an existing one), not both")
+	}
+	if c.Listen != "" {
+		host, _, err := net.SplitHostPort(c.Listen)
+		if err != nil {
+			return bad("cluster.listen", "%q is not host:port", c.Listen)
+		}
+		if ip := net.ParseIP(host); c.Token == "" && (ip == nil || !ip.IsLoopback()) {
+			return bad("cluster.token", "is empty but cluster.listen %q accepts nodes from the network: set a long random token "+
+				"(every worker passes it with --token)", c.Listen)
+		}
+	}
+	if c.URL != "" && !strings.HasPrefix(c.URL, "nats://") && !strings.HasPrefix(c.URL, "tls://") {
+		return bad("cluster.url", "%q is not a nats:// or tls:// URL", c.URL)
+	}
+	if (c.TLSCert == "") != (c.TLSKey == "") {
+		return bad("cluster.tls_cert", "set both cluster.tls_cert and cluster.tls_key, or neither")
+	}
+	if (c.User == "") != (c.Password == "") {
+		return bad("cluster.user", "set both cluster.user and cluster.password, or neither")
+	}
+	if !localEngines && !c.Enabled() {
+		return &KeyError{Key: "ocr.local_engines", Reason: "is false but no cluster is configured: pages would never run " +
+			"(set cluster.listen or cluster.url, or ocr.local_engines = true)"}
+	}
+	return nil
 }
