@@ -321,6 +321,32 @@ func (s *Scheduler) signalLocked() {
 	}
 }
 
+// SetSlots changes how many pages may be in flight at once, as engine
+// capacity comes and goes (cluster worker nodes joining or leaving); 0
+// holds every page until slots return. Pages already granted keep their
+// slots: with fewer slots than busy ones, no page is granted until enough
+// are released. More slots are handed to waiters at once.
+func (s *Scheduler) SetSlots(n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if n < 0 {
+		n = 0
+	}
+	grew := n > s.opts.Slots
+	s.opts.Slots = n
+	if grew {
+		s.dispatchLocked()
+		s.signalLocked()
+	}
+}
+
+// Slots reports how many pages may be in flight at once.
+func (s *Scheduler) Slots() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.opts.Slots
+}
+
 // Freed is signalled (coalesced) when a slot is released or a waiter gives
 // up, so the caller that opens tasks can look for more work.
 func (s *Scheduler) Freed() <-chan struct{} { return s.freed }

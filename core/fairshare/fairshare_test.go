@@ -333,3 +333,38 @@ func TestBatchProgressesAmongNewcomers(t *testing.T) {
 		t.Fatalf("the batch got %d of 12 turns, at most %d apart, while newcomers kept arriving (%v); want a turn in every few", heavy, longest+1, order)
 	}
 }
+
+// Slots follow capacity: a node joining adds slots that go to waiting
+// pages at once; one leaving (0 slots) holds new pages until a running
+// one is released and capacity returns.
+func TestSetSlots(t *testing.T) {
+	h := newHarness(t, Options{Slots: 1})
+	h.ask(context.Background(), "a", 0, 1)
+	h.ask(context.Background(), "a", 0, 2)
+	h.ask(context.Background(), "b", 1, 1)
+	if busy, waiting := h.s.Stats(); busy != 1 || waiting != 2 {
+		t.Fatalf("busy %d waiting %d; want 1 and 2", busy, waiting)
+	}
+	_, first := h.next()
+	h.s.SetSlots(2)
+	_, second := h.next()
+	if second.u.id != "b" {
+		t.Fatalf("the new slot went to %s, want b (least served)", second.u.id)
+	}
+	h.s.SetSlots(0)
+	first.Release(time.Second)
+	second.Release(time.Second)
+	if busy, waiting := h.s.Stats(); busy != 0 || waiting != 1 {
+		t.Fatalf("with no slots: busy %d waiting %d; want 0 and 1", busy, waiting)
+	}
+	if n := h.s.Spare(0); n >= 0 {
+		t.Fatalf("spare %d with no slots and a page waiting, want < 0", n)
+	}
+	h.s.SetSlots(1)
+	if a, _ := h.next(); a.user != "a" || a.page != 2 {
+		t.Fatalf("granted %s/%d when a slot came back, want a/2", a.user, a.page)
+	}
+	if h.s.Slots() != 1 {
+		t.Fatalf("Slots() = %d, want 1", h.s.Slots())
+	}
+}
