@@ -210,21 +210,28 @@ func (p *Pool) Infos(context.Context) []*sdk.EngineInfo {
 
 // Validate checks that engine exists and supports every language in lang
 // ("eng+deu") and every requested output. Errors are *domain.Error (422).
-func (p *Pool) Validate(_ context.Context, engineName, lang string, outputs []domain.FileKind) error {
-	p.mu.RLock()
-	e, ok := p.engines[engineName]
-	p.mu.RUnlock()
-	if !ok {
+func (p *Pool) Validate(ctx context.Context, engineName, lang string, outputs []domain.FileKind) error {
+	return Check(p.Infos(ctx), engineName, lang, outputs)
+}
+
+// Check is Validate against a list of engines' Infos (this server's and
+// the cluster nodes'): the engine must be among them and support every
+// language in lang ("eng+deu") and every requested output. Errors are
+// *domain.Error (422).
+func Check(infos []*sdk.EngineInfo, engineName, lang string, outputs []domain.FileKind) error {
+	i := slices.IndexFunc(infos, func(e *sdk.EngineInfo) bool { return e.Name == engineName })
+	if i < 0 {
 		return domain.Errorf(domain.ErrInvalid, domain.CodeUnknownEngine, "unknown engine %q", engineName)
 	}
+	info := infos[i]
 	for _, l := range strings.Split(lang, "+") {
-		if l == "" || !slices.Contains(e.info.Languages, l) {
+		if l == "" || !slices.Contains(info.Languages, l) {
 			return domain.Errorf(domain.ErrInvalid, domain.CodeUnsupportedLanguage,
-				"engine %q has no language %q (available: %s)", engineName, l, strings.Join(e.info.Languages, ", "))
+				"engine %q has no language %q (available: %s)", engineName, l, strings.Join(info.Languages, ", "))
 		}
 	}
 	for _, o := range outputs {
-		if !slices.Contains(e.info.Outputs, string(o)) {
+		if !slices.Contains(info.Outputs, string(o)) {
 			return domain.Errorf(domain.ErrInvalid, domain.CodeUnsupportedOutput,
 				"engine %q cannot produce %q", engineName, o)
 		}
@@ -255,6 +262,31 @@ func (p *Pool) Acquire(ctx context.Context, engineName string) (*host.Process, e
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
+}
+
+// TryAcquire takes a free process of the named engine if one is free now;
+// it never waits. ok is false when none is free or the engine is unknown.
+func (p *Pool) TryAcquire(engineName string) (proc *host.Process, ok bool) {
+	p.mu.RLock()
+	e, known := p.engines[engineName]
+	p.mu.RUnlock()
+	if !known {
+		return nil, false
+	}
+	select {
+	case proc := <-e.free:
+		return proc, true
+	default:
+		return nil, false
+	}
+}
+
+// Has reports whether the pool runs the named engine.
+func (p *Pool) Has(engineName string) bool {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	_, ok := p.engines[engineName]
+	return ok
 }
 
 // Release returns a process to its engine's free list.

@@ -18,6 +18,7 @@ import (
 	"github.com/ocrbox/ocrbox/core/domain"
 	"github.com/ocrbox/ocrbox/core/outputs"
 	"github.com/ocrbox/ocrbox/core/pages"
+	"github.com/ocrbox/ocrbox/plugins/host"
 	"github.com/ocrbox/ocrbox/plugins/sdk"
 )
 
@@ -233,7 +234,8 @@ func (w *Worker) request(t *domain.Task, pg pages.Page) (*sdk.RecognizeRequest, 
 	if err != nil {
 		return nil, fmt.Errorf("page %d file: %w", pg.Number, err)
 	}
-	if w.engines.AcceptsPath(t.Engine) {
+	if w.engines == nil || w.engines.AcceptsPath(t.Engine) {
+		// A cluster node gets the file's bytes from the coordinator either way.
 		req.ImagePath = path
 		return req, nil
 	}
@@ -256,11 +258,9 @@ func (w *Worker) request(t *domain.Task, pg pages.Page) (*sdk.RecognizeRequest, 
 // request's other fields.
 const MaxPageBytes = sdk.MaxMessageBytes - 1<<20
 
-func (w *Worker) recognizeOnce(ctx context.Context, engine string, req *sdk.RecognizeRequest) (*sdk.RecognizeResponse, error) {
-	proc, err := w.engines.Acquire(ctx, engine)
-	if err != nil {
-		return nil, err
-	}
+// recognizeLocal recognises one page on proc, a process of this server's
+// engine taken from w.engines, and gives it back.
+func (w *Worker) recognizeLocal(ctx context.Context, engine string, proc *host.Process, req *sdk.RecognizeRequest) (*sdk.RecognizeResponse, error) {
 	defer w.engines.Release(engine, proc)
 	eng, err := proc.Engine(ctx)
 	if err != nil {

@@ -50,9 +50,13 @@ type Files interface {
 	RemoveTask(ctx context.Context, userID, taskID string) error
 }
 
-// Engines hands out engine processes.
+// Engines hands out this server's engine processes.
 type Engines interface {
 	Acquire(ctx context.Context, engine string) (*host.Process, error)
+	// TryAcquire takes a free process if one is free now, without waiting.
+	TryAcquire(engine string) (*host.Process, bool)
+	// Has reports whether the engine runs here.
+	Has(engine string) bool
 	Release(engine string, proc *host.Process)
 	// AcceptsPath reports whether the engine reads pages from files
 	// (sdk.EngineInfo.AcceptsPath); others get the page's bytes.
@@ -114,6 +118,10 @@ type Options struct {
 	// MaxOpenTasks bounds the tasks claimed from the queue at once (each
 	// holds an open document); default 4×Workers+16.
 	MaxOpenTasks int
+	// Remote hands pages to cluster worker nodes (core/cluster); nil: this
+	// server's engines only. Its slots add to Workers in the fair-share
+	// scheduler, so people share the whole cluster's engines.
+	Remote Remote
 	// ScratchDir holds the page files the extractor writes for the engines,
 	// each removed when its page is done; New empties it, since a crash
 	// leaves some behind. Default: a new temporary directory.
@@ -159,6 +167,11 @@ type Worker struct {
 	wg      sync.WaitGroup
 
 	positions positionCache
+
+	// capacity is closed (and replaced) when the cluster's capacity
+	// changes, waking pages that wait for an engine of theirs to be free.
+	capMu    sync.Mutex
+	capacity chan struct{}
 }
 
 // run is one open task; a pointer, so a finishing run removes only its own
@@ -238,7 +251,8 @@ func New(store Store, files Files, engines Engines, pub Publisher, opts Options,
 		draining: make(chan struct{}), done: make(chan struct{}, 1),
 		sched: fairshare.New(fairshare.Options{Slots: opts.Workers,
 			MaxRunningPerUser: opts.MaxRunningPagesPerUser, Weight: opts.Weight}),
-		running: map[string]*run{}}
+		running: map[string]*run{}, capacity: make(chan struct{})}
+	w.sched.SetSlots(w.slots())
 	w.positions.moved = make(chan struct{}, 1)
 	if w.opts.Extractor == nil {
 		// A page decodes in well under a second, but the helper's start-up
@@ -338,6 +352,9 @@ func (w *Worker) Run(ctx context.Context) error {
 	defer ticker.Stop()
 	defer w.wg.Wait()
 	go w.announcePositions(ctx)
+	if w.opts.Remote != nil {
+		go w.followCapacity(ctx)
+	}
 	for {
 		if ctx.Err() != nil || w.isDraining() {
 			return nil // the deferred Wait lets running tasks reach a page boundary
