@@ -149,6 +149,25 @@ type Sources struct {
 	PluginRestarts func() map[string]int
 	// Storage: bytes used by the database, the search index and the users' files, and the disk.
 	Storage func(ctx context.Context) (Storage, error)
+	// Nodes: the cluster's worker nodes (live ones and those lost lately).
+	Nodes func() []Node
+	// Cluster: the coordinator's counters of page jobs.
+	Cluster func() ClusterCounters
+}
+
+// Node is one cluster worker node as the coordinator last heard of it.
+type Node struct {
+	Name              string
+	Up                bool
+	Slots, Busy       int
+	Done, Failed      int64
+	Redeliveries      int64
+	LastSeenAgoSecond float64
+}
+
+// ClusterCounters count page jobs handed to worker nodes since start.
+type ClusterCounters struct {
+	Sent, Results, Duplicates, Redeliveries, NodesLost int64
 }
 
 // Storage is the disk picture at one moment.

@@ -85,3 +85,44 @@ ocrbox_workers_busy 1
 		}
 	}
 }
+
+// The cluster's nodes and job counters appear per node, lost nodes at 0.
+func TestClusterGauges(t *testing.T) {
+	m := New("1.2.3")
+	m.Watch(Sources{
+		Nodes: func() []Node {
+			return []Node{{Name: "n1", Up: true, Slots: 2, Busy: 1, Done: 7, Failed: 1, Redeliveries: 3, LastSeenAgoSecond: 1},
+				{Name: "n2", Slots: 4, LastSeenAgoSecond: 30}}
+		},
+		Cluster: func() ClusterCounters { return ClusterCounters{Sent: 9, Results: 8, Duplicates: 1, Redeliveries: 3, NodesLost: 1} },
+	})
+	want := `
+# HELP ocrbox_cluster_jobs_total Page jobs of the coordinator, by event: sent, result, duplicate (a late second result, dropped), redelivered.
+# TYPE ocrbox_cluster_jobs_total counter
+ocrbox_cluster_jobs_total{event="duplicate"} 1
+ocrbox_cluster_jobs_total{event="redelivered"} 3
+ocrbox_cluster_jobs_total{event="result"} 8
+ocrbox_cluster_jobs_total{event="sent"} 9
+# HELP ocrbox_cluster_node_busy Pages a cluster worker node is recognising now.
+# TYPE ocrbox_cluster_node_busy gauge
+ocrbox_cluster_node_busy{node="n1"} 1
+ocrbox_cluster_node_busy{node="n2"} 0
+# HELP ocrbox_cluster_node_pages_total Pages a cluster worker node recognised, by result (done, failed).
+# TYPE ocrbox_cluster_node_pages_total counter
+ocrbox_cluster_node_pages_total{node="n1",result="done"} 7
+ocrbox_cluster_node_pages_total{node="n1",result="failed"} 1
+ocrbox_cluster_node_pages_total{node="n2",result="done"} 0
+ocrbox_cluster_node_pages_total{node="n2",result="failed"} 0
+# HELP ocrbox_cluster_node_up 1 while a cluster worker node reports in, 0 for one lost lately.
+# TYPE ocrbox_cluster_node_up gauge
+ocrbox_cluster_node_up{node="n1"} 1
+ocrbox_cluster_node_up{node="n2"} 0
+# HELP ocrbox_cluster_nodes_lost_total Cluster worker nodes that stopped reporting in since start.
+# TYPE ocrbox_cluster_nodes_lost_total counter
+ocrbox_cluster_nodes_lost_total 1
+`
+	if err := testutil.GatherAndCompare(m.Gatherer(), strings.NewReader(want), "ocrbox_cluster_jobs_total", "ocrbox_cluster_node_busy",
+		"ocrbox_cluster_node_pages_total", "ocrbox_cluster_node_up", "ocrbox_cluster_nodes_lost_total"); err != nil {
+		t.Fatal(err)
+	}
+}

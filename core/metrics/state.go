@@ -19,6 +19,9 @@ type stateCollector struct {
 	queueDepth, queueAge, workers, workersBusy, sessions *prometheus.Desc
 	breaker, restarts, storage, diskFree, diskSize       *prometheus.Desc
 	scrapeErrors                                         *prometheus.Desc
+
+	nodeUp, nodeSlots, nodeBusy, nodePages, nodeRedeliveries, nodeSeen *prometheus.Desc
+	clusterJobs, clusterNodesLost                                      *prometheus.Desc
 }
 
 func newStateCollector(src Sources, timeout time.Duration) *stateCollector {
@@ -36,12 +39,22 @@ func newStateCollector(src Sources, timeout time.Duration) *stateCollector {
 		diskFree:     d("ocrbox_disk_free_bytes", "Free bytes on the data directory's file system (for unprivileged users).", nil, nil),
 		diskSize:     d("ocrbox_disk_size_bytes", "Size of the data directory's file system.", nil, nil),
 		scrapeErrors: d("ocrbox_metrics_source_errors", "State readers that failed during this scrape, by source.", []string{"source"}, nil),
+
+		nodeUp:           d("ocrbox_cluster_node_up", "1 while a cluster worker node reports in, 0 for one lost lately.", []string{"node"}, nil),
+		nodeSlots:        d("ocrbox_cluster_node_slots", "Page slots a cluster worker node offers (its --workers).", []string{"node"}, nil),
+		nodeBusy:         d("ocrbox_cluster_node_busy", "Pages a cluster worker node is recognising now.", []string{"node"}, nil),
+		nodePages:        d("ocrbox_cluster_node_pages_total", "Pages a cluster worker node recognised, by result (done, failed).", []string{"node", "result"}, nil),
+		nodeRedeliveries: d("ocrbox_cluster_node_redeliveries_total", "Page jobs a cluster worker node received again after another delivery was not acknowledged in time.", []string{"node"}, nil),
+		nodeSeen:         d("ocrbox_cluster_node_last_seen_seconds", "Seconds since a cluster worker node last reported in.", []string{"node"}, nil),
+		clusterJobs:      d("ocrbox_cluster_jobs_total", "Page jobs of the coordinator, by event: sent, result, duplicate (a late second result, dropped), redelivered.", []string{"event"}, nil),
+		clusterNodesLost: d("ocrbox_cluster_nodes_lost_total", "Cluster worker nodes that stopped reporting in since start.", nil, nil),
 	}
 }
 
 func (c *stateCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{c.queueDepth, c.queueAge, c.workers, c.workersBusy, c.sessions,
-		c.breaker, c.restarts, c.storage, c.diskFree, c.diskSize, c.scrapeErrors} {
+		c.breaker, c.restarts, c.storage, c.diskFree, c.diskSize, c.scrapeErrors,
+		c.nodeUp, c.nodeSlots, c.nodeBusy, c.nodePages, c.nodeRedeliveries, c.nodeSeen, c.clusterJobs, c.clusterNodesLost} {
 		ch <- d
 	}
 }
@@ -101,5 +114,39 @@ func (c *stateCollector) Collect(ch chan<- prometheus.Metric) {
 			gauge(c.diskFree, float64(s.DiskFreeBytes))
 			gauge(c.diskSize, float64(s.DiskSizeBytes))
 		}
+	}
+	c.collectCluster(ch)
+}
+
+// collectCluster reports the cluster's worker nodes and job counters.
+func (c *stateCollector) collectCluster(ch chan<- prometheus.Metric) {
+	gauge := func(d *prometheus.Desc, v float64, labels ...string) {
+		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, labels...)
+	}
+	counter := func(d *prometheus.Desc, v int64, labels ...string) {
+		ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, float64(v), labels...)
+	}
+	if f := c.src.Nodes; f != nil {
+		for _, n := range f() {
+			up := 0.0
+			if n.Up {
+				up = 1
+			}
+			gauge(c.nodeUp, up, n.Name)
+			gauge(c.nodeSlots, float64(n.Slots), n.Name)
+			gauge(c.nodeBusy, float64(n.Busy), n.Name)
+			gauge(c.nodeSeen, n.LastSeenAgoSecond, n.Name)
+			counter(c.nodePages, n.Done, n.Name, "done")
+			counter(c.nodePages, n.Failed, n.Name, "failed")
+			counter(c.nodeRedeliveries, n.Redeliveries, n.Name)
+		}
+	}
+	if f := c.src.Cluster; f != nil {
+		s := f()
+		counter(c.clusterJobs, s.Sent, "sent")
+		counter(c.clusterJobs, s.Results, "result")
+		counter(c.clusterJobs, s.Duplicates, "duplicate")
+		counter(c.clusterJobs, s.Redeliveries, "redelivered")
+		counter(c.clusterNodesLost, s.NodesLost)
 	}
 }
