@@ -89,7 +89,7 @@ func Open(ctx context.Context, path, contentType string, lim Limits) (*Document,
 	case TypePNG, TypeJPEG, TypeGIF, TypeBMP, TypeWebP, TypePNM:
 		src, err = openImage(path, contentType, lim)
 	default:
-		return nil, domain.Errorf(domain.ErrUnsupportedType, "unsupported_type",
+		return nil, domain.Errorf(domain.ErrUnsupportedType, domain.CodeUnsupportedType,
 			"file type not supported: expected PNG, JPEG, TIFF, WebP, BMP or PDF")
 	}
 	if err != nil {
@@ -107,7 +107,7 @@ func (d *Document) PageCount() int { return d.src.count() }
 // which runs Extract.
 func (d *Document) Page(ctx context.Context, i int) (Page, error) {
 	if i < 0 || i >= d.src.count() {
-		return Page{}, domain.Errorf(domain.ErrInvalid, "page_out_of_range",
+		return Page{}, domain.Errorf(domain.ErrInvalid, domain.CodePageOutOfRange,
 			"page index %d out of range [0, %d)", i, d.src.count())
 	}
 	if err := ctx.Err(); err != nil {

@@ -40,7 +40,7 @@ type Job struct {
 // large to render within the pixel limit is refused here (image_too_large).
 func (d *Document) Job(i int, out string) (Job, error) {
 	if i < 0 || i >= d.src.count() {
-		return Job{}, domain.Errorf(domain.ErrInvalid, "page_out_of_range",
+		return Job{}, domain.Errorf(domain.ErrInvalid, domain.CodePageOutOfRange,
 			"page index %d out of range [0, %d)", i, d.src.count())
 	}
 	j := Job{Path: d.path, ContentType: d.contentType, Index: i, Pages: d.src.count(),
@@ -77,7 +77,7 @@ func Extract(ctx context.Context, j Job) (Page, error) {
 	case TypePNG, TypeJPEG, TypeGIF, TypeBMP, TypeWebP, TypePNM:
 		src = &imageSource{path: j.Path, contentType: j.ContentType}
 	default:
-		return Page{}, domain.Errorf(domain.ErrUnsupportedType, "unsupported_type", "file type not supported")
+		return Page{}, domain.Errorf(domain.ErrUnsupportedType, domain.CodeUnsupportedType, "file type not supported")
 	}
 	p, err := src.page(ctx, j.Index)
 	if err != nil {

@@ -44,7 +44,7 @@ func (l Limits) maxPixels() float64 { return l.MaxMegapixels * 1e6 }
 // checkPages refuses a document with more pages than allowed.
 func (l Limits) checkPages(n int) error {
 	if n > l.MaxPages {
-		return domain.Errorf(domain.ErrTooLarge, "too_many_pages",
+		return domain.Errorf(domain.ErrTooLarge, domain.CodeTooManyPages,
 			"document has %d pages; at most %d are allowed", n, l.MaxPages)
 	}
 	return nil
@@ -57,7 +57,7 @@ func (l Limits) checkSize(page, w, h int) error {
 		return unreadable("page %d declares an empty image (%dx%d)", page, w, h)
 	}
 	if float64(w)*float64(h) > l.maxPixels() {
-		return domain.Errorf(domain.ErrTooLarge, "image_too_large",
+		return domain.Errorf(domain.ErrTooLarge, domain.CodeImageTooLarge,
 			"page %d is %dx%d pixels (%.1f megapixels); at most %g megapixels are allowed",
 			page, w, h, float64(w)*float64(h)/1e6, l.MaxMegapixels)
 	}
@@ -66,5 +66,5 @@ func (l Limits) checkSize(page, w, h int) error {
 
 // unreadable builds the permanent error for a corrupt or truncated input.
 func unreadable(format string, args ...any) *domain.Error {
-	return domain.Errorf(domain.ErrBadInput, "unreadable_input", format, args...)
+	return domain.Errorf(domain.ErrBadInput, domain.CodeUnreadableInput, format, args...)
 }

@@ -186,7 +186,7 @@ func (s *pdfSource) dpiFor(i int) (int, error) {
 		dpi = int(math.Floor(math.Sqrt(s.lim.maxPixels() / (w * h))))
 	}
 	if dpi < 1 {
-		return 0, domain.Errorf(domain.ErrTooLarge, "image_too_large",
+		return 0, domain.Errorf(domain.ErrTooLarge, domain.CodeImageTooLarge,
 			"PDF page %d is %.0fx%.0f inches, too large to render within %g megapixels",
 			i+1, w, h, s.lim.MaxMegapixels)
 	}
@@ -215,7 +215,7 @@ func (s *pdfSource) render(doc *pdfium.Document, i, dpi int) (Page, error) {
 	g, err := doc.RenderGray(i, dpi, s.lim.maxPixels()*1.01) // rounding slack
 	switch {
 	case errors.Is(err, pdfium.ErrTooLarge):
-		return Page{}, domain.Errorf(domain.ErrTooLarge, "image_too_large",
+		return Page{}, domain.Errorf(domain.ErrTooLarge, domain.CodeImageTooLarge,
 			"PDF page %d renders larger than %g megapixels", i+1, s.lim.MaxMegapixels)
 	case err != nil:
 		return Page{}, pdfError(err, i+1)

@@ -28,7 +28,7 @@ const SniffLen = 1024
 // bytes decide which decoder sees the file.
 func Sniff(head []byte) (string, error) {
 	if len(head) == 0 {
-		return "", domain.Errorf(domain.ErrInvalid, "empty_file", "empty file")
+		return "", domain.Errorf(domain.ErrInvalid, domain.CodeEmptyFile, "empty file")
 	}
 	switch {
 	case bytes.HasPrefix(head, []byte("\x89PNG\r\n\x1a\n")):
@@ -49,7 +49,7 @@ func Sniff(head []byte) (string, error) {
 	case bytes.Contains(head[:min(len(head), SniffLen)], []byte("%PDF-")):
 		return TypePDF, nil
 	}
-	return "", domain.Errorf(domain.ErrUnsupportedType, "unsupported_type",
+	return "", domain.Errorf(domain.ErrUnsupportedType, domain.CodeUnsupportedType,
 		"file type not supported: expected PNG, JPEG, TIFF, WebP, BMP or PDF")
 }
 

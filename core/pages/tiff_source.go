@@ -32,7 +32,7 @@ func openTIFF(path string, lim Limits) (*tiffSource, error) {
 	case len(dirs) == 0:
 		return nil, unreadable("TIFF file has no pages: it is corrupt")
 	case len(dirs) > lim.MaxPages:
-		return nil, domain.Errorf(domain.ErrTooLarge, "too_many_pages",
+		return nil, domain.Errorf(domain.ErrTooLarge, domain.CodeTooManyPages,
 			"document has more than %d pages; at most %d are allowed", lim.MaxPages, lim.MaxPages)
 	}
 	for i, h := range dirs {
