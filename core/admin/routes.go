@@ -31,7 +31,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 // then sees a truncated archive, which Verify rejects.
 func (s *Server) backup(w http.ResponseWriter, r *http.Request) {
 	if s.deps.Backup == nil {
-		writeError(w, http.StatusNotFound, "not_found", "this server offers no backup")
+		writeError(w, http.StatusNotFound, domain.CodeNotFound, "this server offers no backup")
 		return
 	}
 	w.Header().Set("Content-Type", "application/gzip")
@@ -39,7 +39,7 @@ func (s *Server) backup(w http.ResponseWriter, r *http.Request) {
 	if err := s.deps.Backup(r.Context(), sw); err != nil {
 		s.log.Error("backup failed", "error", err)
 		if !sw.started {
-			writeError(w, http.StatusInternalServerError, "backup_failed", err.Error())
+			writeError(w, http.StatusInternalServerError, codeBackupFailed, err.Error())
 			return
 		}
 		panic(http.ErrAbortHandler)
@@ -67,12 +67,12 @@ type DeleteUserRequest struct {
 func (s *Server) deleteUser(w http.ResponseWriter, r *http.Request) {
 	var req DeleteUserRequest
 	if err := readJSON(r, &req); err != nil {
-		writeError(w, http.StatusBadRequest, "bad_request", err.Error())
+		writeError(w, http.StatusBadRequest, domain.CodeBadRequest, err.Error())
 		return
 	}
 	email := strings.TrimSpace(req.Email)
 	if email == "" {
-		writeError(w, http.StatusUnprocessableEntity, "invalid_parameter", "email is required")
+		writeError(w, http.StatusUnprocessableEntity, domain.CodeInvalidParameter, "email is required")
 		return
 	}
 	res, err := s.deps.Accounts.Purge(r.Context(), email, "admin-socket")
@@ -95,12 +95,12 @@ type LinkUserRequest struct {
 // linkUser binds a provider identity to an account; the answer is the user.
 func (s *Server) linkUser(w http.ResponseWriter, r *http.Request) {
 	if s.deps.Link == nil {
-		writeError(w, http.StatusNotFound, "not_found", "this server offers no account linking")
+		writeError(w, http.StatusNotFound, domain.CodeNotFound, "this server offers no account linking")
 		return
 	}
 	var req LinkUserRequest
 	if err := readJSON(r, &req); err != nil {
-		writeError(w, http.StatusBadRequest, "bad_request", err.Error())
+		writeError(w, http.StatusBadRequest, domain.CodeBadRequest, err.Error())
 		return
 	}
 	u, err := s.deps.Link(r.Context(), strings.TrimSpace(req.Email), domain.Identity{Provider: req.Provider, Subject: req.Subject})
@@ -130,7 +130,7 @@ type UsersList struct {
 // listUsers answers every account with its identities.
 func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) {
 	if s.deps.Users == nil {
-		writeError(w, http.StatusNotFound, "not_found", "this server offers no user list")
+		writeError(w, http.StatusNotFound, domain.CodeNotFound, "this server offers no user list")
 		return
 	}
 	users, err := s.deps.Users(r.Context())
@@ -173,6 +173,11 @@ type errorBody struct {
 	} `json:"error"`
 }
 
+// codeBackupFailed is the admin API's own code for a backup that failed
+// before any byte went out; the REST API has no backups, so it is not one
+// of domain.ErrorCodes.
+const codeBackupFailed = "backup_failed"
+
 func writeError(w http.ResponseWriter, status int, code, msg string) {
 	var b errorBody
 	b.Error.Code, b.Error.Message = code, msg
@@ -184,9 +189,9 @@ func writeError(w http.ResponseWriter, status int, code, msg string) {
 func statusError(err error) (int, string) {
 	switch {
 	case errors.Is(err, domain.ErrNotFound):
-		return http.StatusNotFound, "not_found"
+		return http.StatusNotFound, domain.CodeNotFound
 	case errors.Is(err, domain.ErrInvalid):
-		return http.StatusUnprocessableEntity, "invalid_parameter"
+		return http.StatusUnprocessableEntity, domain.CodeInvalidParameter
 	}
-	return http.StatusInternalServerError, "internal_error"
+	return http.StatusInternalServerError, domain.CodeInternal
 }
