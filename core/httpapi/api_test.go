@@ -45,11 +45,11 @@ func (engines) Infos(context.Context) []*sdk.EngineInfo {
 
 func (engines) Validate(_ context.Context, engine, lang string, _ []domain.FileKind) error {
 	if engine != "tesseract" {
-		return domain.Errorf(domain.ErrInvalid, "unknown_engine", "unknown engine %q", engine)
+		return domain.Errorf(domain.ErrInvalid, domain.CodeUnknownEngine, "unknown engine %q", engine)
 	}
 	for _, l := range strings.Split(lang, "+") {
 		if l != "eng" && l != "deu" {
-			return domain.Errorf(domain.ErrInvalid, "unsupported_language", "no language %q", l)
+			return domain.Errorf(domain.ErrInvalid, domain.CodeUnsupportedLanguage, "no language %q", l)
 		}
 	}
 	return nil

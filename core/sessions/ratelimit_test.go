@@ -200,8 +200,8 @@ func TestRetryAfter(t *testing.T) {
 // TestAttemptsInFlight: parallel guesses for one pair get no more than the
 // budget, and only a wrong password keeps its unit spent.
 func TestAttemptsInFlight(t *testing.T) {
-	unavailable := domain.Errorf(domain.ErrAuthUnavailable, "auth_unavailable", "down")
-	wrong := domain.Errorf(domain.ErrInvalidCredentials, "invalid_credentials", "wrong")
+	unavailable := domain.Errorf(domain.ErrAuthUnavailable, domain.CodeAuthUnavailable, "down")
+	wrong := domain.Errorf(domain.ErrInvalidCredentials, domain.CodeInvalidCredentials, "wrong")
 	tests := []struct {
 		name   string
 		result error // how the in-flight attempts end
@@ -276,7 +276,7 @@ const limiterMemoryBound = 20 << 20
 // address, limited requests add nothing.
 func TestLimiterMemory(t *testing.T) {
 	const users = 200_000
-	wrong := domain.Errorf(domain.ErrInvalidCredentials, "invalid_credentials", "wrong")
+	wrong := domain.Errorf(domain.ErrInvalidCredentials, domain.CodeInvalidCredentials, "wrong")
 	ip := func(i int) string { return fmt.Sprintf("10.%d.%d.%d", i>>16&255, i>>8&255, i&255) }
 
 	var before, after runtime.MemStats

@@ -38,16 +38,16 @@ var testEngines = engineSet{
 func (e engineSet) Validate(_ context.Context, engine, lang string, outputs []domain.FileKind) error {
 	info, ok := e[engine]
 	if !ok {
-		return domain.Errorf(domain.ErrInvalid, "unknown_engine", "unknown engine %q", engine)
+		return domain.Errorf(domain.ErrInvalid, domain.CodeUnknownEngine, "unknown engine %q", engine)
 	}
 	for _, l := range strings.Split(lang, "+") {
 		if !slices.Contains(info.langs, l) {
-			return domain.Errorf(domain.ErrInvalid, "unsupported_language", "engine %q has no language %q", engine, l)
+			return domain.Errorf(domain.ErrInvalid, domain.CodeUnsupportedLanguage, "engine %q has no language %q", engine, l)
 		}
 	}
 	for _, o := range outputs {
 		if !slices.Contains(info.outputs, string(o)) {
-			return domain.Errorf(domain.ErrInvalid, "unsupported_output", "engine %q cannot produce %q", engine, o)
+			return domain.Errorf(domain.ErrInvalid, domain.CodeUnsupportedOutput, "engine %q cannot produce %q", engine, o)
 		}
 	}
 	return nil
