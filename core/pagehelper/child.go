@@ -15,6 +15,7 @@ import (
 	"syscall"
 
 	"github.com/ocrbox/ocrbox/core/domain"
+	"github.com/ocrbox/ocrbox/core/outputs"
 	"github.com/ocrbox/ocrbox/core/pages"
 )
 
@@ -29,8 +30,10 @@ const (
 	cookieValue = "4f1c9a7e-ocrbox-pagehelper-2d6b"
 )
 
-// maxJobBytes bounds the job read from stdin: a few paths and numbers.
-const maxJobBytes = 64 << 10
+// maxJobBytes bounds the job read from stdin: a page's is a few paths and
+// numbers, an assembly's ~400 bytes a page (three paths and the page's
+// placement), so 16 MiB is ~40,000 pages.
+const maxJobBytes = 16 << 20
 
 // request is what the helper reads on stdin: a page to decode, or with
 // Inspect a PDF whose page sizes to read.
@@ -44,6 +47,9 @@ type request struct {
 	// (pages.Preview) instead of extracting it for OCR.
 	PreviewWidth    int `json:"preview_width,omitempty"`
 	PreviewQuarters int `json:"preview_quarters,omitempty"`
+	// Assemble, when set, writes this searchable PDF to descriptor 3
+	// (Runner.AssemblePDF) instead of decoding a page.
+	Assemble *outputs.PDFFiles `json:"assemble,omitempty"`
 }
 
 // reply is what the helper prints on stdout: a page, a PDF's page sizes,
@@ -52,7 +58,9 @@ type reply struct {
 	Page  *pageReply   `json:"page,omitempty"`
 	Sizes [][2]float64 `json:"sizes,omitempty"`
 	Ready bool         `json:"ready,omitempty"` // a Warm job's answer
-	Error *replyError  `json:"error,omitempty"`
+	// PDF is an Assemble job's answer.
+	PDF   *outputs.PDFResult `json:"pdf,omitempty"`
+	Error *replyError        `json:"error,omitempty"`
 }
 
 type pageReply struct {
@@ -135,8 +143,11 @@ func serve(stdin io.Reader, stdout, stderr io.Writer) int {
 	var (
 		p     pages.Page
 		sizes [][2]float64
+		pdf   *outputs.PDFResult
 	)
 	switch {
+	case job.Assemble != nil:
+		pdf, err = assemble(context.Background(), *job.Assemble)
 	case job.Warm:
 		if err := pages.WarmPDF(job.CacheDir); err != nil {
 			fmt.Fprintf(stderr, "pagehelper: %v\n", err)
@@ -156,6 +167,8 @@ func serve(stdin io.Reader, stdout, stderr io.Writer) int {
 	var r reply
 	var de *domain.Error
 	switch {
+	case err == nil && pdf != nil:
+		r.PDF = pdf
 	case err == nil && job.Inspect:
 		r.Sizes = sizes
 	case err == nil:

@@ -185,12 +185,37 @@ func (r *Runner) cpuLimit() uint64 {
 	return uint64((r.opts.CPUTime + time.Second - 1) / time.Second)
 }
 
-// run starts the helper, in new namespaces when they work here, and waits.
+// limits are one helper run's: wall clock, CPU seconds, largest file and
+// address-space budget (bytes beyond what it has mapped at start; ≤ 0:
+// none).
+type limits struct {
+	timeout time.Duration
+	cpu     uint64
+	fsize   int64
+	as      int64
+}
+
+// pageLimits are a page's (Extract, InspectPDF, Preview, WarmPDF).
+func (r *Runner) pageLimits() limits {
+	return limits{timeout: r.opts.Timeout, cpu: r.cpuLimit(),
+		// 64 MiB floor: the largest file is the page, or PDFium's compiled
+		// code for the cache (21.3 MiB for go-pdfium v1.21.5's module).
+		fsize: 64<<20 + int64(5*r.opts.MaxMegapixels*1e6), as: r.opts.AddressSpace}
+}
+
+// run starts the helper for a page, in new namespaces when they work
+// here, and waits.
 func (r *Runner) run(ctx context.Context, job []byte) (result, error) {
+	return r.runWith(ctx, job, r.pageLimits(), nil)
+}
+
+// runWith is run with the limits given; out, if not nil, is the helper's
+// descriptor 3.
+func (r *Runner) runWith(ctx context.Context, job []byte, lim limits, out *os.File) (result, error) {
 	r.nsMu.Lock()
 	ns := r.nsOK
 	r.nsMu.Unlock()
-	res, err := r.runOnce(ctx, job, ns)
+	res, err := r.runOnce(ctx, job, lim, out, ns)
 	if err != nil && ns && namespaceRefused(err) {
 		r.nsMu.Lock()
 		if r.nsOK {
@@ -198,7 +223,7 @@ func (r *Runner) run(ctx context.Context, job []byte) (result, error) {
 			r.log.Info("page helper runs without its own network namespace: the kernel refused unprivileged user namespaces", "error", err)
 		}
 		r.nsMu.Unlock()
-		res, err = r.runOnce(ctx, job, false)
+		res, err = r.runOnce(ctx, job, lim, out, false)
 	}
 	return res, err
 }
@@ -210,16 +235,13 @@ func namespaceRefused(err error) bool {
 		errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EACCES) || errors.Is(err, syscall.EUSERS)
 }
 
-func (r *Runner) runOnce(ctx context.Context, job []byte, namespaces bool) (result, error) {
-	tctx, cancel := context.WithTimeout(ctx, r.opts.Timeout)
+func (r *Runner) runOnce(ctx context.Context, job []byte, lim limits, out *os.File, namespaces bool) (result, error) {
+	tctx, cancel := context.WithTimeout(ctx, lim.timeout)
 	defer cancel()
 	args := append([]string{}, r.opts.Command[1:]...)
-	args = append(args, "-cpu", strconv.FormatUint(r.cpuLimit(), 10),
-		// 64 MiB floor: the largest file is the page, or PDFium's compiled
-		// code for the cache (21.3 MiB for go-pdfium v1.21.5's module).
-		"-fsize", strconv.FormatInt(64<<20+int64(5*r.opts.MaxMegapixels*1e6), 10))
-	if r.opts.AddressSpace > 0 {
-		args = append(args, "-as-budget", strconv.FormatInt(r.opts.AddressSpace, 10))
+	args = append(args, "-cpu", strconv.FormatUint(lim.cpu, 10), "-fsize", strconv.FormatInt(lim.fsize, 10))
+	if lim.as > 0 {
+		args = append(args, "-as-budget", strconv.FormatInt(lim.as, 10))
 	}
 	if r.opts.Nice > 0 {
 		args = append(args, "-nice", strconv.Itoa(r.opts.Nice))
@@ -229,6 +251,9 @@ func (r *Runner) runOnce(ctx context.Context, job []byte, namespaces bool) (resu
 	cmd.Stdin = bytes.NewReader(job)
 	stdout, stderr := &capped{max: maxReply}, &capped{max: maxReply}
 	cmd.Stdout, cmd.Stderr = stdout, stderr
+	if out != nil {
+		cmd.ExtraFiles = []*os.File{out}
+	}
 	attr := &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL, Setpgid: true}
 	if namespaces {
 		uid, gid := os.Getuid(), os.Getgid()

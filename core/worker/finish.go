@@ -4,8 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"log/slog"
+	"os"
 	"strings"
 	"time"
 
@@ -44,7 +44,7 @@ func (w *Worker) finish(ctx context.Context, t *domain.Task, total int, log *slo
 			continue
 		}
 		stored := "result." + string(kind)
-		size, err := w.writeOutput(ctx, t, stored, func(out io.Writer) error {
+		size, err := w.writeOutput(ctx, t, stored, func(out *os.File) error {
 			switch kind {
 			case domain.KindTxt:
 				return outputs.WriteText(out, pgs)
@@ -78,34 +78,31 @@ func (w *Worker) finish(ctx context.Context, t *domain.Task, total int, log *slo
 	return err
 }
 
-// writeOutput writes one output file, replacing any left by a crashed run.
-func (w *Worker) writeOutput(ctx context.Context, t *domain.Task, name string, fill func(io.Writer) error) (int64, error) {
+// writeOutput writes one output file, replacing any left by a crashed run;
+// a failed write leaves none. fill gets the file itself: the searchable
+// PDF is written by another process through it.
+func (w *Worker) writeOutput(ctx context.Context, t *domain.Task, name string, fill func(*os.File) error) (int64, error) {
 	_ = w.files.Remove(ctx, t.UserID, t.ID, name)
 	f, err := w.files.Create(ctx, t.UserID, t.ID, name)
 	if err != nil {
 		return 0, err
 	}
-	cw := &countingWriter{w: f}
-	if err := fill(cw); err != nil {
-		f.Close()
+	err = fill(f)
+	if err == nil {
+		err = f.Sync()
+	}
+	var st os.FileInfo
+	if err == nil {
+		st, err = f.Stat()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		_ = w.files.Remove(ctx, t.UserID, t.ID, name)
 		return 0, err
 	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return 0, err
-	}
-	return cw.n, f.Close()
-}
-
-type countingWriter struct {
-	w io.Writer
-	n int64
-}
-
-func (c *countingWriter) Write(p []byte) (int, error) {
-	n, err := c.w.Write(p)
-	c.n += int64(n)
-	return n, err
+	return st.Size(), nil
 }
 
 func splitLang(lang string) []string { return strings.Split(lang, "+") }

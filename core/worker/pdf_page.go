@@ -64,42 +64,84 @@ func (w *Worker) keepPageImage(ctx context.Context, t *domain.Task, pg pages.Pag
 	return nil
 }
 
+// PDFAssembler writes the searchable PDF that f describes into out, an
+// open empty file in the task's directory (outputs.PDFFiles), outside the
+// server process (pagehelper.Runner): pdfcpu holds the whole document in
+// memory while it builds it. A document that cannot be read is a
+// *domain.Error; an assembler that crashed or ran out of memory or time
+// returns an error wrapping domain.ErrTransient.
+type PDFAssembler interface {
+	AssemblePDF(ctx context.Context, f outputs.PDFFiles, out *os.File) (outputs.PDFResult, error)
+}
+
+// pdfAssembler is Options.PDFAssembler, else the page helper that decodes
+// the pages, else the server's own process.
+func (w *Worker) pdfAssembler() PDFAssembler {
+	if w.opts.PDFAssembler != nil {
+		return w.opts.PDFAssembler
+	}
+	if a, ok := w.opts.Extractor.(PDFAssembler); ok {
+		return a
+	}
+	return inServer{}
+}
+
+// inServer assembles in the server's process: only for a worker built
+// with an extractor that is not a page helper.
+type inServer struct{}
+
+func (inServer) AssemblePDF(ctx context.Context, f outputs.PDFFiles, out *os.File) (outputs.PDFResult, error) {
+	return outputs.WriteSearchablePDFFiles(ctx, out, f)
+}
+
 // writeSearchablePDF assembles the task's searchable PDF from its stored
-// pages (outputs.WriteSearchablePDF).
-func (w *Worker) writeSearchablePDF(ctx context.Context, t *domain.Task, pgs []outputs.Page, meta outputs.Meta, out io.Writer) error {
+// pages into out (PDFAssembler): the server names the files, the
+// assembler reads them.
+func (w *Worker) writeSearchablePDF(ctx context.Context, t *domain.Task, pgs []outputs.Page, meta outputs.Meta, out *os.File) error {
 	in, ok := t.InputFile()
 	if !ok {
 		return domain.Errorf(domain.ErrBadInput, "unreadable_input", "the task has no input file")
 	}
-	doc := outputs.SearchablePDF{PDFA: t.PDFOutput != domain.PDFOutputPDF, Meta: meta}
+	path := func(name string) (string, error) { return w.files.Path(ctx, t.UserID, t.ID, name) }
+	doc := outputs.PDFFiles{PDFA: t.PDFOutput != domain.PDFOutputPDF, Meta: meta}
 	if in.ContentType == pages.TypePDF {
-		f, err := w.files.Open(ctx, t.UserID, t.ID, in.StoredName)
+		p, err := path(in.StoredName)
 		if err != nil {
-			return fmt.Errorf("open input: %w", err)
+			return fmt.Errorf("locate input: %w", err)
 		}
-		defer f.Close()
-		doc.Original = f
-	}
-	load := func(name string) func() ([]byte, error) {
-		return func() ([]byte, error) { return w.readFile(ctx, t, name) }
+		doc.Original = p
 	}
 	for _, p := range pgs {
+		pp := outputs.PDFFile{Result: p.Placement()}
 		// A page read from its own text has the original page stored as
-		// its PDF: WriteSearchablePDF leaves the page as it is, and uses
-		// that only when it falls back to whole pages.
-		pp := outputs.PDFPage{Result: p, TextPDF: load(pagePDFName(p.Number))}
-		if doc.Original == nil {
-			pp.Image = func() ([]byte, error) {
-				b, err := w.readFile(ctx, t, pageImageName(p.Number))
-				if errors.Is(err, fs.ErrNotExist) && len(pgs) == 1 {
-					return w.readFile(ctx, t, in.StoredName) // the engine read the upload itself
-				}
-				return b, err
+		// its PDF: the assembler leaves the page as it is, and uses that
+		// only when it falls back to whole pages.
+		text, err := path(pagePDFName(p.Number))
+		switch {
+		case err == nil:
+			pp.TextPDF = text
+		case p.Source != outputs.SourcePDFText || !errors.Is(err, fs.ErrNotExist):
+			return fmt.Errorf("load page %d pdf: %w", p.Number, err)
+		}
+		if doc.Original == "" {
+			img, err := path(pageImageName(p.Number))
+			if errors.Is(err, fs.ErrNotExist) && len(pgs) == 1 {
+				img, err = path(in.StoredName) // the engine read the upload itself
 			}
+			if err != nil {
+				return fmt.Errorf("load page %d image: %w", p.Number, err)
+			}
+			pp.Image = img
 		}
 		doc.Pages = append(doc.Pages, pp)
 	}
-	res, err := outputs.WriteSearchablePDF(ctx, out, doc)
+	res, err := w.pdfAssembler().AssemblePDF(ctx, doc, out)
+	var de *domain.Error
+	if err != nil && !errors.As(err, &de) && errors.Is(err, domain.ErrTransient) {
+		// The assembler crashed or ran out of memory or time: its message
+		// is safe to show, and a retry of the task may pass.
+		return domain.Wrap(err, domain.ErrTransient, domain.CodeDecodeFailed, "the searchable PDF could not be made: %v", err)
+	}
 	if err == nil && res.NotPDFA != "" {
 		w.log.Info("searchable pdf written without the PDF/A markers", "task_id", t.ID, "user_id", t.UserID, "reason", res.NotPDFA)
 	}

@@ -126,6 +126,10 @@ type Options struct {
 	// each removed when its page is done; New empties it, since a crash
 	// leaves some behind. Default: a new temporary directory.
 	ScratchDir string
+	// PDFAssembler writes searchable PDFs outside the server process
+	// (pagehelper.Runner). Default: the Extractor when it is one, else
+	// the server itself assembles them.
+	PDFAssembler PDFAssembler
 }
 
 // Observer counts recognised pages and tasks the worker finishes.

@@ -1,0 +1,171 @@
+package pagehelper
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/ocrbox/ocrbox/core/domain"
+	"github.com/ocrbox/ocrbox/core/outputs"
+)
+
+// The searchable PDF is assembled in a helper too (outputs.PDFFiles):
+// pdfcpu parses the whole upload and every page's text layer into memory,
+// 1–2.5× the upload's size, and in the server that made its resident
+// memory jump by hundreds of MB at the end of a large PDF task, for good
+// (the Go heap is returned to the system slowly). The helper gets the
+// output file as its descriptor 3, opened by the server in the task's
+// directory, so it never chooses a path to write.
+
+// Limits of an assembly, measured on a 2-core VM with pdfcpu v0.11
+// (docs/benchmarks.md, "Searchable PDF assembly"): the helper's peak is
+// ~2.5× the files it reads plus ~30 MiB; it assembles ~4 MB/s of input
+// and a few ms a page; the output is at most the inputs plus a little
+// (images are embedded as they are or Flate-compressed).
+const (
+	assembleASBase     = 512 << 20 // the Go runtime's reservations and pdfcpu's fixed costs
+	assembleASPerByte  = 6         // × the bytes read: parsed objects, the copy being written, GC headroom
+	assembleTimeBase   = time.Minute
+	assembleTimePage   = 2 * time.Second
+	assembleBytesPerS  = 2 << 20 // input read per second of timeout, half the speed measured
+	assembleFSizeBase  = 64 << 20
+	assembleFSizeRatio = 4 // output ≤ this × input (lossless pixels re-compressed)
+)
+
+// assembleFD is the helper's descriptor of the output file (ExtraFiles[0]).
+const assembleFD = 3
+
+// AssemblePDF writes the searchable PDF f describes into out (an open,
+// empty file the caller made) in a fresh helper process, with limits
+// scaled to the files it reads: address space, CPU time and a wall-clock
+// timeout that grow with their size and the page count, and out's size.
+// A document pdfcpu refuses is a *domain.Error (permanent, as in the
+// server); a helper that crashed, ran out of memory or time is an *Error
+// (transient). out may hold part of a document after an error.
+func (r *Runner) AssemblePDF(ctx context.Context, f outputs.PDFFiles, out *os.File) (outputs.PDFResult, error) {
+	input, err := inputBytes(f)
+	if err != nil {
+		return outputs.PDFResult{}, err
+	}
+	for i := range f.Pages {
+		f.Pages[i].Result = f.Pages[i].Result.Placement()
+	}
+	job, err := json.Marshal(request{Assemble: &f})
+	if err != nil {
+		return outputs.PDFResult{}, fmt.Errorf("encode assembly job: %w", err)
+	}
+	lim := assembleLimits(input, len(f.Pages))
+	if r.opts.AddressSpace < 0 {
+		lim.as = -1
+	}
+	started := time.Now()
+	res, err := r.runWith(ctx, job, lim, out)
+	if err != nil {
+		return outputs.PDFResult{}, err
+	}
+	var usage syscall.Rusage
+	if u, ok := res.state.SysUsage().(*syscall.Rusage); ok {
+		usage = *u
+	}
+	cpu := time.Duration(usage.Utime.Nano() + usage.Stime.Nano())
+	log := r.log.With("pages", len(f.Pages), "input_bytes", input, "ms", time.Since(started).Milliseconds(),
+		"cpu_ms", cpu.Milliseconds(), "max_rss_kb", usage.Maxrss)
+	if ctx.Err() != nil {
+		return outputs.PDFResult{}, context.Cause(ctx)
+	}
+	var rep reply
+	if res.state.Success() && json.Unmarshal(res.stdout, &rep) == nil {
+		if e := rep.Error; e != nil {
+			kind := kinds[e.Kind]
+			if kind == nil {
+				kind = domain.ErrBadInput
+			}
+			log.Debug("page helper refused to assemble the PDF", "code", e.Code)
+			return outputs.PDFResult{}, domain.Errorf(kind, e.Code, "%s", e.Message)
+		}
+		if rep.PDF != nil {
+			log.Debug("searchable PDF assembled")
+			return *rep.PDF, nil
+		}
+	}
+	stderr := string(bytes.TrimSpace(res.stderr))
+	log.Warn("page helper failed to assemble the PDF", "status", res.state.String(), "stderr", stderr)
+	msg := "the PDF assembler failed (" + res.state.String() + ")"
+	ws, _ := res.state.Sys().(syscall.WaitStatus)
+	switch {
+	case res.timedOut:
+		msg = fmt.Sprintf("assembling the PDF took longer than %s", lim.timeout)
+	case strings.Contains(stderr, "out of memory"):
+		// The Go runtime's own words when RLIMIT_AS refuses it memory.
+		msg = fmt.Sprintf("assembling the PDF needed more than its memory limit (%d MiB)", lim.as>>20)
+	case ws.Signaled() && (ws.Signal() == syscall.SIGKILL || ws.Signal() == syscall.SIGXCPU) && cpu >= time.Duration(lim.cpu)*time.Second/2:
+		msg = fmt.Sprintf("assembling the PDF used more than its CPU time limit (%d s)", lim.cpu)
+	case ws.Signaled() && ws.Signal() == syscall.SIGXFSZ:
+		msg = fmt.Sprintf("the assembled PDF grew past its size limit (%d MiB)", lim.fsize>>20)
+	case ws.Signaled():
+		msg = "the PDF assembler crashed (" + ws.Signal().String() + ")"
+	}
+	return outputs.PDFResult{}, &Error{Message: msg}
+}
+
+// assembleLimits scales an assembly's limits to the bytes it reads and its
+// pages.
+func assembleLimits(input int64, pages int) limits {
+	timeout := assembleTimeBase + time.Duration(pages)*assembleTimePage +
+		time.Duration(input/assembleBytesPerS)*time.Second
+	return limits{
+		timeout: timeout,
+		cpu:     uint64((timeout + time.Second - 1) / time.Second),
+		fsize:   assembleFSizeBase + assembleFSizeRatio*input,
+		as:      assembleASBase + assembleASPerByte*input,
+	}
+}
+
+// inputBytes is the size of the files f names: what sizes the limits. A
+// file that is missing fails here, in the server, with the path in the
+// log only.
+func inputBytes(f outputs.PDFFiles) (int64, error) {
+	var n int64
+	add := func(path string) error {
+		if path == "" {
+			return nil
+		}
+		st, err := os.Stat(path)
+		if err != nil {
+			return fmt.Errorf("assembly input: %w", err)
+		}
+		n += st.Size()
+		return nil
+	}
+	if err := add(f.Original); err != nil {
+		return 0, err
+	}
+	for _, p := range f.Pages {
+		if err := add(p.TextPDF); err != nil {
+			return 0, err
+		}
+		if err := add(p.Image); err != nil {
+			return 0, err
+		}
+	}
+	return n, nil
+}
+
+// assemble is the helper's side: the document goes to descriptor 3.
+func assemble(ctx context.Context, f outputs.PDFFiles) (*outputs.PDFResult, error) {
+	out := os.NewFile(assembleFD, "output")
+	if out == nil {
+		return nil, fmt.Errorf("no output file (descriptor %d)", assembleFD)
+	}
+	defer out.Close()
+	res, err := outputs.WriteSearchablePDFFiles(ctx, out, f)
+	if err != nil {
+		return nil, err
+	}
+	return &res, nil
+}
