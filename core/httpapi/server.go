@@ -6,6 +6,7 @@ package httpapi
 import (
 	"context"
 	"io/fs"
+	"iter"
 	"log/slog"
 	"net/http"
 	"os"
@@ -38,7 +39,8 @@ type Tasks interface {
 	ParseParams(ctx context.Context, engine, lang, outputs string) (tasks.Params, error)
 	CheckQuota(ctx context.Context, userID string, adding int) error
 	CheckStorage(ctx context.Context, userID string, incoming int64) error
-	Create(ctx context.Context, userID string, p tasks.Params, up tasks.Upload) (*domain.Task, error)
+	// CreateBatch makes a task of every file of one upload, or none.
+	CreateBatch(ctx context.Context, userID string, p tasks.Params, files iter.Seq2[tasks.Upload, error], maxFiles int) ([]*domain.Task, error)
 	Get(ctx context.Context, userID, taskID string) (*domain.Task, error)
 	List(ctx context.Context, userID string, q domain.ListQuery) ([]*domain.Task, int, error)
 	Delete(ctx context.Context, userID, taskID string) error

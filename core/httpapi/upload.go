@@ -2,8 +2,10 @@ package httpapi
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"io"
+	"iter"
 	"mime"
 	"mime/multipart"
 
@@ -16,8 +18,9 @@ import (
 // createTasks streams a multipart upload: each `file` part goes straight to
 // disk through the task service, so memory stays flat whatever the size.
 // Parameters (engine, lang, outputs) come as query parameters or as form
-// fields placed before the files. All or nothing: if one file is refused,
-// the tasks already made from this request are removed.
+// fields placed before the files. All or nothing: the task service's
+// CreateBatch removes the tasks already made from this request when a file
+// is refused.
 func (s *Server) createTasks(c *fiber.Ctx) (err error) {
 	defer func() {
 		// A refused upload leaves unread body bytes on the connection; they
@@ -51,70 +54,103 @@ func (s *Server) createTasks(c *fiber.Ctx) (err error) {
 		"autorotate": c.Query("autorotate"), "pdf_output": c.Query("pdf_output"),
 		"pdf_text": c.Query("pdf_text")}
 	mr := multipart.NewReader(body, params["boundary"])
-	var created []*domain.Task
-	var p *tasks.Params
-	fail := func(err error) error {
-		for _, t := range created {
-			_ = s.tasks.Delete(ctx, user.ID, t.ID)
-		}
-		return err
-	}
+	// The fields come first: read up to the first file, which settles the
+	// parameters of every file.
+	var first *multipart.Part
 	for {
 		part, err := mr.NextPart()
 		if errors.Is(err, io.EOF) {
-			break
+			return domain.Errorf(domain.ErrInvalid, domain.CodeNoFiles, "the upload contains no `file` part")
 		}
 		if err != nil {
-			return fail(domain.Errorf(domain.ErrInvalid, domain.CodeInvalidRequest, "malformed multipart body: %v", err))
+			return malformed(err)
 		}
 		name := part.FormName()
-		if name != "file" {
-			if _, known := fields[name]; !known {
-				part.Close()
-				continue
-			}
-			if len(created) > 0 {
-				return fail(domain.Errorf(domain.ErrInvalid, domain.CodeInvalidRequest, "form field %q must come before the files", name))
-			}
-			v, err := io.ReadAll(io.LimitReader(part, 1024))
-			if err != nil {
-				return fail(domain.Errorf(domain.ErrInvalid, domain.CodeInvalidRequest, "reading field %q: %v", name, err))
-			}
-			fields[name] = string(v)
+		if name == "file" {
+			first = part
+			break
+		}
+		if _, known := fields[name]; !known {
+			part.Close()
 			continue
 		}
-		if p == nil {
-			pp, err := s.tasks.ParseParams(ctx, fields["engine"], fields["lang"], fields["outputs"])
-			if err != nil {
-				return fail(err)
-			}
-			if pp.Autorotate, err = tasks.ParseAutorotate(fields["autorotate"]); err != nil {
-				return fail(err)
-			}
-			if pp.PDFOutput, err = tasks.ParsePDFOutput(fields["pdf_output"]); err != nil {
-				return fail(err)
-			}
-			if pp.PDFText, err = tasks.ParsePDFText(fields["pdf_text"]); err != nil {
-				return fail(err)
-			}
-			p = &pp
-		}
-		if len(created) >= s.opts.MaxFilesPerUpload {
-			return fail(domain.Errorf(domain.ErrTooLarge, domain.CodeTooManyFiles, "at most %d files per upload", s.opts.MaxFilesPerUpload))
-		}
-		t, err := s.tasks.Create(ctx, user.ID, *p, tasks.Upload{Filename: part.FileName(), Body: part})
-		part.Close()
+		v, err := io.ReadAll(io.LimitReader(part, 1024))
 		if err != nil {
-			return fail(err)
+			return domain.Errorf(domain.ErrInvalid, domain.CodeInvalidRequest, "reading field %q: %v", name, err)
 		}
-		created = append(created, t)
+		fields[name] = string(v)
 	}
-	if len(created) == 0 {
-		return domain.Errorf(domain.ErrInvalid, domain.CodeNoFiles, "the upload contains no `file` part")
+	p, err := s.uploadParams(ctx, fields)
+	if err != nil {
+		return err
+	}
+	created, err := s.tasks.CreateBatch(ctx, user.ID, p, uploadFiles(mr, first, fields), s.opts.MaxFilesPerUpload)
+	if err != nil {
+		return err
 	}
 	for _, t := range created {
 		s.log.InfoContext(ctx, "task created", "task_id", t.ID, "engine", t.Engine, "lang", t.Lang,
 			"pages", t.PagesTotal, "bytes", t.InputBytes, "result", "ok")
 	}
 	return c.Status(fiber.StatusAccepted).JSON(fiber.Map{"tasks": created})
+}
+
+// uploadParams reads the task parameters of an upload from its fields.
+func (s *Server) uploadParams(ctx context.Context, fields map[string]string) (tasks.Params, error) {
+	p, err := s.tasks.ParseParams(ctx, fields["engine"], fields["lang"], fields["outputs"])
+	if err != nil {
+		return p, err
+	}
+	if p.Autorotate, err = tasks.ParseAutorotate(fields["autorotate"]); err != nil {
+		return p, err
+	}
+	if p.PDFOutput, err = tasks.ParsePDFOutput(fields["pdf_output"]); err != nil {
+		return p, err
+	}
+	if p.PDFText, err = tasks.ParsePDFText(fields["pdf_text"]); err != nil {
+		return p, err
+	}
+	return p, nil
+}
+
+// uploadFiles yields the file parts of a multipart upload from first on,
+// each closed once the task service has read it. A form field among the
+// files, or a body that cannot be parsed, is an error (the service then
+// undoes the batch); parts of unknown names are skipped.
+func uploadFiles(mr *multipart.Reader, first *multipart.Part, fields map[string]string) iter.Seq2[tasks.Upload, error] {
+	return func(yield func(tasks.Upload, error) bool) {
+		part := first
+		for {
+			ok := yield(tasks.Upload{Filename: part.FileName(), Body: part}, nil)
+			part.Close()
+			if !ok {
+				return
+			}
+			for {
+				var err error
+				part, err = mr.NextPart()
+				if errors.Is(err, io.EOF) {
+					return
+				}
+				if err != nil {
+					yield(tasks.Upload{}, malformed(err))
+					return
+				}
+				name := part.FormName()
+				if name == "file" {
+					break
+				}
+				if _, known := fields[name]; known {
+					yield(tasks.Upload{}, domain.Errorf(domain.ErrInvalid, domain.CodeInvalidRequest, "form field %q must come before the files", name))
+					return
+				}
+				part.Close()
+			}
+		}
+	}
+}
+
+// malformed is the error of a multipart body that cannot be parsed.
+func malformed(err error) error {
+	return domain.Errorf(domain.ErrInvalid, domain.CodeInvalidRequest, "malformed multipart body: %v", err)
 }
