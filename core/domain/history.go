@@ -88,12 +88,13 @@ type TaskStats struct {
 	Bytes int64 `json:"bytes"`
 	// AvgDurationMS is the mean processing time of completed tasks.
 	AvgDurationMS int64 `json:"avg_duration_ms"`
-	// PerDay counts the tasks created on each of the last days (UTC),
-	// oldest first, days without tasks included.
+	// PerDay counts the tasks created on each of the last days (UTC, or
+	// of the offset the caller asked for), oldest first, days without
+	// tasks included.
 	PerDay []DayCount `json:"per_day"`
 }
 
-// DayCount is the number of tasks created on one UTC day (YYYY-MM-DD).
+// DayCount is the number of tasks created on one day (YYYY-MM-DD).
 type DayCount struct {
 	Date  string `json:"date"`
 	Count int    `json:"count"`

@@ -360,7 +360,7 @@ func BenchmarkHistoryAtScale(b *testing.B) {
 		measure(b, searchQ(domain.SearchQuery{Q: vocab[5], From: now.AddDate(0, -1, 0), To: now, Desc: true}))
 	})
 	b.Run("stats", func(b *testing.B) {
-		measure(b, func() error { _, err := d.svc.Stats(ctx, big); return err })
+		measure(b, func() error { _, err := d.svc.Stats(ctx, big, nil); return err })
 	})
 	export := func(user string) (int64, uint64, error) {
 		exp, err := d.svc.Export(ctx, user, history.FormatCSV, domain.SearchQuery{})

@@ -274,7 +274,7 @@ func TestStatsPerDay(t *testing.T) {
 			CreatedAt: created, QueuedAt: created}
 		boltstoretest.CreateTasks(t, h.store, task)
 	}
-	st, err := h.svc.Stats(context.Background(), alice)
+	st, err := h.svc.Stats(context.Background(), alice, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -284,6 +284,55 @@ func TestStatsPerDay(t *testing.T) {
 	last, first := st.PerDay[len(st.PerDay)-1], st.PerDay[0]
 	if last.Date != now.Format("2006-01-02") || last.Count != 2 || st.PerDay[28].Count != 1 || first.Count != 1 {
 		t.Fatalf("per_day %+v", st.PerDay)
+	}
+}
+
+// TestStatsPerDayInTimeZone: with an offset, per_day counts the days of
+// that offset, which the UTC counters cannot tell: a task at 00:30 local
+// time is today there, though it is still yesterday in UTC at UTC+14
+// (and a task at 23:30 at UTC-05:30 is tomorrow in UTC).
+func TestStatsPerDayInTimeZone(t *testing.T) {
+	tests := []struct {
+		name string
+		loc  *time.Location
+		// at are creation times as durations after today's local midnight.
+		at                   []time.Duration
+		today, yesterday, d2 int
+	}{
+		{"UTC", time.UTC, []time.Duration{30 * time.Minute, -30 * time.Minute}, 1, 1, 0},
+		{"UTC+14 just after midnight", time.FixedZone("+14:00", 14*3600), []time.Duration{30 * time.Minute, -30 * time.Minute}, 1, 1, 0},
+		{"UTC-05:30 late evening", time.FixedZone("-05:30", -(5*3600 + 1800)), []time.Duration{-30 * time.Minute, -24*time.Hour - time.Minute}, 0, 1, 1},
+		{"UTC+05:45 both today", time.FixedZone("+05:45", 5*3600+2700), []time.Duration{time.Minute, 23*time.Hour + 58*time.Minute}, 2, 0, 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t)
+			alice := h.user("alice@example.org")
+			now := time.Now().In(tc.loc)
+			midnight := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, tc.loc)
+			for i, d := range tc.at {
+				created := midnight.Add(d).UTC()
+				boltstoretest.CreateTasks(t, h.store, &domain.Task{ID: boltstore.NewID(), UserID: alice,
+					Filename: fmt.Sprint(i), Status: domain.StatusPending, CreatedAt: created, QueuedAt: created})
+			}
+			st, err := h.svc.Stats(context.Background(), alice, tc.loc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(st.PerDay) != history.StatsDays || st.Total != len(tc.at) {
+				t.Fatalf("stats %+v", st)
+			}
+			n := len(st.PerDay)
+			got := []domain.DayCount{st.PerDay[n-3], st.PerDay[n-2], st.PerDay[n-1]}
+			want := []domain.DayCount{
+				{Date: midnight.AddDate(0, 0, -2).Format(time.DateOnly), Count: tc.d2},
+				{Date: midnight.AddDate(0, 0, -1).Format(time.DateOnly), Count: tc.yesterday},
+				{Date: midnight.Format(time.DateOnly), Count: tc.today},
+			}
+			if !slices.Equal(got, want) {
+				t.Errorf("last days %+v, want %+v", got, want)
+			}
+		})
 	}
 }
 

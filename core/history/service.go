@@ -2,6 +2,7 @@ package history
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/ocrbox/ocrbox/core/domain"
@@ -95,7 +96,34 @@ func (s *Service) List(ctx context.Context, userID string, q domain.ListQuery) (
 }
 
 // Stats returns the user's totals and the tasks per day of the last
-// StatsDays days (UTC), from running counters.
-func (s *Service) Stats(ctx context.Context, userID string) (domain.TaskStats, error) {
-	return s.tasks.TaskStats(ctx, userID, s.now(), StatsDays)
+// StatsDays days, days of loc (nil is UTC) so that a browser's chart
+// shows the days its table shows. The totals and UTC days come from
+// running counters; the counters' UTC days cut across another offset's
+// days, so those are counted from the created_at keys instead, one key
+// range per day (counted, not decoded: O(tasks of the 30 days)).
+func (s *Service) Stats(ctx context.Context, userID string, loc *time.Location) (domain.TaskStats, error) {
+	now := s.now()
+	st, err := s.tasks.TaskStats(ctx, userID, now, StatsDays)
+	if err != nil || loc == nil {
+		return st, err
+	}
+	local := now.In(loc)
+	if _, off := local.Zone(); off == 0 {
+		return st, nil
+	}
+	first := time.Date(local.Year(), local.Month(), local.Day()-(StatsDays-1), 0, 0, 0, 0, loc)
+	perDay := make([]domain.DayCount, 0, StatsDays)
+	for i := range StatsDays {
+		from := first.AddDate(0, 0, i)
+		to := from.AddDate(0, 0, 1).Add(-time.Nanosecond)
+		// Limit 1: the total is what counts; at most one task is decoded.
+		_, n, err := s.tasks.ListTasks(ctx, userID, domain.ListQuery{Sort: domain.SortCreatedAt, Desc: true,
+			Limit: 1, From: from.UTC(), To: to.UTC()})
+		if err != nil {
+			return domain.TaskStats{}, fmt.Errorf("tasks of %s: %w", from.Format(time.DateOnly), err)
+		}
+		perDay = append(perDay, domain.DayCount{Date: from.Format(time.DateOnly), Count: n})
+	}
+	st.PerDay = perDay
+	return st, nil
 }

@@ -17,7 +17,7 @@ import (
 // History is the task history service (core/history).
 type History interface {
 	Search(ctx context.Context, userID string, q domain.SearchQuery) ([]*domain.Task, int, error)
-	Stats(ctx context.Context, userID string) (domain.TaskStats, error)
+	Stats(ctx context.Context, userID string, loc *time.Location) (domain.TaskStats, error)
 	Export(ctx context.Context, userID, format string, q domain.SearchQuery) (*history.Export, error)
 }
 
@@ -48,12 +48,17 @@ func (s *Server) searchHistory(c *fiber.Ctx) error {
 	return c.JSON(listResponse{Items: items, Total: total, Page: page, PageSize: size})
 }
 
-// historyStats is GET /history/stats.
+// historyStats is GET /history/stats; tz (parseTZ) chooses whose days
+// per_day counts.
 func (s *Server) historyStats(c *fiber.Ctx) error {
 	if s.opts.History == nil {
 		return errHistoryDisabled
 	}
-	st, err := s.opts.History.Stats(c.UserContext(), userOf(c).ID)
+	loc, err := parseTZ(c.Query("tz"))
+	if err != nil {
+		return err
+	}
+	st, err := s.opts.History.Stats(c.UserContext(), userOf(c).ID, loc)
 	if err != nil {
 		return err
 	}

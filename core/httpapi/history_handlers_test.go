@@ -314,6 +314,17 @@ func TestHistoryStatsEndpoint(t *testing.T) {
 			t.Errorf("stats lacks %q", k)
 		}
 	}
+	// tz: per_day in that offset's days (today there, with the uploads of
+	// just now in it); a zone name is refused like in GET /history.
+	var east domain.TaskStats
+	e.do(t, "GET", "/api/v1/history/stats?tz=%2B14:00", tok, nil, "").json(t, &east)
+	eastToday := time.Now().In(time.FixedZone("", 14*3600)).Format(time.DateOnly)
+	if east.Total != 4 || len(east.PerDay) != 30 || east.PerDay[29].Date != eastToday || east.PerDay[29].Count != 3 {
+		t.Fatalf("stats at +14:00: %+v", east)
+	}
+	if r := e.do(t, "GET", "/api/v1/history/stats?tz=Europe/Berlin", tok, nil, ""); r.status != 422 {
+		t.Fatalf("tz=Europe/Berlin: %d %s", r.status, r.body)
+	}
 	// The uploads are searchable by name, and bob's stats are his own.
 	var found listBody
 	e.do(t, "GET", "/api/v1/history?q=scan", tok, nil, "").json(t, &found)

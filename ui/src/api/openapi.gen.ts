@@ -556,7 +556,7 @@ export interface paths {
         };
         /**
          * Totals of the caller's tasks
-         * @description From running counters kept with every task change, so it costs the same for 10 tasks or 100,000. Works while the search index is rebuilt.
+         * @description From running counters kept with every task change, so it costs the same for 10 tasks or 100,000. Works while the search index is rebuilt. `per_day` is the last 30 days, today last: UTC days, or with `tz` the days of that offset (counted from the creation-time index: proportional to the tasks of those 30 days).
          */
         get: operations["historyStats"];
         put?: never;
@@ -2191,7 +2191,13 @@ export interface operations {
     };
     historyStats: {
         parameters: {
-            query?: never;
+            query?: {
+                /**
+                 * @description The UTC offset whose days `per_day` counts, so a browser's chart shows its own days: as the `tz` of `GET /api/v1/history` (`+14:00`, `-05:30`, `Z`; default UTC). The offset applies to all 30 days: across a DST change the days before it are an hour off.
+                 * @example +02:00
+                 */
+                tz?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -2210,6 +2216,7 @@ export interface operations {
             };
             401: components["responses"]["Unauthenticated"];
             404: components["responses"]["FeatureDisabled"];
+            422: components["responses"]["Invalid"];
         };
     };
     exportHistory: {

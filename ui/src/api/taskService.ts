@@ -83,8 +83,8 @@ export const taskService = {
 
   /** export downloads the filtered history as a file and returns it with its name. */
   async export(format: ExportFormat, q: HistoryQuery): Promise<{ blob: Blob; filename: string }> {
-    const { from, to, status, q: text } = q;
-    const res = await raw('/history/export', { method: 'POST', body: { format, from, to, status, q: text } });
+    const { from, to, tz, status, q: text } = q;
+    const res = await raw('/history/export', { method: 'POST', body: { format, from, to, tz, status, q: text } });
     const cd = res.headers.get('Content-Disposition') ?? '';
     const m = /filename="?([^";]+)"?/.exec(cd);
     return { blob: await res.blob(), filename: m?.[1] ?? `ocrbox-history.${format}` };

@@ -1,6 +1,6 @@
 import { act, screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { TaskHistory } from './TaskHistory';
 import { apiError, json, makeTask, page, renderAt, stubFetch } from './testUtils';
 
@@ -31,7 +31,13 @@ afterEach(() => {
 });
 
 describe('ExportButtons', () => {
-  it('exports the current filters and saves the file under the server’s name', async () => {
+  it('exports the current filters, days as the viewer’s, and saves the file under the server’s name', async () => {
+    const tz = process.env.TZ;
+    process.env.TZ = 'Pacific/Kiritimati';
+    onTestFinished(() => {
+      if (tz === undefined) delete process.env.TZ;
+      else process.env.TZ = tz;
+    });
     let release: (r: Response) => void = () => {};
     const calls = stubFetch({
       'GET /history': () => json(page([makeTask()], 1)),
@@ -49,8 +55,12 @@ describe('ExportButtons', () => {
 
     const post = calls.find((c) => c.method === 'POST')!;
     expect(post.path).toBe('/history/export');
-    // Filters only: paging and sorting do not narrow an export.
-    expect(post.body).toEqual({ format: 'csv', from: '2024-01-01', status: 'failed', q: 'abc' });
+    // Filters only: paging and sorting do not narrow an export. The day is
+    // the viewer's (UTC+14 here), as in the table.
+    expect(post.body).toEqual({ format: 'csv', from: '2024-01-01', tz: '+14:00', status: 'failed', q: 'abc' });
+    const get = calls.find((c) => c.method === 'GET' && c.path === '/history')!;
+    expect(get.query.get('from')).toBe('2024-01-01');
+    expect(get.query.get('tz')).toBe('+14:00');
 
     await act(async () =>
       release(

@@ -3,6 +3,7 @@ import { taskService, type ExportFormat } from '../api/taskService';
 import type { HistoryQuery } from '../api/types';
 import { describeError } from '../components/ErrorBanner';
 import { Spinner } from '../components/Spinner';
+import { withLocalDays } from './localDays';
 
 /** saveBlob hands a downloaded blob to the browser as a file named filename. */
 export function saveBlob(blob: Blob, filename: string): void {
@@ -27,7 +28,7 @@ export function ExportButtons({ query, disabled }: { query: HistoryQuery; disabl
     setBusy(format);
     setError(undefined);
     try {
-      const { blob, filename } = await taskService.export(format, query);
+      const { blob, filename } = await taskService.export(format, withLocalDays(query));
       saveBlob(blob, filename);
     } catch (e) {
       setError(e);

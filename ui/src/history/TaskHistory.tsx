@@ -12,6 +12,7 @@ import { Pagination, pageCount } from './Pagination';
 import { TaskDetails } from './TaskDetails';
 import { dateRangeError, TaskFilters } from './TaskFilters';
 import { TaskList } from './TaskList';
+import { withLocalDays } from './localDays';
 import { hasFilters, queryKey, useHistoryQuery } from './useHistoryQuery';
 import './history.css';
 
@@ -64,7 +65,8 @@ export function TaskHistory() {
   const rangeInvalid = !!dateRangeError(query.from ?? '', query.to ?? '');
   const { data, loading, error, reload } = useFetch(rangeInvalid ? null : queryKey(query), async (signal) => {
     const since = eventClock();
-    const data = await taskService.history(query, signal);
+    // Dates are the viewer's days (localDays.ts), as the table shows times.
+    const data = await taskService.history(withLocalDays(query), signal);
     // Running rows join the store, which the event stream keeps current;
     // a task the stream changed meanwhile keeps the stream's state.
     const store = useTaskStore.getState();
