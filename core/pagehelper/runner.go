@@ -280,7 +280,8 @@ func (r *Runner) env() []string {
 		// Few threads and malloc arenas: each arena reserves 64 MiB of the
 		// address space the helper is limited to.
 		"GOMAXPROCS=2", "MALLOC_ARENA_MAX=2"}
-	for _, k := range []string{"PATH", "TMPDIR", "GOCOVERDIR"} {
+	// TZ: the searchable PDF's dates are local time, as the server's.
+	for _, k := range []string{"PATH", "TMPDIR", "GOCOVERDIR", "TZ"} {
 		if v, ok := os.LookupEnv(k); ok {
 			env = append(env, k+"="+v)
 		}
