@@ -1,0 +1,319 @@
+package cluster
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/nats-io/nuid"
+
+	"github.com/ocrbox/ocrbox/plugins/sdk"
+)
+
+// Node is `ocrbox worker`: it takes page jobs for its engines while it has
+// free slots and returns their results.
+type Node struct {
+	opts     Options
+	t        timing
+	eng      Engines
+	slots    int
+	log      *slog.Logger
+	name     string
+	instance string
+	host     string
+	started  time.Time
+
+	nc    atomic.Pointer[nats.Conn]
+	mu    sync.Mutex
+	busy  int
+	pages map[string]context.CancelFunc // running pages by job id
+	freed chan struct{}                 // a slot was freed (buffered 1)
+
+	done, failed, redeliv atomic.Int64
+}
+
+// NewNode prepares a node offering slots page slots (its --workers) on the
+// engines of eng; Run connects it.
+func NewNode(opts Options, eng Engines, slots int, log *slog.Logger) (*Node, error) {
+	if opts.URL == "" {
+		return nil, errors.New("worker: no cluster URL (--join or cluster.url)")
+	}
+	if slots < 1 {
+		return nil, fmt.Errorf("worker: %d slots; need at least 1", slots)
+	}
+	host, _ := os.Hostname()
+	name := opts.NodeName
+	if name == "" {
+		name = host
+	}
+	if name == "" {
+		return nil, errors.New("worker: no node name and no host name")
+	}
+	return &Node{opts: opts, t: opts.timing.withDefaults(), eng: eng, slots: slots,
+		log: log.With("node", name), name: name, instance: nuid.Next(), host: host, started: time.Now().UTC(),
+		pages: map[string]context.CancelFunc{}, freed: make(chan struct{}, 1)}, nil
+}
+
+// RunNode runs a node until ctx ends (see Node.Run).
+func RunNode(ctx context.Context, opts Options, eng Engines, slots int, log *slog.Logger) error {
+	n, err := NewNode(opts, eng, slots, log)
+	if err != nil {
+		return err
+	}
+	return n.Run(ctx)
+}
+
+// Name is the node's name in logs and the workers list.
+func (n *Node) Name() string { return n.name }
+
+// Connected reports whether the node is connected to the cluster now.
+func (n *Node) Connected() bool {
+	nc := n.nc.Load()
+	return nc != nil && nc.IsConnected()
+}
+
+// Status is the node's own view of itself (what it advertises).
+func (n *Node) Status() NodeStatus {
+	n.mu.Lock()
+	busy := n.busy
+	n.mu.Unlock()
+	return NodeStatus{Name: n.name, Instance: n.instance, Host: n.host, Version: n.opts.Version,
+		Slots: n.slots, Busy: busy, Done: n.done.Load(), Failed: n.failed.Load(),
+		Redelivered: n.redeliv.Load(), Started: n.started, LastSeen: time.Now().UTC(), Up: n.Connected()}
+}
+
+// Run connects to opts.URL (retrying while nobody answers; refused
+// credentials fail at once), advertises the node's engines and slots,
+// and takes a job whenever a slot is free, until ctx ends. Then the pages
+// in flight are given back (NAK: another node takes them at once) and the
+// node says goodbye.
+func (n *Node) Run(ctx context.Context) error {
+	infos := n.eng.Infos(ctx)
+	if len(infos) == 0 {
+		return errors.New("worker: no engines to offer")
+	}
+	engines := make([]string, 0, len(infos))
+	for _, in := range infos {
+		engines = append(engines, in.GetName())
+	}
+	nc, err := connect(ctx, n.opts.URL, n.opts, "ocrbox-worker "+n.name, n.log)
+	if err != nil {
+		return err
+	}
+	n.nc.Store(nc)
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return fmt.Errorf("worker jetstream: %w", err)
+	}
+	a, err := n.bind(ctx, js)
+	if err != nil {
+		return err
+	}
+	n.log.Info("worker node ready", "engines", engines, "slots", n.slots, "server", nc.ConnectedUrlRedacted())
+
+	bell := make(chan struct{}, 1)
+	for _, e := range engines {
+		sub, err := nc.Subscribe(bellSubject(e), func(*nats.Msg) { poke(bell) })
+		if err != nil {
+			return fmt.Errorf("worker subscribe: %w", err)
+		}
+		defer sub.Unsubscribe()
+	}
+	cancelSub, err := nc.Subscribe(cancelSubj, func(m *nats.Msg) { n.cancelPage(string(m.Data)) })
+	if err != nil {
+		return fmt.Errorf("worker subscribe: %w", err)
+	}
+	defer cancelSub.Unsubscribe()
+
+	var pages sync.WaitGroup
+	hb := make(chan struct{})
+	go func() {
+		defer close(hb)
+		n.heartbeat(ctx, a.kv, infos, engines)
+	}()
+	n.takeJobs(ctx, js, engines, a, bell, &pages)
+	pages.Wait() // each NAKed or finished
+	<-hb
+	return nil
+}
+
+// assets are the JetStream handles a node uses.
+type assets struct {
+	js    jetstream.JetStream
+	kv    jetstream.KeyValue
+	blobs jetstream.ObjectStore
+}
+
+// bind waits for the coordinator's assets, logging once while they are
+// missing (serve not started yet).
+func (n *Node) bind(ctx context.Context, js jetstream.JetStream) (assets, error) {
+	for logged := false; ; {
+		a := assets{js: js}
+		_, err := js.Stream(ctx, jobsStream)
+		if err == nil {
+			a.kv, err = js.KeyValue(ctx, nodesBucket)
+		}
+		if err == nil {
+			a.blobs, err = js.ObjectStore(ctx, blobsBucket)
+		}
+		if err == nil {
+			return a, nil
+		}
+		if !logged {
+			n.log.Warn("waiting for the coordinator (ocrbox serve) to set the cluster up", "error", err)
+			logged = true
+		}
+		select {
+		case <-ctx.Done():
+			return a, context.Cause(ctx)
+		case <-time.After(time.Second):
+		}
+	}
+}
+
+// heartbeat puts the node's status into the nodes bucket every Heartbeat
+// until ctx ends, then says goodbye.
+func (n *Node) heartbeat(ctx context.Context, kv jetstream.KeyValue, infos []*sdk.EngineInfo, engines []string) {
+	key := nodeKey(n.name, n.instance)
+	put := func(ctx context.Context, stopped bool) {
+		st := n.Status()
+		st.Engines = engines
+		data, err := encodePresence(st, infos, stopped)
+		if err == nil {
+			_, err = kv.Put(ctx, key, data)
+		}
+		if err != nil {
+			n.log.Debug("node status not stored", "error", err) // outages are logged by the connection
+		}
+	}
+	tick := time.NewTicker(n.t.Heartbeat)
+	defer tick.Stop()
+	for {
+		put(ctx, false)
+		select {
+		case <-ctx.Done():
+			bye, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+			defer cancel()
+			put(bye, true)
+			return
+		case <-tick.C:
+		}
+	}
+}
+
+// takeJobs fetches jobs while slots are free — one per free slot, the
+// engines in turn — when the coordinator rings, a slot frees up, or every
+// Poll (redeliveries ring no bell), until ctx ends.
+func (n *Node) takeJobs(ctx context.Context, js jetstream.JetStream, engines []string, a assets, bell <-chan struct{}, pages *sync.WaitGroup) {
+	cons := map[string]jetstream.Consumer{}
+	tick := time.NewTicker(n.t.Poll)
+	defer tick.Stop()
+	next := 0
+	for {
+		for n.freeSlots() > 0 {
+			took := false
+			for i := range engines {
+				if n.freeSlots() == 0 {
+					break
+				}
+				e := engines[(next+i)%len(engines)]
+				m := n.fetch(ctx, js, cons, e)
+				if m == nil {
+					continue
+				}
+				took = true
+				n.mu.Lock()
+				n.busy++
+				n.mu.Unlock()
+				pages.Add(1)
+				go func() {
+					defer pages.Done()
+					defer n.release()
+					n.runPage(ctx, e, m, a)
+				}()
+			}
+			next++
+			if !took {
+				break
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-bell:
+		case <-n.freed:
+		case <-tick.C:
+		}
+	}
+}
+
+// fetch takes one job of engine if one is waiting, or returns nil. The
+// engine's consumer is (re)made when missing: the coordinator may have
+// started on an empty store.
+func (n *Node) fetch(ctx context.Context, js jetstream.JetStream, cons map[string]jetstream.Consumer, engine string) jetstream.Msg {
+	c := cons[engine]
+	if c == nil {
+		var err error
+		if c, err = js.CreateOrUpdateConsumer(ctx, jobsStream, jobsConsumer(engine, n.t)); err != nil {
+			n.log.Debug("jobs consumer", "engine", engine, "error", err)
+			return nil
+		}
+		cons[engine] = c
+	}
+	batch, err := c.FetchNoWait(1)
+	if err != nil {
+		n.log.Debug("fetch job", "engine", engine, "error", err)
+		delete(cons, engine)
+		return nil
+	}
+	var got jetstream.Msg
+	for m := range batch.Messages() {
+		got = m
+	}
+	if err := batch.Error(); err != nil && !errors.Is(err, jetstream.ErrNoMessages) {
+		n.log.Debug("fetch job", "engine", engine, "error", err)
+		if errors.Is(err, jetstream.ErrConsumerNotFound) || errors.Is(err, jetstream.ErrConsumerDeleted) ||
+			errors.Is(err, jetstream.ErrStreamNotFound) {
+			delete(cons, engine)
+		}
+	}
+	return got
+}
+
+func (n *Node) freeSlots() int {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.slots - n.busy
+}
+
+func (n *Node) release() {
+	n.mu.Lock()
+	n.busy--
+	n.mu.Unlock()
+	poke(n.freed)
+}
+
+// cancelPage stops the page of job id if it runs here: the coordinator
+// abandoned it.
+func (n *Node) cancelPage(id string) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if cancel := n.pages[id]; cancel != nil {
+		cancel()
+	}
+}
+
+func poke(ch chan<- struct{}) {
+	select {
+	case ch <- struct{}{}:
+	default:
+	}
+}
