@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { lazy, Suspense, useEffect, useState } from 'react';
 import { Navigate, Outlet, Route, Routes, useLocation } from 'react-router';
 import { SignIn } from './auth/SignIn';
 import { ErrorBanner } from './components/ErrorBanner';
@@ -9,9 +9,13 @@ import { useAuthStore } from './stores/authStore';
 import { useTaskEventStream } from './stores/taskEvents';
 import { UploadPage } from './upload/UploadPage';
 
+// The result viewer is loaded when first opened: the first screen's JS stays small.
+const TaskViewer = lazy(() => import('./viewer/TaskViewer'));
+
 /**
  * App is the route table: /login, and behind sign-in / (upload and live
- * progress) and /history (task history; ?task=ID opens a task's details).
+ * progress), /history (task history; ?task=ID opens a task's details) and
+ * /tasks/:id (the result viewer; ?page=N&view=image|text&q=search).
  */
 export function App() {
   const status = useAuthStore((s) => s.status);
@@ -44,6 +48,20 @@ export function App() {
       <Route element={<RequireAuth />}>
         <Route path="/" element={<UploadPage />} />
         <Route path="/history" element={<TaskHistory />} />
+        <Route
+          path="/tasks/:id"
+          element={
+            <Suspense
+              fallback={
+                <main className="page center-page">
+                  <Spinner label="Opening the viewer…" />
+                </main>
+              }
+            >
+              <TaskViewer />
+            </Suspense>
+          }
+        />
       </Route>
       <Route path="*" element={<Navigate to="/" replace />} />
     </Routes>

@@ -1,4 +1,5 @@
 import { useCallback, useLayoutEffect, useRef, useState, type ReactNode } from 'react';
+import { Link, useLocation } from 'react-router';
 import { ApiError } from '../api/client';
 import { taskService } from '../api/taskService';
 import { useFetch } from '../api/useFetch';
@@ -22,7 +23,8 @@ export const FILE_LABELS: Record<FileKind, string> = {
   json: 'JSON',
   pdf: 'PDF',
 };
-const FILE_ORDER: FileKind[] = ['input', 'txt', 'hocr', 'json', 'pdf'];
+/** FILE_ORDER is the order downloads are listed in. */
+export const FILE_ORDER: FileKind[] = ['input', 'txt', 'hocr', 'json', 'pdf'];
 
 /** TaskDetailsProps: which task, and how to tell the page something changed. */
 export interface TaskDetailsProps {
@@ -144,6 +146,7 @@ export function TaskDetails({ id, onClose, onChanged, onDeleted }: TaskDetailsPr
 
   const footer = task ? (
     <>
+      {task.pages_total > 0 && task.status !== 'pending' && <ViewResultLink task={task} />}
       {canRetry && (
         <button type="button" className="btn btn-primary" disabled={busy !== undefined} onClick={() => void act('retry')}>
           {busy === 'retry' ? 'Retrying…' : 'Retry'}
@@ -299,7 +302,23 @@ function DateTime({ iso }: { iso: string | null }) {
   return iso ? <time dateTime={iso}>{formatDateTime(iso)}</time> : <>—</>;
 }
 
-function DownloadLink({ taskId, file }: { taskId: string; file: TaskFile }) {
+/**
+ * ViewResultLink opens the task in the result viewer, carrying the history
+ * search (so the viewer lands on its first hit) and where to come back to.
+ */
+function ViewResultLink({ task }: { task: Task }) {
+  const loc = useLocation();
+  const q = new URLSearchParams(loc.search).get('q')?.trim();
+  const to = `/tasks/${encodeURIComponent(task.id)}${q ? `?q=${encodeURIComponent(q)}` : ''}`;
+  return (
+    <Link className={`btn${task.status === 'completed' ? ' btn-primary' : ''}`} to={to} state={{ from: loc.pathname + loc.search }}>
+      View result
+    </Link>
+  );
+}
+
+/** DownloadLink is one file's download button with its name and size (also in the viewer). */
+export function DownloadLink({ taskId, file }: { taskId: string; file: TaskFile }) {
   return (
     <li>
       <a className="btn btn-small" href={taskService.fileURL(taskId, file.id)} download={file.name}>
