@@ -12,6 +12,7 @@ import (
 	"log/slog"
 
 	"github.com/ocrbox/ocrbox/core/domain"
+	"github.com/ocrbox/ocrbox/core/tasks"
 )
 
 // Store is the persistence the service needs (boltstore).
@@ -23,8 +24,9 @@ type Store interface {
 	AppendAudit(ctx context.Context, ev domain.AuditEvent) error
 }
 
-// Files removes a user's whole file tree (filestore).
+// Files removes task directories and a user's whole file tree (filestore).
 type Files interface {
+	RemoveTask(ctx context.Context, userID, taskID string) error
 	RemoveUser(ctx context.Context, userID string) error
 }
 
@@ -109,15 +111,18 @@ func (s *Service) Purge(ctx context.Context, email, actor string) (Purged, error
 		}
 	}
 	var errs []error
+	for _, t := range del.Tasks {
+		var left *tasks.LeftoversError
+		if errors.As(tasks.RemoveLeftovers(ctx, s.files, s.index, u.ID, t.ID), &left) {
+			errs = append(errs, left)
+		}
+		if left == nil || left.Entry == nil {
+			out.IndexEntries++
+		}
+	}
+	// Then the user's directory itself, with whatever no task owned.
 	if err := s.files.RemoveUser(ctx, u.ID); err != nil {
 		errs = append(errs, fmt.Errorf("remove files: %w", err))
-	}
-	for _, t := range del.Tasks {
-		if err := s.index.Delete(ctx, t.ID); err != nil {
-			errs = append(errs, fmt.Errorf("remove search entry of task %s: %w", t.ID, err))
-			continue
-		}
-		out.IndexEntries++
 	}
 	ev := domain.AuditEvent{UserID: u.ID, Action: "user.delete", Result: "deleted"}
 	if err := s.store.AppendAudit(ctx, ev); err != nil {

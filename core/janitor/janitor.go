@@ -13,11 +13,13 @@ package janitor
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
 
 	"github.com/ocrbox/ocrbox/core/domain"
+	"github.com/ocrbox/ocrbox/core/tasks"
 )
 
 // Store is the retention path of the database (boltstore): it deletes, in
@@ -174,7 +176,8 @@ func (j *Janitor) Sweep(ctx context.Context) (Result, error) {
 	return res, nil
 }
 
-// remove deletes what lives beside the record of a deleted task.
+// remove deletes what lives beside the record of a deleted task
+// (tasks.RemoveLeftovers).
 func (j *Janitor) remove(ctx context.Context, t *domain.Task, now time.Time, res *Result) {
 	var bytes int64
 	for _, f := range t.Files {
@@ -183,13 +186,16 @@ func (j *Janitor) remove(ctx context.Context, t *domain.Task, now time.Time, res
 	log := j.log.With("task_id", t.ID, "user_id", t.UserID)
 	res.Deleted++
 	res.Bytes += bytes
-	if err := j.files.RemoveTask(ctx, t.UserID, t.ID); err != nil {
-		res.Failures++
-		log.Error("expired task: files not removed", "error", err)
-	}
-	if err := j.index.Delete(ctx, t.ID); err != nil {
-		res.Failures++
-		log.Error("expired task: search entry not removed (ocrbox reindex drops it)", "error", err)
+	var left *tasks.LeftoversError
+	if errors.As(tasks.RemoveLeftovers(ctx, j.files, j.index, t.UserID, t.ID), &left) {
+		if left.Files != nil {
+			res.Failures++
+			log.Error("expired task: files not removed", "error", left.Files)
+		}
+		if left.Entry != nil {
+			res.Failures++
+			log.Error("expired task: search entry not removed (ocrbox reindex drops it)", "error", left.Entry)
+		}
 	}
 	if j.opts.Deleted != nil {
 		j.opts.Deleted(t)

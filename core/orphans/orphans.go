@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/ocrbox/ocrbox/core/domain"
+	"github.com/ocrbox/ocrbox/core/tasks"
 )
 
 // Store answers which of a user's task ids exist (boltstore.GetTasks).
@@ -66,7 +67,9 @@ func Sweep(ctx context.Context, store Store, files Files, opts Options, log *slo
 			if exists[id] {
 				continue
 			}
-			if err := files.RemoveTask(ctx, user, id); err != nil {
+			// No record, so nothing to tell the event broker; a search entry
+			// left by a crash goes with the index rebuild that follows one.
+			if err := tasks.RemoveLeftovers(ctx, files, nil, user, id); err != nil {
 				return fmt.Errorf("remove orphaned task directory %s/%s: %w", user, id, err)
 			}
 			log.Info("orphaned task directory removed", "user_id", user, "task_id", id)
