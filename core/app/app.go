@@ -109,15 +109,24 @@ func Serve(ctx context.Context, cfg *config.Config, version string, log *slog.Lo
 	}
 	met := metrics.New(version)
 	workers := cfg.EffectiveWorkers()
-	engCfgs, err := engineConfigs(cfg, workers)
+	coord, err := startCoordinator(ctx, cfg, log)
 	if err != nil {
-		return err
+		return fmt.Errorf("cluster: %w", err)
 	}
-	pool, err := engines.Start(ctx, engCfgs, log)
-	if err != nil {
-		return err
+	if coord != nil {
+		defer coord.Close()
 	}
-	defer pool.Close()
+	eng := &engineSet{remote: coord}
+	if cfg.OCR.LocalEngines {
+		engCfgs, err := engineConfigs(cfg, workers)
+		if err != nil {
+			return err
+		}
+		if eng.pool, err = engines.Start(ctx, engCfgs, log); err != nil {
+			return err
+		}
+	}
+	defer eng.Close()
 	auth, err := startAuth(ctx, cfg, store, met, log)
 	if err != nil {
 		return err
@@ -128,7 +137,7 @@ func Serve(ctx context.Context, cfg *config.Config, version string, log *slog.Lo
 		return err
 	}
 	defer hist.close(log) // on early returns; a no-op after the shutdown below
-	taskSvc, wk := newTaskRunner(cfg, store, files, pool, hist, met, workers, log)
+	taskSvc, wk := newTaskRunner(cfg, store, files, eng, hist, met, workers, log)
 	adminSrv, err := listenAdmin(cfg, admin.Deps{
 		Accounts: accounts.NewService(store, files, hist.deindexer(), wk, log),
 		Backup:   func(ctx context.Context, w io.Writer) error { return writeBackup(ctx, cfg, store, version, w) },
@@ -139,13 +148,13 @@ func Serve(ctx context.Context, cfg *config.Config, version string, log *slog.Lo
 		return err
 	}
 	defer shutdownAdmin(adminSrv, time.Second) // on early returns; a no-op after the shutdown below
-	watchState(met, cfg, store, pool, auth.processes, auth.guards)
+	watchState(met, cfg, store, eng, auth.processes, auth.guards)
 	stopMetrics, err := serveMetrics(cfg, met, log)
 	if err != nil {
 		return err
 	}
 	defer stopMetrics()
-	api := newAPI(cfg, store, pool, auth.sessions, taskSvc, newFileService(cfg, store, files, log), hist, met, log)
+	api := newAPI(cfg, store, eng, auth.sessions, taskSvc, newFileService(cfg, store, files, log), hist, met, log)
 	ln, err := listen(cfg)
 	if err != nil {
 		return err
@@ -164,7 +173,7 @@ func Serve(ctx context.Context, cfg *config.Config, version string, log *slog.Lo
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- api.Listener(ln) }()
 	log.Info("ocrbox serving", "version", version, "listen", ln.Addr().String(), "https", cfg.Server.TLSCert != "",
-		"data_dir", cfg.Storage.DataDir, "workers", workers)
+		"data_dir", cfg.Storage.DataDir, "workers", eng.localWorkers(workers), "cluster", clusterRole(cfg))
 
 	select {
 	case <-ctx.Done():

@@ -15,7 +15,6 @@ import (
 
 	"github.com/ocrbox/ocrbox/core/authguard"
 	"github.com/ocrbox/ocrbox/core/config"
-	"github.com/ocrbox/ocrbox/core/engines"
 	"github.com/ocrbox/ocrbox/core/metrics"
 	"github.com/ocrbox/ocrbox/plugins/host"
 	"github.com/ocrbox/ocrbox/storage/boltstore"
@@ -23,10 +22,10 @@ import (
 
 // watchState points the metrics' gauges at the live services.
 func watchState(m *metrics.Metrics, cfg *config.Config, store *boltstore.Store,
-	pool *engines.Pool, providers []*host.Process, guards []*authguard.Provider) {
-	m.Watch(metrics.Sources{
+	eng *engineSet, providers []*host.Process, guards []*authguard.Provider) {
+	src := metrics.Sources{
 		Queue:    store.QueueStats,
-		Workers:  pool.Busy,
+		Workers:  eng.Busy,
 		Sessions: store.CountSessions,
 		Breakers: func() map[string]string {
 			out := make(map[string]string, len(guards))
@@ -36,7 +35,7 @@ func watchState(m *metrics.Metrics, cfg *config.Config, store *boltstore.Store,
 			return out
 		},
 		PluginRestarts: func() map[string]int {
-			out := pool.Restarts()
+			out := eng.Restarts()
 			for _, p := range providers {
 				out[p.Name()] += p.Restarts()
 			}
@@ -45,7 +44,9 @@ func watchState(m *metrics.Metrics, cfg *config.Config, store *boltstore.Store,
 		Storage: func(ctx context.Context) (metrics.Storage, error) {
 			return storageUse(ctx, cfg, store)
 		},
-	})
+	}
+	clusterMetrics(&src, eng.remote)
+	m.Watch(src)
 }
 
 // storageUse measures the database file, the search index, the users'

@@ -14,7 +14,6 @@ import (
 	"github.com/ocrbox/ocrbox/core/authguard"
 	"github.com/ocrbox/ocrbox/core/config"
 	"github.com/ocrbox/ocrbox/core/domain"
-	"github.com/ocrbox/ocrbox/core/engines"
 	filesvc "github.com/ocrbox/ocrbox/core/files"
 	"github.com/ocrbox/ocrbox/core/httpapi"
 	"github.com/ocrbox/ocrbox/core/janitor"
@@ -113,7 +112,7 @@ const helperMinTimeout = 30 * time.Second
 
 // newTaskRunner builds the task service and the worker that runs its
 // tasks (each needs the other).
-func newTaskRunner(cfg *config.Config, store *boltstore.Store, files *filestore.Store, pool *engines.Pool,
+func newTaskRunner(cfg *config.Config, store *boltstore.Store, files *filestore.Store, eng *engineSet,
 	hist *historyParts, met *metrics.Metrics, workers int, log *slog.Logger) (*tasks.Service, *worker.Worker) {
 	limits := pages.Limits{MaxPages: cfg.Limits.MaxPages, MaxMegapixels: cfg.Limits.MaxMegapixels, PDFDPI: cfg.OCR.PDFDPI}
 	// One page helper runner decodes pages for the worker and reads PDFs'
@@ -136,17 +135,20 @@ func newTaskRunner(cfg *config.Config, store *boltstore.Store, files *filestore.
 	for _, o := range cfg.OCR.DefaultOutputs {
 		outputs = append(outputs, domain.FileKind(o))
 	}
-	svc := tasks.NewService(store, files, pool, nil, hist.events, pages.Sniff, inspector(limits), boltstore.NewID,
+	svc := tasks.NewService(store, files, eng, nil, hist.events, pages.Sniff, inspector(limits), boltstore.NewID,
 		tasks.Options{DefaultEngine: cfg.OCR.DefaultEngine, DefaultLang: cfg.OCR.DefaultLang,
 			DefaultOutputs: outputs, MaxUploadBytes: cfg.Server.MaxUploadMB << 20, MaxTasksPerUser: cfg.Limits.MaxTasksPerUser,
 			MaxStorageBytesPerUser: cfg.Limits.MaxStorageMBPerUser << 20, Observer: met,
-			EnginePageBytes: func(engine string) int64 {
-				if pool.AcceptsPath(engine) {
-					return 0 // pages go by file
-				}
-				return worker.MaxPageBytes
-			}})
-	wk := worker.New(store, files, pool, hist.events, worker.Options{Workers: workers, MaxAttempts: cfg.OCR.MaxAttempts,
+			EnginePageBytes: func(engine string) int64 { return eng.pageBytesLimit(engine, worker.MaxPageBytes) }})
+	var local worker.Engines // nil interface for a pure coordinator
+	if eng.pool != nil {
+		local = eng.pool
+	}
+	var remote worker.Remote
+	if eng.remote != nil {
+		remote = eng.remote
+	}
+	wk := worker.New(store, files, local, hist.events, worker.Options{Workers: workers, Remote: remote, MaxAttempts: cfg.OCR.MaxAttempts,
 		PageTimeout: cfg.OCR.PageTimeout, Limits: limits, Extractor: extractor, NewID: boltstore.NewID, EngineHOCR: cfg.OCR.EngineHOCR, Observer: met, ReviewConfidence: cfg.OCR.ReviewConfidence,
 		ScratchDir: filepath.Join(cfg.Storage.DataDir, "scratch"), FIFO: cfg.OCR.Scheduling == "fifo", Nice: cfg.OCR.EngineNice,
 		MaxRunningPagesPerUser: cfg.Limits.MaxRunningPagesPerUser, Weight: userWeights(cfg, store, log)}, log)
@@ -157,13 +159,13 @@ func newTaskRunner(cfg *config.Config, store *boltstore.Store, files *filestore.
 
 // newAPI builds the HTTP app; /metrics is on it unless metrics are off or
 // have their own listener (serveMetrics).
-func newAPI(cfg *config.Config, store *boltstore.Store, pool *engines.Pool, sess *sessions.Service, taskSvc *tasks.Service,
+func newAPI(cfg *config.Config, store *boltstore.Store, eng *engineSet, sess *sessions.Service, taskSvc *tasks.Service,
 	fileSvc *filesvc.Service, hist *historyParts, met *metrics.Metrics, log *slog.Logger) *fiber.App {
 	ready := func(ctx context.Context) error {
 		if _, err := store.SchemaVersion(ctx); err != nil {
 			return errors.New("storage unavailable")
 		}
-		if !pool.Alive() {
+		if !eng.Alive() {
 			return errors.New("an OCR engine process is down")
 		}
 		return nil
@@ -179,7 +181,7 @@ func newAPI(cfg *config.Config, store *boltstore.Store, pool *engines.Pool, sess
 	if cfg.Metrics.Enabled && cfg.Metrics.Listen == "" {
 		opts.MetricsHandler = met.Handler()
 	}
-	return httpapi.New(sess, taskSvc, fileSvc, pool, ready, opts, log)
+	return httpapi.New(sess, taskSvc, fileSvc, eng, ready, opts, log)
 }
 
 // background are the jobs that run beside the HTTP server until Serve's
