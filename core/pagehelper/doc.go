@@ -1,4 +1,5 @@
-// Package pagehelper decodes uploaded pages outside the server process.
+// Package pagehelper decodes uploaded pages, and assembles searchable
+// PDFs, outside the server process.
 //
 // The server reads only headers (core/pages.Open, pure Go). Every page's
 // pixels are decoded by a helper process: this binary re-executed as the
@@ -27,6 +28,14 @@
 // hangs past the timeout or hits its CPU limit fails only that page
 // attempt, with an error that wraps domain.ErrTransient; the worker
 // retries it like an engine crash. The server is never at risk.
+//
+// The searchable PDF is assembled by the same helper (AssemblePDF): pdfcpu
+// holds the whole upload and every text layer in memory while it builds
+// the document, which must not be the server's heap. The job names the
+// files (outputs.PDFFiles); the output is the helper's descriptor 3, a
+// file the server opened in the task's directory. Its limits grow with the
+// bytes it reads and its pages (assemble.go); its failures are reported as
+// a page's are.
 //
 // Why a process per page rather than one per task: start-up of the
 // re-executed binary is ~70 ms of a 0.5–2 s page (measured, see

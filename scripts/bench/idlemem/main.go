@@ -37,6 +37,7 @@ type result struct {
 	RestMiB      float64       `json:"rest_after_sign_ins_mib"`
 	RestProcs    string        `json:"rest_processes"`
 	WorkPeakMiB  float64       `json:"peak_while_recognising_mib"`
+	PeakProcs    string        `json:"peak_processes"`
 	IdleAgainMiB float64       `json:"rest_after_idle_mib"`
 	WarmPage     time.Duration `json:"warm_page_ns"`
 	ColdPage     time.Duration `json:"first_page_after_idle_ns"`
@@ -113,7 +114,7 @@ func run(ctx context.Context, bin, mode string, idle time.Duration, page, dense 
 	r.RestProcs = strings.Join(procs, ", ")
 
 	// Two dense pages at once: both engine processes busy.
-	stop := sample(srv.PID(), &r.WorkPeakMiB)
+	stop := sample(srv.PID(), &r.WorkPeakMiB, &r.PeakProcs)
 	var wg sync.WaitGroup
 	errs := make(chan error, 2)
 	for i := range 2 {
@@ -156,7 +157,8 @@ func treeRSS(pid int) (mib float64, names []string) {
 	walk = func(p int) {
 		if rss, _, err := benchsrv.ProcStatus(p); err == nil {
 			total += rss
-			names = append(names, fmt.Sprintf("%s %.0f MiB", procName(benchsrv.Cmdline(p)), float64(rss)/(1<<20)))
+			names = append(names, fmt.Sprintf("%s %.0f MiB (%.0f anon)", procName(benchsrv.Cmdline(p)),
+				float64(rss)/(1<<20), float64(rssAnon(p))/(1<<20)))
 		}
 		for _, c := range benchsrv.Children(p) {
 			walk(c)
@@ -164,6 +166,25 @@ func treeRSS(pid int) (mib float64, names []string) {
 	}
 	walk(pid)
 	return float64(total) / (1 << 20), names
+}
+
+// rssAnon is the part of pid's resident memory that is its own (heap,
+// stacks): the rest is files mapped, mostly the ocrbox binary every
+// process of the tree runs, shared in the page cache but counted in each
+// one's RSS.
+func rssAnon(pid int) int64 {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if rest, ok := strings.CutPrefix(line, "RssAnon:"); ok {
+			var kb int64
+			fmt.Sscan(rest, &kb)
+			return kb << 10
+		}
+	}
+	return 0
 }
 
 func procName(cmdline string) string {
@@ -178,16 +199,19 @@ func procName(cmdline string) string {
 	}
 }
 
-// sample records the peak of treeRSS every 50 ms until stopped.
-func sample(pid int, peak *float64) (stop func()) {
+// sample records the peak of treeRSS every 50 ms until stopped, and the
+// processes that made it up (where the peak comes from).
+func sample(pid int, peak *float64, procs *string) (stop func()) {
 	var max atomic.Int64
+	var names []string // written by the sampler only, read after it ended
 	done := make(chan struct{})
 	finished := make(chan struct{})
 	go func() {
 		defer close(finished)
 		for {
-			if mib, _ := treeRSS(pid); int64(mib*1024) > max.Load() {
+			if mib, n := treeRSS(pid); int64(mib*1024) > max.Load() {
 				max.Store(int64(mib * 1024))
+				names = n
 			}
 			select {
 			case <-done:
@@ -200,6 +224,7 @@ func sample(pid int, peak *float64) (stop func()) {
 		close(done)
 		<-finished
 		*peak = float64(max.Load()) / 1024
+		*procs = strings.Join(names, ", ")
 	}
 }
 
@@ -288,6 +313,7 @@ func report(rs []*result, idle time.Duration) {
 		{"at rest after two sign-ins (everything)", func(r *result) string { return mib(r.RestMiB) }},
 		{"  processes at rest", func(r *result) string { return r.RestProcs }},
 		{"peak while 2 engines recognise", func(r *result) string { return mib(r.WorkPeakMiB) }},
+		{"  processes at the peak", func(r *result) string { return r.PeakProcs }},
 		{fmt.Sprintf("at rest after %s without pages", max(idle+idle/2, 3*time.Second)+time.Second), func(r *result) string { return mib(r.IdleAgainMiB) }},
 		{"small page, engine running (upload → done)", func(r *result) string { return sec(r.WarmPage) }},
 		{"same page after the quiet spell", func(r *result) string { return sec(r.ColdPage) }},

@@ -19,11 +19,15 @@ var kinds = map[string]func(path string, size int64) (pages int, err error){
 	"pdf-real":  realPDF,
 	"png-big":   bigPNG,
 	"tiff-big":  bigTIFF,
+	"pdf-ocr":   realPDF,
 }
 
 // ocrKinds are uploaded and then OCRed to the end, with the engine's and the
 // page helper's memory measured too; the others are deleted after upload.
-var ocrKinds = map[string]bool{"png-big": true, "tiff-big": true}
+// pdf-ocr is pdf-real OCRed to a searchable PDF as well as text: the
+// server's peak then includes the task's completion, where the PDF is
+// assembled from the upload and every page's text layer.
+var ocrKinds = map[string]bool{"png-big": true, "tiff-big": true, "pdf-ocr": true}
 
 // A4 at 300 dpi, 8-bit grey, uncompressed: 8.7 MB a page.
 const (

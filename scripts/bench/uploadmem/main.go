@@ -47,7 +47,7 @@ type config struct {
 func main() {
 	var c config
 	flag.StringVar(&c.bin, "bin", "", "ocrbox binary (required)")
-	flag.StringVar(&c.kinds, "kinds", "pdf,tiff,tiff-real,pdf-real,png-big,tiff-big", "files to upload, comma-separated: pdf, tiff (header + junk), tiff-real, pdf-real (valid documents), png-big, tiff-big (one huge page, OCRed to the end)")
+	flag.StringVar(&c.kinds, "kinds", "pdf,tiff,tiff-real,pdf-real,png-big,tiff-big", "files to upload, comma-separated: pdf, tiff (header + junk), tiff-real, pdf-real (valid documents), png-big, tiff-big (one huge page, OCRed to the end), pdf-ocr (pdf-real OCRed to the end, with a searchable PDF)")
 	flag.IntVar(&c.sizeMB, "size-mb", 200, "upload size in MiB")
 	flag.IntVar(&c.maxUploadMB, "max-upload-mb", 300, "server.max_upload_mb")
 	flag.IntVar(&c.targetMB, "target-mb", 64, "the peak growth the server should stay under")
@@ -92,8 +92,13 @@ type result struct {
 	OCRDelta      int64   `json:"ocr_peak_delta,omitempty"`
 	EngineBase    int64   `json:"engine_baseline_rss,omitempty"`
 	HelperPeakRSS int64   `json:"helper_peak_rss,omitempty"`
-	TextFound     bool    `json:"text_found,omitempty"`
-	Response      string  `json:"-"`
+	// AssemblerPeakRSS is the searchable PDF's assembler's (pdf-ocr), a
+	// page helper process since issue 17; DoneRSS the server's once the
+	// task completed.
+	AssemblerPeakRSS int64  `json:"assembler_peak_rss,omitempty"`
+	DoneRSS          int64  `json:"rss_done,omitempty"`
+	TextFound        bool   `json:"text_found,omitempty"`
+	Response         string `json:"-"`
 }
 
 func run(ctx context.Context, c config) int {
@@ -153,7 +158,7 @@ func run(ctx context.Context, c config) int {
 
 func measure(ctx context.Context, c config, kind string, gen func(string, int64) (int, error), dir string) (result, error) {
 	r := result{Kind: kind}
-	file := filepath.Join(dir, "big."+strings.TrimSuffix(kind, "-real"))
+	file := filepath.Join(dir, "big."+strings.TrimSuffix(strings.TrimSuffix(kind, "-real"), "-ocr"))
 	fmt.Fprintf(os.Stderr, "%s: generating %d MiB…\n", kind, c.sizeMB)
 	pages, err := gen(file, int64(c.sizeMB)<<20)
 	if err != nil {
@@ -250,7 +255,7 @@ func measure(ctx context.Context, c config, kind string, gen func(string, int64)
 	var out, errOut bytes.Buffer
 	cmd := exec.CommandContext(ctx, "curl", "-sS", "--max-time", "600", "-o", "-",
 		"-w", "\n%{http_code} %{size_upload} %{time_total}",
-		"-H", "Authorization: Bearer "+token, "-F", "outputs=txt",
+		"-H", "Authorization: Bearer "+token, "-F", "outputs="+outputsOf(kind),
 		"-F", "file=@"+file, srv.Base+"/api/v1/tasks")
 	cmd.Stdout, cmd.Stderr = &out, &errOut
 	start := time.Now()
@@ -312,12 +317,14 @@ func measure(ctx context.Context, c config, kind string, gen func(string, int64)
 		_, hwm, _ := benchsrv.ProcStatus(pid)
 		r.OCRPeak = max(r.OCRPeak, hwm)
 		r.OCRDelta = r.OCRPeak - r.BaselineRSS
+		r.DoneRSS, _, _ = benchsrv.ProcStatus(pid)
 		for _, e := range engines {
 			if _, ehwm, err := benchsrv.ProcStatus(e); err == nil {
 				r.EnginePeakRSS = max(r.EnginePeakRSS, ehwm)
 			}
 		}
-		r.HelperPeakRSS = max(helperPeak, helperPeakFromLog(srv.LogPath))
+		r.HelperPeakRSS = max(helperPeak, helperPeakFromLog(srv.LogPath, "page decoded"))
+		r.AssemblerPeakRSS = helperPeakFromLog(srv.LogPath, "searchable PDF assembled")
 		if werr != nil {
 			return r, werr
 		}
@@ -390,10 +397,20 @@ func getJSON(ctx context.Context, client *http.Client, url, token string, v any)
 	return json.NewDecoder(resp.Body).Decode(v)
 }
 
-// helperPeakFromLog is the largest max_rss_kb of the server's "page
-// decoded" lines (the page helper's own peak, from its rusage): a helper
-// may live between two samples.
-func helperPeakFromLog(path string) int64 {
+// outputsOf is what a kind's task makes: text, and for pdf-ocr also the
+// searchable PDF.
+func outputsOf(kind string) string {
+	if kind == "pdf-ocr" {
+		return "txt,pdf"
+	}
+	return "txt"
+}
+
+// helperPeakFromLog is the largest max_rss_kb of the server's log lines
+// saying msg ("page decoded", "searchable PDF assembled": the page
+// helper's own peak, from its rusage): a helper may live between two
+// samples.
+func helperPeakFromLog(path, msg string) int64 {
 	f, err := os.Open(path)
 	if err != nil {
 		return 0
@@ -407,7 +424,7 @@ func helperPeakFromLog(path string) int64 {
 			Msg      string `json:"msg"`
 			MaxRSSKB int64  `json:"max_rss_kb"`
 		}
-		if json.Unmarshal(sc.Bytes(), &line) == nil && line.Msg == "page decoded" {
+		if json.Unmarshal(sc.Bytes(), &line) == nil && line.Msg == msg {
 			peak = max(peak, line.MaxRSSKB<<10)
 		}
 	}
@@ -429,10 +446,11 @@ func printOCR(w io.Writer, c config, rs []result) {
 	}
 	fmt.Fprintf(w, "\nupload and OCR to the end (engine tesseract, one page):\n\n")
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "file\tupload MiB\tserver baseline MiB\tserver delta upload MiB\tserver delta upload+OCR MiB\tengine RSS before MiB\tengine peak RSS MiB\thelper peak RSS MiB\tupload→done s\tstatus\ttext\t")
+	fmt.Fprintln(tw, "file\tupload MiB\tserver baseline MiB\tserver delta upload MiB\tserver delta upload+OCR MiB\tserver RSS when done MiB\tengine RSS before MiB\tengine peak RSS MiB\thelper peak RSS MiB\tPDF assembler peak RSS MiB\tupload→done s\tstatus\ttext\t")
 	for _, r := range ocr {
-		fmt.Fprintf(tw, "%s\t%.0f\t%.1f\t%.1f\t%.1f\t%.1f\t%.1f\t%.1f\t%.1f\t%s\t%v\t\n", r.Kind, mib(r.SizeBytes), mib(r.BaselineRSS),
-			mib(r.Delta), mib(r.OCRDelta), mib(r.EngineBase), mib(r.EnginePeakRSS), mib(r.HelperPeakRSS), r.OCRSeconds, r.TaskStatus, r.TextFound)
+		fmt.Fprintf(tw, "%s\t%.0f\t%.1f\t%.1f\t%.1f\t%.1f\t%.1f\t%.1f\t%.1f\t%.1f\t%.1f\t%s\t%v\t\n", r.Kind, mib(r.SizeBytes), mib(r.BaselineRSS),
+			mib(r.Delta), mib(r.OCRDelta), mib(r.DoneRSS), mib(r.EngineBase), mib(r.EnginePeakRSS), mib(r.HelperPeakRSS), mib(r.AssemblerPeakRSS),
+			r.OCRSeconds, r.TaskStatus, r.TextFound)
 	}
 	tw.Flush()
 	for _, r := range ocr {
