@@ -24,8 +24,8 @@ type Store interface {
 	AppendAudit(ctx context.Context, ev domain.AuditEvent) error
 }
 
-// Files removes task directories and a user's whole file tree (filestore).
-type Files interface {
+// TaskFiles removes task directories and a user's whole file tree (filestore).
+type TaskFiles interface {
 	RemoveTask(ctx context.Context, userID, taskID string) error
 	RemoveUser(ctx context.Context, userID string) error
 }
@@ -63,14 +63,14 @@ type Purged struct {
 // Service deletes users' data.
 type Service struct {
 	store  Store
-	files  Files
+	files  TaskFiles
 	index  Deindexer
 	runner Runner
 	log    *slog.Logger
 }
 
 // NewService builds the service.
-func NewService(store Store, files Files, index Deindexer, runner Runner, log *slog.Logger) *Service {
+func NewService(store Store, files TaskFiles, index Deindexer, runner Runner, log *slog.Logger) *Service {
 	return &Service{store: store, files: files, index: index, runner: runner, log: log.With("component", "accounts")}
 }
 

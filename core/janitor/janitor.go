@@ -31,8 +31,8 @@ type Store interface {
 	DeleteAuditBefore(ctx context.Context, before time.Time, limit int) (int, error)
 }
 
-// Files removes a task's directory (filestore).
-type Files interface {
+// TaskFiles removes a task's directory (filestore).
+type TaskFiles interface {
 	RemoveTask(ctx context.Context, userID, taskID string) error
 }
 
@@ -73,14 +73,14 @@ type Options struct {
 // Janitor deletes expired tasks.
 type Janitor struct {
 	store Store
-	files Files
+	files TaskFiles
 	index Deindexer
 	opts  Options
 	log   *slog.Logger
 }
 
 // New builds a janitor; call Run to start its schedule, or Sweep once.
-func New(store Store, files Files, index Deindexer, opts Options, log *slog.Logger) *Janitor {
+func New(store Store, files TaskFiles, index Deindexer, opts Options, log *slog.Logger) *Janitor {
 	if opts.Interval <= 0 {
 		opts.Interval = DefaultInterval
 	}

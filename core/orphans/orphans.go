@@ -20,8 +20,8 @@ type Store interface {
 	GetTasks(ctx context.Context, userID string, ids []string) ([]*domain.Task, error)
 }
 
-// Files lists and removes task directories (filestore).
-type Files interface {
+// TaskFiles lists and removes task directories (filestore).
+type TaskFiles interface {
 	TaskDirs(ctx context.Context, fn func(userID, taskID string, modTime time.Time) error) error
 	RemoveTask(ctx context.Context, userID, taskID string) error
 }
@@ -37,7 +37,7 @@ type Options struct {
 }
 
 // Sweep removes orphaned task directories and returns how many.
-func Sweep(ctx context.Context, store Store, files Files, opts Options, log *slog.Logger) (int, error) {
+func Sweep(ctx context.Context, store Store, files TaskFiles, opts Options, log *slog.Logger) (int, error) {
 	if opts.MinAge <= 0 {
 		opts.MinAge = time.Hour
 	}

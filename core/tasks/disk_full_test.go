@@ -16,7 +16,7 @@ import (
 
 // fullDisk is the file tree with a disk that is full: every file it
 // creates is /dev/full, where the kernel answers each write with ENOSPC.
-type fullDisk struct{ tasks.Files }
+type fullDisk struct{ tasks.TaskFiles }
 
 func (fullDisk) Create(context.Context, string, string, string) (*os.File, error) {
 	return os.OpenFile("/dev/full", os.O_WRONLY, 0)

@@ -27,8 +27,8 @@ type Store interface {
 	StoredBytes(ctx context.Context, userID string) (int64, error)
 }
 
-// Files is the per-task file tree (implemented by filestore).
-type Files interface {
+// TaskFiles is the per-task file tree (implemented by filestore).
+type TaskFiles interface {
 	MakeTaskDir(ctx context.Context, userID, taskID string) error
 	Create(ctx context.Context, userID, taskID, name string) (*os.File, error)
 	Open(ctx context.Context, userID, taskID, name string) (*os.File, error)
@@ -95,7 +95,7 @@ func (noObserver) TaskFinished(string, time.Duration) {}
 // Service implements the task operations.
 type Service struct {
 	store   Store
-	files   Files
+	files   TaskFiles
 	engines Engines
 	runner  Runner
 	broker  Events
@@ -108,7 +108,7 @@ type Service struct {
 }
 
 // NewService wires the service from its dependencies.
-func NewService(store Store, files Files, engines Engines, runner Runner, broker Events,
+func NewService(store Store, files TaskFiles, engines Engines, runner Runner, broker Events,
 	sniff Sniffer, inspect Inspector, newID func() string, opts Options) *Service {
 	if opts.Observer == nil {
 		opts.Observer = noObserver{}
