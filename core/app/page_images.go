@@ -5,7 +5,7 @@ import (
 	"path/filepath"
 
 	"github.com/ocrbox/ocrbox/core/config"
-	filesvc "github.com/ocrbox/ocrbox/core/files"
+	"github.com/ocrbox/ocrbox/core/downloads"
 	"github.com/ocrbox/ocrbox/core/pagehelper"
 	"github.com/ocrbox/ocrbox/storage/boltstore"
 	"github.com/ocrbox/ocrbox/storage/filestore"
@@ -15,8 +15,8 @@ import (
 // newFileService builds the download service with page images for the
 // result viewer, rendered by their own page helper runner (same limits as
 // the worker's) into data_dir/scratch and kept in the task's directory.
-func newFileService(cfg *config.Config, store *boltstore.Store, files *filestore.Store, log *slog.Logger) *filesvc.Service {
-	svc := filesvc.NewService(store, files, log)
+func newFileService(cfg *config.Config, store *boltstore.Store, files *filestore.Store, log *slog.Logger) *downloads.Service {
+	svc := downloads.NewService(store, files, log)
 	svc.SetAnalyzer(search.TextTerms)
 	r, err := pagehelper.New(pagehelper.Options{Timeout: max(cfg.OCR.PageTimeout, helperMinTimeout),
 		Nice: cfg.OCR.EngineNice, MaxMegapixels: cfg.Limits.MaxMegapixels,
@@ -25,7 +25,7 @@ func newFileService(cfg *config.Config, store *boltstore.Store, files *filestore
 		log.Error("page helper unavailable: no page images", "error", err)
 		return svc
 	}
-	svc.SetPageImages(filesvc.PageImages{Renderer: r, Tree: files, MaxMegapixels: cfg.Limits.MaxMegapixels,
+	svc.SetPageImages(downloads.PageImages{Renderer: r, Tree: files, MaxMegapixels: cfg.Limits.MaxMegapixels,
 		ScratchDir: filepath.Join(cfg.Storage.DataDir, "scratch"), NewID: boltstore.NewID})
 	return svc
 }

@@ -14,7 +14,7 @@ import (
 	"github.com/ocrbox/ocrbox/core/authguard"
 	"github.com/ocrbox/ocrbox/core/config"
 	"github.com/ocrbox/ocrbox/core/domain"
-	filesvc "github.com/ocrbox/ocrbox/core/files"
+	"github.com/ocrbox/ocrbox/core/downloads"
 	"github.com/ocrbox/ocrbox/core/httpapi"
 	"github.com/ocrbox/ocrbox/core/janitor"
 	"github.com/ocrbox/ocrbox/core/metrics"
@@ -160,7 +160,7 @@ func newTaskRunner(cfg *config.Config, store *boltstore.Store, files *filestore.
 // newAPI builds the HTTP app; /metrics is on it unless metrics are off or
 // have their own listener (serveMetrics).
 func newAPI(cfg *config.Config, store *boltstore.Store, eng *engineSet, sess *sessions.Service, taskSvc *tasks.Service,
-	fileSvc *filesvc.Service, hist *historyParts, met *metrics.Metrics, log *slog.Logger) *fiber.App {
+	fileSvc *downloads.Service, hist *historyParts, met *metrics.Metrics, log *slog.Logger) *fiber.App {
 	ready := func(ctx context.Context) error {
 		if _, err := store.SchemaVersion(ctx); err != nil {
 			return errors.New("storage unavailable")

@@ -21,7 +21,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/ocrbox/ocrbox/core/domain"
-	filesvc "github.com/ocrbox/ocrbox/core/files"
+	"github.com/ocrbox/ocrbox/core/downloads"
 	"github.com/ocrbox/ocrbox/core/httpapi"
 	"github.com/ocrbox/ocrbox/core/pages"
 	"github.com/ocrbox/ocrbox/core/sessions"
@@ -137,7 +137,7 @@ func newEnvWith(t *testing.T, rate int, set func(*tasks.Options)) *env {
 	sess := newSessions(t, store, prov, rate, log)
 	ui := fstest.MapFS{"index.html": {Data: []byte("<html>ocrbox ui</html>")}, "app.js": {Data: []byte("1")},
 		"assets/index-abc123.js": {Data: []byte("2")}}
-	app := httpapi.New(sess, svc, filesvc.NewService(store, files, log), engines{}, func(context.Context) error { return nil }, httpapi.Options{
+	app := httpapi.New(sess, svc, downloads.NewService(store, files, log), engines{}, func(context.Context) error { return nil }, httpapi.Options{
 		MaxUploadBytes: 1 << 20, MaxFilesPerUpload: 3, ReadTimeout: time.Minute, CookieName: "ocrbox_session",
 		SessionLifetime: time.Hour, UI: ui}, log)
 	return &env{app: app, dir: dir, store: store}

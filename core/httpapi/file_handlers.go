@@ -14,7 +14,7 @@ import (
 // downloadFile serves one of the caller's task files as an attachment. The
 // file service checks ownership and audits the access, allowed or not.
 func (s *Server) downloadFile(c *fiber.Ctx) error {
-	f, meta, err := s.files.Open(c.UserContext(), userOf(c).ID, c.Params("id"), c.Params("file_id"), c.IP())
+	f, meta, err := s.downloads.Open(c.UserContext(), userOf(c).ID, c.Params("id"), c.Params("file_id"), c.IP())
 	if err != nil {
 		return err
 	}
@@ -26,7 +26,7 @@ func (s *Server) downloadFile(c *fiber.Ctx) error {
 }
 
 // pageImage answers GET /tasks/{id}/pages/{n}/image?width=W: page n as a
-// PNG for the result viewer (files.Service.PageImage).
+// PNG for the result viewer (downloads.Service.PageImage).
 func (s *Server) pageImage(c *fiber.Ctx) error {
 	n, err := strconv.Atoi(c.Params("n"))
 	if err != nil || n < 1 {
@@ -38,7 +38,7 @@ func (s *Server) pageImage(c *fiber.Ctx) error {
 			return domain.Errorf(domain.ErrInvalid, domain.CodeInvalidParameter, "width must be a positive integer")
 		}
 	}
-	f, size, err := s.files.PageImage(c.UserContext(), userOf(c).ID, c.Params("id"), n, width, c.IP())
+	f, size, err := s.downloads.PageImage(c.UserContext(), userOf(c).ID, c.Params("id"), n, width, c.IP())
 	if err != nil {
 		return err
 	}
@@ -52,7 +52,7 @@ func (s *Server) pageImage(c *fiber.Ctx) error {
 // taskMatches answers GET /tasks/{id}/matches?q=…: the pages and word
 // boxes of the task's text that match q as the history search does.
 func (s *Server) taskMatches(c *fiber.Ctx) error {
-	m, err := s.files.Matches(c.UserContext(), userOf(c).ID, c.Params("id"), c.Query("q"))
+	m, err := s.downloads.Matches(c.UserContext(), userOf(c).ID, c.Params("id"), c.Query("q"))
 	if err != nil {
 		return err
 	}
@@ -99,7 +99,7 @@ func (s *Server) listAudit(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	items, err := s.files.Audit(c.UserContext(), userOf(c).ID, limit)
+	items, err := s.downloads.Audit(c.UserContext(), userOf(c).ID, limit)
 	if err != nil {
 		return err
 	}

@@ -17,7 +17,7 @@ import (
 	"time"
 
 	"github.com/ocrbox/ocrbox/core/domain"
-	filesvc "github.com/ocrbox/ocrbox/core/files"
+	"github.com/ocrbox/ocrbox/core/downloads"
 	"github.com/ocrbox/ocrbox/core/history"
 	"github.com/ocrbox/ocrbox/core/httpapi"
 	"github.com/ocrbox/ocrbox/core/pages"
@@ -68,7 +68,7 @@ func newHistoryEnv(t *testing.T, enabled bool) *historyEnv {
 		svc.SetSearcher(searcher)
 	}
 	sess := newSessions(t, store, prov, 100, log)
-	app := httpapi.New(sess, svc, filesvc.NewService(store, files, log), engines{}, func(context.Context) error { return nil },
+	app := httpapi.New(sess, svc, downloads.NewService(store, files, log), engines{}, func(context.Context) error { return nil },
 		httpapi.Options{MaxUploadBytes: 1 << 20, MaxFilesPerUpload: 3, ReadTimeout: time.Minute, CookieName: "ocrbox_session",
 			SessionLifetime: time.Hour, UI: fstest.MapFS{"index.html": {Data: []byte("ui")}}, History: hist}, log)
 	return &historyEnv{env: &env{app: app, dir: dir, store: store}, files: files, indexer: indexer}

@@ -22,7 +22,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/ocrbox/ocrbox/core/domain"
-	filesvc "github.com/ocrbox/ocrbox/core/files"
+	"github.com/ocrbox/ocrbox/core/downloads"
 	"github.com/ocrbox/ocrbox/core/httpapi"
 	"github.com/ocrbox/ocrbox/core/pages"
 	"github.com/ocrbox/ocrbox/core/tasks"
@@ -51,7 +51,7 @@ func newOpenAPIApp(t *testing.T) *fiber.App {
 		w.Header().Set("Content-Type", "text/plain; version=0.0.4")
 		io.WriteString(w, "# metrics\n")
 	})
-	return httpapi.New(newSessions(t, store, prov, 100, log), svc, filesvc.NewService(store, files, log), engines{},
+	return httpapi.New(newSessions(t, store, prov, 100, log), svc, downloads.NewService(store, files, log), engines{},
 		func(context.Context) error { return nil }, httpapi.Options{
 			MaxUploadBytes: 1 << 20, MaxFilesPerUpload: 3, ReadTimeout: time.Minute, CookieName: "ocrbox_session",
 			SessionLifetime: time.Hour, UI: fstest.MapFS{"index.html": {Data: []byte("ui")}}, MetricsHandler: metrics,

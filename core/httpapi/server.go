@@ -15,7 +15,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/ocrbox/ocrbox/core/domain"
-	"github.com/ocrbox/ocrbox/core/files"
+	"github.com/ocrbox/ocrbox/core/downloads"
 	"github.com/ocrbox/ocrbox/core/sessions"
 	"github.com/ocrbox/ocrbox/core/tasks"
 	"github.com/ocrbox/ocrbox/plugins/sdk"
@@ -53,16 +53,17 @@ type Tasks interface {
 	WatchUser(ctx context.Context, userID, lastEventID string) (*tasks.UserSub, error)
 }
 
-// Files is the file access service (core/files): every download goes
-// through it, so ownership is checked and the access audited in one place.
-type Files interface {
+// Downloads is the file access service (core/downloads): every download
+// goes through it, so ownership is checked and the access audited in one
+// place.
+type Downloads interface {
 	Open(ctx context.Context, userID, taskID, fileID, ip string) (*os.File, domain.File, error)
 	// PageImage is a page of the task as PNG for the result viewer,
 	// rendered by the page helper and cached, checked and audited as Open.
 	PageImage(ctx context.Context, userID, taskID string, page, width int, ip string) (*os.File, int64, error)
 	// Matches finds a query's words in the task's pages (the result
 	// viewer's highlights), with the search's analysis.
-	Matches(ctx context.Context, userID, taskID, q string) (*files.Matches, error)
+	Matches(ctx context.Context, userID, taskID, q string) (*downloads.Matches, error)
 	Audit(ctx context.Context, userID string, limit int) ([]domain.AuditEvent, error)
 }
 
@@ -109,18 +110,18 @@ type HTTPObserver interface {
 
 // Server holds the handlers' dependencies.
 type Server struct {
-	sessions Sessions
-	tasks    Tasks
-	files    Files
-	engines  Engines
-	ready    Readiness
-	opts     Options
-	log      *slog.Logger
+	sessions  Sessions
+	tasks     Tasks
+	downloads Downloads
+	engines   Engines
+	ready     Readiness
+	opts      Options
+	log       *slog.Logger
 }
 
 // New builds the Fiber app with every route mounted.
-func New(sess Sessions, t Tasks, files Files, eng Engines, ready Readiness, opts Options, log *slog.Logger) *fiber.App {
-	s := &Server{sessions: sess, tasks: t, files: files, engines: eng, ready: ready, opts: opts, log: log.With("component", "http")}
+func New(sess Sessions, t Tasks, dl Downloads, eng Engines, ready Readiness, opts Options, log *slog.Logger) *fiber.App {
+	s := &Server{sessions: sess, tasks: t, downloads: dl, engines: eng, ready: ready, opts: opts, log: log.With("component", "http")}
 	cfg := fiber.Config{
 		AppName: "ocrbox",
 		// Values from c.Params/c.Query/c.Get outlive handlers (login flows,

@@ -1,8 +1,11 @@
-// Package files is the file access service: every download of a task's
+// Package downloads is the file access service: every download of a task's
 // file goes through Open, which checks ownership here, in the service layer
 // (through the store, which answers per user), and records the attempt —
-// allowed or not — in the audit log and the server log.
-package files
+// allowed or not — in the audit log and the server log. Page images for the
+// result viewer (PageImage) and the places a query's words are on the pages
+// (Matches) are read the same way, and Audit is the caller's own trail.
+// It serves people; the bytes are kept by storage/filestore.
+package downloads
 
 import (
 	"context"

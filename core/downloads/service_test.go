@@ -1,4 +1,4 @@
-package files_test
+package downloads_test
 
 import (
 	"context"
@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/ocrbox/ocrbox/core/domain"
-	"github.com/ocrbox/ocrbox/core/files"
+	"github.com/ocrbox/ocrbox/core/downloads"
 	"github.com/ocrbox/ocrbox/storage/boltstore"
 	"github.com/ocrbox/ocrbox/storage/boltstore/boltstoretest"
 	"github.com/ocrbox/ocrbox/storage/filestore"
@@ -21,13 +21,13 @@ import (
 type fixture struct {
 	store      *boltstore.Store
 	tree       *filestore.Store
-	svc        *files.Service
+	svc        *downloads.Service
 	logs       *testenv.SyncBuffer
 	alice, bob domain.User
 	task       *domain.Task // alice's, with an input and a txt file
 }
 
-func newFixture(t *testing.T, wrap func(files.Store) files.Store) *fixture {
+func newFixture(t *testing.T, wrap func(downloads.Store) downloads.Store) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	store := boltstoretest.New(t)
@@ -58,11 +58,11 @@ func newFixture(t *testing.T, wrap func(files.Store) files.Store) *fixture {
 			t.Fatal(err)
 		}
 	}
-	var st files.Store = store
+	var st downloads.Store = store
 	if wrap != nil {
 		st = wrap(store)
 	}
-	f.svc = files.NewService(st, tree, slog.New(slog.NewJSONHandler(f.logs, nil)))
+	f.svc = downloads.NewService(st, tree, slog.New(slog.NewJSONHandler(f.logs, nil)))
 	return f
 }
 
@@ -186,7 +186,7 @@ func TestOpenClipsClientIDs(t *testing.T) {
 }
 
 // failingAudit is a store whose audit log cannot be written.
-type failingAudit struct{ files.Store }
+type failingAudit struct{ downloads.Store }
 
 func (failingAudit) AppendAudit(context.Context, domain.AuditEvent) error {
 	return errors.New("disk full")
@@ -195,7 +195,7 @@ func (failingAudit) AppendAudit(context.Context, domain.AuditEvent) error {
 // TestOpenFailsClosedWithoutAudit: an access that cannot be recorded is not
 // served.
 func TestOpenFailsClosedWithoutAudit(t *testing.T) {
-	f := newFixture(t, func(s files.Store) files.Store { return failingAudit{s} })
+	f := newFixture(t, func(s downloads.Store) downloads.Store { return failingAudit{s} })
 	fh, _, err := f.svc.Open(context.Background(), f.alice.ID, f.task.ID, f.task.Files[0].ID, "1.2.3.4")
 	if err == nil {
 		fh.Close()

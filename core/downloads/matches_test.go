@@ -1,4 +1,4 @@
-package files_test
+package downloads_test
 
 import (
 	"context"
@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/ocrbox/ocrbox/core/domain"
-	"github.com/ocrbox/ocrbox/core/files"
+	"github.com/ocrbox/ocrbox/core/downloads"
 	"github.com/ocrbox/ocrbox/core/outputs"
 	"github.com/ocrbox/ocrbox/storage/search"
 )
@@ -37,19 +37,19 @@ func TestMatches(t *testing.T) {
 	tests := []struct {
 		q         string
 		wantTerms []string
-		want      []files.PageMatches
+		want      []downloads.PageMatches
 		wantErr   error
 	}{
-		{q: "quick", wantTerms: []string{"quick"}, want: []files.PageMatches{
-			{Page: 1, Width: 640, Height: 480, Boxes: []files.MatchBox{{X: 50, Y: 10, W: 60, H: 20, Word: "Quick,"}}},
-			{Page: 3, Width: 1000, Height: 800, Boxes: []files.MatchBox{{X: 5, Y: 5, W: 55, H: 20, Word: "QUICK"}}}}},
-		{q: "BROWN größe", wantTerms: []string{"brown", "größe"}, want: []files.PageMatches{
-			{Page: 1, Width: 640, Height: 480, Boxes: []files.MatchBox{{X: 120, Y: 10, W: 60, H: 20, Word: "brown"}}},
-			{Page: 3, Width: 1000, Height: 800, Boxes: []files.MatchBox{{X: 70, Y: 5, W: 60, H: 20, Word: "Größe"}}}}},
-		{q: "zebra", wantTerms: []string{"zebra"}, want: []files.PageMatches{}},
+		{q: "quick", wantTerms: []string{"quick"}, want: []downloads.PageMatches{
+			{Page: 1, Width: 640, Height: 480, Boxes: []downloads.MatchBox{{X: 50, Y: 10, W: 60, H: 20, Word: "Quick,"}}},
+			{Page: 3, Width: 1000, Height: 800, Boxes: []downloads.MatchBox{{X: 5, Y: 5, W: 55, H: 20, Word: "QUICK"}}}}},
+		{q: "BROWN größe", wantTerms: []string{"brown", "größe"}, want: []downloads.PageMatches{
+			{Page: 1, Width: 640, Height: 480, Boxes: []downloads.MatchBox{{X: 120, Y: 10, W: 60, H: 20, Word: "brown"}}},
+			{Page: 3, Width: 1000, Height: 800, Boxes: []downloads.MatchBox{{X: 70, Y: 5, W: 60, H: 20, Word: "Größe"}}}}},
+		{q: "zebra", wantTerms: []string{"zebra"}, want: []downloads.PageMatches{}},
 		{q: "the", wantErr: domain.ErrInvalid}, // a stop word: the search ignores it too
 		{q: "", wantErr: domain.ErrInvalid},
-		{q: strings.Repeat("a", files.MaxMatchQuery+1), wantErr: domain.ErrInvalid},
+		{q: strings.Repeat("a", downloads.MaxMatchQuery+1), wantErr: domain.ErrInvalid},
 	}
 	for _, tc := range tests {
 		got, err := f.svc.Matches(ctx, f.alice.ID, f.task.ID, tc.q)

@@ -1,4 +1,4 @@
-package files_test
+package downloads_test
 
 import (
 	"context"
@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/ocrbox/ocrbox/core/domain"
-	"github.com/ocrbox/ocrbox/core/files"
+	"github.com/ocrbox/ocrbox/core/downloads"
 	"github.com/ocrbox/ocrbox/core/pages"
 	"github.com/ocrbox/ocrbox/storage/boltstore"
 )
@@ -41,7 +41,7 @@ func TestPageImage(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t, nil)
 	r := &fakeRenderer{}
-	f.svc.SetPageImages(files.PageImages{Renderer: r, Tree: f.tree, ScratchDir: t.TempDir(), NewID: boltstore.NewID})
+	f.svc.SetPageImages(downloads.PageImages{Renderer: r, Tree: f.tree, ScratchDir: t.TempDir(), NewID: boltstore.NewID})
 	if _, err := f.store.UpdateTask(ctx, f.alice.ID, f.task.ID, func(x *domain.Task) error { x.PagesTotal = 2; return nil }); err != nil {
 		t.Fatal(err)
 	}
@@ -95,7 +95,7 @@ func TestPageImage(t *testing.T) {
 	}
 	results := map[string]int{}
 	for _, ev := range evs {
-		if ev.Action == files.ActionPageImage {
+		if ev.Action == downloads.ActionPageImage {
 			results[ev.Result]++
 		}
 	}
