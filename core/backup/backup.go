@@ -64,8 +64,8 @@ type Database interface {
 	Snapshot(ctx context.Context, fn func(*boltstore.Snapshot) error) error
 }
 
-// Files is the task file tree as a backup reads it.
-type Files interface {
+// TaskFiles is the task file tree as a backup reads it.
+type TaskFiles interface {
 	List(ctx context.Context, userID, taskID string) ([]string, error)
 	Open(ctx context.Context, userID, taskID, name string) (*os.File, error)
 }
@@ -73,7 +73,7 @@ type Files interface {
 // Source is what a backup copies.
 type Source struct {
 	DB      Database
-	Files   Files
+	Files   TaskFiles
 	DataDir string // users.json and token.key are read from here
 	Version string // the running ocrbox's version, recorded in the manifest
 }
@@ -151,7 +151,7 @@ type addFunc func(name string, size int64, mod time.Time, body func(io.Writer) e
 
 // copyTask adds one task's files; a file gone since the snapshot is noted,
 // not fatal. Temporary files of writes in flight (".tmp-…") are skipped.
-func copyTask(ctx context.Context, files Files, userID, taskID string, m *Manifest, add addFunc) error {
+func copyTask(ctx context.Context, files TaskFiles, userID, taskID string, m *Manifest, add addFunc) error {
 	names, err := files.List(ctx, userID, taskID)
 	if err != nil {
 		return err

@@ -31,8 +31,8 @@ type Store interface {
 	ScanTasks(ctx context.Context, after string, limit int) ([]*domain.Task, error)
 }
 
-// Files opens a task's stored files (implemented by filestore).
-type Files interface {
+// TaskFiles opens a task's stored files (implemented by filestore).
+type TaskFiles interface {
 	Open(ctx context.Context, userID, taskID, name string) (*os.File, error)
 }
 
@@ -55,7 +55,7 @@ type IndexerOptions struct {
 // Indexer keeps the search index in step with the store.
 type Indexer struct {
 	store Store
-	files Files
+	files TaskFiles
 	index Index
 	opts  IndexerOptions
 	log   *slog.Logger
@@ -79,7 +79,7 @@ type Indexer struct {
 
 // NewIndexer builds an Indexer. ready says whether the index is complete;
 // when it is not, Run rebuilds it first.
-func NewIndexer(store Store, files Files, index Index, ready bool, opts IndexerOptions, log *slog.Logger) *Indexer {
+func NewIndexer(store Store, files TaskFiles, index Index, ready bool, opts IndexerOptions, log *slog.Logger) *Indexer {
 	if opts.MaxTextBytes <= 0 {
 		opts.MaxTextBytes = 2 << 20
 	}
