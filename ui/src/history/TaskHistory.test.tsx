@@ -30,6 +30,7 @@ describe('TaskHistory list', () => {
     renderAt('/history?status=completed&sort=filename&order=asc&page_size=50&bogus=1', <TaskHistory />);
 
     expect(screen.getByRole('heading', { name: 'Task history' })).toBeInTheDocument();
+    expect(document.title).toBe('History · ocrbox');
     const rows = await screen.findAllByTestId('task-row');
     expect(rows.map((r) => r.getAttribute('data-task-id'))).toEqual(['a', 'b', 'c']);
     expect(rows[1]).toHaveAttribute('data-status', 'processing');

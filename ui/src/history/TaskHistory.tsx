@@ -5,6 +5,7 @@ import { taskService } from '../api/taskService';
 import { useFetch } from '../api/useFetch';
 import { isRunning, type SortField, type SortOrder, type Task } from '../api/types';
 import { ErrorBanner } from '../components/ErrorBanner';
+import { useDocumentTitle } from '../shell/documentTitle';
 import { useResync, useTaskEvent, type TaskEvent } from '../stores/taskEvents';
 import { eventClock, useTaskStore } from '../stores/taskStore';
 import { ExportButtons } from './ExportButtons';
@@ -60,6 +61,7 @@ function isCode(e: unknown, status: number, code: string): boolean {
  * details dialog opened by ?task=ID.
  */
 export function TaskHistory() {
+  useDocumentTitle('History');
   const { query, update, clearFilters, taskId, openTask, closeTask } = useHistoryQuery();
   // The filters already explain an inverted range; the server would only answer 422.
   const rangeInvalid = !!dateRangeError(query.from ?? '', query.to ?? '');

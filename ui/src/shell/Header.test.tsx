@@ -147,11 +147,16 @@ describe('Header', () => {
     expect(button).toHaveAttribute('aria-haspopup', 'menu');
     expect(button).toHaveAttribute('aria-expanded', 'false');
     expect(button).toHaveTextContent('AL');
+    // Its name is its visible text, not a different aria-label.
+    expect(button).not.toHaveAttribute('aria-label');
+    expect(within(button).getByText('Ada Lovelace')).not.toHaveAttribute('aria-hidden');
 
     await user.click(button);
     expect(button).toHaveAttribute('aria-expanded', 'true');
     const menu = screen.getByRole('menu');
-    const usage = within(menu).getByRole('group', { name: 'Your usage' });
+    // The menu holds only its items (axe: no definition list in a menu); usage and account are beside it.
+    expect(within(menu).queryByRole('group')).toBeNull();
+    const usage = screen.getByRole('group', { name: 'Your usage' });
     expect(usage).toHaveAttribute('aria-busy', 'true');
     expect(within(usage).queryByText('1.5 MB')).not.toBeInTheDocument();
     answer(stats);
@@ -159,7 +164,9 @@ describe('Header', () => {
     expect(within(usage).getByText('Tasks').nextSibling).toHaveTextContent((1234).toLocaleString());
     expect(within(usage).getByText('Pages').nextSibling).toHaveTextContent((5678).toLocaleString());
     expect(within(usage).getByText('Storage used').nextSibling).toHaveTextContent('1.5 MB');
-    expect(within(menu).getByText('ada@example.com')).toBeInTheDocument();
+    expect(screen.getByText('ada@example.com')).toBeInTheDocument();
+    // The name is shown in the popup too: on phones the button shows only the avatar.
+    expect(document.querySelector('.user-menu-display-name')).toHaveTextContent('Ada Lovelace');
 
     const signOut = within(menu).getByRole('menuitem', { name: 'Sign out' });
     expect(signOut).toHaveFocus();
@@ -198,7 +205,7 @@ describe('Header', () => {
     api({ 'GET /history/stats': () => apiError(404, 'feature_disabled', 'this feature is disabled') });
     renderHeader();
     await userEvent.setup().click(menuButton());
-    expect(await within(screen.getByRole('menu')).findByText('Stats unavailable')).toBeInTheDocument();
+    expect(await screen.findByText('Stats unavailable')).toBeInTheDocument();
     expect(screen.getByRole('menuitem', { name: 'Sign out' })).toBeInTheDocument();
   });
 
@@ -240,6 +247,59 @@ describe('Header', () => {
     renderHeader();
     const button = screen.getByRole('button', { name: 'ada@example.com' });
     expect(button).toHaveTextContent('A');
+  });
+});
+
+describe('Header focus', () => {
+  function Page({ title }: { title: string }) {
+    return (
+      <main>
+        <h1>{title}</h1>
+        <input aria-label="field" />
+      </main>
+    );
+  }
+  function renderApp(at: string) {
+    return render(
+      <MemoryRouter initialEntries={[at]}>
+        <Header />
+        <Routes>
+          <Route path="/" element={<Page title="Upload" />} />
+          <Route path="/history" element={<Page title="Task history" />} />
+          <Route path="/stats" element={<Page title="Statistics" />} />
+        </Routes>
+      </MemoryRouter>,
+    );
+  }
+  const heading = (name: string) => screen.getByRole('heading', { name, level: 1 });
+
+  it('puts the focus on the page heading at arrival (sign-in left it on body) and after a header link', async () => {
+    api();
+    renderApp('/');
+    await waitFor(() => expect(heading('Upload')).toHaveFocus());
+    const user = userEvent.setup();
+    await user.click(screen.getByRole('link', { name: 'Statistics' }));
+    await waitFor(() => expect(heading('Statistics')).toHaveFocus());
+    expect(screen.getByRole('link', { name: 'Statistics' })).toHaveAttribute('aria-current', 'page');
+  });
+
+  it('leaves the focus where the user put it on the page', async () => {
+    api();
+    renderApp('/history');
+    await waitFor(() => expect(heading('Task history')).toHaveFocus());
+    screen.getByRole('textbox', { name: 'field' }).focus();
+    await act(() => new Promise((r) => requestAnimationFrame(r)));
+    expect(screen.getByRole('textbox', { name: 'field' })).toHaveFocus();
+  });
+
+  it('has a skip link first, which takes the focus to the main heading', async () => {
+    api();
+    renderApp('/history');
+    const skip = screen.getByRole('link', { name: 'Skip to main content' });
+    expect(document.querySelector('a, button')).toBe(skip);
+    screen.getByRole('textbox', { name: 'field' }).focus();
+    await userEvent.setup().click(skip);
+    expect(heading('Task history')).toHaveFocus();
   });
 });
 

@@ -31,8 +31,9 @@ type StatsState = { state: 'loading' } | { state: 'ready'; stats: Stats } | { st
 const number = new Intl.NumberFormat();
 
 /**
- * UserMenu is the account button at the right of the header and its menu:
- * the user's usage (tasks, pages, storage), who they are signed in as, and
+ * UserMenu is the account button at the right of the header and its popup:
+ * who is signed in (the name, also on phones where the button shows only
+ * the avatar), their usage (tasks, pages, storage), and the menu with
  * "Sign out". It follows the WAI-ARIA menu button pattern: Enter, Space or
  * the arrow keys open it, arrows and Home/End move between items, Escape
  * closes it and returns focus to the button, and a click outside closes it.
@@ -146,11 +147,11 @@ export function UserMenu({ user }: { user: User }) {
 
   return (
     <div className="user-menu" ref={wrapRef}>
+      {/* Named by its visible text (the name; on phones visually hidden, still the name). */}
       <button
         ref={buttonRef}
         type="button"
         className="user-menu-button"
-        aria-label={name}
         aria-haspopup="menu"
         aria-expanded={open}
         aria-controls={open ? menuId : undefined}
@@ -160,37 +161,40 @@ export function UserMenu({ user }: { user: User }) {
         <span className="avatar" aria-hidden="true">
           {initials(user)}
         </span>
-        <span className="user-menu-name" aria-hidden="true">
-          {name}
-        </span>
+        <span className="user-menu-name">{name}</span>
         <svg className="user-menu-caret" viewBox="0 0 24 24" width="14" height="14" aria-hidden="true">
           <path d="m6 9 6 6 6-6" fill="none" stroke="currentColor" strokeWidth="2" strokeLinecap="round" strokeLinejoin="round" />
         </svg>
       </button>
       {open && (
-        <div ref={menuRef} id={menuId} className="user-menu-popup" role="menu" aria-label={name} onKeyDown={onMenuKey}>
+        // The popup shows who is signed in and their usage; only its actions
+        // form the menu (a menu holds menu items, not a definition list).
+        <div className="user-menu-popup">
+          <div className="user-menu-account">
+            <div className="user-menu-display-name">{name}</div>
+            {name !== user.email && <div className="user-menu-email">{user.email}</div>}
+            {user.provider && <div className="muted user-menu-provider">Sign-in provider: {user.provider}</div>}
+          </div>
+          <div className="user-menu-sep" />
           <div role="group" aria-label="Your usage" aria-busy={stats.state === 'loading'} className="user-menu-stats">
             <UsageStats stats={stats} />
           </div>
-          <div role="separator" className="user-menu-sep" />
-          <div role="group" aria-label="Account" className="user-menu-account">
-            <div className="user-menu-email">{user.email}</div>
-            {user.provider && <div className="muted user-menu-provider">Sign-in provider: {user.provider}</div>}
+          <div className="user-menu-sep" />
+          <div ref={menuRef} id={menuId} role="menu" aria-label={name} onKeyDown={onMenuKey}>
+            <button
+              type="button"
+              role="menuitem"
+              tabIndex={-1}
+              className="user-menu-item"
+              aria-disabled={signingOut || undefined}
+              onClick={() => void signOut()}
+            >
+              <svg viewBox="0 0 24 24" width="16" height="16" aria-hidden="true">
+                <path d="M15 4h3a2 2 0 0 1 2 2v12a2 2 0 0 1-2 2h-3M10 17l5-5-5-5M15 12H3" fill="none" stroke="currentColor" strokeWidth="2" strokeLinecap="round" strokeLinejoin="round" />
+              </svg>
+              {signingOut ? 'Signing out…' : 'Sign out'}
+            </button>
           </div>
-          <div role="separator" className="user-menu-sep" />
-          <button
-            type="button"
-            role="menuitem"
-            tabIndex={-1}
-            className="user-menu-item"
-            aria-disabled={signingOut || undefined}
-            onClick={() => void signOut()}
-          >
-            <svg viewBox="0 0 24 24" width="16" height="16" aria-hidden="true">
-              <path d="M15 4h3a2 2 0 0 1 2 2v12a2 2 0 0 1-2 2h-3M10 17l5-5-5-5M15 12H3" fill="none" stroke="currentColor" strokeWidth="2" strokeLinecap="round" strokeLinejoin="round" />
-            </svg>
-            {signingOut ? 'Signing out…' : 'Sign out'}
-          </button>
         </div>
       )}
     </div>

@@ -1,32 +1,11 @@
 import { useId } from 'react';
 import type { Engine, OutputKind } from '../api/types';
 import type { PDFOutput, PDFText } from '../api/taskService';
+import { LanguagePicker } from './LanguagePicker';
 import { choiceFor, engineOutputs, OUTPUT_NAMES, PDF_OUTPUT_NAMES, PDF_TEXT_NAMES, type UploadChoice } from './options';
 
-// Tesseract's codes that are not language tags Intl knows.
-const SPECIAL_LANGS: Record<string, string> = {
-  osd: 'Orientation and script detection',
-  equ: 'Math equations',
-  chi_sim: 'Chinese (Simplified)',
-  chi_tra: 'Chinese (Traditional)',
-  frk: 'German Fraktur',
-};
-
-/** languageName shows a language code to people: "English (eng)", or the code itself. */
-export function languageName(code: string): string {
-  let name = SPECIAL_LANGS[code];
-  if (!name) {
-    try {
-      name = new Intl.DisplayNames(undefined, { type: 'language' }).of(code) ?? code;
-    } catch {
-      name = code; // not a language tag (e.g. "chi_sim_vert")
-    }
-  }
-  return name === code ? code : `${name} (${code})`;
-}
-
 /**
- * UploadOptions is the engine, language and outputs form. Every change goes
+ * UploadOptions is the engine, languages and outputs form. Every change goes
  * through choiceFor so the choice always fits the chosen engine.
  */
 export function UploadOptions({
@@ -63,24 +42,7 @@ export function UploadOptions({
           ))}
         </select>
       </div>
-      <div className="field">
-        <label htmlFor={`${id}-lang`}>Language</label>
-        <select
-          id={`${id}-lang`}
-          value={choice.lang}
-          onChange={(e) => change({ lang: e.target.value })}
-          disabled={langs.length === 0}
-        >
-          {langs.length === 0 && <option value="">Engine default</option>}
-          {/* A remembered combination like "eng+deu" is not in the list: keep it selectable. */}
-          {choice.lang && !langs.includes(choice.lang) && <option value={choice.lang}>{choice.lang}</option>}
-          {langs.map((l) => (
-            <option key={l} value={l}>
-              {languageName(l)}
-            </option>
-          ))}
-        </select>
-      </div>
+      <LanguagePicker languages={langs} value={choice.lang} onChange={(lang) => change({ lang })} />
       <fieldset className="upload-outputs" aria-describedby={showHint ? `${id}-outputs-hint` : undefined}>
         <legend>Outputs</legend>
         <div className="upload-output-list">

@@ -63,9 +63,11 @@ describe('upload options', () => {
     expect(screen.getByRole('button', { name: 'Choose files' })).toBeDisabled();
 
     expect(await screen.findByLabelText('Engine')).toHaveValue('tesseract');
-    expect(screen.getByLabelText('Language')).toHaveValue('eng');
+    expect(document.title).toBe('Upload · ocrbox');
+    expect(screen.getByRole('button', { name: /^Languages/ })).toHaveAccessibleName('Languages English');
     for (const name of ['Text', 'hOCR', 'JSON', 'Searchable PDF']) expect(screen.getByLabelText(name)).toBeChecked();
-    expect(screen.getByRole('button', { name: 'Upload' })).toBeEnabled();
+    // One way to start an upload: no "Upload" button beside "Choose files".
+    expect(screen.queryByRole('button', { name: 'Upload' })).toBeNull();
     expect(screen.getByRole('button', { name: 'Choose files' })).toBeEnabled();
     expect(screen.getByLabelText('Choose files')).toHaveAttribute('type', 'file');
     expect(screen.getByLabelText('Choose files')).toHaveAttribute('multiple');
@@ -82,7 +84,7 @@ describe('upload options', () => {
     expect(screen.getByLabelText('Text')).toBeChecked();
     expect(screen.getByLabelText('Text')).toBeDisabled();
     // plain has no "eng": its first language is picked.
-    expect(screen.getByLabelText('Language')).toHaveValue('fra');
+    expect(screen.getByRole('button', { name: /^Languages/ })).toHaveTextContent('French');
     expect(JSON.parse(localStorage.getItem(STORAGE_KEY)!)).toEqual({
       engine: 'plain',
       lang: 'fra',
@@ -128,6 +130,36 @@ describe('upload options', () => {
     expect(screen.queryByLabelText('Searchable PDF as')).not.toBeInTheDocument();
   });
 
+  it('takes several languages by name, keeps the order checked, sends eng+deu and remembers it', async () => {
+    stubFetch(engines, noneRunning);
+    const user = userEvent.setup();
+    await ready();
+    const button = screen.getByRole('button', { name: /^Languages/ });
+    expect(button).toHaveAttribute('aria-expanded', 'false');
+    await user.click(button);
+    expect(button).toHaveAttribute('aria-expanded', 'true');
+    // Names, not codes, sorted by name; the only one checked cannot go.
+    const boxes = screen.getAllByRole('checkbox').filter((b) => b.closest('.lang-picker'));
+    expect(boxes.map((b) => b.closest('label')!.textContent)).toEqual(['English', 'French', 'German']);
+    expect(screen.getByRole('checkbox', { name: 'English' })).toBeDisabled();
+    await user.click(screen.getByRole('checkbox', { name: 'German' }));
+    expect(button).toHaveTextContent('English, German');
+    // The first one checked is the main language, and says so.
+    expect(screen.getByRole('checkbox', { name: 'English main' })).toBeEnabled();
+    await user.keyboard('{Escape}');
+    expect(button).toHaveAttribute('aria-expanded', 'false');
+    expect(button).toHaveFocus();
+    drop([file('a.png')]);
+    expect(FakeXHR.all[0].body?.get('lang')).toBe('eng+deu');
+    expect(JSON.parse(localStorage.getItem(STORAGE_KEY)!)).toMatchObject({ lang: 'eng+deu' });
+    // The main language can change: uncheck English, German stays.
+    await user.click(button);
+    await user.click(screen.getByRole('checkbox', { name: 'English main' }));
+    expect(button).toHaveTextContent(/^German$/);
+    drop([file('b.png')]);
+    expect(FakeXHR.all[1].body?.get('lang')).toBe('deu');
+  });
+
   it('does not let the last output be unchecked', async () => {
     stubFetch(engines, noneRunning);
     const user = userEvent.setup();
@@ -142,7 +174,7 @@ describe('upload options', () => {
     localStorage.setItem(STORAGE_KEY, JSON.stringify({ engine: 'tesseract', lang: 'deu', outputs: ['pdf', 'bogus'] }));
     stubFetch(engines, noneRunning);
     await ready();
-    expect(screen.getByLabelText('Language')).toHaveValue('deu');
+    expect(screen.getByRole('button', { name: /^Languages/ })).toHaveTextContent('German');
     expect(screen.getByLabelText('Searchable PDF')).toBeChecked();
     expect(screen.getByLabelText('Text')).not.toBeChecked();
   });
@@ -211,7 +243,7 @@ describe('uploading', () => {
     screen.getByTestId('dropzone').focus();
     await user.keyboard('{Enter}');
     expect(click).toHaveBeenCalledTimes(1);
-    await user.click(screen.getByRole('button', { name: 'Upload' }));
+    await user.click(screen.getByRole('button', { name: 'Choose files' }));
     expect(click).toHaveBeenCalledTimes(2);
 
     await user.upload(input, [file('scan.pdf')]);

@@ -1,12 +1,13 @@
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { Link } from 'react-router';
 import { taskService } from '../api/taskService';
 import { useFetch } from '../api/useFetch';
 import { isRunning, type Engine } from '../api/types';
 import { ErrorBanner, describeError } from '../components/ErrorBanner';
 import { Skeleton } from '../components/Spinner';
+import { useDocumentTitle } from '../shell/documentTitle';
 import { useTaskStore } from '../stores/taskStore';
-import { DropZone, type DropZoneHandle } from './DropZone';
+import { DropZone } from './DropZone';
 import { choiceFor, loadChoice, saveChoice, type UploadChoice } from './options';
 import { TaskProgressList } from './TaskProgressList';
 import { UploadOptions } from './UploadOptions';
@@ -32,6 +33,7 @@ function useEngines(): [EnginesState, () => void] {
  * still running from an earlier visit are listed too.
  */
 export function UploadPage() {
+  useDocumentTitle('Upload');
   const [engines, reloadEngines] = useEngines();
   const [choice, setChoice] = useState<UploadChoice>();
   // Once the engines are known, settle the choice: the remembered one where
@@ -41,7 +43,6 @@ export function UploadPage() {
     setSettledFor(engines.engines);
     setChoice((c) => choiceFor(engines.engines, c ?? loadChoice()));
   }
-  const picker = useRef<DropZoneHandle>(null);
   const rows = useUploadStore((s) => s.rows);
   const byId = useTaskStore((s) => s.byId);
   const [runningError, setRunningError] = useState<unknown>();
@@ -105,21 +106,12 @@ export function UploadPage() {
           </div>
         )}
         {engines.state === 'ready' && choice && (
-          <form
-            className="upload-form"
-            onSubmit={(e) => {
-              e.preventDefault();
-              picker.current?.openPicker();
-            }}
-          >
+          // No separate "Upload" button: "Choose files" (or a drop) is the one way to start.
+          <div className="upload-form">
             <UploadOptions engines={engines.engines} choice={choice} onChange={changeChoice} />
-            <button type="submit" className="btn btn-primary upload-submit">
-              Upload
-            </button>
-          </form>
+          </div>
         )}
         <DropZone
-          ref={picker}
           onFiles={addFiles}
           disabled={!ready}
           hint={
