@@ -20,7 +20,10 @@ import (
 	"github.com/ocrbox/ocrbox/plugins/host"
 	"github.com/ocrbox/ocrbox/plugins/sdk"
 	"github.com/ocrbox/ocrbox/storage/boltstore"
+	"github.com/ocrbox/ocrbox/storage/boltstore/boltstoretest"
 	"github.com/ocrbox/ocrbox/storage/filestore"
+	"github.com/ocrbox/ocrbox/storage/filestore/filestoretest"
+	"github.com/ocrbox/ocrbox/test/testenv"
 )
 
 // harness is ocrbox's task pipeline as app.Serve wires it, on a real bbolt
@@ -38,7 +41,7 @@ type harness struct {
 	// scratch is the worker's page scratch directory.
 	scratch string
 	opts    worker.Options
-	logs    *syncBuffer
+	logs    *testenv.SyncBuffer
 	log     *slog.Logger
 }
 
@@ -56,7 +59,7 @@ func newHarness(t *testing.T, s setup) *harness {
 	t.Helper()
 	ctx := context.Background()
 	data := t.TempDir()
-	h := &harness{dir: filepath.Join(data, "engine"), logs: &syncBuffer{}}
+	h := &harness{dir: filepath.Join(data, "engine"), logs: &testenv.SyncBuffer{}}
 	h.log = slog.New(slog.NewTextHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	t.Cleanup(func() {
 		if t.Failed() {
@@ -67,22 +70,11 @@ func newHarness(t *testing.T, s setup) *harness {
 		t.Fatal(err)
 	}
 
-	store, err := boltstore.Open(ctx, filepath.Join(data, "ocrbox.db"), boltstore.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = store.Close() })
-	if _, _, err := store.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	// The data directory is laid out as the server's.
+	store := boltstoretest.Open(t, filepath.Join(data, "ocrbox.db"))
 	h.store = store
-	if h.files, err = filestore.New(filepath.Join(data, "files")); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = h.files.Close() })
-	if h.user, err = store.UpsertUser(ctx, domain.User{Email: "ada@example.org", Name: "Ada", Provider: "local"}); err != nil {
-		t.Fatal(err)
-	}
+	h.files = filestoretest.Open(t, filepath.Join(data, "files"))
+	h.user = boltstoretest.User(t, store, "ada@example.org")
 
 	var cfgs []engines.Config
 	for _, name := range s.engines {
@@ -93,9 +85,10 @@ func newHarness(t *testing.T, s setup) *harness {
 		cfgs = append(cfgs, engines.Config{Processes: s.processes,
 			Spec: host.Spec{Name: name, Kind: sdk.KindEngine, Settings: settings}})
 	}
+	var err error
 	h.pool, err = engines.Start(ctx, cfgs, h.log)
 	if err != nil {
-		failOrSkip(t, "start engines %v: %v", s.engines, err)
+		testenv.RequireOrSkip(t, "start engines %v: %v", s.engines, err)
 	}
 	t.Cleanup(h.pool.Close)
 
@@ -291,30 +284,9 @@ func (h *harness) restarts(t *testing.T, engine string, n int) int {
 	return total
 }
 
-// failOrSkip fails when CI=true, where a missing dependency means a broken
-// pipeline, and skips on a developer machine without it.
+// failOrSkip is testenv.RequireOrSkip under the name remote_test.go, still
+// being written, calls it by; it goes once that file uses testenv itself.
 func failOrSkip(t testing.TB, format string, args ...any) {
 	t.Helper()
-	if os.Getenv("CI") == "true" {
-		t.Fatalf(format, args...)
-	}
-	t.Skipf(format, args...)
-}
-
-// syncBuffer is a log sink shared by the worker's goroutines.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
+	testenv.RequireOrSkip(t, format, args...)
 }

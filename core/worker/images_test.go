@@ -8,31 +8,12 @@ import (
 	"image/color"
 	"image/draw"
 	"image/png"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"golang.org/x/image/font"
 	"golang.org/x/image/font/basicfont"
 	"golang.org/x/image/math/fixed"
 )
-
-// corpusDir is the shared OCR corpus beside the repository clone; go test
-// runs in the package directory.
-const corpusDir = "../../../shared/testdata/ocr"
-
-// corpusFile reads a file of the shared corpus (required when CI=true).
-func corpusFile(t *testing.T, name string) []byte {
-	t.Helper()
-	if _, err := os.Stat(corpusDir); err != nil {
-		failOrSkip(t, "OCR corpus not found at %s: %v", corpusDir, err)
-	}
-	b, err := os.ReadFile(filepath.Join(corpusDir, name))
-	if err != nil {
-		t.Fatalf("read corpus file: %v", err)
-	}
-	return b
-}
 
 // textPNG renders lines of black text on white with the 7x13 bitmap font,
 // magnified scale times so tesseract sees letters of a readable size.

@@ -11,6 +11,7 @@ import (
 
 	"github.com/ocrbox/ocrbox/core/domain"
 	"github.com/ocrbox/ocrbox/core/worker"
+	"github.com/ocrbox/ocrbox/test/testenv"
 )
 
 // TestTesseractTaskCompletes runs real uploads through the real tesseract
@@ -25,7 +26,7 @@ func TestTesseractTaskCompletes(t *testing.T) {
 		wantText string
 	}{
 		{"corpus phototest TIFF, every output", "phototest.tif",
-			func(t *testing.T) []byte { return corpusFile(t, "pages/phototest.tif") },
+			func(t *testing.T) []byte { return testenv.CorpusFile(t, "pages/phototest.tif") },
 			"txt,hocr,json,pdf", "quick"},
 		{"rendered PNG, txt only", "fox.png",
 			func(t *testing.T) []byte { return textPNG(t, 4, "The quick brown fox", "jumps over the lazy dog") },
