@@ -18,6 +18,7 @@ import (
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
 
 	"github.com/ocrbox/ocrbox/core/domain"
+	"github.com/ocrbox/ocrbox/test/testenv"
 )
 
 // TestPixelFloodRefusedFromHeader: a 30000x30000 PNG (900 MP, 900 MB as
@@ -105,7 +106,7 @@ func TestPixelFloodOnLaterTIFFPage(t *testing.T) {
 // TestPDFDPILoweredForLargePages: a page too large at PDFDPI is rendered at
 // the highest DPI that fits MaxMegapixels instead of being refused.
 func TestPDFDPILoweredForLargePages(t *testing.T) {
-	dir := corpus(t)
+	dir := testenv.Corpus(t)
 	doc, err := Open(context.Background(), filepath.Join(dir, "multipage/three-pages.pdf"), TypePDF,
 		Limits{MaxMegapixels: 2})
 	if err != nil {
@@ -127,7 +128,7 @@ func TestPDFDPILoweredForLargePages(t *testing.T) {
 // TestUnreadableInputs: corrupt and truncated files fail with
 // unreadable_input, at Open or at the latest at Page.
 func TestUnreadableInputs(t *testing.T) {
-	dir := corpus(t)
+	dir := testenv.Corpus(t)
 	png := readFile(t, filepath.Join(dir, "pages/phototest-rotated-L.png"))
 	tif := readFile(t, filepath.Join(dir, "multipage/four-pages.tif"))
 	pdf := readFile(t, filepath.Join(dir, "multipage/three-pages.pdf"))
@@ -183,7 +184,7 @@ func TestGarbageIsUnsupported(t *testing.T) {
 }
 
 func TestEncryptedPDF(t *testing.T) {
-	dir := corpus(t)
+	dir := testenv.Corpus(t)
 	out := filepath.Join(t.TempDir(), "locked.pdf")
 	conf := model.NewAESConfiguration("secret", "owner", 256)
 	if err := api.EncryptFile(filepath.Join(dir, "multipage/three-pages.pdf"), out, conf); err != nil {
@@ -199,7 +200,7 @@ func TestEncryptedPDF(t *testing.T) {
 // TestPDFWithoutPoppler: PDFs are read by PDFium in this binary, with no
 // helper program on PATH. Not parallel: it empties PATH.
 func TestPDFWithoutPoppler(t *testing.T) {
-	dir := corpus(t)
+	dir := testenv.Corpus(t)
 	t.Setenv("PATH", t.TempDir())
 	doc, err := Open(context.Background(), filepath.Join(dir, "multipage/three-pages.pdf"), TypePDF, Limits{})
 	if err != nil {

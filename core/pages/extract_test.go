@@ -11,13 +11,14 @@ import (
 	"testing"
 
 	"github.com/ocrbox/ocrbox/core/domain"
+	"github.com/ocrbox/ocrbox/test/testenv"
 )
 
 // TestExtractJobs runs Document.Job then Extract, as the server and the
 // page helper do between them: pages handed on as uploaded point at the
 // upload and write nothing; re-encoded pages are written to Out only.
 func TestExtractJobs(t *testing.T) {
-	dir := corpus(t)
+	dir := testenv.Corpus(t)
 	tests := []struct {
 		file    string
 		page    int

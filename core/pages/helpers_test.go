@@ -13,20 +13,6 @@ import (
 	"github.com/ocrbox/ocrbox/core/domain"
 )
 
-// corpus returns the shared OCR test corpus, which lives beside the repo
-// clone (../shared) both on developer machines and in CI.
-func corpus(t *testing.T) string {
-	t.Helper()
-	dir := filepath.Join("..", "..", "..", "shared", "testdata", "ocr")
-	if _, err := os.Stat(dir); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("OCR corpus missing at %s: %v", dir, err)
-		}
-		t.Skipf("OCR corpus missing at %s", dir)
-	}
-	return dir
-}
-
 // wantDomainError fails unless err is a *domain.Error of the given kind and code.
 func wantDomainError(t *testing.T, err error, kind error, code string) *domain.Error {
 	t.Helper()

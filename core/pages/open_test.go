@@ -12,12 +12,13 @@ import (
 	"testing"
 
 	"github.com/ocrbox/ocrbox/core/domain"
+	"github.com/ocrbox/ocrbox/test/testenv"
 )
 
 // TestOpenCorpus opens real scans and checks every page is an image the
 // engine can decode, with the size the source declares.
 func TestOpenCorpus(t *testing.T) {
-	dir := corpus(t)
+	dir := testenv.Corpus(t)
 	tests := []struct {
 		file     string
 		sizes    [][2]int // width, height per page
@@ -99,7 +100,7 @@ func assertDecodes(t *testing.T, p Page) {
 }
 
 func TestOpenMaxPages(t *testing.T) {
-	dir := corpus(t)
+	dir := testenv.Corpus(t)
 	tests := []struct {
 		file string
 		max  int
@@ -120,7 +121,7 @@ func TestOpenMaxPages(t *testing.T) {
 }
 
 func TestPageConcurrentAndCancelled(t *testing.T) {
-	dir := corpus(t)
+	dir := testenv.Corpus(t)
 	doc, err := Open(context.Background(), filepath.Join(dir, "multipage/four-pages.tif"), TypeTIFF, Limits{})
 	if err != nil {
 		t.Fatal(err)

@@ -9,10 +9,11 @@ import (
 	"testing"
 
 	"github.com/ocrbox/ocrbox/core/domain"
+	"github.com/ocrbox/ocrbox/test/testenv"
 )
 
 func TestPreview(t *testing.T) {
-	dir := corpus(t)
+	dir := testenv.Corpus(t)
 	tests := []struct {
 		name, file, contentType string
 		index, width, quarters  int

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ocrbox/ocrbox/test/testenv"
 )
 
 // engine is shared by the tests: one instance, like one page helper.
@@ -29,16 +31,10 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
+// corpus is the path of a file of the shared OCR corpus.
 func corpus(t *testing.T, name string) string {
 	t.Helper()
-	p := filepath.Join("..", "..", "..", "shared", "testdata", "ocr", name)
-	if _, err := os.Stat(p); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("OCR corpus missing: %v", err)
-		}
-		t.Skipf("OCR corpus missing: %v", err)
-	}
-	return p
+	return filepath.Join(testenv.Corpus(t), filepath.FromSlash(name))
 }
 
 func open(t *testing.T, path string) *Document {
