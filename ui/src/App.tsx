@@ -11,11 +11,13 @@ import { UploadPage } from './upload/UploadPage';
 
 // The result viewer is loaded when first opened: the first screen's JS stays small.
 const TaskViewer = lazy(() => import('./viewer/TaskViewer'));
+// The statistics view too: most visits never open it.
+const StatsPage = lazy(() => import('./stats/StatsPage'));
 
 /**
  * App is the route table: /login, and behind sign-in / (upload and live
- * progress), /history (task history; ?task=ID opens a task's details) and
- * /tasks/:id (the result viewer; ?page=N&view=image|text&q=search).
+ * progress), /history (task history; ?task=ID opens a task's details),
+ * /stats (statistics) and /tasks/:id (the result viewer; ?page=N&view=image|text&q=search).
  */
 export function App() {
   const status = useAuthStore((s) => s.status);
@@ -48,6 +50,14 @@ export function App() {
       <Route element={<RequireAuth />}>
         <Route path="/" element={<UploadPage />} />
         <Route path="/history" element={<TaskHistory />} />
+        <Route
+          path="/stats"
+          element={
+            <Suspense fallback={<main className="page center-page"><Spinner label="Loading statistics…" /></main>}>
+              <StatsPage />
+            </Suspense>
+          }
+        />
         <Route
           path="/tasks/:id"
           element={
