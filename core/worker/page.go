@@ -186,7 +186,7 @@ func (w *Worker) recognize(ctx context.Context, t *domain.Task, job pages.Job, l
 			return context.Cause(ctx)
 		}
 		if errors.Is(err, sdk.ErrBadImage) || errors.Is(err, sdk.ErrUnsupported) {
-			return domain.Errorf(domain.ErrBadInput, "unreadable_input", "page %d could not be read: %v", n, err)
+			return domain.Errorf(domain.ErrBadInput, domain.CodeUnreadableInput, "page %d could not be read: %v", n, err)
 		}
 		log.Warn("page attempt failed", "page", n, "attempt", attempt, "error", err)
 		return retry.RetryableError(err)
@@ -198,10 +198,10 @@ func (w *Worker) recognize(ctx context.Context, t *domain.Task, job pages.Job, l
 		case errors.As(err, &de) || ctx.Err() != nil:
 			return nil, pg, err
 		case errors.As(err, &dec):
-			return nil, pg, domain.Errorf(domain.ErrTransient, "decode_failed",
+			return nil, pg, domain.Errorf(domain.ErrTransient, domain.CodeDecodeFailed,
 				"page %d could not be decoded after %d attempts: %v", n, attempt, dec.err)
 		}
-		return nil, pg, domain.Errorf(domain.ErrTransient, "engine_failed",
+		return nil, pg, domain.Errorf(domain.ErrTransient, domain.CodeEngineFailed,
 			"OCR engine %q failed on page %d after %d attempts: %v", t.Engine, n, attempt, err)
 	}
 	return resp, pg, nil
@@ -244,7 +244,7 @@ func (w *Worker) request(t *domain.Task, pg pages.Page) (*sdk.RecognizeRequest, 
 		return nil, fmt.Errorf("page %d file: %w", pg.Number, err)
 	}
 	if st.Size() > MaxPageBytes {
-		return nil, domain.Errorf(domain.ErrTooLarge, "page_too_large",
+		return nil, domain.Errorf(domain.ErrTooLarge, domain.CodePageTooLarge,
 			"page %d is %d MiB; engine %q takes pages of at most %d MiB", pg.Number, st.Size()>>20, t.Engine, MaxPageBytes>>20)
 	}
 	if req.Image, err = os.ReadFile(path); err != nil {

@@ -100,7 +100,7 @@ func (inServer) AssemblePDF(ctx context.Context, f outputs.PDFFiles, out *os.Fil
 func (w *Worker) writeSearchablePDF(ctx context.Context, t *domain.Task, pgs []outputs.Page, meta outputs.Meta, out *os.File) error {
 	in, ok := t.InputFile()
 	if !ok {
-		return domain.Errorf(domain.ErrBadInput, "unreadable_input", "the task has no input file")
+		return domain.Errorf(domain.ErrBadInput, domain.CodeUnreadableInput, "the task has no input file")
 	}
 	path := func(name string) (string, error) { return w.files.Path(ctx, t.UserID, t.ID, name) }
 	doc := outputs.PDFFiles{PDFA: t.PDFOutput != domain.PDFOutputPDF, Meta: meta}

@@ -99,7 +99,7 @@ func apply(x *domain.Task, ev domain.Event, now time.Time) error {
 func (w *Worker) run(ctx context.Context, t *domain.Task, r *run, log *slog.Logger) error {
 	in, ok := t.InputFile()
 	if !ok {
-		return domain.Errorf(domain.ErrBadInput, "unreadable_input", "the task has no input file")
+		return domain.Errorf(domain.ErrBadInput, domain.CodeUnreadableInput, "the task has no input file")
 	}
 	path, err := w.files.Path(ctx, t.UserID, t.ID, in.StoredName)
 	if err != nil {
