@@ -67,13 +67,13 @@ func TestCreateBatch(t *testing.T) {
 			if pulled != tt.pulled {
 				t.Errorf("the batch read %d files, want %d", pulled, tt.pulled)
 			}
-			n, cerr := f.store.CountTasks(ctx, f.alice.ID)
-			if cerr != nil {
-				t.Fatal(cerr)
-			}
 			if tt.code == "" {
 				if err != nil {
 					t.Fatalf("refused: %v", err)
+				}
+				n, err := f.store.CountTasks(ctx, f.alice.ID)
+				if err != nil {
+					t.Fatal(err)
 				}
 				if len(got) != len(tt.items) || n != len(tt.items) || len(f.taskDirs(t)) != len(tt.items) {
 					t.Fatalf("%d tasks returned, %d stored, dirs %v; want %d", len(got), n, f.taskDirs(t), len(tt.items))
@@ -89,12 +89,7 @@ func TestCreateBatch(t *testing.T) {
 			if got != nil {
 				t.Errorf("refused batch returned %d tasks", len(got))
 			}
-			if n != 0 {
-				t.Errorf("refused batch left %d tasks", n)
-			}
-			if dirs := f.taskDirs(t); len(dirs) != 0 {
-				t.Errorf("refused batch left %v on disk", dirs)
-			}
+			f.wantNothingLeft(t)
 		})
 	}
 }
@@ -120,10 +115,5 @@ func TestCreateBatchUndoOutlivesTheRequest(t *testing.T) {
 	if _, err := f.svc.CreateBatch(ctx, f.alice.ID, p, files, 3); !errors.Is(err, gone) {
 		t.Fatalf("err = %v, want %v", err, gone)
 	}
-	if n, _ := f.store.CountTasks(context.Background(), f.alice.ID); n != 0 {
-		t.Errorf("%d tasks left after the client went away", n)
-	}
-	if dirs := f.taskDirs(t); len(dirs) != 0 {
-		t.Errorf("left %v on disk", dirs)
-	}
+	f.wantNothingLeft(t)
 }

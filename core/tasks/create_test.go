@@ -117,12 +117,7 @@ func TestCreateRefusalsLeaveNothingBehind(t *testing.T) {
 			} else if !errors.Is(err, tt.kind) {
 				t.Errorf("err = %v, want %v", err, tt.kind)
 			}
-			if dirs := f.taskDirs(t); len(dirs) != 0 {
-				t.Errorf("refused upload left %v on disk", dirs)
-			}
-			if n, _ := f.store.CountTasks(ctx, f.alice.ID); n != 0 {
-				t.Errorf("refused upload left %d tasks", n)
-			}
+			f.wantNothingLeft(t)
 			if kicks, _ := f.runner.state(); kicks != 0 {
 				t.Errorf("refused upload kicked the worker %d times", kicks)
 			}

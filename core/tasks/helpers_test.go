@@ -207,6 +207,18 @@ func (f *fixture) taskDirs(t *testing.T) []string {
 	return dirs
 }
 
+// wantNothingLeft fails when a refused upload left anything of alice's
+// behind: a task record or a task directory.
+func (f *fixture) wantNothingLeft(t *testing.T) {
+	t.Helper()
+	if n, err := f.store.CountTasks(context.Background(), f.alice.ID); err != nil || n != 0 {
+		t.Errorf("refused upload left %d tasks (%v)", n, err)
+	}
+	if dirs := f.taskDirs(t); len(dirs) != 0 {
+		t.Errorf("refused upload left %v on disk", dirs)
+	}
+}
+
 // wantDomainError fails unless err is a *domain.Error of kind and code.
 func wantDomainError(t *testing.T, err error, kind error, code string) *domain.Error {
 	t.Helper()
