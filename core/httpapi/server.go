@@ -37,7 +37,6 @@ type Sessions interface {
 // Tasks is the task service as the API uses it.
 type Tasks interface {
 	ParseParams(ctx context.Context, engine, lang, outputs string) (tasks.Params, error)
-	CheckQuota(ctx context.Context, userID string, adding int) error
 	CheckStorage(ctx context.Context, userID string, incoming int64) error
 	// CreateBatch makes a task of every file of one upload, or none.
 	CreateBatch(ctx context.Context, userID string, p tasks.Params, files iter.Seq2[tasks.Upload, error], maxFiles int) ([]*domain.Task, error)
