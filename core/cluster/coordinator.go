@@ -155,17 +155,26 @@ func (c *Coordinator) setup(ctx context.Context) error {
 		cc.Stop()
 		return fmt.Errorf("cluster advisories: %w", err)
 	}
-	w, err := c.kv.WatchAll(ctx)
+	w, err := c.kv.WatchAll(bg) // outlives ctx, which only bounds the start
 	if err != nil {
 		cc.Stop()
 		return fmt.Errorf("cluster nodes watch: %w", err)
 	}
 	// The nodes already there, so Slots and Free are right from the start.
-	for e := range w.Updates() {
-		if e == nil {
-			break
+initial:
+	for {
+		select {
+		case e := <-w.Updates():
+			if e == nil {
+				break initial
+			}
+			c.onPresence(e, e.Created())
+		case <-ctx.Done():
+			w.Stop()
+			cc.Stop()
+			stop()
+			return fmt.Errorf("cluster nodes watch: %w", context.Cause(ctx))
 		}
-		c.onPresence(e, e.Created())
 	}
 	c.bg.Add(1)
 	go func() {

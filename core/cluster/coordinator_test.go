@@ -1,0 +1,154 @@
+package cluster
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/ocrbox/ocrbox/plugins/sdk"
+)
+
+func recognize(t *testing.T, c *Coordinator, engine string, img []byte) (*sdk.RecognizeResponse, error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	return c.Recognize(ctx, engine, &sdk.RecognizeRequest{Image: img, Languages: []string{"eng"}, PageNumber: 1}, time.Minute)
+}
+
+func randomBytes(t *testing.T, n int) []byte {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// objects counts the objects in the blobs bucket.
+func objects(t *testing.T, c *Coordinator) int {
+	t.Helper()
+	list, err := c.blobs.List(context.Background())
+	if err != nil && !errors.Is(err, jetstream.ErrNoObjectsFound) {
+		t.Fatal(err)
+	}
+	return len(list)
+}
+
+func TestRoundTrip(t *testing.T) {
+	c := startCoordinator(t)
+	eng := newEngines("tesseract")
+	startNode(t, c, "n1", 2, eng)
+	waitFor(t, "node", func() bool { return c.Free("tesseract") == 2 })
+
+	big := randomBytes(t, 900<<10) // above InlineMax: via the object store
+	tests := []struct {
+		name   string
+		img    []byte
+		result int // bytes of text in the result (large: via the object store)
+	}{
+		{"small page", []byte("a small page"), 10},
+		{"large page", big, 10},
+		{"large result", []byte("a page with a long text"), 1 << 20},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			eng.set(func(_ context.Context, _ string, req *sdk.RecognizeRequest) (*sdk.RecognizeResponse, error) {
+				text := digest(req.GetImage())
+				return &sdk.RecognizeResponse{Text: text + string(bytes.Repeat([]byte("x"), tt.result))}, nil
+			})
+			resp, err := recognize(t, c, "tesseract", tt.img)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := digest(tt.img); len(resp.GetText()) != len(want)+tt.result || resp.GetText()[:len(want)] != want {
+				t.Fatalf("result %.40q…, want the digest %s of the page sent and %d bytes", resp.GetText(), want, tt.result)
+			}
+			if n := objects(t, c); n != 0 {
+				t.Errorf("%d objects left in the object store", n)
+			}
+		})
+	}
+	if st := c.Stats(); st.PagesSent != 3 || st.Results != 3 || st.Duplicates != 0 {
+		t.Errorf("stats %+v, want 3 sent, 3 results", st)
+	}
+}
+
+// A page given by path on the coordinator reaches the node as bytes; an
+// engine that reads files gets a file of the node's own.
+func TestPageByPath(t *testing.T) {
+	c := startCoordinator(t)
+	eng := newEngines("tesseract")
+	eng.path = true
+	startNode(t, c, "n1", 1, eng)
+	waitFor(t, "node", func() bool { return c.Free("tesseract") == 1 })
+	page := filepath.Join(t.TempDir(), "page.png")
+	img := []byte("the page's bytes")
+	if err := os.WriteFile(page, img, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := c.Recognize(context.Background(), "tesseract", &sdk.RecognizeRequest{ImagePath: page}, time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.GetText() != digest(img) {
+		t.Fatalf("text %q, want %q", resp.GetText(), digest(img))
+	}
+	got := eng.reqs[0].GetImagePath()
+	if got == "" || got == page || len(eng.reqs[0].GetImage()) != 0 {
+		t.Fatalf("engine got path %q and %d bytes; want a node-side file, not %q", got, len(eng.reqs[0].GetImage()), page)
+	}
+	if _, err := os.Stat(got); !os.IsNotExist(err) {
+		t.Errorf("node's page file %s left behind (%v)", got, err)
+	}
+}
+
+func TestEngineErrorsKeepTheirKind(t *testing.T) {
+	c := startCoordinator(t)
+	eng := newEngines("tesseract")
+	startNode(t, c, "n1", 1, eng)
+	waitFor(t, "node", func() bool { return c.Free("tesseract") == 1 })
+	tests := []struct {
+		name      string
+		err       error
+		badImage  bool
+		unsupport bool
+	}{
+		{"bad image", fmtErr(sdk.ErrBadImage, "not a PNG"), true, false},
+		{"unsupported", fmtErr(sdk.ErrUnsupported, "no language klingon"), false, true},
+		{"transient", errBoom, false, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			eng.set(func(context.Context, string, *sdk.RecognizeRequest) (*sdk.RecognizeResponse, error) { return nil, tt.err })
+			_, err := recognize(t, c, "tesseract", []byte("page"))
+			if err == nil {
+				t.Fatal("no error")
+			}
+			if errors.Is(err, sdk.ErrBadImage) != tt.badImage || errors.Is(err, sdk.ErrUnsupported) != tt.unsupport {
+				t.Fatalf("error %q: bad image %v, unsupported %v", err, errors.Is(err, sdk.ErrBadImage), errors.Is(err, sdk.ErrUnsupported))
+			}
+			if !bytes.Contains([]byte(err.Error()), []byte(tt.err.Error())) || !bytes.Contains([]byte(err.Error()), []byte("n1")) {
+				t.Errorf("error %q does not tell the engine's message and the node", err)
+			}
+		})
+	}
+	waitFor(t, "failed count", func() bool { return startedNodeFailed(c, "n1") == 3 })
+}
+
+func startedNodeFailed(c *Coordinator, name string) int64 {
+	for _, n := range c.Nodes() {
+		if n.Name == name && n.Up {
+			return n.Failed
+		}
+	}
+	return -1
+}
+
+func fmtErr(kind error, msg string) error { return fmt.Errorf("%w: %s", kind, msg) }
