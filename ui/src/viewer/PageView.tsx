@@ -82,13 +82,18 @@ function placeWords(p: ResultPage): PlacedWord[] {
     // A line's box runs from its ascenders to its descenders: about 1.2 em.
     const font = lineH / 1.2;
     const natural = measure?.(word.text, font);
-    const pos = percentBox({ x: b.x, y: line.top, w: b.w, h: lineH }, p.width, p.height);
+    const { left, top, width, height } = percentBox({ x: b.x, y: line.top, w: b.w, h: lineH }, p.width, p.height);
     const style: CSSProperties = {
-      ...pos,
+      left,
+      top,
+      height,
       fontSize: `calc(var(--s) * ${font.toFixed(2)}px)`,
       lineHeight: `calc(var(--s) * ${lineH}px)`,
     };
+    // Stretched from the text's own width to the box; where the browser
+    // cannot measure, the span is given the box's width instead.
     if (natural && natural > 0 && b.w > 0) style.transform = `scaleX(${(b.w / natural).toFixed(4)})`;
+    else style.width = width;
     return { word, index, style };
   });
 }

@@ -17,6 +17,7 @@ function legacyCopy(text: string): boolean {
   ta.style.opacity = '0';
   const before = document.activeElement as HTMLElement | null;
   document.body.appendChild(ta);
+  ta.focus();
   ta.select();
   let ok = false;
   try {
