@@ -18,6 +18,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"mime/multipart"
 	"net/http"
 	"os"
@@ -32,11 +33,14 @@ import (
 
 // result is one mode's figures.
 type result struct {
-	Mode         string        `json:"mode"`
-	ReadyIn      time.Duration `json:"ready_ns"`
-	RestMiB      float64       `json:"rest_after_sign_ins_mib"`
-	RestProcs    string        `json:"rest_processes"`
-	WorkPeakMiB  float64       `json:"peak_while_recognising_mib"`
+	Mode        string        `json:"mode"`
+	ReadyIn     time.Duration `json:"ready_ns"`
+	RestMiB     float64       `json:"rest_after_sign_ins_mib"`
+	RestProcs   string        `json:"rest_processes"`
+	WorkPeakMiB float64       `json:"peak_while_recognising_mib"`
+	// WorkPeakPSS is the peak of the summed proportional set sizes: each
+	// shared page (the ocrbox binary every process runs) counted once.
+	WorkPeakPSS  float64       `json:"peak_while_recognising_pss_mib"`
 	PeakProcs    string        `json:"peak_processes"`
 	IdleAgainMiB float64       `json:"rest_after_idle_mib"`
 	WarmPage     time.Duration `json:"warm_page_ns"`
@@ -114,7 +118,7 @@ func run(ctx context.Context, bin, mode string, idle time.Duration, page, dense 
 	r.RestProcs = strings.Join(procs, ", ")
 
 	// Two dense pages at once: both engine processes busy.
-	stop := sample(srv.PID(), &r.WorkPeakMiB, &r.PeakProcs)
+	stop := sample(srv.PID(), &r.WorkPeakMiB, &r.PeakProcs, &r.WorkPeakPSS)
 	var wg sync.WaitGroup
 	errs := make(chan error, 2)
 	for i := range 2 {
@@ -199,11 +203,36 @@ func procName(cmdline string) string {
 	}
 }
 
-// sample records the peak of treeRSS every 50 ms until stopped, and the
-// processes that made it up (where the peak comes from).
-func sample(pid int, peak *float64, procs *string) (stop func()) {
+// treePSS sums the proportional set size of pid and its descendants
+// (smaps_rollup): a page shared by k processes counts 1/k in each.
+func treePSS(pid int) float64 {
+	var kb int64
+	var walk func(int)
+	walk = func(p int) {
+		if data, err := os.ReadFile(fmt.Sprintf("/proc/%d/smaps_rollup", p)); err == nil {
+			for _, line := range strings.Split(string(data), "\n") {
+				if rest, ok := strings.CutPrefix(line, "Pss:"); ok {
+					var v int64
+					fmt.Sscan(rest, &v)
+					kb += v
+				}
+			}
+		}
+		for _, c := range benchsrv.Children(p) {
+			walk(c)
+		}
+	}
+	walk(pid)
+	return float64(kb) / 1024
+}
+
+// sample records the peak of treeRSS every 50 ms until stopped, the
+// processes that made it up (where the peak comes from), and the peak of
+// treePSS.
+func sample(pid int, peak *float64, procs *string, pssPeak *float64) (stop func()) {
 	var max atomic.Int64
 	var names []string // written by the sampler only, read after it ended
+	var pss float64    // likewise
 	done := make(chan struct{})
 	finished := make(chan struct{})
 	go func() {
@@ -213,6 +242,7 @@ func sample(pid int, peak *float64, procs *string) (stop func()) {
 				max.Store(int64(mib * 1024))
 				names = n
 			}
+			pss = math.Max(pss, treePSS(pid))
 			select {
 			case <-done:
 				return
@@ -225,6 +255,7 @@ func sample(pid int, peak *float64, procs *string) (stop func()) {
 		<-finished
 		*peak = float64(max.Load()) / 1024
 		*procs = strings.Join(names, ", ")
+		*pssPeak = pss
 	}
 }
 
@@ -313,7 +344,8 @@ func report(rs []*result, idle time.Duration) {
 		{"at rest after two sign-ins (everything)", func(r *result) string { return mib(r.RestMiB) }},
 		{"  processes at rest", func(r *result) string { return r.RestProcs }},
 		{"peak while 2 engines recognise", func(r *result) string { return mib(r.WorkPeakMiB) }},
-		{"  processes at the peak", func(r *result) string { return r.PeakProcs }},
+		{"  processes at the peak (RSS, of which anonymous)", func(r *result) string { return r.PeakProcs }},
+		{"  peak of the summed PSS (shared pages counted once)", func(r *result) string { return mib(r.WorkPeakPSS) }},
 		{fmt.Sprintf("at rest after %s without pages", max(idle+idle/2, 3*time.Second)+time.Second), func(r *result) string { return mib(r.IdleAgainMiB) }},
 		{"small page, engine running (upload → done)", func(r *result) string { return sec(r.WarmPage) }},
 		{"same page after the quiet spell", func(r *result) string { return sec(r.ColdPage) }},

@@ -27,6 +27,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -230,6 +231,13 @@ func measure(ctx context.Context, c config, kind string, gen func(string, int64)
 				}
 				r.OCRPeak = max(r.OCRPeak, rss)
 				r.Samples++
+			}
+			for _, h := range benchsrv.Children(pid) {
+				// Engines start on first use (ocr.engine_idle_timeout):
+				// one that was not there at the baseline is counted too.
+				if strings.Contains(benchsrv.Cmdline(h), "plugin tesseract") && !slices.Contains(engines, h) {
+					engines = append(engines, h)
+				}
 			}
 			for _, e := range engines {
 				if rss, _, err := benchsrv.ProcStatus(e); err == nil {
