@@ -10,6 +10,7 @@ import (
 
 	"github.com/ocrbox/ocrbox/core/domain"
 	"github.com/ocrbox/ocrbox/core/tasks"
+	"github.com/ocrbox/ocrbox/test/testimage"
 )
 
 // batchItem is one step of an upload: a file, or a read error.
@@ -43,7 +44,7 @@ func TestCreateBatch(t *testing.T) {
 			3, domain.ErrUnsupportedType, domain.CodeUnsupportedType, 3},
 		{"one file too many", []batchItem{{data: png}, {data: png}, {data: png}}, 2, domain.ErrTooLarge, domain.CodeTooManyFiles, 3},
 		{"the body breaks after a file", []batchItem{{data: png}, {err: broken}, {data: png}}, 3, domain.ErrInvalid, domain.CodeInvalidRequest, 2},
-		{"the first file too large", []batchItem{{data: grayTIFF(limits.MaxPages + 1)}, {data: png}}, 3, domain.ErrTooLarge, domain.CodeTooManyPages, 1},
+		{"the first file too large", []batchItem{{data: testimage.GrayTIFF(limits.MaxPages + 1)}, {data: png}}, 3, domain.ErrTooLarge, domain.CodeTooManyPages, 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

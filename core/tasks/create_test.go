@@ -15,6 +15,7 @@ import (
 
 	"github.com/ocrbox/ocrbox/core/domain"
 	"github.com/ocrbox/ocrbox/core/tasks"
+	"github.com/ocrbox/ocrbox/test/testimage"
 )
 
 func TestCreateStoresInputAndQueues(t *testing.T) {
@@ -86,7 +87,7 @@ func TestCreateRefusalsLeaveNothingBehind(t *testing.T) {
 			domain.ErrTooLarge, "file_too_large", "larger than the upload limit"},
 		{"one byte over the limit", tasks.Options{MaxUploadBytes: int64(len(png)) - 1}, "", bytes.NewReader(png),
 			domain.ErrTooLarge, "file_too_large", ""},
-		{"too many pages", tasks.Options{}, "", bytes.NewReader(grayTIFF(limits.MaxPages + 1)), domain.ErrTooLarge, "too_many_pages", "pages"},
+		{"too many pages", tasks.Options{}, "", bytes.NewReader(testimage.GrayTIFF(limits.MaxPages + 1)), domain.ErrTooLarge, "too_many_pages", "pages"},
 		{"upload interrupted", tasks.Options{}, "", &errReader{data: append(png, make([]byte, 8000)...), err: errors.New("connection reset")},
 			domain.ErrInvalid, "upload_failed", "upload interrupted"},
 		{"interrupted within the first bytes", tasks.Options{}, "", &errReader{data: png[:100], err: errors.New("connection reset")},

@@ -3,7 +3,6 @@ package tasks_test
 import (
 	"bytes"
 	"context"
-	"encoding/binary"
 	"errors"
 	"image"
 	"image/color"
@@ -240,36 +239,6 @@ func pngBytes(t *testing.T, w, h int) []byte {
 	var buf bytes.Buffer
 	if err := png.Encode(&buf, img); err != nil {
 		t.Fatal(err)
-	}
-	return buf.Bytes()
-}
-
-// grayTIFF builds an uncompressed 8-bit gray TIFF of n 16x16 pages.
-func grayTIFF(n int) []byte {
-	const w, h, entries = 16, 16, 9
-	var buf bytes.Buffer
-	le := func(v any) { _ = binary.Write(&buf, binary.LittleEndian, v) }
-	buf.WriteString("II*\x00")
-	le(uint32(8))
-	for i := range n {
-		dataOff := uint32(buf.Len()) + 2 + entries*12 + 4
-		next := uint32(0)
-		if i < n-1 {
-			next = dataOff + w*h
-		}
-		entry := func(tag, typ uint16, val uint32) { le(tag); le(typ); le(uint32(1)); le(val) }
-		le(uint16(entries))
-		entry(256, 4, w)
-		entry(257, 4, h)
-		entry(258, 3, 8)
-		entry(259, 3, 1)
-		entry(262, 3, 1)
-		entry(273, 4, dataOff)
-		entry(277, 3, 1)
-		entry(278, 4, h)
-		entry(279, 4, w*h)
-		le(next)
-		buf.Write(bytes.Repeat([]byte{byte(100 + i)}, w*h))
 	}
 	return buf.Bytes()
 }

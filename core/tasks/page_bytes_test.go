@@ -11,6 +11,7 @@ import (
 
 	"github.com/ocrbox/ocrbox/core/domain"
 	"github.com/ocrbox/ocrbox/core/tasks"
+	"github.com/ocrbox/ocrbox/test/testimage"
 )
 
 // TestCreateRefusesPageTooLargeForEngine: an engine that takes pages as
@@ -21,7 +22,7 @@ import (
 func TestCreateRefusesPageTooLargeForEngine(t *testing.T) {
 	t.Parallel()
 	png := pngBytes(t, 300, 300)
-	tiff := grayTIFF(3)
+	tiff := testimage.GrayTIFF(3)
 	limit := int64(min(len(png), len(tiff)) - 1)
 	f := newFixture(t, tasks.Options{EnginePageBytes: func(engine string) int64 {
 		if engine == "tesseract" {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/ocrbox/ocrbox/core/domain"
 	"github.com/ocrbox/ocrbox/core/worker"
+	"github.com/ocrbox/ocrbox/test/testimage"
 )
 
 // taskDirs lists the task directories left in the harness user's tree.
@@ -49,7 +50,7 @@ func TestDeleteBetweenRecognitionAndWrite(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	h := newHarness(t, setup{engines: []string{"slow"}, opts: slowOpts()})
-	task := h.submit(t, "two.tif", "slow", "txt", grayTIFF(2))
+	task := h.submit(t, "two.tif", "slow", "txt", testimage.GrayTIFF(2))
 	files := &deleteBeforeWrite{Files: h.files, delete: func() {
 		if err := h.svc.Delete(ctx, h.user.ID, task.ID); err != nil {
 			t.Errorf("Delete: %v", err)
@@ -86,7 +87,7 @@ func TestDeleteAtRandomMomentsLeavesNothing(t *testing.T) {
 	const n = 50
 	var ids []string
 	for range n {
-		ids = append(ids, h.submit(t, "two.tif", "slow", "txt,json", grayTIFF(2)).ID)
+		ids = append(ids, h.submit(t, "two.tif", "slow", "txt,json", testimage.GrayTIFF(2)).ID)
 	}
 	h.run(t)
 	for _, id := range ids {

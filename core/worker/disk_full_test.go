@@ -11,6 +11,7 @@ import (
 
 	"github.com/ocrbox/ocrbox/core/domain"
 	"github.com/ocrbox/ocrbox/core/worker"
+	"github.com/ocrbox/ocrbox/test/testimage"
 )
 
 // failingWrites makes the first n page writes fail as a file system would,
@@ -43,7 +44,7 @@ func TestFullDiskMakesTasksWait(t *testing.T) {
 	h := newHarness(t, setup{engines: []string{"slow"}, opts: opts})
 	h.wk = worker.New(h.store, &failingWrites{Files: h.files, n: 2, errc: syscall.ENOSPC}, h.pool, h.broker, h.opts, h.log)
 	h.svc.SetRunner(h.wk)
-	task := h.submit(t, "two.tif", "slow", "txt", grayTIFF(2))
+	task := h.submit(t, "two.tif", "slow", "txt", testimage.GrayTIFF(2))
 	updates, stop := h.broker.Subscribe(task.ID)
 	defer stop()
 	var seen []domain.Task
@@ -87,7 +88,7 @@ func TestStorageErrorsNameNoPath(t *testing.T) {
 	h := newHarness(t, setup{engines: []string{"slow"}, opts: slowOpts()})
 	h.wk = worker.New(h.store, &failingWrites{Files: h.files, n: 100, errc: syscall.EIO}, h.pool, h.broker, h.opts, h.log)
 	h.svc.SetRunner(h.wk)
-	task := h.submit(t, "one.tif", "slow", "txt", grayTIFF(1))
+	task := h.submit(t, "one.tif", "slow", "txt", testimage.GrayTIFF(1))
 	h.run(t)
 	done := h.waitTerminal(t, task.ID, 30*time.Second)
 	wantStatus(t, done, domain.StatusFailed)

@@ -283,10 +283,3 @@ func (h *harness) restarts(t *testing.T, engine string, n int) int {
 	}
 	return total
 }
-
-// failOrSkip is testenv.RequireOrSkip under the name remote_test.go, still
-// being written, calls it by; it goes once that file uses testenv itself.
-func failOrSkip(t testing.TB, format string, args ...any) {
-	t.Helper()
-	testenv.RequireOrSkip(t, format, args...)
-}

@@ -16,6 +16,7 @@ import (
 	"github.com/ocrbox/ocrbox/core/domain"
 	"github.com/ocrbox/ocrbox/core/pagehelper"
 	"github.com/ocrbox/ocrbox/core/pages"
+	"github.com/ocrbox/ocrbox/test/testimage"
 )
 
 // helperFaultKey carries the harness's helperFault to the page helper this
@@ -84,7 +85,7 @@ func helperRuns(t *testing.T, dir string, page int) int {
 func TestPageHelperCrashIsRetried(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, setup{engines: []string{"flaky"}, opts: fastRetry(1, 3, 10*time.Second), helperFault: "segvonce 2 .tif"})
-	task := h.submit(t, "three.tif", "flaky", "txt,json", grayTIFF(3))
+	task := h.submit(t, "three.tif", "flaky", "txt,json", testimage.GrayTIFF(3))
 	h.run(t)
 	done := h.waitTerminal(t, task.ID, 30*time.Second)
 	wantStatus(t, done, domain.StatusCompleted)
@@ -136,7 +137,7 @@ func TestPageHelperCrashOrHangFailsTask(t *testing.T) {
 			t.Logf("failed after %s", time.Since(start))
 
 			// The worker goes on with the next task (not a PNG: not faulty).
-			good := h.submit(t, "two.tif", "flaky", "txt", grayTIFF(2))
+			good := h.submit(t, "two.tif", "flaky", "txt", testimage.GrayTIFF(2))
 			h.wk.Kick()
 			wantStatus(t, h.waitTerminal(t, good.ID, 60*time.Second), domain.StatusCompleted)
 			h.wantNoScratch(t)

@@ -13,6 +13,8 @@ import (
 	"github.com/ocrbox/ocrbox/core/worker"
 	"github.com/ocrbox/ocrbox/plugins/host"
 	"github.com/ocrbox/ocrbox/plugins/sdk"
+	"github.com/ocrbox/ocrbox/test/testenv"
+	"github.com/ocrbox/ocrbox/test/testimage"
 )
 
 // poolRemote stands in for the cluster (core/cluster needs NATS; the
@@ -83,7 +85,7 @@ func newPoolRemote(t *testing.T, engine string, processes int) *poolRemote {
 	pool, err := engines.Start(context.Background(), []engines.Config{{Processes: processes,
 		Spec: host.Spec{Name: engine, Kind: sdk.KindEngine, Settings: map[string]string{"dir": t.TempDir()}}}}, slog.New(slog.DiscardHandler))
 	if err != nil {
-		failOrSkip(t, "start remote engines: %v", err)
+		testenv.RequireOrSkip(t, "start remote engines: %v", err)
 	}
 	t.Cleanup(pool.Close)
 	return &poolRemote{pool: pool, changed: make(chan struct{}, 1)}
@@ -98,7 +100,7 @@ func TestRemoteSlots(t *testing.T) {
 		PageTimeout: 30 * time.Second, Remote: remote}})
 	h.run(t)
 
-	tk := h.submit(t, "eight.tif", "slow", "txt", grayTIFF(8))
+	tk := h.submit(t, "eight.tif", "slow", "txt", testimage.GrayTIFF(8))
 	h.waitFor(t, tk.ID, 30*time.Second, "running", func(x *domain.Task) bool { return x.PagesDone >= 2 })
 	if n := remote.pages.Load(); n != 0 {
 		t.Fatalf("%d pages went to nodes while none was up", n)
@@ -124,7 +126,7 @@ func TestRemoteOnly(t *testing.T) {
 	h.svc.SetRunner(h.wk)
 	h.run(t)
 
-	tk := h.submit(t, "three.tif", "slow", "txt", grayTIFF(3))
+	tk := h.submit(t, "three.tif", "slow", "txt", testimage.GrayTIFF(3))
 	time.Sleep(time.Second)
 	if x := h.get(t, tk.ID); x.PagesDone != 0 {
 		t.Fatalf("%d pages done with no engine anywhere", x.PagesDone)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/ocrbox/ocrbox/core/domain"
 	"github.com/ocrbox/ocrbox/core/worker"
+	"github.com/ocrbox/ocrbox/test/testimage"
 )
 
 // slowOpts run one task at a time, one page at a time, on the slow engine.
@@ -48,7 +49,7 @@ func TestCancelWhileProcessing(t *testing.T) {
 	t.Parallel()
 	const total = 6
 	h := newHarness(t, setup{engines: []string{"slow"}, opts: slowOpts()})
-	task := h.submit(t, "six.tif", "slow", "txt", grayTIFF(total))
+	task := h.submit(t, "six.tif", "slow", "txt", testimage.GrayTIFF(total))
 	if task.PagesTotal != total {
 		t.Fatalf("pages_total at upload %d, want %d", task.PagesTotal, total)
 	}
@@ -90,7 +91,7 @@ func TestDeleteWhileProcessing(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	h := newHarness(t, setup{engines: []string{"slow"}, opts: slowOpts()})
-	task := h.submit(t, "six.tif", "slow", "txt", grayTIFF(6))
+	task := h.submit(t, "six.tif", "slow", "txt", testimage.GrayTIFF(6))
 	h.run(t)
 	h.waitFor(t, task.ID, 10*time.Second, "one page in", func(x *domain.Task) bool { return x.PagesDone >= 1 })
 
@@ -114,7 +115,7 @@ func TestShutdownRequeuesAndNextRunResumes(t *testing.T) {
 	t.Parallel()
 	const total = 6
 	h := newHarness(t, setup{engines: []string{"slow"}, opts: slowOpts()})
-	task := h.submit(t, "six.tif", "slow", "txt,json", grayTIFF(total))
+	task := h.submit(t, "six.tif", "slow", "txt,json", testimage.GrayTIFF(total))
 	stop := h.run(t)
 	h.waitFor(t, task.ID, 10*time.Second, "two pages in", func(x *domain.Task) bool { return x.PagesDone >= 2 })
 
@@ -165,7 +166,7 @@ func TestProcessingTaskLeftByCrashIsResumedAtStart(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	h := newHarness(t, setup{engines: []string{"flaky"}, opts: slowOpts()})
-	task := h.submit(t, "two.tif", "flaky", "txt", grayTIFF(2))
+	task := h.submit(t, "two.tif", "flaky", "txt", testimage.GrayTIFF(2))
 	// The state a killed server leaves: processing, one page stored, and
 	// a half-written output.
 	started := time.Now().UTC().Add(-time.Minute)
@@ -206,7 +207,7 @@ func TestRetryAfterFailureStartsClean(t *testing.T) {
 	ctx := context.Background()
 	h := newHarness(t, setup{engines: []string{"flaky"}, opts: slowOpts()})
 	touch(t, h.dir, "fail-page-2")
-	task := h.submit(t, "two.tif", "flaky", "txt,json", grayTIFF(2))
+	task := h.submit(t, "two.tif", "flaky", "txt,json", testimage.GrayTIFF(2))
 	stop := h.run(t)
 	failed := h.waitTerminal(t, task.ID, 10*time.Second)
 	wantStatus(t, failed, domain.StatusFailed)

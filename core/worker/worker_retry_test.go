@@ -11,6 +11,7 @@ import (
 
 	"github.com/ocrbox/ocrbox/core/domain"
 	"github.com/ocrbox/ocrbox/core/worker"
+	"github.com/ocrbox/ocrbox/test/testimage"
 )
 
 // fastRetry are worker options for the failure tests: retries come quickly.
@@ -24,7 +25,7 @@ func TestEngineCrashIsRetriedOnRestartedProcess(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, setup{engines: []string{"crashonce"}, opts: fastRetry(1, 3, 10*time.Second)})
 	single := h.submit(t, "single.png", "crashonce", "txt", grayPNG(t, 1))
-	multi := h.submit(t, "three.tif", "crashonce", "txt,json", grayTIFF(3))
+	multi := h.submit(t, "three.tif", "crashonce", "txt,json", testimage.GrayTIFF(3))
 	// Tasks and their pages run one at a time on the one process, so each
 	// crash is followed by the restart that the retry needs.
 	h.run(t)
