@@ -1,6 +1,6 @@
 // Package cli parses ocrbox's subcommands and hands over to the code that
 // does the work: serve, plugin NAME, pagehelper (hidden: one page decoded
-// for the server), users …, migrate, version.
+// for the server), users …, migrate, worker, workers, version.
 package cli
 
 import (
@@ -38,6 +38,11 @@ Usage:
                  run the engine plugin conformance suite and print a pass/fail table
   ocrbox config  check [--config FILE]   validate the configuration and print every
                  key with its value and where it came from (secrets masked)
+  ocrbox worker  --join nats://HOST:4222 [--token T] [--workers N] [--name NAME]
+                 [--metrics-listen ADDR] [--config FILE]
+                 an OCR node of a cluster: takes pages from serve's [cluster]
+  ocrbox workers [--url nats://HOST:4222] [--token T] [--json] [--config FILE]
+                 list the cluster's worker nodes
   ocrbox version
 
 The configuration is read from --config (default: ./config.toml if present),
@@ -74,6 +79,10 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		err = restoreCmd(args[1:], stdout, stderr)
 	case "config":
 		err = configCmd(args[1:], stdout, stderr)
+	case "worker":
+		err = worker(args[1:], stderr)
+	case "workers":
+		err = workers(args[1:], stdout, stderr)
 	case "version", "--version":
 		err = version(stdout, stderr)
 	case "help", "-h", "--help":

@@ -36,6 +36,9 @@ func clientOptions(opts Options, name string, log *slog.Logger) ([]nats.Option, 
 	down := false
 	o = append(o,
 		nats.DisconnectErrHandler(func(nc *nats.Conn, err error) {
+			if err == nil { // closed by us
+				return
+			}
 			outage.Lock()
 			defer outage.Unlock()
 			if !down {

@@ -66,8 +66,13 @@ func (c *Coordinator) onPresence(e jetstream.KeyValueEntry, seen time.Time) {
 			"slots", n.st.Slots, "version", n.st.Version)
 		// A restarted node replaces its earlier runs in the list.
 		for k, o := range c.nodes {
-			if o != n && !o.up && o.st.Name == n.st.Name {
+			switch {
+			case o == n || o.st.Name != n.st.Name:
+			case !o.up:
 				delete(c.nodes, k)
+			default:
+				c.log.Warn("two worker nodes share one name: give each its own (ocrbox worker --name)",
+					"node", n.st.Name, "hosts", []string{o.st.Host, n.st.Host})
 			}
 		}
 		c.signal()
@@ -181,7 +186,7 @@ func (c *Coordinator) Nodes() []NodeStatus {
 		out = append(out, st)
 	}
 	sortNodes(out)
-	return out
+	return uniqueNames(out)
 }
 
 func sortNodes(ns []NodeStatus) {

@@ -126,7 +126,9 @@ func TestEngineErrorsKeepTheirKind(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			eng.set(func(context.Context, string, *sdk.RecognizeRequest) (*sdk.RecognizeResponse, error) { return nil, tt.err })
+			eng.set(func(context.Context, string, *sdk.RecognizeRequest) (*sdk.RecognizeResponse, error) {
+				return nil, tt.err
+			})
 			_, err := recognize(t, c, "tesseract", []byte("page"))
 			if err == nil {
 				t.Fatal("no error")

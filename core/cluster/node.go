@@ -142,6 +142,7 @@ func (n *Node) Run(ctx context.Context) error {
 	n.takeJobs(ctx, js, engines, a, bell, &pages)
 	pages.Wait() // each NAKed or finished
 	<-hb
+	n.log.Info("worker node stopped", "pages_done", n.done.Load(), "pages_failed", n.failed.Load())
 	return nil
 }
 

@@ -199,3 +199,53 @@ func TestMaxDeliveries(t *testing.T) {
 		t.Fatal("Recognize still waits")
 	}
 }
+
+func TestListNodes(t *testing.T) {
+	c := startCoordinator(t)
+	a := startNode(t, c, "a", 2, newEngines("tesseract"))
+	startNode(t, c, "b", 1, newEngines("ocrad", "tesseract"))
+	waitFor(t, "nodes", func() bool { return c.Slots() == 3 })
+	a.stop(t)
+	opts := Options{URL: c.ClientURL(), Token: testToken, timing: fast}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	nodes, err := ListNodes(ctx, opts, quiet())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(nodes) != 2 || nodes[0].Name != "a" || nodes[0].Up || nodes[1].Name != "b" || !nodes[1].Up ||
+		!slices.Equal(nodes[1].Engines, []string{"ocrad", "tesseract"}) || nodes[1].Slots != 1 {
+		t.Fatalf("nodes %+v, want a down, b up with ocrad and tesseract", nodes)
+	}
+	opts.Token = "wrong"
+	if _, err := ListNodes(ctx, opts, quiet()); err == nil {
+		t.Fatal("listed the nodes with a wrong token")
+	}
+}
+
+func TestLatestRuns(t *testing.T) {
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name string
+		in   []NodeStatus
+		want []string
+	}{
+		{"restarted node: the live run", []NodeStatus{{Name: "a", Instance: "old111", LastSeen: t0},
+			{Name: "a", Instance: "new222", LastSeen: t0.Add(time.Minute), Up: true}}, []string{"a"}},
+		{"lost twice: the latest", []NodeStatus{{Name: "a", Instance: "old111", LastSeen: t0.Add(time.Minute)},
+			{Name: "a", Instance: "new222", LastSeen: t0}}, []string{"a"}},
+		{"two live nodes with one name: told apart", []NodeStatus{{Name: "a", Instance: "aaaaaaaa", Up: true, Started: t0},
+			{Name: "a", Instance: "bbbbbbbb", Up: true, Started: t0.Add(time.Second)}}, []string{"a", "a~bbbbbb"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var got []string
+			for _, n := range latestRuns(tt.in) {
+				got = append(got, n.Name)
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Fatalf("%v, want %v", got, tt.want)
+			}
+		})
+	}
+}
