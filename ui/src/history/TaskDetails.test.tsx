@@ -50,6 +50,32 @@ beforeEach(() => {
 afterEach(() => vi.unstubAllGlobals());
 
 describe('TaskDetails', () => {
+  it('names the tab after the open task, and says when a failed or cancelled task ended (not "Completed")', async () => {
+    const cancelled = makeTask({ id: 'c1', filename: 'stopped.pdf', status: 'cancelled', completed_at: '2024-05-01T10:00:09Z' });
+    serve([failed, cancelled]);
+    renderAt('/history?task=x1', <TaskHistory />);
+    const dialog = await screen.findByRole('dialog', { name: 'broken.tif' });
+    await waitFor(() => expect(document.title).toBe('broken.tif · ocrbox'));
+    expect(within(dialog).getByText('Failed', { selector: 'dt' }).nextElementSibling?.querySelector('time')).not.toBeNull();
+    expect(within(dialog).queryByText('Completed', { selector: 'dt' })).toBeNull();
+    await userEvent.click(within(dialog).getByRole('button', { name: 'Close' }));
+    await waitFor(() => expect(document.title).toBe('History · ocrbox'));
+
+    renderAt('/history?task=c1', <TaskHistory />);
+    const second = await screen.findByRole('dialog', { name: 'stopped.pdf' });
+    expect(within(second).getByText('Cancelled', { selector: 'dt' })).toBeInTheDocument();
+  });
+
+  it('wraps a long filename in the delete confirmation instead of overflowing', async () => {
+    const long = makeTask({ id: 'l1', filename: `scan-${'x'.repeat(120)}.pdf` });
+    serve([long]);
+    renderAt('/history?task=l1', <TaskHistory />);
+    const dialog = await screen.findByRole('dialog', { name: long.filename });
+    await userEvent.click(within(dialog).getByRole('button', { name: 'Delete' }));
+    const confirm = screen.getByRole('dialog', { name: 'Delete this task?' });
+    expect(within(confirm).getByText(long.filename)).toHaveClass('long-name');
+  });
+
   it('shows metadata, the text preview and downloads for a task not on the page', async () => {
     const calls = serve([done]);
     renderAt('/history?task=d1', <TaskHistory />);

@@ -4,11 +4,13 @@ import { ApiError } from '../api/client';
 import { taskService } from '../api/taskService';
 import { useFetch } from '../api/useFetch';
 import { isRunning, type FileKind, type Task, type TaskFile } from '../api/types';
+import { DownloadAnchor } from '../components/DownloadAnchor';
 import { describeError, ErrorBanner } from '../components/ErrorBanner';
 import { Modal } from '../components/Modal';
 import { Spinner } from '../components/Spinner';
 import { StatusBadge } from '../components/StatusBadge';
 import { formatBytes, formatDateTime, formatDuration, formatPlaceInLine } from '../components/format';
+import { useDocumentTitle } from '../shell/documentTitle';
 import { useResync, useTaskEvent } from '../stores/taskEvents';
 import { eventClock, useTaskStore } from '../stores/taskStore';
 
@@ -141,6 +143,8 @@ export function TaskDetails({ id, onClose, onChanged, onDeleted }: TaskDetailsPr
   };
 
   const title = task?.filename ?? (loadError ? 'Task details' : 'Loading task…');
+  // The tab names the open task (over the page's "History").
+  useDocumentTitle(task?.filename ?? 'Task details', 'dialog');
   // The server says whether a retry can help (a corrupt file would fail the same way).
   const canRetry = task?.retryable === true;
 
@@ -199,7 +203,7 @@ export function TaskDetails({ id, onClose, onChanged, onDeleted }: TaskDetailsPr
           }
         >
           <p>
-            Delete <strong>{task.filename}</strong>? Its results are removed for good.
+            Delete <strong className="long-name">{task.filename}</strong>? Its results are removed for good.
           </p>
           {deleteError !== undefined && (
             <p className="history-error" role="alert">
@@ -261,7 +265,8 @@ function TaskBody({ task, actionError }: { task: Task; actionError: unknown }) {
         <Meta term="Started">
           <DateTime iso={task.started_at} />
         </Meta>
-        <Meta term="Completed">
+        {/* A failed or cancelled task ended then; it did not complete. */}
+        <Meta term={endedTerm(task.status)}>
           <DateTime iso={task.completed_at} />
         </Meta>
         <Meta term="Duration">{running ? '—' : formatDuration(task.duration_ms)}</Meta>
@@ -298,6 +303,11 @@ function Meta({ term, children }: { term: string; children: ReactNode }) {
   );
 }
 
+/** endedTerm names the end time by how the task ended: Completed, Failed or Cancelled. */
+export function endedTerm(status: Task['status']): string {
+  return status === 'failed' ? 'Failed' : status === 'cancelled' ? 'Cancelled' : 'Completed';
+}
+
 function DateTime({ iso }: { iso: string | null }) {
   return iso ? <time dateTime={iso}>{formatDateTime(iso)}</time> : <>—</>;
 }
@@ -321,9 +331,9 @@ function ViewResultLink({ task }: { task: Task }) {
 export function DownloadLink({ taskId, file }: { taskId: string; file: TaskFile }) {
   return (
     <li>
-      <a className="btn btn-small" href={taskService.fileURL(taskId, file.id)} download={file.name}>
+      <DownloadAnchor className="btn btn-small" href={taskService.fileURL(taskId, file.id)} filename={file.name}>
         Download {FILE_LABELS[file.kind] ?? file.kind}
-      </a>
+      </DownloadAnchor>
       <span className="muted details-download-meta">
         {file.name} · {formatBytes(file.size)}
       </span>

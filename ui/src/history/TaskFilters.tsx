@@ -69,6 +69,11 @@ export function TaskFilters({ query, update, clearFilters, total, serverError }:
   };
 
   const anything = hasFilters(query) || !!text.trim() || !!dates.from || !!dates.to;
+  const active = [query.from || query.to, query.status, query.q].filter(Boolean).length;
+  // On phones the filters fold away behind a "Filters" button (history.css);
+  // they start open when some are set, so what narrows the list shows.
+  const [open, setOpen] = useState(active > 0);
+  const formId = useId();
   const clear = () => {
     setDates({ from: '', to: '' });
     setText('');
@@ -76,8 +81,20 @@ export function TaskFilters({ query, update, clearFilters, total, serverError }:
   };
 
   return (
-    <section className="history-filters card" aria-label="Filters">
-      <form className="filters-grid" role="search" onSubmit={searchNow}>
+    <section className={`history-filters card${open ? '' : ' is-collapsed'}`} aria-label="Filters">
+      <button
+        type="button"
+        className="btn btn-small filters-toggle"
+        aria-expanded={open}
+        aria-controls={formId}
+        onClick={() => setOpen((o) => !o)}
+      >
+        Filters{active > 0 ? ` (${active})` : ''}
+        <svg viewBox="0 0 24 24" width="14" height="14" aria-hidden="true" className={open ? 'is-open' : undefined}>
+          <path d="m6 9 6 6 6-6" fill="none" stroke="currentColor" strokeWidth="2" strokeLinecap="round" strokeLinejoin="round" />
+        </svg>
+      </button>
+      <form id={formId} className="filters-grid" role="search" onSubmit={searchNow}>
         <div className="field">
           <label htmlFor={ids.from}>From</label>
           <input

@@ -1,13 +1,14 @@
-import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, type ReactNode } from 'react';
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import { Link } from 'react-router';
 import { ApiError } from '../api/client';
 import { taskService } from '../api/taskService';
 import { useFetch } from '../api/useFetch';
 import { isRunning, type SortField, type SortOrder, type Task } from '../api/types';
-import { ErrorBanner } from '../components/ErrorBanner';
+import { describeError, ErrorBanner } from '../components/ErrorBanner';
 import { useDocumentTitle } from '../shell/documentTitle';
 import { useResync, useTaskEvent, type TaskEvent } from '../stores/taskEvents';
 import { eventClock, useTaskStore } from '../stores/taskStore';
+import { BulkActions, type BulkAction } from './BulkActions';
 import { ExportButtons } from './ExportButtons';
 import { Pagination, pageCount } from './Pagination';
 import { TaskDetails } from './TaskDetails';
@@ -102,6 +103,65 @@ export function TaskHistory() {
     reload();
   }, [closeTask, reload]);
 
+  // Ticked rows, for the bulk actions: of the page shown, so a new query starts with none.
+  const key = queryKey(query);
+  const [selection, setSelection] = useState<{ key: string; ids: ReadonlySet<string> }>({ key, ids: new Set() });
+  if (selection.key !== key) setSelection({ key, ids: new Set() });
+  const selected = useMemo(() => rows.filter((t) => selection.ids.has(t.id)), [rows, selection.ids]);
+  const onSelect = useCallback(
+    (id: string, on: boolean) =>
+      setSelection((s) => {
+        const ids = new Set(s.ids);
+        if (on) ids.add(id);
+        else ids.delete(id);
+        return { ...s, ids };
+      }),
+    [],
+  );
+  const onSelectAll = useCallback((on: boolean) => setSelection((s) => ({ ...s, ids: new Set(on ? rows.map((t) => t.id) : []) })), [rows]);
+  const clearSelection = useCallback(() => setSelection((s) => ({ ...s, ids: new Set() })), []);
+
+  // Retry from a row: the row follows the store; errors show above the table.
+  const [retrying, setRetrying] = useState<ReadonlySet<string>>(new Set());
+  const [rowError, setRowError] = useState<string>();
+  const retryOne = useCallback(
+    async (id: string) => {
+      setRetrying((r) => new Set(r).add(id));
+      setRowError(undefined);
+      try {
+        const since = eventClock();
+        useTaskStore.getState().upsert(await taskService.retry(id), { since });
+        reload();
+      } catch (e) {
+        setRowError(describeError(e));
+      } finally {
+        setRetrying((r) => {
+          const n = new Set(r);
+          n.delete(id);
+          return n;
+        });
+      }
+    },
+    [reload],
+  );
+  const onRetry = useCallback((id: string) => void retryOne(id), [retryOne]);
+  const runBulk = useCallback(async (action: BulkAction, t: Task) => {
+    if (action === 'delete') {
+      await taskService.remove(t.id);
+      useTaskStore.getState().remove(t.id);
+    } else {
+      const since = eventClock();
+      useTaskStore.getState().upsert(await taskService.retry(t.id), { since });
+    }
+  }, []);
+  const afterBulk = useCallback(
+    (done?: Task[]) => {
+      clearSelection();
+      if (done?.length) reload();
+    },
+    [clearSelection, reload],
+  );
+
   const disabled = isCode(error, 404, 'feature_disabled');
   const filtered = hasFilters(query);
   const serverError = error instanceof ApiError && error.status === 422 ? error.message : undefined;
@@ -137,6 +197,15 @@ export function TaskHistory() {
         <>
           <TaskFilters query={query} update={update} clearFilters={clearFilters} total={data?.total} serverError={serverError} />
           {banner}
+          {rowError && (
+            <div className="banner banner-error" role="alert">
+              <span>Retry failed: {rowError}</span>
+              <button type="button" className="btn btn-small" onClick={() => setRowError(undefined)}>
+                Dismiss
+              </button>
+            </div>
+          )}
+          <BulkActions selected={selected} run={runBulk} onClear={afterBulk} />
           <div className="card history-results">
             {data && data.total === 0 && !loading ? (
               <EmptyState filtered={filtered} onClear={clearFilters} />
@@ -150,6 +219,11 @@ export function TaskHistory() {
                 skeletonRows={Math.min(query.page_size, 8)}
                 onSort={onSort}
                 onOpen={onOpen}
+                selected={selection.ids}
+                onSelect={onSelect}
+                onSelectAll={onSelectAll}
+                onRetry={onRetry}
+                retrying={retrying}
               />
             )}
           </div>

@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { Link } from 'react-router';
 import { taskService } from '../api/taskService';
 import { isRunning, type Task } from '../api/types';
+import { DownloadAnchor } from '../components/DownloadAnchor';
 import { describeError } from '../components/ErrorBanner';
 import { formatBytes, formatDuration, formatPlaceInLine } from '../components/format';
 import { StatusBadge } from '../components/StatusBadge';
@@ -18,14 +19,34 @@ export function TaskProgressList({ rows }: { rows: UploadRow[] }) {
   );
 }
 
-/** Progress is an accessible progress bar (0–100). */
-function Progress({ value, label }: { value: number; label: string }) {
+/**
+ * Progress is an accessible progress bar (0–100). working is the share of
+ * the bar (0–100) now being worked on: it shimmers there, so a one-page
+ * task does not sit at 0 % while its page is recognised.
+ */
+function Progress({ value, label, working, valueText }: { value: number; label: string; working?: number; valueText?: string }) {
   const v = Math.max(0, Math.min(100, Math.round(value)));
+  const w = working ? Math.max(0, Math.min(100 - v, working)) : 0;
   return (
-    <div className="progress" role="progressbar" aria-valuemin={0} aria-valuemax={100} aria-valuenow={v} aria-label={label}>
+    <div
+      className="progress"
+      role="progressbar"
+      aria-valuemin={0}
+      aria-valuemax={100}
+      aria-valuenow={v}
+      aria-valuetext={valueText}
+      aria-label={label}
+    >
       <span style={{ width: `${v}%` }} />
+      {w > 0 && <span className="progress-working" data-testid="progress-working" style={{ left: `${v}%`, width: `${w}%` }} />}
     </div>
   );
+}
+
+/** recognising says which page is being read ("Recognising page 3 of 10…"), while one is. */
+export function recognising(t: Task): string | undefined {
+  if (t.status !== 'processing' || t.pages_total <= 0 || t.pages_done >= t.pages_total) return undefined;
+  return t.pages_total === 1 ? 'Recognising…' : `Recognising page ${t.pages_done + 1} of ${t.pages_total}…`;
 }
 
 /** FileRowView is a file still on its way: waiting, uploading or rejected. */
@@ -121,6 +142,7 @@ function TaskRowView({ rowKey, taskId }: { rowKey: string; taskId: string }) {
 
   const running = isRunning(task.status);
   const pct = task.pages_total > 0 ? (task.pages_done / task.pages_total) * 100 : 0;
+  const reading = recognising(task);
   const outputs = task.files.filter((f) => f.kind !== 'input');
   // The server says whether a retry can help (a corrupt file would fail the same way).
   const canRetry = task.retryable;
@@ -139,6 +161,7 @@ function TaskRowView({ rowKey, taskId }: { rowKey: string; taskId: string }) {
       </div>
       <div className="task-row-meta muted">
         <span>{pagesText(task)}</span>
+        {reading && <span className="task-row-reading">{reading}</span>}
         {task.status === 'pending' && formatPlaceInLine(task.queue_position) && <span>{formatPlaceInLine(task.queue_position)}</span>}
         {task.status === 'completed' && task.duration_ms > 0 && <span>in {formatDuration(task.duration_ms)}</span>}
         <span>
@@ -146,7 +169,15 @@ function TaskRowView({ rowKey, taskId }: { rowKey: string; taskId: string }) {
           {task.lang ? ` · ${task.lang}` : ''}
         </span>
       </div>
-      {running && <Progress value={pct} label={`OCR progress for ${name}`} />}
+      {running && (
+        <Progress
+          value={pct}
+          label={`OCR progress for ${name}`}
+          // The page in progress shimmers: one page's share of the bar.
+          working={reading ? 100 / task.pages_total : undefined}
+          valueText={reading ? `${Math.round(pct)}%, ${reading}` : undefined}
+        />
+      )}
       {task.status === 'failed' && (
         <p className="task-row-error" role="alert">
           {task.error || 'Text recognition failed.'}
@@ -160,9 +191,9 @@ function TaskRowView({ rowKey, taskId }: { rowKey: string; taskId: string }) {
       <div className="task-row-actions">
         {task.status === 'completed' &&
           outputs.map((f) => (
-            <a key={f.id} className="btn btn-small" href={taskService.fileURL(task.id, f.id)} download={f.name}>
+            <DownloadAnchor key={f.id} className="btn btn-small" href={taskService.fileURL(task.id, f.id)} filename={f.name}>
               Download {DOWNLOAD_LABELS[f.kind] ?? f.kind}
-            </a>
+            </DownloadAnchor>
           ))}
         {canRetry && (
           <button type="button" className="btn btn-small btn-primary" disabled={busy} onClick={() => void act('retry')}>

@@ -365,7 +365,20 @@ describe('live progress', () => {
     r = rowOf('doc.pdf');
     expect(r).toHaveAttribute('data-status', 'processing');
     expect(within(r).getByText('1 / 3 pages')).toBeInTheDocument();
-    expect(within(r).getByRole('progressbar', { name: 'OCR progress for doc.pdf' })).toHaveAttribute('aria-valuenow', '33');
+    const bar = within(r).getByRole('progressbar', { name: 'OCR progress for doc.pdf' });
+    expect(bar).toHaveAttribute('aria-valuenow', '33');
+    // The page being read is shown at work, not as a bar standing still.
+    expect(within(r).getByText('Recognising page 2 of 3…')).toBeInTheDocument();
+    expect(bar).toHaveAttribute('aria-valuetext', '33%, Recognising page 2 of 3…');
+    expect(within(bar).getByTestId('progress-working').style.left).toBe('33%');
+
+    // A single page: at 0 % the whole bar is the page at work.
+    es.emit('task', task({ id: 'T9', filename: 'one.png', status: 'processing', pages_total: 1, pages_done: 0 }));
+    const one = rowOf('one.png');
+    expect(within(one).getByText('Recognising…')).toBeInTheDocument();
+    const oneBar = within(one).getByRole('progressbar');
+    expect(oneBar).toHaveAttribute('aria-valuenow', '0');
+    expect(within(oneBar).getByTestId('progress-working').style.width).toBe('100%');
 
     es.emit(
       'task',
