@@ -50,6 +50,7 @@ type nodeEntry struct {
 	infos    []*sdk.EngineInfo
 	lastSeen time.Time
 	up       bool
+	holding  []string // ack subjects of the jobs it runs
 }
 
 // StartCoordinator starts the embedded NATS server (opts.Listen) or

@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -58,7 +59,7 @@ func (c *Coordinator) onPresence(e jetstream.KeyValueEntry, seen time.Time) {
 		c.nodes[e.Key()] = n
 	}
 	wasUp, oldSlots, oldEngines := n.up, n.st.Slots, n.st.Engines
-	n.st, n.infos, n.lastSeen = p.NodeStatus, infos, seen
+	n.st, n.infos, n.lastSeen, n.holding = p.NodeStatus, infos, seen, p.Holding
 	n.up = !p.Stopped && time.Since(seen) < c.t.NodeTTL
 	switch {
 	case n.up && !wasUp:
@@ -97,6 +98,15 @@ func (c *Coordinator) expire(now time.Time) {
 			c.log.Warn("worker node lost: no heartbeat", "node", n.st.Name, "silent", age.Round(time.Millisecond),
 				"busy", n.st.Busy)
 			c.signal()
+			// Its pages go to another node now rather than after AckWait. A
+			// NAK for a job that was finished meanwhile is ignored, and one
+			// for a node that was only cut off costs a duplicate at worst.
+			for _, ack := range n.holding {
+				if strings.HasPrefix(ack, "$JS.ACK.") && strings.Contains(ack, "."+jobsStream+".") {
+					_ = c.nc.Publish(ack, []byte("-NAK"))
+				}
+			}
+			n.holding = nil
 		}
 		if !n.up && age >= lostKept {
 			delete(c.nodes, k)

@@ -233,3 +233,45 @@ func queued(t *testing.T, c *Coordinator) int {
 	}
 	return int(info.State.Msgs)
 }
+
+// The pages of a node found lost go to another node at once (the
+// coordinator NAKs them), not after AckWait.
+func TestLostNodesPagesGoBackAtOnce(t *testing.T) {
+	long := func(o *Options) { o.timing.AckWait = time.Minute }
+	c := startCoordinator(t, long)
+	started := make(chan string, 1)
+	a := newEngines("tesseract")
+	a.set(blocking(started, make(chan struct{})))
+	na := startNode(t, c, "a", 1, a, long)
+	waitFor(t, "node a", func() bool { return c.Slots() == 1 })
+	res := make(chan error, 1)
+	go func() {
+		_, err := recognize(t, c, "tesseract", []byte("p1"))
+		res <- err
+	}()
+	<-started
+	b := newEngines("tesseract")
+	startNode(t, c, "b", 1, b, long)
+	waitFor(t, "a reports its page", func() bool {
+		for _, n := range c.Nodes() {
+			if n.Name == "a" && n.Busy == 1 {
+				return true
+			}
+		}
+		return false
+	})
+	t0 := time.Now()
+	na.crash()
+	select {
+	case err := <-res:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the lost node's page waits for AckWait")
+	}
+	if b.count() != 1 {
+		t.Errorf("node b ran %d pages", b.count())
+	}
+	t.Logf("page redone %s after the crash (node TTL %s)", time.Since(t0).Round(time.Millisecond), fast.NodeTTL)
+}

@@ -33,8 +33,8 @@ type Node struct {
 	nc    atomic.Pointer[nats.Conn]
 	mu    sync.Mutex
 	busy  int
-	pages map[string]context.CancelFunc // running pages by job id
-	freed chan struct{}                 // a slot was freed (buffered 1)
+	pages map[string]running // by job id
+	freed chan struct{}      // a slot was freed (buffered 1)
 
 	done, failed, redeliv atomic.Int64
 }
@@ -58,7 +58,7 @@ func NewNode(opts Options, eng Engines, slots int, log *slog.Logger) (*Node, err
 	}
 	return &Node{opts: opts, t: opts.timing.withDefaults(), eng: eng, slots: slots,
 		log: log.With("node", name), name: name, instance: nuid.Next(), host: host, started: time.Now().UTC(),
-		pages: map[string]context.CancelFunc{}, freed: make(chan struct{}, 1)}, nil
+		pages: map[string]running{}, freed: make(chan struct{}, 1)}, nil
 }
 
 // RunNode runs a node until ctx ends (see Node.Run).
@@ -187,7 +187,7 @@ func (n *Node) heartbeat(ctx context.Context, kv jetstream.KeyValue, infos []*sd
 	put := func(ctx context.Context, stopped bool) {
 		st := n.Status()
 		st.Engines = engines
-		data, err := encodePresence(st, infos, stopped)
+		data, err := encodePresence(st, infos, n.holding(), stopped)
 		if err == nil {
 			_, err = kv.Put(ctx, key, data)
 		}
@@ -307,9 +307,28 @@ func (n *Node) release() {
 func (n *Node) cancelPage(id string) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	if cancel := n.pages[id]; cancel != nil {
-		cancel()
+	if p, ok := n.pages[id]; ok {
+		p.cancel()
 	}
+}
+
+// running is a page in progress on this node.
+type running struct {
+	cancel context.CancelFunc
+	ack    string // the job's ack subject
+}
+
+// holding lists the ack subjects of the jobs this node runs: should the
+// node vanish, the coordinator gives them back at once (NAK) instead of
+// letting them wait for AckWait.
+func (n *Node) holding() []string {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	out := make([]string, 0, len(n.pages))
+	for _, p := range n.pages {
+		out = append(out, p.ack)
+	}
+	return out
 }
 
 func poke(ch chan<- struct{}) {

@@ -36,7 +36,7 @@ func (n *Node) runPage(ctx context.Context, engine string, m jetstream.Msg, a as
 	pctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	n.mu.Lock()
-	n.pages[id] = cancel
+	n.pages[id] = running{cancel: cancel, ack: m.Reply()}
 	n.mu.Unlock()
 	defer func() {
 		n.mu.Lock()

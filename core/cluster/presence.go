@@ -18,6 +18,9 @@ type presence struct {
 	NodeStatus
 	// Infos are the node's engines (protojson EngineInfo each).
 	Infos []json.RawMessage `json:"infos"`
+	// Holding are the ack subjects of the jobs the node runs (see
+	// Coordinator.expire).
+	Holding []string `json:"holding,omitempty"`
 	// Stopped says goodbye: the node shut down cleanly and takes no more pages.
 	Stopped bool `json:"stopped,omitempty"`
 }
@@ -26,8 +29,8 @@ type presence struct {
 // runs of one node (a restart before the old entry expired) apart.
 func nodeKey(name, instance string) string { return token(name) + "." + instance }
 
-func encodePresence(st NodeStatus, infos []*sdk.EngineInfo, stopped bool) ([]byte, error) {
-	p := presence{NodeStatus: st, Stopped: stopped}
+func encodePresence(st NodeStatus, infos []*sdk.EngineInfo, holding []string, stopped bool) ([]byte, error) {
+	p := presence{NodeStatus: st, Holding: holding, Stopped: stopped}
 	for _, in := range infos {
 		b, err := protojson.Marshal(in)
 		if err != nil {
