@@ -25,9 +25,9 @@ type nodeProc struct {
 	// metrics is the node's own /metrics URL (--metrics-listen): its busy
 	// gauge is live, where the coordinator's view of it is one heartbeat old.
 	metrics string
-	cmd    *exec.Cmd
-	stderr *testenv.SyncBuffer
-	done   chan struct{}
+	cmd     *exec.Cmd
+	stderr  *testenv.SyncBuffer
+	done    chan struct{}
 }
 
 // startNode starts `ocrbox worker --join natsURL --token token --workers
