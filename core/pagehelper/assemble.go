@@ -22,17 +22,20 @@ import (
 // output file as its descriptor 3, opened by the server in the task's
 // directory, so it never chooses a path to write.
 
-// Limits of an assembly, measured on a 2-core VM with pdfcpu v0.11
-// (docs/benchmarks.md, "Searchable PDF assembly"): the helper's peak is
-// ~2.5× the files it reads plus ~30 MiB; it assembles ~4 MB/s of input
-// and a few ms a page; the output is at most the inputs plus a little
-// (images are embedded as they are or Flate-compressed).
+// Limits of an assembly, measured on the 2-core VM with pdfcpu v0.11 and
+// uncompressed scans (docs/benchmarks.md, upload-memory pdf-ocr): a 200 MiB
+// PDF of 24 pages was assembled in 2–4 s at a peak RSS of 279 MiB (100 MiB,
+// 12 pages: 167 MiB), and needed 0.26–0.36 GiB of address space beyond what
+// the process had mapped at start; the output is the input plus the text
+// layers (images go in as they are, or Flate-compressed when lossless).
+// The limits leave room for denser documents and a loaded machine, and
+// still stop a runaway long before it takes the machine.
 const (
-	assembleASBase     = 512 << 20 // the Go runtime's reservations and pdfcpu's fixed costs
-	assembleASPerByte  = 6         // × the bytes read: parsed objects, the copy being written, GC headroom
+	assembleASBase     = 256 << 20 // the Go runtime's and pdfcpu's fixed costs
+	assembleASPerByte  = 3         // × the bytes read: parsed objects, the output's buffers, GC headroom
 	assembleTimeBase   = time.Minute
 	assembleTimePage   = 2 * time.Second
-	assembleBytesPerS  = 2 << 20 // input read per second of timeout, half the speed measured
+	assembleBytesPerS  = 2 << 20 // input read per second of timeout: 1/25 of the speed measured
 	assembleFSizeBase  = 64 << 20
 	assembleFSizeRatio = 4 // output ≤ this × input (lossless pixels re-compressed)
 )
