@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -274,4 +275,61 @@ func TestLostNodesPagesGoBackAtOnce(t *testing.T) {
 		t.Errorf("node b ran %d pages", b.count())
 	}
 	t.Logf("page redone %s after the crash (node TTL %s)", time.Since(t0).Round(time.Millisecond), fast.NodeTTL)
+}
+
+// A node cut off from NATS mid-page: its page is done by another node;
+// when the link comes back the node rejoins, and its late result for the
+// page is dropped as a duplicate.
+func TestNetworkCut(t *testing.T) {
+	c := startCoordinator(t)
+	proxy := newCutProxy(t, strings.TrimPrefix(c.ClientURL(), "nats://"))
+	started, release := make(chan string, 1), make(chan struct{})
+	a := newEngines("tesseract")
+	a.set(blocking(started, release))
+	na := startNode(t, c, "a", 1, a, func(o *Options) { o.URL = proxy.url() })
+	waitFor(t, "node a", func() bool { return c.Slots() == 1 })
+	res := make(chan error, 1)
+	go func() {
+		_, err := recognize(t, c, "tesseract", []byte("p1"))
+		res <- err
+	}()
+	<-started
+	b := newEngines("tesseract")
+	nb := startNode(t, c, "b", 1, b)
+	waitFor(t, "node b", func() bool { return c.Slots() == 2 })
+
+	proxy.cut()
+	select {
+	case err := <-res:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the cut-off node's page was not redone")
+	}
+	if b.count() != 1 {
+		t.Fatalf("node b ran %d pages", b.count())
+	}
+	waitFor(t, "node a lost", func() bool { return c.Slots() == 1 })
+	if na.Connected() {
+		t.Error("node a says it is connected through a cut link")
+	}
+
+	proxy.heal()
+	waitFor(t, "node a back", func() bool { return c.Slots() == 2 && na.Connected() })
+	close(release) // a finishes the page it held: its result comes late
+	waitFor(t, "late result dropped", func() bool { return c.Stats().Duplicates == 1 })
+	waitFor(t, "a's page counted", func() bool { return na.Status().Done == 1 && na.Status().Busy == 0 })
+	if st := c.Stats(); st.Results != 1 {
+		t.Errorf("stats %+v: want one result", st)
+	}
+	// Node a takes pages again.
+	a.set(nil)
+	nb.stop(t)
+	if _, err := recognize(t, c, "tesseract", []byte("p2")); err != nil {
+		t.Fatal(err)
+	}
+	if a.count() != 2 {
+		t.Errorf("node a ran no page after it came back (%d calls)", a.count())
+	}
 }
