@@ -296,7 +296,7 @@ function ViewerBody({ task, close }: { task: Task; close(): void }) {
   const from = (loc.state as ViewerState | null)?.from;
 
   return (
-    <main className="viewer" aria-labelledby="viewer-title">
+    <main className="viewer" id="main" aria-labelledby="viewer-title">
       <div className="viewer-head">
         <button type="button" className="btn btn-small" onClick={close} aria-keyshortcuts="Escape">
           <span aria-hidden="true">←</span> {from?.startsWith('/history') || !from ? 'Back to history' : 'Back'}
