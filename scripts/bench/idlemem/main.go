@@ -6,7 +6,10 @@
 // pays for starting its engine. It runs the same binary twice, side by
 // side: engines always running (ocr.engine_idle_timeout = 0, as before)
 // and stopped while idle (a short timeout, so the run is short; the
-// default is 10 m).
+// default is 10 m). At the working peak it also names the processes, each
+// with the anonymous part of its RSS, and reports the summed PSS: every
+// process runs the same ocrbox binary, whose shared pages the summed RSS
+// counts once per process (docs/benchmarks.md, "Footprint").
 //
 // usage: idlemem -bin ocrbox [-corpus DIR] [-idle 5s] [-json FILE]
 package main
