@@ -17,6 +17,8 @@ const enabled = e2eEnabled();
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 
 const UI_TIMEOUT = 15_000;
+/** LONG_NAME has no spaces to wrap at: confirmations must still fit a phone. */
+const LONG_NAME = 'eurotext-scanned-on-a-phone-with-a-rather-long-file-name-that-goes-on-and-on-without-any-spaces-at-all.tif';
 const OCR_TIMEOUT = 120_000;
 
 /** Violation is one axe rule broken on a screen. */
@@ -99,6 +101,7 @@ describe.skipIf(!enabled)('accessibility (axe-core) on every screen', () => {
   let h: Harness;
   let completedId = '';
   let failedId = '';
+  let longId = '';
   /** found: every screen checked and its violations (printed, and in metrics.json). */
   const found: Record<string, Violation[]> = {};
 
@@ -109,8 +112,10 @@ describe.skipIf(!enabled)('accessibility (axe-core) on every screen', () => {
     completedId = await upload(h.baseURL, token, 'phototest.tif', readFileSync(join(CORPUS, 'pages', 'phototest.tif')));
     const png = readFileSync(join(CORPUS, 'pages', 'phototest-rotated-L.png'));
     failedId = await upload(h.baseURL, token, 'truncated-scan.png', png.subarray(0, Math.floor(png.length / 2)));
+    longId = await upload(h.baseURL, token, LONG_NAME, readFileSync(join(CORPUS, 'pages', 'eurotext.tif')));
     expect(await settled(h.baseURL, token, completedId)).toBe('completed');
     expect(await settled(h.baseURL, token, failedId)).toBe('failed');
+    expect(await settled(h.baseURL, token, longId)).toBe('completed');
   }, 360_000);
 
   afterAll(async () => {
@@ -118,6 +123,34 @@ describe.skipIf(!enabled)('accessibility (axe-core) on every screen', () => {
     h.metrics.axeViolations = Object.fromEntries(Object.entries(found).map(([k, v]) => [k, v.length]));
     await h.stop();
   }, 60_000);
+
+  test('a download after the session ended goes to sign-in and comes back to the task', async () => {
+    const ctx = await h.newContext();
+    const page = await ctx.newPage();
+    page.setDefaultTimeout(UI_TIMEOUT);
+    const signIn = async () => {
+      await page.getByLabel('Username or email', { exact: true }).fill(ALICE.email);
+      await page.getByLabel('Password', { exact: true }).fill(ALICE.password);
+      await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    };
+    try {
+      await page.goto(`/history?task=${completedId}`);
+      await signIn();
+      const dialog = page.getByRole('dialog', { name: 'phototest.tif' });
+      await dialog.waitFor();
+      // The session ends (expired, or signed out in another tab).
+      await ctx.clearCookies();
+      await dialog.getByRole('link', { name: 'Download text' }).click();
+      await page.waitForURL((u) => u.pathname === '/login');
+      expect(new URL(page.url()).searchParams.get('return_to')).toBe(`/history?task=${completedId}`);
+      await signIn();
+      await page.waitForURL((u) => u.pathname === '/history' && u.searchParams.get('task') === completedId);
+      const [dl] = await Promise.all([page.waitForEvent('download'), dialog.getByRole('link', { name: 'Download text' }).click()]);
+      expect(dl.suggestedFilename()).toBe('phototest.txt');
+    } finally {
+      await ctx.close();
+    }
+  });
 
   for (const mode of MODES) {
     const label = `${mode.scheme} ${mode.width}px`;
@@ -176,7 +209,13 @@ describe.skipIf(!enabled)('accessibility (axe-core) on every screen', () => {
         await page.goto('/history');
         await page.getByRole('heading', { name: 'Task history', level: 1 }).waitFor();
         await page.locator('tr[data-testid="task-row"]').first().waitFor();
+        await soft('tab title', async () => expect(await page.title()).toBe('History · ocrbox'));
         await check('history');
+        // Ticked rows bring the bulk bar; on phones the filters open from their button.
+        await page.getByRole('checkbox', { name: 'Select phototest.tif' }).check();
+        await page.getByRole('region', { name: 'Selected tasks' }).waitFor();
+        if (mode.width < 640) await page.getByRole('button', { name: /^Filters/ }).click();
+        await check('history (selected, filters open)');
 
         await page.goto(`/history?task=${completedId}`);
         await page.getByRole('dialog', { name: 'phototest.tif' }).waitFor();
@@ -185,18 +224,44 @@ describe.skipIf(!enabled)('accessibility (axe-core) on every screen', () => {
         await page.getByRole('dialog', { name: 'truncated-scan.png' }).waitFor();
         await check('details (failed)');
 
+        // A long name wraps in the delete confirmation (no sideways scrolling),
+        // and the dialog's buttons are on screen without scrolling past it all.
+        await page.goto(`/history?task=${longId}`);
+        const details = page.getByRole('dialog', { name: LONG_NAME });
+        await details.waitFor();
+        await soft('details buttons in view', async () => {
+          const del = details.getByRole('button', { name: 'Delete', exact: true });
+          const box = await del.boundingBox();
+          expect(box && box.y + box.height <= mode.height, `Delete at ${JSON.stringify(box)}`).toBe(true);
+        });
+        await details.getByRole('button', { name: 'Delete', exact: true }).click();
+        const confirm = page.getByRole('dialog', { name: 'Delete this task?' });
+        await confirm.waitFor();
+        await soft('long name fits', async () => {
+          const m = await confirm.evaluate((d) => ({ scroll: d.scrollWidth, client: d.clientWidth, right: d.getBoundingClientRect().right }));
+          expect(m.scroll, 'dialog scrolls sideways').toBeLessThanOrEqual(m.client);
+          expect(m.right).toBeLessThanOrEqual(mode.width);
+        });
+        await check('delete confirmation');
+        await confirm.getByRole('button', { name: 'Keep' }).click();
+
         await soft('statistics', async () => {
           await page.goto('/stats');
           await page.getByRole('heading', { name: 'Statistics', level: 1 }).waitFor();
+          await page.getByRole('img', { name: /tasks from/ }).waitFor();
+          expect(await page.title()).toBe('Statistics · ocrbox');
           await check('statistics');
+          await page.getByText('Show as table').click();
+          await check('statistics (table)');
         });
 
-        // The result viewer, where this build has one (built alongside).
-        if (process.env.OCRBOX_E2E_VIEWER_PATH) {
-          await page.goto(process.env.OCRBOX_E2E_VIEWER_PATH.replace('{id}', completedId));
+        // The result viewer (ui/src/viewer).
+        await soft('viewer', async () => {
+          await page.goto(`/tasks/${completedId}`);
           await page.locator('main h1').first().waitFor();
+          await page.locator('main img').first().waitFor();
           await check('viewer');
-        }
+        });
       } finally {
         await ctx.close();
       }

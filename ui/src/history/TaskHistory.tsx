@@ -183,7 +183,7 @@ export function TaskHistory() {
   }
 
   return (
-    <main className="page history-page">
+    <main id="main" className="page history-page">
       <div className="history-head">
         <h1>Task history</h1>
         {!disabled && <ExportButtons query={query} disabled={rangeInvalid} />}

@@ -5,7 +5,11 @@ import { useAuthStore } from '../stores/authStore';
 import { UserMenu } from './UserMenu';
 import './header.css';
 
-/** mainTarget is where the skip link and a new page put the focus: the page's heading, else its main. */
+/**
+ * mainTarget is where the skip link and a new page put the focus: the
+ * page's heading, else its main (each page's <main> has id="main", the
+ * skip link's target without script).
+ */
 function mainTarget(): HTMLElement | null {
   const main = document.querySelector<HTMLElement>('main');
   const target = main?.querySelector<HTMLElement>('h1') ?? main;
@@ -52,10 +56,11 @@ export function Header() {
 
   return (
     <>
-      <a href="#main" className="skip-link" onClick={skipToMain}>
-        Skip to main content
-      </a>
       <header className="app-header">
+        {/* First in the page (the first Tab) and inside the banner landmark. */}
+        <a href="#main" className="skip-link" onClick={skipToMain}>
+          Skip to main content
+        </a>
         <div className="app-header-inner">
           <Link to="/" className="app-brand">
             <svg className="app-brand-mark" viewBox="0 0 24 24" width="22" height="22" aria-hidden="true">

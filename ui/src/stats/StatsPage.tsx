@@ -39,7 +39,7 @@ export default function StatsPage() {
 
   const disabled = error instanceof ApiError && error.status === 404 && error.code === 'feature_disabled';
   return (
-    <main className="page stats-page">
+    <main id="main" className="page stats-page">
       <h1>Statistics</h1>
       {disabled ? (
         <div className="banner banner-info" role="alert">

@@ -85,7 +85,7 @@ export function UploadPage() {
   const noEngines = engines.state === 'ready' && engines.engines.length === 0;
 
   return (
-    <main className="page upload-page">
+    <main id="main" className="page upload-page">
       <h1>Upload</h1>
       <p className="muted upload-intro">Scans, photos and PDFs in — searchable text, hOCR, JSON and PDFs out.</p>
 
