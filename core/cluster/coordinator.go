@@ -24,6 +24,7 @@ type Coordinator struct {
 	t       timing
 	srv     *server.Server // the embedded server; nil when joined by URL
 	nc      *nats.Conn
+	pc      *nats.Conn // presence: never queued behind a large page
 	js      jetstream.JetStream
 	jobs    jetstream.Stream
 	blobs   jetstream.ObjectStore
@@ -76,10 +77,16 @@ func StartCoordinator(ctx context.Context, opts Options, log *slog.Logger) (*Coo
 		}
 		c.nc, err = connect(ctx, "", opts, "ocrbox-coordinator", log, nats.InProcessServer(c.srv))
 		if err == nil {
+			c.pc, err = connect(ctx, "", opts, "ocrbox-coordinator presence", quietLog(log), nats.InProcessServer(c.srv))
+		}
+		if err == nil {
 			log.Info("cluster server listening", "listen", opts.Listen, "tls", opts.TLSCert != "", "store", opts.StoreDir)
 		}
 	} else {
 		c.nc, err = connect(ctx, opts.URL, opts, "ocrbox-coordinator", log)
+		if err == nil {
+			c.pc, err = connect(ctx, opts.URL, opts, "ocrbox-coordinator presence", quietLog(log))
+		}
 	}
 	if err != nil {
 		c.Close()
@@ -100,17 +107,26 @@ func (c *Coordinator) setup(ctx context.Context) error {
 		return fmt.Errorf("cluster jetstream: %w", err)
 	}
 	c.js = js
-	if c.jobs, err = js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+	// Jobs and results live only as long as this coordinator run (it
+	// purges them at start), so with the embedded server, which stops with
+	// it, they are kept in memory: a 2 MiB page then costs half the time
+	// it does on disk. An external NATS system may restart on its own:
+	// there they are on disk.
+	storage := jetstream.FileStorage
+	if c.srv != nil {
+		storage = jetstream.MemoryStorage
+	}
+	if c.jobs, err = ensureStream(ctx, js, jetstream.StreamConfig{
 		Name: jobsStream, Description: "ocrbox page jobs, one subject per engine",
 		Subjects: []string{jobsPrefix + ">"}, Retention: jetstream.WorkQueuePolicy,
-		Storage: jetstream.FileStorage, MaxAge: 24 * time.Hour, Duplicates: 2 * time.Minute,
+		Storage: storage, MaxAge: 24 * time.Hour, Duplicates: 2 * time.Minute,
 	}); err != nil {
 		return fmt.Errorf("cluster jobs stream: %w", err)
 	}
-	results, err := js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+	results, err := ensureStream(ctx, js, jetstream.StreamConfig{
 		Name: resultsStream, Description: "ocrbox page results for the coordinator",
 		Subjects: []string{resultsSubj}, Retention: jetstream.WorkQueuePolicy,
-		Storage: jetstream.FileStorage, MaxAge: time.Hour,
+		Storage: storage, MaxAge: time.Hour,
 	})
 	if err != nil {
 		return fmt.Errorf("cluster results stream: %w", err)
@@ -145,7 +161,9 @@ func (c *Coordinator) setup(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("cluster results consumer: %w", err)
 	}
-	cc, err := cons.Consume(c.onResult, jetstream.ConsumeErrHandler(func(_ jetstream.ConsumeContext, err error) {
+	// Results may be up to max_payload each: bound the client's buffer by
+	// bytes, not by the default 500 messages.
+	cc, err := cons.Consume(c.onResult, jetstream.PullMaxBytes(32<<20), jetstream.ConsumeErrHandler(func(_ jetstream.ConsumeContext, err error) {
 		c.log.Debug("results consumer", "error", err) // outages are logged by the connection
 	}))
 	if err != nil {
@@ -156,7 +174,19 @@ func (c *Coordinator) setup(ctx context.Context) error {
 		cc.Stop()
 		return fmt.Errorf("cluster advisories: %w", err)
 	}
-	w, err := c.kv.WatchAll(bg) // outlives ctx, which only bounds the start
+	// The nodes are watched on their own connection: a large result being
+	// received must not delay heartbeats until nodes look lost.
+	pjs, err := jetstream.New(c.pc)
+	if err != nil {
+		cc.Stop()
+		return fmt.Errorf("cluster jetstream: %w", err)
+	}
+	pkv, err := pjs.KeyValue(ctx, nodesBucket)
+	if err != nil {
+		cc.Stop()
+		return fmt.Errorf("cluster nodes bucket: %w", err)
+	}
+	w, err := pkv.WatchAll(bg) // outlives ctx, which only bounds the start
 	if err != nil {
 		cc.Stop()
 		return fmt.Errorf("cluster nodes watch: %w", err)
@@ -186,6 +216,23 @@ initial:
 		c.watchNodes(bg, w)
 	}()
 	return nil
+}
+
+// ensureStream creates or updates a stream; one whose settings cannot be
+// updated in place (its storage type) is made again — it only ever holds
+// what a previous run left, which is purged anyway.
+func ensureStream(ctx context.Context, js jetstream.JetStream, cfg jetstream.StreamConfig) (jetstream.Stream, error) {
+	s, err := js.CreateOrUpdateStream(ctx, cfg)
+	if err == nil {
+		return s, nil
+	}
+	if _, lerr := js.Stream(ctx, cfg.Name); lerr != nil {
+		return nil, err // not an existing stream's settings: a real failure
+	}
+	if derr := js.DeleteStream(ctx, cfg.Name); derr != nil {
+		return nil, fmt.Errorf("%w (and could not remake it: %w)", err, derr)
+	}
+	return js.CreateStream(ctx, cfg)
 }
 
 // Changed is signalled (buffered, never blocking) when nodes join or
@@ -226,6 +273,9 @@ func (c *Coordinator) Close() {
 	c.bg.Wait()
 	if c.nc != nil {
 		c.nc.Close()
+	}
+	if c.pc != nil {
+		c.pc.Close()
 	}
 	if c.srv != nil {
 		c.srv.Shutdown()

@@ -37,8 +37,8 @@ var ErrClosed = errors.New("cluster coordinator closed")
 
 // Recognize sends one page to a worker node running engine and waits for
 // its result. The page is req.Image or the file req.ImagePath (read here:
-// nodes get bytes, never paths); images above InlineMax travel through the
-// object store. pageTimeout bounds the engine's work on the node.
+// nodes get bytes, never paths); images too large for a message travel
+// through the object store. pageTimeout bounds the engine's work on the node.
 //
 // Errors: one wrapping sdk.ErrBadImage or sdk.ErrUnsupported when the
 // engine refused the page (permanent, as from a local engine); ErrNoWorker
@@ -139,11 +139,8 @@ func (c *Coordinator) jobMessage(ctx context.Context, id, engine string, req *sd
 	return msg, imageObj, nil
 }
 
-// inlineLimit is the largest payload sent in a message: InlineMax, less
-// when the server's max_payload is smaller.
-func (c *Coordinator) inlineLimit() int {
-	return min(c.t.InlineMax, int(c.nc.MaxPayload())-64<<10)
-}
+// inlineLimit is the largest image sent inside the job message.
+func (c *Coordinator) inlineLimit() int { return c.t.inlineLimit(c.nc.MaxPayload()) }
 
 // finish forgets the job. Unless its result arrived, the job is deleted
 // from the queue (it may still wait there) and a node running it is told

@@ -41,24 +41,41 @@ func objects(t *testing.T, c *Coordinator) int {
 	return len(list)
 }
 
+// Pages and results go inside their messages, or through the object store
+// when too large: on the embedded server (8 MiB messages) and on one with
+// NATS's default max_payload of 1 MiB (an existing NATS system).
 func TestRoundTrip(t *testing.T) {
-	c := startCoordinator(t)
+	for _, server := range []struct {
+		name       string
+		maxPayload int32
+		big        int // above the server's message size
+	}{{"embedded", 0, 9 << 20}, {"nats default", 1 << 20, 900 << 10}} {
+		t.Run(server.name, func(t *testing.T) {
+			roundTrip(t, server.maxPayload, server.big)
+		})
+	}
+}
+
+func roundTrip(t *testing.T, maxPayload int32, big int) {
+	c := startCoordinator(t, func(o *Options) { o.timing.MaxPayload = maxPayload })
 	eng := newEngines("tesseract")
 	startNode(t, c, "n1", 2, eng)
 	waitFor(t, "node", func() bool { return c.Free("tesseract") == 2 })
 
-	big := randomBytes(t, 900<<10) // above InlineMax: via the object store
 	tests := []struct {
 		name   string
 		img    []byte
-		result int // bytes of text in the result (large: via the object store)
+		result int // bytes of text in the result
+		objs   int // objects stored on the way
 	}{
-		{"small page", []byte("a small page"), 10},
-		{"large page", big, 10},
-		{"large result", []byte("a page with a long text"), 1 << 20},
+		{"small page", []byte("a small page"), 10, 0},
+		{"medium page", randomBytes(t, 700<<10), 10, 0},
+		{"large page", randomBytes(t, big), 10, 1},
+		{"large result", []byte("a page with a long text"), big, 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			before := storedObjects(t, c)
 			eng.set(func(_ context.Context, _ string, req *sdk.RecognizeRequest) (*sdk.RecognizeResponse, error) {
 				text := digest(req.GetImage())
 				return &sdk.RecognizeResponse{Text: text + string(bytes.Repeat([]byte("x"), tt.result))}, nil
@@ -73,11 +90,29 @@ func TestRoundTrip(t *testing.T) {
 			if n := objects(t, c); n != 0 {
 				t.Errorf("%d objects left in the object store", n)
 			}
+			if n := storedObjects(t, c) - before; n != tt.objs {
+				t.Errorf("%d objects went through the object store, want %d", n, tt.objs)
+			}
 		})
 	}
-	if st := c.Stats(); st.PagesSent != 3 || st.Results != 3 || st.Duplicates != 0 {
-		t.Errorf("stats %+v, want 3 sent, 3 results", st)
+	if st := c.Stats(); st.PagesSent != 4 || st.Results != 4 || st.Duplicates != 0 {
+		t.Errorf("stats %+v, want 4 sent, 4 results", st)
 	}
+}
+
+// storedObjects counts the objects ever put (each is one metadata
+// message on its own subject in the store's stream).
+func storedObjects(t *testing.T, c *Coordinator) int {
+	t.Helper()
+	s, err := c.js.Stream(context.Background(), "OBJ_"+blobsBucket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := s.Info(context.Background(), jetstream.WithSubjectFilter("$O."+blobsBucket+".M.>"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return int(info.State.NumSubjects)
 }
 
 // A page given by path on the coordinator reaches the node as bytes; an

@@ -22,7 +22,7 @@ const testToken = "s3cret-test-token"
 
 // fast are the protocol intervals of the tests: a lost node or job shows
 // within a second.
-var fast = timing{AckWait: time.Second, Heartbeat: 100 * time.Millisecond, NodeTTL: 350 * time.Millisecond,
+var fast = timing{AckWait: time.Second, Heartbeat: 100 * time.Millisecond, NodeTTL: time.Second,
 	Poll: 50 * time.Millisecond}
 
 func quiet() *slog.Logger {
@@ -74,7 +74,10 @@ func (n *testNode) stop(t *testing.T) {
 
 // crash cuts the node off without a goodbye, as a killed process or a
 // cut cable would: no acks, no heartbeats.
-func (n *testNode) crash() { n.nc.Load().Close() }
+func (n *testNode) crash() {
+	n.nc.Load().Close()
+	n.pc.Load().Close()
+}
 
 func startNode(t *testing.T, c *Coordinator, name string, slots int, eng *fakeEngines, mod ...func(*Options)) *testNode {
 	t.Helper()

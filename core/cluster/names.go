@@ -37,10 +37,21 @@ const (
 	errFailed      = "failed"
 )
 
-// inlineMax is the largest image or result carried in the message itself;
-// larger ones go through the object store. NATS's default max_payload is
-// 1 MiB; the rest is room for headers and the request's other fields.
-const inlineMax = 768 << 10
+// payloadRoom is kept free in a message for headers and the request's
+// other fields: an image or result larger than the server's max_payload
+// less this goes through the object store. With NATS's default 1 MiB
+// max_payload that is above 768 KiB; the embedded server allows 8 MiB.
+const payloadRoom = 256 << 10
+
+// inlineLimit is the largest image or result sent inside a message on a
+// connection whose server allows maxPayload bytes (cap: tests' InlineMax).
+func (t timing) inlineLimit(maxPayload int64) int {
+	lim := int(maxPayload) - payloadRoom
+	if t.InlineMax > 0 {
+		lim = min(lim, t.InlineMax)
+	}
+	return lim
+}
 
 // timing holds the protocol's intervals; tests shorten them.
 type timing struct {
@@ -49,7 +60,8 @@ type timing struct {
 	NodeTTL    time.Duration // a node silent this long is lost
 	Poll       time.Duration // an idle node looks for jobs this often (besides the bell)
 	MaxDeliver int           // deliveries of one job before the coordinator gives up on it
-	InlineMax  int           // see inlineMax
+	InlineMax  int           // caps inlineLimit (tests); 0: none
+	MaxPayload int32         // the embedded server's max_payload (tests: NATS's default); 0: embeddedMaxPayload
 }
 
 func (t timing) withDefaults() timing {
@@ -67,9 +79,6 @@ func (t timing) withDefaults() timing {
 	}
 	if t.MaxDeliver <= 0 {
 		t.MaxDeliver = 10
-	}
-	if t.InlineMax <= 0 {
-		t.InlineMax = inlineMax
 	}
 	return t
 }

@@ -30,7 +30,8 @@ type Node struct {
 	host     string
 	started  time.Time
 
-	nc    atomic.Pointer[nats.Conn]
+	nc    atomic.Pointer[nats.Conn] // jobs and results
+	pc    atomic.Pointer[nats.Conn] // presence and cancels: never queued behind a large page
 	mu    sync.Mutex
 	busy  int
 	pages map[string]running // by job id
@@ -109,6 +110,15 @@ func (n *Node) Run(ctx context.Context) error {
 	}
 	n.nc.Store(nc)
 	defer nc.Close()
+	// Heartbeats go on a connection of their own: on one link, a large page
+	// or result in transit would hold them back, and a node busy sending
+	// would look lost. Its outages are the jobs connection's: logged once.
+	pc, err := connect(ctx, n.opts.URL, n.opts, "ocrbox-worker "+n.name+" presence", quietLog(n.log))
+	if err != nil {
+		return err
+	}
+	n.pc.Store(pc)
+	defer pc.Close()
 	js, err := jetstream.New(nc)
 	if err != nil {
 		return fmt.Errorf("worker jetstream: %w", err)
@@ -116,6 +126,14 @@ func (n *Node) Run(ctx context.Context) error {
 	a, err := n.bind(ctx, js)
 	if err != nil {
 		return err
+	}
+	pjs, err := jetstream.New(pc)
+	if err != nil {
+		return fmt.Errorf("worker jetstream: %w", err)
+	}
+	kv, err := pjs.KeyValue(ctx, nodesBucket)
+	if err != nil {
+		return fmt.Errorf("worker nodes bucket: %w", err)
 	}
 	n.log.Info("worker node ready", "engines", engines, "slots", n.slots, "server", nc.ConnectedUrlRedacted())
 
@@ -127,7 +145,7 @@ func (n *Node) Run(ctx context.Context) error {
 		}
 		defer sub.Unsubscribe()
 	}
-	cancelSub, err := nc.Subscribe(cancelSubj, func(m *nats.Msg) { n.cancelPage(string(m.Data)) })
+	cancelSub, err := pc.Subscribe(cancelSubj, func(m *nats.Msg) { n.cancelPage(string(m.Data)) })
 	if err != nil {
 		return fmt.Errorf("worker subscribe: %w", err)
 	}
@@ -137,7 +155,7 @@ func (n *Node) Run(ctx context.Context) error {
 	hb := make(chan struct{})
 	go func() {
 		defer close(hb)
-		n.heartbeat(ctx, a.kv, infos, engines)
+		n.heartbeat(ctx, kv, infos, engines)
 	}()
 	n.takeJobs(ctx, js, engines, a, bell, &pages)
 	pages.Wait() // each NAKed or finished
@@ -149,7 +167,6 @@ func (n *Node) Run(ctx context.Context) error {
 // assets are the JetStream handles a node uses.
 type assets struct {
 	js    jetstream.JetStream
-	kv    jetstream.KeyValue
 	blobs jetstream.ObjectStore
 }
 
@@ -160,7 +177,7 @@ func (n *Node) bind(ctx context.Context, js jetstream.JetStream) (assets, error)
 		a := assets{js: js}
 		_, err := js.Stream(ctx, jobsStream)
 		if err == nil {
-			a.kv, err = js.KeyValue(ctx, nodesBucket)
+			_, err = js.KeyValue(ctx, nodesBucket)
 		}
 		if err == nil {
 			a.blobs, err = js.ObjectStore(ctx, blobsBucket)
@@ -329,6 +346,22 @@ func (n *Node) holding() []string {
 		out = append(out, p.ack)
 	}
 	return out
+}
+
+// quietLog is log for a second connection: its outages are the first's,
+// logged there.
+func quietLog(log *slog.Logger) *slog.Logger {
+	return slog.New(minLevel{log.Handler(), slog.LevelError})
+}
+
+// minLevel drops records below min.
+type minLevel struct {
+	slog.Handler
+	min slog.Level
+}
+
+func (h minLevel) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= h.min && h.Handler.Enabled(ctx, l)
 }
 
 func poke(ch chan<- struct{}) {

@@ -177,7 +177,7 @@ func (n *Node) resultMessage(ctx context.Context, id string, delivered uint64, r
 	if err != nil {
 		return nil, fmt.Errorf("encode page result: %w", err)
 	}
-	if limit := min(n.t.InlineMax, int(n.nc.Load().MaxPayload())-64<<10); len(data) > limit {
+	if len(data) > n.t.inlineLimit(n.nc.Load().MaxPayload()) {
 		obj := fmt.Sprintf("result/%s/%s-%d", id, token(n.name), delivered)
 		if _, err := a.blobs.PutBytes(ctx, obj, data); err != nil {
 			return nil, fmt.Errorf("store page result: %w", err)
