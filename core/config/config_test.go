@@ -222,3 +222,45 @@ mode = "fast"
 		})
 	}
 }
+
+// The [cluster] keys: listen or url, a token before the embedded server
+// listens beyond loopback, pairs set together, and a pure coordinator only
+// with a cluster to hand pages to.
+func TestClusterKeys(t *testing.T) {
+	tests := []struct {
+		name string
+		env  []string
+		key  string // "" = valid
+	}{
+		{"off by default", nil, ""},
+		{"loopback needs no token", []string{"OCRBOX_CLUSTER_LISTEN=127.0.0.1:4222"}, ""},
+		{"network needs a token", []string{"OCRBOX_CLUSTER_LISTEN=0.0.0.0:4222"}, "cluster.token"},
+		{"network with a token", []string{"OCRBOX_CLUSTER_LISTEN=0.0.0.0:4222", "OCRBOX_CLUSTER_TOKEN=s3cret"}, ""},
+		{"not host:port", []string{"OCRBOX_CLUSTER_LISTEN=4222", "OCRBOX_CLUSTER_TOKEN=x"}, "cluster.listen"},
+		{"both listen and url", []string{"OCRBOX_CLUSTER_LISTEN=127.0.0.1:4222", "OCRBOX_CLUSTER_URL=nats://n:4222"}, "cluster.listen"},
+		{"url scheme", []string{"OCRBOX_CLUSTER_URL=http://n:4222"}, "cluster.url"},
+		{"tls url", []string{"OCRBOX_CLUSTER_URL=tls://n:4222", "OCRBOX_CLUSTER_TLS_CA=/etc/ca.pem"}, ""},
+		{"cert without key", []string{"OCRBOX_CLUSTER_URL=nats://n:4222", "OCRBOX_CLUSTER_TLS_CERT=/c.pem"}, "cluster.tls_cert"},
+		{"user without password", []string{"OCRBOX_CLUSTER_URL=nats://n:4222", "OCRBOX_CLUSTER_USER=ocr"}, "cluster.user"},
+		{"coordinator without cluster", []string{"OCRBOX_OCR_LOCAL_ENGINES=false"}, "ocr.local_engines"},
+		{"pure coordinator", []string{"OCRBOX_OCR_LOCAL_ENGINES=false", "OCRBOX_CLUSTER_URL=nats://n:4222"}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := Load("", tt.env, nil)
+			if tt.key == "" {
+				if err != nil {
+					t.Fatalf("valid configuration refused: %v", err)
+				}
+				if c.Cluster.Enabled() != (c.Cluster.Listen != "" || c.Cluster.URL != "") {
+					t.Fatalf("Enabled() = %v for %+v", c.Cluster.Enabled(), c.Cluster)
+				}
+				return
+			}
+			var ke *KeyError
+			if !errors.As(err, &ke) || ke.Key != tt.key {
+				t.Fatalf("error %v, want one naming %s", err, tt.key)
+			}
+		})
+	}
+}
