@@ -71,7 +71,7 @@
 //
 // BenchmarkRecognize (an engine that answers at once; coordinator and node
 // in one process on a loaded 2-core machine): 5 ms per 300 KiB page, 22 ms
-// per 2 MiB page, against ~0.7 s of OCR per page.
+// per 2 MiB page, against ~1.5 s of OCR per dense page on one core.
 //
 // # Failure behaviour
 //
