@@ -1,4 +1,4 @@
-import type { TaskStatus } from '../api/types';
+import type { Task, TaskStatus } from '../api/types';
 
 const LABELS: Record<TaskStatus, string> = {
   pending: 'Queued',
@@ -13,8 +13,19 @@ export function statusLabel(s: TaskStatus): string {
   return LABELS[s] ?? s;
 }
 
-/** StatusBadge is a task status as a coloured pill. */
-export function StatusBadge({ status }: { status: TaskStatus }) {
+/**
+ * StatusBadge is a task status as a coloured pill. Given the task's review,
+ * a completed task whose result should be checked says "Check result"
+ * rather than a plain "Completed".
+ */
+export function StatusBadge({ status, review }: { status: TaskStatus; review?: Task['review'] }) {
+  if (status === 'completed' && review) {
+    return (
+      <span className="badge badge-review" data-status={status} data-review="true">
+        Check result
+      </span>
+    );
+  }
   return (
     <span className={`badge badge-${status}`} data-status={status}>
       {statusLabel(status)}
