@@ -134,6 +134,11 @@ describe.skipIf(!enabled)('the result viewer in a real browser', () => {
 
   /** docShot saves what the window shows (not the whole page) as artifacts/<name>.png, for docs/img. */
   async function docShot(p: Page, name: string) {
+    // Every image on screen loaded, from the top of the page.
+    await poll(() =>
+      p.evaluate(() => Array.from(document.querySelectorAll('img')).every((i) => !i.getBoundingClientRect().height || (i.complete && i.naturalWidth > 0))),
+    ).toBe(true);
+    await p.evaluate(() => window.scrollTo(0, 0));
     await p.screenshot({ path: join(h.artifacts, `${name}.png`) });
   }
 

@@ -182,7 +182,7 @@ export function PageView({ taskId, n, filename, page, layer, shade, doubt, activ
   // The chosen hit or doubtful word scrolls into view (a tall page is taller than the pane).
   const marked = useRef<HTMLSpanElement>(null);
   useLayoutEffect(() => {
-    marked.current?.scrollIntoView?.({ block: 'center', inline: 'nearest' });
+    marked.current?.scrollIntoView?.({ block: 'nearest', inline: 'nearest' });
   }, [n, activeHit, activeWord]);
 
   const boxes = !!page && page.width > 0 && page.height > 0;

@@ -304,7 +304,7 @@ function ViewerBody({ task, close }: { task: Task; close(): void }) {
         <h1 id="viewer-title" ref={heading} tabIndex={-1}>
           {task.filename}
         </h1>
-        {task.review ? <span className="badge viewer-badge-check">Check result</span> : <StatusBadge status={task.status} />}
+        <StatusBadge status={task.status} review={task.review} />
       </div>
 
       <StatusBanners task={task} goTo={goTo} />
