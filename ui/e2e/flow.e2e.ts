@@ -80,6 +80,8 @@ describe.skipIf(!enabled)('ocrbox in a real browser', () => {
   const uploadRow = (name: string) => page.locator('[data-testid="task-row"]').filter({ hasText: name });
   const historyRows = () => page.locator('tr[data-testid="task-row"]');
   const historyRow = (name: string) => historyRows().filter({ hasText: name });
+  /** rowNames are the filenames of the history rows, in order (each row's filename button). */
+  const rowNames = () => historyRows().locator('.filename-button').allInnerTexts();
   const dialog = (name: string) => page.getByRole('dialog', { name, exact: true });
   const meta = (scope: Locator, term: string) => scope.locator(`dt:text-is("${term}") + dd`);
 
@@ -108,7 +110,7 @@ describe.skipIf(!enabled)('ocrbox in a real browser', () => {
   /** waitRows waits for the history table to settle on exactly these filenames (any order). */
   async function waitRows(names: string[]) {
     await expect
-      .poll(async () => (await historyRows().getByRole('button').allInnerTexts()).sort(), { timeout: UI_TIMEOUT })
+      .poll(async () => (await rowNames()).sort(), { timeout: UI_TIMEOUT })
       .toEqual([...names].sort());
   }
 
@@ -278,7 +280,8 @@ describe.skipIf(!enabled)('ocrbox in a real browser', () => {
     const engine = page.getByLabel('Engine', { exact: true });
     await engine.waitFor();
     expect(await engine.locator('option').allInnerTexts()).toEqual(expect.arrayContaining([expect.stringMatching(/^tesseract/)]));
-    expect(await page.getByLabel('Language', { exact: true }).inputValue()).toBe('eng');
+    // Languages by name (a checkbox list behind the button); English by default.
+    expect(await page.getByRole('button', { name: /^Languages/ }).innerText()).toBe('English');
     for (const out of ['Text', 'hOCR', 'JSON', 'Searchable PDF']) {
       const box = page.getByRole('checkbox', { name: out, exact: true });
       if (!(await box.isChecked())) await box.check();
@@ -489,10 +492,10 @@ describe.skipIf(!enabled)('ocrbox in a real browser', () => {
     await expect.poll(() => th('Filename').getAttribute('aria-sort')).toBe('ascending');
     expect(await th('Created').getAttribute('aria-sort')).toBe('none');
     expect(here().searchParams.get('sort')).toBe('filename');
-    await expect.poll(() => historyRows().getByRole('button').allInnerTexts()).toEqual(['phototest.tif', 'three-pages.pdf', TRUNCATED_NAME]);
+    await expect.poll(() => rowNames()).toEqual(['phototest.tif', 'three-pages.pdf', TRUNCATED_NAME]);
     await page.getByRole('button', { name: 'Filename', exact: true }).click();
     await expect.poll(() => th('Filename').getAttribute('aria-sort')).toBe('descending');
-    await expect.poll(() => historyRows().getByRole('button').allInnerTexts()).toEqual([TRUNCATED_NAME, 'three-pages.pdf', 'phototest.tif']);
+    await expect.poll(() => rowNames()).toEqual([TRUNCATED_NAME, 'three-pages.pdf', 'phototest.tif']);
 
     // A filtered view survives a reload: it can be bookmarked.
     await status.selectOption('failed');
@@ -583,9 +586,9 @@ describe.skipIf(!enabled)('ocrbox in a real browser', () => {
 
   test('signing out returns to sign-in; a protected page asks to sign in and comes back', async () => {
     await page.getByRole('button', { name: ALICE.name, exact: true }).click();
-    const menu = page.getByRole('menu');
-    await menu.waitFor();
-    await expect.poll(() => menu.innerText()).toMatch(/Tasks\s*4\b/);
+    await page.getByRole('menu').waitFor();
+    // The usage is beside the menu in its popup (a menu holds only its items).
+    await expect.poll(() => page.getByRole('group', { name: 'Your usage' }).innerText()).toMatch(/Tasks\s*4\b/);
     await page.getByRole('menuitem', { name: 'Sign out' }).click();
     await page.waitForURL((u) => u.pathname === '/login');
     await page.getByRole('heading', { name: 'Sign in to ocrbox' }).waitFor();
