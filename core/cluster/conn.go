@@ -84,11 +84,11 @@ func clientOptions(opts Options, name string, log *slog.Logger) ([]nats.Option, 
 }
 
 // connect dials url (or the in-process server, with extra options), and
-// until ctx ends retries while no server answers — a worker may start
+// with retry, until ctx ends, retries while no server answers — a worker may start
 // before serve — logging that once. Refused credentials or TLS fail at
 // once: no retry fixes them. Once connected, the connection reconnects by
 // itself forever.
-func connect(ctx context.Context, url string, opts Options, name string, log *slog.Logger, extra ...nats.Option) (*nats.Conn, error) {
+func connect(ctx context.Context, url string, opts Options, name string, log *slog.Logger, retry bool, extra ...nats.Option) (*nats.Conn, error) {
 	o, err := clientOptions(opts, name, log)
 	if err != nil {
 		return nil, err
@@ -103,7 +103,7 @@ func connect(ctx context.Context, url string, opts Options, name string, log *sl
 			}
 			return nc, nil
 		}
-		if refused(err) {
+		if refused(err) || !retry {
 			return nil, fmt.Errorf("connect to the cluster: %w", err)
 		}
 		if !logged {

@@ -75,17 +75,17 @@ func StartCoordinator(ctx context.Context, opts Options, log *slog.Logger) (*Coo
 		if c.srv, err = startServer(opts, log); err != nil {
 			return nil, err
 		}
-		c.nc, err = connect(ctx, "", opts, "ocrbox-coordinator", log, nats.InProcessServer(c.srv))
+		c.nc, err = connect(ctx, "", opts, "ocrbox-coordinator", log, true, nats.InProcessServer(c.srv))
 		if err == nil {
-			c.pc, err = connect(ctx, "", opts, "ocrbox-coordinator presence", quietLog(log), nats.InProcessServer(c.srv))
+			c.pc, err = connect(ctx, "", opts, "ocrbox-coordinator presence", quietLog(log), true, nats.InProcessServer(c.srv))
 		}
 		if err == nil {
 			log.Info("cluster server listening", "listen", opts.Listen, "tls", opts.TLSCert != "", "store", opts.StoreDir)
 		}
 	} else {
-		c.nc, err = connect(ctx, opts.URL, opts, "ocrbox-coordinator", log)
+		c.nc, err = connect(ctx, opts.URL, opts, "ocrbox-coordinator", log, true)
 		if err == nil {
-			c.pc, err = connect(ctx, opts.URL, opts, "ocrbox-coordinator presence", quietLog(log))
+			c.pc, err = connect(ctx, opts.URL, opts, "ocrbox-coordinator presence", quietLog(log), true)
 		}
 	}
 	if err != nil {

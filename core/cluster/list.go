@@ -16,7 +16,8 @@ import (
 // TTL (judged by the NATS server's clock against this machine's).
 func ListNodes(ctx context.Context, opts Options, log *slog.Logger) ([]NodeStatus, error) {
 	t := opts.timing.withDefaults()
-	nc, err := connect(ctx, opts.URL, opts, "ocrbox-workers", log)
+	// A command answers at once: no waiting for a server that is down.
+	nc, err := connect(ctx, opts.URL, opts, "ocrbox-workers", log, false)
 	if err != nil {
 		return nil, err
 	}

@@ -104,7 +104,7 @@ func (n *Node) Run(ctx context.Context) error {
 	for _, in := range infos {
 		engines = append(engines, in.GetName())
 	}
-	nc, err := connect(ctx, n.opts.URL, n.opts, "ocrbox-worker "+n.name, n.log)
+	nc, err := connect(ctx, n.opts.URL, n.opts, "ocrbox-worker "+n.name, n.log, true)
 	if err != nil {
 		return err
 	}
@@ -113,7 +113,7 @@ func (n *Node) Run(ctx context.Context) error {
 	// Heartbeats go on a connection of their own: on one link, a large page
 	// or result in transit would hold them back, and a node busy sending
 	// would look lost. Its outages are the jobs connection's: logged once.
-	pc, err := connect(ctx, n.opts.URL, n.opts, "ocrbox-worker "+n.name+" presence", quietLog(n.log))
+	pc, err := connect(ctx, n.opts.URL, n.opts, "ocrbox-worker "+n.name+" presence", quietLog(n.log), true)
 	if err != nil {
 		return err
 	}
