@@ -249,3 +249,19 @@ func TestLatestRuns(t *testing.T) {
 		})
 	}
 }
+
+func TestUserPassword(t *testing.T) {
+	c := startCoordinator(t, func(o *Options) { o.Token, o.User, o.Password = "", "ocr", "pw-long-enough" })
+	startNode(t, c, "a", 1, newEngines("tesseract"), func(o *Options) { o.Token, o.User, o.Password = "", "ocr", "pw-long-enough" })
+	waitFor(t, "node with user and password", func() bool { return c.Slots() == 1 })
+	n, err := NewNode(Options{URL: c.ClientURL(), User: "ocr", Password: "wrong", NodeName: "intruder", timing: fast},
+		newEngines("tesseract"), 1, quiet())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := n.Run(ctx); err == nil || !strings.Contains(strings.ToLower(err.Error()), "authorization") {
+		t.Fatalf("wrong password: %v", err)
+	}
+}
