@@ -22,6 +22,8 @@ import (
 // for a single-page PNG, JPEG or TIFF, else the page helper's PNG or Group
 // 4 TIFF, which lives in the scratch directory only while its page is
 // recognised; keepPageImage stores a copy of it beside the page's result.
+// The assembly runs in a page helper process (PDFAssembler): pdfcpu holds
+// the whole document in memory, which must not be the server's.
 
 // pageImageName is the stored copy of page n's image (image uploads whose
 // page the helper re-encoded); removed once the task completed.
