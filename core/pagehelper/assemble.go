@@ -16,9 +16,9 @@ import (
 
 // The searchable PDF is assembled in a helper too (outputs.PDFFiles):
 // pdfcpu parses the whole upload and every page's text layer into memory,
-// 1.2–1.7× the upload's size (measured), and in the server that made its resident
-// memory jump by hundreds of MB at the end of a large PDF task, for good
-// (the Go heap is returned to the system slowly). The helper gets the
+// 1.2–1.7× the upload's size (measured), and in the server that made its
+// resident memory jump at the end of a large PDF task, and stay there (a
+// 100 MiB PDF: +117 MiB; the Go heap is returned to the system slowly). The helper gets the
 // output file as its descriptor 3, opened by the server in the task's
 // directory, so it never chooses a path to write.
 
