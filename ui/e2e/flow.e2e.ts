@@ -399,7 +399,7 @@ describe.skipIf(!enabled)('ocrbox in a real browser', () => {
     expect(here().searchParams.get('task')).toBe(ids['phototest.tif']);
     expect(await meta(d, 'Status').innerText()).toContain('Completed');
     expect(await meta(d, 'Engine').innerText()).toBe('tesseract');
-    expect(await meta(d, 'Language').innerText()).toBe('eng');
+    expect(await meta(d, 'Languages').innerText()).toBe('English');
     expect(await meta(d, 'Pages').innerText()).toBe('1');
     expect(await meta(d, 'Attempts').innerText()).toBe('1');
     expect(await meta(d, 'Task ID').innerText()).toBe(ids['phototest.tif']);

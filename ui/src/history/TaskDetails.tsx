@@ -11,6 +11,7 @@ import { Spinner } from '../components/Spinner';
 import { StatusBadge } from '../components/StatusBadge';
 import { formatBytes, formatDateTime, formatDuration, formatPlaceInLine } from '../components/format';
 import { useDocumentTitle } from '../shell/documentTitle';
+import { languageNames } from '../upload/languages';
 import { useResync, useTaskEvent } from '../stores/taskEvents';
 import { eventClock, useTaskStore } from '../stores/taskStore';
 
@@ -256,7 +257,7 @@ function TaskBody({ task, actionError }: { task: Task; actionError: unknown }) {
           </span>
         </Meta>
         <Meta term="Engine">{task.engine || '—'}</Meta>
-        <Meta term="Language">{task.lang || '—'}</Meta>
+        <Meta term="Languages">{task.lang ? <span title={task.lang}>{languageNames(task.lang)}</span> : '—'}</Meta>
         <Meta term="Pages">{task.pages_total > 0 ? task.pages_total : '—'}</Meta>
         <Meta term="Size">{formatBytes(task.input_bytes)}</Meta>
         <Meta term="Created">

@@ -73,7 +73,7 @@ describe('session expiry', () => {
     await user.click(screen.getByRole('button', { name: 'Sign in' }));
     await waitFor(() => expect(where()).toBe('/history?status=failed'));
     expect(screen.getByRole('button', { name: 'Ada Lovelace' })).toBeInTheDocument();
-  });
+  }, 15_000); // the whole app, signed in twice: slow on a loaded machine
 
   it('treats a 401 from any request as an expired session', async () => {
     api({ 'GET /history/stats': () => apiError(401, 'unauthenticated', 'sign in required') });

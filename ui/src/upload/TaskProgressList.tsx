@@ -7,6 +7,7 @@ import { describeError } from '../components/ErrorBanner';
 import { formatBytes, formatDuration, formatPlaceInLine } from '../components/format';
 import { StatusBadge } from '../components/StatusBadge';
 import { eventClock, useTaskStore } from '../stores/taskStore';
+import { languageNames } from './languages';
 import { DOWNLOAD_LABELS } from './options';
 import { useUploadStore, type FileRow, type UploadRow } from './uploadStore';
 
@@ -166,7 +167,7 @@ function TaskRowView({ rowKey, taskId }: { rowKey: string; taskId: string }) {
         {task.status === 'completed' && task.duration_ms > 0 && <span>in {formatDuration(task.duration_ms)}</span>}
         <span>
           {task.engine}
-          {task.lang ? ` · ${task.lang}` : ''}
+          {task.lang ? ` · ${languageNames(task.lang)}` : ''}
         </span>
       </div>
       {running && (
