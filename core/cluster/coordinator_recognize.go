@@ -125,7 +125,10 @@ func (c *Coordinator) jobMessage(ctx context.Context, id, engine string, req *sd
 	imageObj := ""
 	if len(job.Image) > c.inlineLimit() {
 		imageObj = "image/" + id
-		if _, err := c.blobs.PutBytes(ctx, imageObj, job.Image); err != nil {
+		octx, cancel := objectContext(ctx)
+		_, err := c.blobs.PutBytes(octx, imageObj, job.Image)
+		cancel()
+		if err != nil {
 			return nil, "", fmt.Errorf("store page image: %w", err)
 		}
 		msg.Header.Set(hdrImageObj, imageObj)
@@ -186,7 +189,10 @@ func (c *Coordinator) decodeResult(ctx context.Context, engine string, a answer)
 	data := a.data
 	if obj := a.hdr.Get(hdrResultObj); obj != "" {
 		var err error
-		if data, err = c.blobs.GetBytes(ctx, obj); err != nil {
+		octx, cancel := objectContext(ctx)
+		data, err = c.blobs.GetBytes(octx, obj)
+		cancel()
+		if err != nil {
 			return nil, fmt.Errorf("fetch page result from node %s: %w", node, err)
 		}
 		c.deleteObject(obj)

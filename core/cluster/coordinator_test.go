@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -189,3 +190,25 @@ func startedNodeFailed(c *Coordinator, name string) int64 {
 }
 
 func fmtErr(kind error, msg string) error { return fmt.Errorf("%w: %s", kind, msg) }
+
+// A node behind a slow link still gets large pages: a 3 MiB job at
+// 1.5 MiB/s takes two seconds to arrive.
+func TestSlowLink(t *testing.T) {
+	c := startCoordinator(t, func(o *Options) { o.timing.AckWait = time.Minute })
+	proxy := newCutProxy(t, strings.TrimPrefix(c.ClientURL(), "nats://"), 3<<19)
+	eng := newEngines("tesseract")
+	startNode(t, c, "far", 1, eng, func(o *Options) { o.URL, o.timing.AckWait = proxy.url(), time.Minute })
+	waitFor(t, "node", func() bool { return c.Slots() == 1 })
+	img := randomBytes(t, 3<<20)
+	t0 := time.Now()
+	resp, err := recognize(t, c, "tesseract", img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.GetText() != digest(img) || eng.count() != 1 {
+		t.Fatalf("result %q after %d engine calls", resp.GetText(), eng.count())
+	}
+	if d := time.Since(t0); d < 1500*time.Millisecond {
+		t.Errorf("took %s: the link was not slow", d)
+	}
+}

@@ -282,7 +282,7 @@ func TestLostNodesPagesGoBackAtOnce(t *testing.T) {
 // page is dropped as a duplicate.
 func TestNetworkCut(t *testing.T) {
 	c := startCoordinator(t)
-	proxy := newCutProxy(t, strings.TrimPrefix(c.ClientURL(), "nats://"))
+	proxy := newCutProxy(t, strings.TrimPrefix(c.ClientURL(), "nats://"), 0)
 	started, release := make(chan string, 1), make(chan struct{})
 	a := newEngines("tesseract")
 	a.set(blocking(started, release))

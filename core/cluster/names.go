@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"context"
 	"encoding/hex"
 	"regexp"
 	"time"
@@ -82,6 +83,19 @@ func (t timing) withDefaults() timing {
 	}
 	return t
 }
+
+// objectTimeout bounds one object store transfer. Without a deadline of
+// its own, nats.go gives the whole transfer its 5 s API timeout, which a
+// large page over a slow link exceeds.
+const objectTimeout = 5 * time.Minute
+
+func objectContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(ctx, objectTimeout)
+}
+
+// fetchTimeout bounds the transfer of one job to a node (up to 8 MiB:
+// about 1 Mbit/s at worst).
+const fetchTimeout = time.Minute
 
 // lostKept is how long a lost node stays in Nodes.
 const lostKept = 10 * time.Minute

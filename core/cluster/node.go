@@ -231,7 +231,7 @@ func (n *Node) heartbeat(ctx context.Context, kv jetstream.KeyValue, infos []*sd
 // engines in turn — when the coordinator rings, a slot frees up, or every
 // Poll (redeliveries ring no bell), until ctx ends.
 func (n *Node) takeJobs(ctx context.Context, js jetstream.JetStream, engines []string, a assets, bell <-chan struct{}, pages *sync.WaitGroup) {
-	cons := map[string]jetstream.Consumer{}
+	cons := map[string]bool{} // engines whose consumer is known to exist
 	tick := time.NewTicker(n.t.Poll)
 	defer tick.Stop()
 	next := 0
@@ -276,34 +276,49 @@ func (n *Node) takeJobs(ctx context.Context, js jetstream.JetStream, engines []s
 // fetch takes one job of engine if one is waiting, or returns nil. The
 // engine's consumer is (re)made when missing: the coordinator may have
 // started on an empty store.
-func (n *Node) fetch(ctx context.Context, js jetstream.JetStream, cons map[string]jetstream.Consumer, engine string) jetstream.Msg {
-	c := cons[engine]
-	if c == nil {
-		var err error
-		if c, err = js.CreateOrUpdateConsumer(ctx, jobsStream, jobsConsumer(engine, n.t)); err != nil {
+//
+// The pull request is made by hand ({"no_wait": true} to the consumer's
+// MSG.NEXT subject, answered on an inbox of our own) rather than with
+// nats.go's FetchNoWait, which gives the whole transfer one second: a
+// page of several MiB over a slow link would never arrive in time, and a
+// job that arrives too late is lost to its node until AckWait. Here it has
+// fetchTimeout.
+func (n *Node) fetch(ctx context.Context, js jetstream.JetStream, cons map[string]bool, engine string) *nats.Msg {
+	if !cons[engine] {
+		if _, err := js.CreateOrUpdateConsumer(ctx, jobsStream, jobsConsumer(engine, n.t)); err != nil {
 			n.log.Debug("jobs consumer", "engine", engine, "error", err)
 			return nil
 		}
-		cons[engine] = c
+		cons[engine] = true
 	}
-	batch, err := c.FetchNoWait(1)
+	nc := n.nc.Load()
+	sub, err := nc.SubscribeSync(nats.NewInbox())
 	if err != nil {
-		n.log.Debug("fetch job", "engine", engine, "error", err)
-		delete(cons, engine)
 		return nil
 	}
-	var got jetstream.Msg
-	for m := range batch.Messages() {
-		got = m
+	_ = sub.AutoUnsubscribe(1) // the job, or a status saying there is none
+	subject := "$JS.API.CONSUMER.MSG.NEXT." + jobsStream + "." + consumerName(engine)
+	if err := nc.PublishRequest(subject, sub.Subject, []byte(`{"batch":1,"no_wait":true}`)); err != nil {
+		_ = sub.Unsubscribe()
+		return nil
 	}
-	if err := batch.Error(); err != nil && !errors.Is(err, jetstream.ErrNoMessages) {
+	wctx, cancel := context.WithTimeout(ctx, fetchTimeout)
+	defer cancel()
+	m, err := sub.NextMsgWithContext(wctx)
+	if err != nil {
+		_ = sub.Unsubscribe()
 		n.log.Debug("fetch job", "engine", engine, "error", err)
-		if errors.Is(err, jetstream.ErrConsumerNotFound) || errors.Is(err, jetstream.ErrConsumerDeleted) ||
-			errors.Is(err, jetstream.ErrStreamNotFound) {
-			delete(cons, engine)
-		}
+		return nil
 	}
-	return got
+	switch status := m.Header.Get("Status"); status {
+	case "":
+		return m
+	case "404", "408": // no job waiting
+	default: // 503 no responders (no such consumer), 409 consumer deleted, …
+		n.log.Debug("fetch job", "engine", engine, "status", status, "description", m.Header.Get("Description"))
+		delete(cons, engine)
+	}
+	return nil
 }
 
 func (n *Node) freeSlots() int {

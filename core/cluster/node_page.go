@@ -20,8 +20,8 @@ import (
 // only once the result is stored (PubAck), so a node dying at any point
 // loses nothing: the job goes to another node after AckWait. While the
 // page runs, InProgress heartbeats hold the job, however long the page.
-func (n *Node) runPage(ctx context.Context, engine string, m jetstream.Msg, a assets) {
-	id := m.Headers().Get(hdrJob)
+func (n *Node) runPage(ctx context.Context, engine string, m *nats.Msg, a assets) {
+	id := m.Header.Get(hdrJob)
 	log := n.log.With("engine", engine, "job", id)
 	meta, err := m.Metadata()
 	if err != nil || id == "" {
@@ -36,7 +36,7 @@ func (n *Node) runPage(ctx context.Context, engine string, m jetstream.Msg, a as
 	pctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	n.mu.Lock()
-	n.pages[id] = running{cancel: cancel, ack: m.Reply()}
+	n.pages[id] = running{cancel: cancel, ack: m.Reply}
 	n.mu.Unlock()
 	defer func() {
 		n.mu.Lock()
@@ -92,7 +92,7 @@ var errJobGone = errors.New("job abandoned by the coordinator")
 
 // holdJob sends InProgress every AckWait/3 until the returned func is
 // called, so JetStream keeps the job with this node while it works.
-func (n *Node) holdJob(m jetstream.Msg, meta *jetstream.MsgMetadata) func() {
+func (n *Node) holdJob(m *nats.Msg, meta *nats.MsgMetadata) func() {
 	stop := make(chan struct{})
 	done := make(chan struct{})
 	every := n.t.AckWait / 3
@@ -115,18 +115,20 @@ func (n *Node) holdJob(m jetstream.Msg, meta *jetstream.MsgMetadata) func() {
 }
 
 // recognize decodes the job and runs it on the node's engine.
-func (n *Node) recognize(ctx context.Context, engine string, m jetstream.Msg, a assets) (*sdk.RecognizeResponse, error) {
+func (n *Node) recognize(ctx context.Context, engine string, m *nats.Msg, a assets) (*sdk.RecognizeResponse, error) {
 	req := &sdk.RecognizeRequest{}
-	if err := proto.Unmarshal(m.Data(), req); err != nil {
+	if err := proto.Unmarshal(m.Data, req); err != nil {
 		return nil, fmt.Errorf("decode page job: %w", err)
 	}
 	req.ImagePath = "" // nodes read no paths from the wire
-	timeout, err := time.ParseDuration(m.Headers().Get(hdrTimeout))
+	timeout, err := time.ParseDuration(m.Header.Get(hdrTimeout))
 	if err != nil || timeout <= 0 {
 		timeout = 10 * time.Minute
 	}
-	if obj := m.Headers().Get(hdrImageObj); obj != "" {
-		img, err := a.blobs.GetBytes(ctx, obj)
+	if obj := m.Header.Get(hdrImageObj); obj != "" {
+		octx, cancel := objectContext(ctx)
+		img, err := a.blobs.GetBytes(octx, obj)
+		cancel()
 		switch {
 		case errors.Is(err, jetstream.ErrObjectNotFound):
 			return nil, errJobGone
@@ -179,7 +181,10 @@ func (n *Node) resultMessage(ctx context.Context, id string, delivered uint64, r
 	}
 	if len(data) > n.t.inlineLimit(n.nc.Load().MaxPayload()) {
 		obj := fmt.Sprintf("result/%s/%s-%d", id, token(n.name), delivered)
-		if _, err := a.blobs.PutBytes(ctx, obj, data); err != nil {
+		octx, cancel := objectContext(ctx)
+		_, err := a.blobs.PutBytes(octx, obj, data)
+		cancel()
+		if err != nil {
 			return nil, fmt.Errorf("store page result: %w", err)
 		}
 		msg.Header.Set(hdrResultObj, obj)
@@ -191,7 +196,7 @@ func (n *Node) resultMessage(ctx context.Context, id string, delivered uint64, r
 
 // publishResult stores the result in the results stream, retrying through
 // a short outage for up to AckWait (the job is held meanwhile).
-func (n *Node) publishResult(ctx context.Context, js jetstream.JetStream, msg *nats.Msg, meta *jetstream.MsgMetadata) error {
+func (n *Node) publishResult(ctx context.Context, js jetstream.JetStream, msg *nats.Msg, meta *nats.MsgMetadata) error {
 	// A stopping node still stores a finished page: that is quicker than
 	// having another node redo it.
 	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), n.t.AckWait)
