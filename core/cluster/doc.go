@@ -59,10 +59,11 @@
 //
 // # Flow control
 //
-// A node fetches one job per free slot (FetchNoWait, the engines in turn),
-// and the coordinator's caller publishes only while Free(engine) > 0: jobs
-// do not pile up in the stream, so fair share holds across the cluster and
-// a cancel takes effect at once — Recognize's ctx ending deletes the job
+// A node fetches one job per free slot, the engines in turn (a no-wait
+// pull request; the job may take up to a minute to arrive over a slow
+// link), and the coordinator's caller publishes only while Free(engine) >
+// 0: jobs do not pile up in the stream, so fair share holds across the
+// cluster and a cancel takes effect at once — Recognize's ctx ending deletes the job
 // from the stream if it still waits there, or tells the node running it to
 // stop (ocrbox.cancel). Free counts the slots of the live nodes running the
 // engine less the pages in flight of every engine sharing a node with it.
@@ -104,6 +105,10 @@
 //     outage logged once), the coordinator purges jobs and results, and its
 //     caller re-sends the unfinished pages; results for old jobs are
 //     dropped.
+//   - A slow link: a job may take up to a minute to reach a node, and an
+//     object store transfer five; a link slower than ~2 Mbit/s makes an
+//     8 MiB job outlast AckWait, so it is also handed to another node
+//     (the first result counts).
 //   - Connections reconnect forever with a backoff capped at 10 s; a node
 //     started before the coordinator waits for it. Refused credentials or
 //     TLS fail at once.
