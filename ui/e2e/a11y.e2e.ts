@@ -152,6 +152,37 @@ describe.skipIf(!enabled)('accessibility (axe-core) on every screen', () => {
     }
   });
 
+  test('date filters and statistics count the viewer’s days (a browser at UTC+14)', async () => {
+    const zone = 'Pacific/Kiritimati';
+    const ctx = await h.newContext({ timezoneId: zone });
+    const page = await ctx.newPage();
+    page.setDefaultTimeout(UI_TIMEOUT);
+    const dayIn = (timeZone: string) => new Intl.DateTimeFormat('en-CA', { timeZone }).format(new Date());
+    const local = dayIn(zone);
+    const utc = dayIn('UTC');
+    try {
+      await page.goto(`/history?from=${local}&to=${local}`);
+      await page.getByLabel('Username or email', { exact: true }).fill(ALICE.email);
+      await page.getByLabel('Password', { exact: true }).fill(ALICE.password);
+      await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+      // The three tasks seeded a moment ago were made "today" on this browser's calendar.
+      await expect.poll(() => page.locator('tr[data-testid="task-row"]').count(), { timeout: UI_TIMEOUT }).toBe(3);
+      if (utc !== local) {
+        // UTC's date is yesterday here: nothing from today may show under it.
+        await page.goto(`/history?from=${utc}&to=${utc}`);
+        await page.getByText('No tasks match these filters.').waitFor();
+      }
+      await page.goto('/stats');
+      const today = page.locator('rect.is-today');
+      await today.waitFor({ state: 'attached' });
+      expect(await today.getAttribute('data-date')).toBe(local);
+      expect(await today.getAttribute('data-count')).toBe('3');
+      console.log(`local days at ${zone}: today ${local} (UTC ${utc}): 3 tasks in the filter and the chart`);
+    } finally {
+      await ctx.close();
+    }
+  });
+
   for (const mode of MODES) {
     const label = `${mode.scheme} ${mode.width}px`;
     test(`${label}: sign-in, upload, history, details, statistics, viewer and the user menu have no violations`, async () => {
