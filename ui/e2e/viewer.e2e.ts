@@ -334,10 +334,29 @@ describe.skipIf(!enabled)('the result viewer in a real browser', () => {
     expect(await text.innerText()).toContain('quick brown dog');
     expect(here().searchParams.get('view')).toBe('text');
     await docShot(page, 'viewer-text');
+    // Scrolling the text to a page makes it the current one.
+    await text.getByRole('heading', { name: 'Page 3', level: 3 }).evaluate((el) => el.scrollIntoView({ block: 'start' }));
+    await poll(() => pageHeading().innerText()).toBe('Page 3 of 3');
+    expect(await thumbs().nth(2).getAttribute('aria-current')).toBe('page');
+    await thumbs().nth(0).click();
+    await poll(() => pageHeading().innerText()).toBe('Page 1 of 3');
 
     await page.getByRole('button', { name: 'Image', exact: true }).click();
     await page.locator('img.viewer-image').waitFor();
     expect(await page.locator('[data-testid="text-layer"]').count()).toBe(0);
+
+    // The whole (tall) page fits in the window; "Fit width" fills the pane again.
+    await thumbs().nth(2).click();
+    await poll(() => pageHeading().innerText()).toBe('Page 3 of 3');
+    const sheet = page.locator('[data-testid="page-sheet"]');
+    const pane = await rectOf(page.locator('.viewer-pane'));
+    await page.getByRole('button', { name: 'Whole page', exact: true }).click();
+    await poll(async () => (await rectOf(sheet)).h).toBeLessThanOrEqual(860);
+    expect((await rectOf(sheet)).w).toBeLessThan(pane.w - 50);
+    await page.getByRole('button', { name: 'Fit width', exact: true }).click();
+    await poll(async () => Math.round((await rectOf(sheet)).w)).toBe(Math.round(pane.w));
+    await thumbs().nth(1).click();
+    await poll(() => pageHeading().innerText()).toBe('Page 2 of 3');
 
     await page.getByRole('button', { name: 'Text over image', exact: true }).click();
     await page.getByLabel('Shade by confidence').check();
@@ -386,8 +405,9 @@ describe.skipIf(!enabled)('the result viewer in a real browser', () => {
     const search = page.getByRole('region', { name: 'Search hits' });
     await poll(() => search.innerText()).toMatch(/Hit 1 of \d+ for “Dubrovnik”/);
     const hits = page.locator('[data-testid="search-hit"]');
+    // The marks appear once the page's result (the JSON) has loaded too.
+    await poll(() => hits.count()).toBeGreaterThan(0);
     const count = await hits.count();
-    expect(count).toBeGreaterThan(0);
     expect(await thumbs().nth(2).innerText()).toMatch(/\d+ hits?/);
     await poll(() => page.locator('img.viewer-image').evaluate((i) => (i as HTMLImageElement).naturalWidth)).toBeGreaterThan(0);
     // Each mark is on a word of the picture that the text layer says is Dubrovnik.

@@ -14,6 +14,12 @@ import {
 /** ViewMode is what the page pane shows: the image, the image with its words over it, or the text alone. */
 export type ViewMode = 'image' | 'layer' | 'text';
 
+/** Fit is how big the page is shown: as wide as the pane, or whole in the window. */
+export type Fit = 'width' | 'page';
+
+/** WINDOW_SPARE is the window height the whole page leaves for the header and the page's heading. */
+const WINDOW_SPARE = '7rem';
+
 /** PageViewProps: the page and what to draw over it. */
 export interface PageViewProps {
   taskId: string;
@@ -33,6 +39,8 @@ export interface PageViewProps {
   /** hits are this page's search matches; activeHit the one chosen (its index among them). */
   hits: Hit[];
   activeHit?: number;
+  /** fit: as wide as the pane (default), or the whole page in the window. */
+  fit?: Fit;
 }
 
 /** measureWidth is a text's width at a font size, or undefined where the browser cannot measure (tests). */
@@ -165,7 +173,7 @@ const Shading = memo(function Shading({ page, doubt }: { page: ResultPage; doubt
  * over it the text layer, the confidence shading, the search hits and the
  * chosen doubtful word, all placed in percentages of the page.
  */
-export function PageView({ taskId, n, filename, page, layer, shade, doubt, activeWord, hits, activeHit }: PageViewProps) {
+export function PageView({ taskId, n, filename, page, layer, shade, doubt, activeWord, hits, activeHit, fit = 'width' }: PageViewProps) {
   const sheet = useRef<HTMLDivElement>(null);
   const [shownW, setShownW] = useState(0);
   const [failed, setFailed] = useState<number>();
@@ -190,6 +198,8 @@ export function PageView({ taskId, n, filename, page, layer, shade, doubt, activ
   const style = {
     '--s': scale,
     aspectRatio: boxes ? `${page.width} / ${page.height}` : undefined,
+    // The whole page: as wide as the window's height allows, the height following by the ratio.
+    width: boxes && fit === 'page' ? `min(100%, calc((100vh - ${WINDOW_SPARE}) * ${(page.width / page.height).toFixed(4)}))` : undefined,
   } as CSSProperties;
   const word = boxes && activeWord !== undefined ? page.words[activeWord] : undefined;
   const broken = failed === n;
@@ -197,7 +207,7 @@ export function PageView({ taskId, n, filename, page, layer, shade, doubt, activ
   const retry = attempt > 0 ? `&retry=${attempt}` : '';
 
   return (
-    <div className="viewer-sheet" ref={sheet} style={style} data-testid="page-sheet">
+    <div className={`viewer-sheet${fit === 'page' ? ' is-fit-page' : ''}`} ref={sheet} style={style} data-testid="page-sheet">
       {broken ? (
         <div className="viewer-image-error" role="alert">
           <p>The image of page {n} could not be loaded.</p>

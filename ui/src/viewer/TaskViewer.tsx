@@ -12,7 +12,7 @@ import { DownloadLink, FILE_ORDER } from '../history/TaskDetails';
 import { eventClock, useTaskStore } from '../stores/taskStore';
 import { copyText } from './copy';
 import { DEFAULT_DOUBT, doubtfulWords, flattenHits, HIGH_CONFIDENCE, nextRef, pageText, taskText, type Hit, type WordRef } from './model';
-import { PageView, type ViewMode } from './PageView';
+import { PageView, type Fit, type ViewMode } from './PageView';
 import { TextView } from './TextView';
 import { Thumbnails } from './Thumbnails';
 import { loadMatches, loadResult, resultFile } from './viewerService';
@@ -153,6 +153,7 @@ function ViewerBody({ task, close }: { task: Task; close(): void }) {
   const setMode = (m: ViewMode) => setParam({ view: m === 'layer' ? undefined : m });
 
   const [shade, setShade] = useState(false);
+  const [fit, setFit] = useState<Fit>('width');
   const [doubtAt, setDoubtAt] = useState<WordRef>();
   const [hit, setHit] = useState<number>();
   const [announce, setAnnounce] = useState('');
@@ -334,6 +335,16 @@ function ViewerBody({ task, close }: { task: Task; close(): void }) {
             </button>
           ))}
         </div>
+        {mode !== 'text' && (
+          <div role="group" aria-label="Size" className="viewer-modes">
+            <button type="button" className="btn btn-small" aria-pressed={fit === 'width'} onClick={() => setFit('width')}>
+              Fit width
+            </button>
+            <button type="button" className="btn btn-small" aria-pressed={fit === 'page'} onClick={() => setFit('page')}>
+              Whole page
+            </button>
+          </div>
+        )}
         <label className="viewer-check">
           <input type="checkbox" checked={shade} onChange={(e) => setShade(e.target.checked)} disabled={!pages} /> Shade by confidence
         </label>
@@ -383,7 +394,7 @@ function ViewerBody({ task, close }: { task: Task; close(): void }) {
           <PaneNotes task={task} loading={result.loading} error={result.error} onRetry={result.reload} hasBoxes={boxes} mode={mode} hasResult={!!pages} />
           {mode === 'text' ? (
             pages ? (
-              <TextView pages={pages} current={n} found={foundWords} />
+              <TextView pages={pages} current={n} found={foundWords} onVisible={goTo} />
             ) : null
           ) : count > 0 && task.status !== 'pending' ? (
             <PageView
@@ -397,6 +408,7 @@ function ViewerBody({ task, close }: { task: Task; close(): void }) {
               activeWord={activeWord}
               hits={pageHits}
               activeHit={activeHit}
+              fit={fit}
             />
           ) : null}
         </section>

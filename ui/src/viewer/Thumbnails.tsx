@@ -53,10 +53,19 @@ export const Thumbnails = memo(function Thumbnails({ taskId, count, current, pag
   const list = useRef<HTMLOListElement>(null);
   const visible = useSeen(list, count);
 
-  // Keep the current page's thumbnail in view as pages change.
+  // Keep the current page's thumbnail in view as pages change, scrolling
+  // the list only: scrollIntoView would move the window too (on a phone, up
+  // to the strip, away from the page being read).
   useEffect(() => {
-    const btn = list.current?.querySelector<HTMLElement>(`li[data-page="${current}"]`);
-    btn?.scrollIntoView?.({ block: 'nearest', inline: 'nearest' });
+    const ol = list.current;
+    const li = ol?.querySelector<HTMLElement>(`li[data-page="${current}"]`);
+    if (!ol || !li) return;
+    const o = ol.getBoundingClientRect();
+    const r = li.getBoundingClientRect();
+    if (r.top < o.top) ol.scrollTop -= o.top - r.top;
+    else if (r.bottom > o.bottom) ol.scrollTop += r.bottom - o.bottom;
+    if (r.left < o.left) ol.scrollLeft -= o.left - r.left;
+    else if (r.right > o.right) ol.scrollLeft += r.right - o.right;
   }, [current]);
 
   return (
