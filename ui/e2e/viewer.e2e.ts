@@ -429,6 +429,72 @@ describe.skipIf(!enabled)('the result viewer in a real browser', () => {
     await poll(() => search.innerText()).toMatch(count > 1 ? /Hit 2 of/ : /Hit 1 of/);
   });
 
+  test('a blurred scan completes as “Check result”: the viewer says why and marks the page', async () => {
+    // Blurred pages are made in the browser from the server's image of page
+    // 1 (phototest) and uploaded through the API as the app would. How much
+    // blur makes tesseract unsure, but not blind (a blank page is not
+    // judged), depends on its version: three strengths are tried.
+    const blurs = [0.0015, 0.0022, 0.0026, 0.003, 0.0035];
+    const ids = await page.evaluate(
+      async ({ id, blurs }) => {
+        const img = new Image();
+        img.src = `/api/v1/tasks/${id}/pages/1/image?width=2000`;
+        await img.decode();
+        const csrf = document.cookie.split('; ').find((x) => x.startsWith('ocrbox_csrf='))?.split('=')[1] ?? '';
+        const out: string[] = [];
+        for (const k of blurs) {
+          const c = document.createElement('canvas');
+          c.width = img.naturalWidth;
+          c.height = img.naturalHeight;
+          const g = c.getContext('2d')!;
+          g.filter = `blur(${(img.naturalWidth * k).toFixed(1)}px)`;
+          g.drawImage(img, 0, 0);
+          const blob = await new Promise<Blob>((r) => c.toBlob((b) => r(b!), 'image/png'));
+          const form = new FormData();
+          form.append('outputs', 'txt,json');
+          form.append('file', blob, `blurred-${k}.png`);
+          const res = await fetch('/api/v1/tasks', { method: 'POST', body: form, headers: { 'X-CSRF-Token': decodeURIComponent(csrf) } });
+          if (!res.ok) throw new Error(`upload: ${res.status} ${await res.text()}`);
+          out.push((await res.json()).tasks[0].id as string);
+        }
+        return out;
+      },
+      { id: taskId, blurs },
+    );
+    const tasks = () =>
+      page.evaluate(async (ids) => Promise.all(ids.map(async (id) => (await fetch(`/api/v1/tasks/${id}`)).json())), ids) as Promise<
+        { id: string; filename: string; status: string; review: { reason: string } | null }[]
+      >;
+    await poll(async () => (await tasks()).map((t) => t.status), { timeout: OCR_TIMEOUT }).toEqual(blurs.map(() => 'completed'));
+    const done = await tasks();
+    const means = await page.evaluate(
+      async (ids) =>
+        Promise.all(
+          ids.map(async (id) => {
+            const t = await (await fetch(`/api/v1/tasks/${id}`)).json();
+            const f = t.files.find((x: { kind: string }) => x.kind === 'json');
+            const p = (await (await fetch(`/api/v1/tasks/${id}/files/${f.id}`)).json()).pages[0];
+            return `${p.width}px, ${p.words.length} words, mean ${Math.round(p.mean_confidence)} %`;
+          }),
+        ),
+      ids,
+    );
+    console.log(`blurred pages: ${done.map((t, i) => `${t.filename} (${means[i]}): ${t.review?.reason ?? 'no review'}`).join('; ')}`);
+    const flagged = done.find((t) => t.review);
+    expect(flagged, 'one of the blurred pages is flagged for checking').toBeDefined();
+    await page.goto(`/tasks/${flagged!.id}`);
+    await page.getByRole('heading', { name: flagged!.filename, level: 1 }).waitFor();
+    expect(await page.locator('.viewer-head .badge').innerText()).toBe('Check result');
+    const note = page.getByRole('note', { name: 'Check result' });
+    expect(await note.innerText()).toContain(flagged!.review!.reason);
+    await note.getByRole('button', { name: /^Page 1 \(\d+ %\)$/ }).waitFor();
+    expect(await thumbs().nth(0).textContent()).toBe('Page 1 Check result');
+    // Words below the threshold are doubtful, and the shading shows them.
+    await page.getByLabel('Shade by confidence').check();
+    await poll(() => page.locator('.viewer-shade > .viewer-band-low').count()).toBeGreaterThan(0);
+    await docShot(page, 'viewer-check');
+  }, OCR_TIMEOUT + 60_000);
+
   test('at phone width the thumbnails are a strip across, and a swipe changes page', async () => {
     const phone = await h.newContext({ viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true, storageState: await ctx.storageState() });
     try {
