@@ -334,11 +334,14 @@ describe('TaskViewer', () => {
   it('follows a running task through the event store until its result is there', async () => {
     const running = { ...TASK, status: 'processing' as const, pages_done: 1, files: [file('f-in', 'input', 'letter.pdf')] };
     serve(running);
-    renderViewer(['/tasks/t1']);
+    renderViewer(['/tasks/t1?q=invoice']);
     expect(await screen.findByText(/Recognition is running: 1 of 2 pages/)).toBeInTheDocument();
     expect(screen.getByRole('button', { name: 'Copy page text' })).toBeDisabled();
+    // No hits before there is a result to find them in.
+    expect(screen.queryByRole('region', { name: 'Search hits' })).toBeNull();
     act(() => useTaskStore.getState().upsert(TASK));
     await ready();
     expect(screen.queryByText(/Recognition is running/)).toBeNull();
+    expect(await screen.findByText('Hit 1 of 1 for “invoice”', { exact: false })).toBeInTheDocument();
   });
 });

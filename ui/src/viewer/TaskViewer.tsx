@@ -310,7 +310,8 @@ function ViewerBody({ task, close }: { task: Task; close(): void }) {
 
       <StatusBanners task={task} goTo={goTo} />
 
-      {q && (
+      {/* Hits come from the recognised pages: none to show before the result exists. */}
+      {q && file && (
         <SearchBar
           q={q}
           hits={hits}
