@@ -43,7 +43,7 @@ export interface PageViewProps {
   fit?: Fit;
 }
 
-/** measureWidth is a text's width at a font size, or undefined where the browser cannot measure (tests). */
+/** measurer returns a function giving a text's width at a font size, or undefined where the browser cannot measure (tests). */
 function measurer(): ((text: string, px: number) => number) | undefined {
   if (typeof OffscreenCanvas === 'undefined') return undefined;
   const ctx = new OffscreenCanvas(1, 1).getContext('2d');
