@@ -245,7 +245,7 @@ function TaskBody({ task, actionError }: { task: Task; actionError: unknown }) {
       <dl className="details-meta">
         <Meta term="Status">
           <span className="history-status">
-            <StatusBadge status={task.status} />
+            <StatusBadge status={task.status} review={task.review} />
             {running && task.pages_total > 0 && (
               <span className="muted">
                 {task.pages_done} / {task.pages_total} pages

@@ -250,7 +250,7 @@ const TaskRow = memo(function TaskRow({ task: t, onOpen, selected, onSelect, onR
       </td>
       <td data-label="Status">
         <span className="history-status">
-          <StatusBadge status={t.status} />
+          <StatusBadge status={t.status} review={t.review} />
           {running && t.pages_total > 0 && (
             <span className="muted history-progress">
               {t.pages_done}/{t.pages_total}

@@ -157,7 +157,7 @@ function TaskRowView({ rowKey, taskId }: { rowKey: string; taskId: string }) {
         <span className="muted task-row-size">{formatBytes(task.input_bytes)}</span>
         {/* A status region: screen readers hear "Processing", "Completed"… as they happen. */}
         <span role="status">
-          <StatusBadge status={task.status} />
+          <StatusBadge status={task.status} review={task.review} />
         </span>
       </div>
       <div className="task-row-meta muted">
