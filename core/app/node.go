@@ -13,7 +13,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
-	"google.golang.org/grpc/codes"
 
 	"github.com/ocrbox/ocrbox/core/cluster"
 	"github.com/ocrbox/ocrbox/core/config"
@@ -93,33 +92,7 @@ func (e poolEngines) Recognize(ctx context.Context, engine string, req *sdk.Reco
 		return nil, err
 	}
 	defer e.pool.Release(engine, proc)
-	eng, err := proc.Engine(ctx)
-	if err != nil {
-		return nil, err
-	}
-	deadline := time.Now().Add(timeout)
-	pctx, cancel := context.WithDeadline(ctx, deadline)
-	defer cancel()
-	resp, err := eng.Recognize(pctx, req)
-	if err == nil || ctx.Err() != nil {
-		return resp, err
-	}
-	// Judged by the clock too: the plugin side may cancel the call a
-	// moment before our own timer fires.
-	if pctx.Err() != nil || !time.Now().Before(deadline) ||
-		errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
-		// Replace the hung process so the next page does not queue behind it.
-		if rerr := proc.Restart(ctx); rerr != nil {
-			e.log.Error("restart hung engine", "engine", engine, "error", rerr)
-		}
-		return nil, fmt.Errorf("page timed out after %s", timeout)
-	}
-	var remote *sdk.RemoteError
-	if errors.As(err, &remote) && remote.Code == codes.Unavailable {
-		e.log.Warn("engine process lost during a page", "engine", engine, "error", err)
-		return nil, errors.New("the engine process stopped unexpectedly")
-	}
-	return nil, err
+	return engines.RecognizeOn(ctx, proc, req, timeout, e.log)
 }
 
 // serveNodeMetrics serves the node's gauges and counters on addr at

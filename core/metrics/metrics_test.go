@@ -94,7 +94,9 @@ func TestClusterGauges(t *testing.T) {
 			return []Node{{Name: "n1", Up: true, Slots: 2, Busy: 1, Done: 7, Failed: 1, Redeliveries: 3, LastSeenAgoSecond: 1},
 				{Name: "n2", Slots: 4, LastSeenAgoSecond: 30}}
 		},
-		Cluster: func() ClusterCounters { return ClusterCounters{Sent: 9, Results: 8, Duplicates: 1, Redeliveries: 3, NodesLost: 1} },
+		Cluster: func() ClusterCounters {
+			return ClusterCounters{Sent: 9, Results: 8, Duplicates: 1, Redeliveries: 3, NodesLost: 1}
+		},
 	})
 	want := `
 # HELP ocrbox_cluster_jobs_total Page jobs of the coordinator, by event: sent, result, duplicate (a late second result, dropped), redelivered.

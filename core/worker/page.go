@@ -13,9 +13,9 @@ import (
 	"time"
 
 	"github.com/sethvargo/go-retry"
-	"google.golang.org/grpc/codes"
 
 	"github.com/ocrbox/ocrbox/core/domain"
+	"github.com/ocrbox/ocrbox/core/engines"
 	"github.com/ocrbox/ocrbox/core/outputs"
 	"github.com/ocrbox/ocrbox/core/pages"
 	"github.com/ocrbox/ocrbox/plugins/host"
@@ -262,33 +262,5 @@ const MaxPageBytes = sdk.MaxMessageBytes - 1<<20
 // engine taken from w.engines, and gives it back.
 func (w *Worker) recognizeLocal(ctx context.Context, engine string, proc *host.Process, req *sdk.RecognizeRequest) (*sdk.RecognizeResponse, error) {
 	defer w.engines.Release(engine, proc)
-	eng, err := proc.Engine(ctx)
-	if err != nil {
-		return nil, err
-	}
-	deadline := time.Now().Add(w.opts.PageTimeout)
-	pctx, cancel := context.WithDeadline(ctx, deadline)
-	defer cancel()
-	resp, err := eng.Recognize(pctx, req)
-	if err == nil || ctx.Err() != nil {
-		return resp, err
-	}
-	// The deadline travels with the call, so the plugin side may cancel it
-	// (and the error arrive) a moment before our own timer fires: judge by
-	// the clock, not only by pctx.Err().
-	if pctx.Err() != nil || !time.Now().Before(deadline) ||
-		errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
-		// The engine hung past the page timeout: replace the process so the
-		// next page does not queue behind it.
-		if rerr := proc.Restart(ctx); rerr != nil {
-			w.log.Error("restart hung engine", "engine", engine, "error", rerr)
-		}
-		return nil, fmt.Errorf("page timed out after %s", w.opts.PageTimeout)
-	}
-	var remote *sdk.RemoteError
-	if errors.As(err, &remote) && remote.Code == codes.Unavailable {
-		w.log.Warn("engine process lost during a page", "engine", engine, "error", err)
-		return nil, errors.New("the engine process stopped unexpectedly")
-	}
-	return nil, err
+	return engines.RecognizeOn(ctx, proc, req, w.opts.PageTimeout, w.log)
 }

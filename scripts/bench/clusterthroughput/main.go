@@ -18,7 +18,6 @@ import (
 	"fmt"
 	"io"
 	"mime/multipart"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -107,7 +106,7 @@ func run(ctx context.Context, c config) error {
 	}
 	defer local.srv.Stop()
 
-	natsPort, err := freePort()
+	natsPort, err := benchsrv.FreePort()
 	if err != nil {
 		return err
 	}
@@ -198,7 +197,7 @@ func startNode(ctx context.Context, c config, cpu, name, url, token, cache strin
 	}
 	cmd := exec.CommandContext(ctx, "taskset", "-c", cpu, c.bin, "worker", "--join", url, "--token", token,
 		"--workers", "1", "--name", name)
-	cmd.Env = append(cleanEnv(), "OCRBOX_STORAGE_DATA_DIR="+filepath.Join(c.workDir, name), "OCRBOX_STORAGE_CACHE_DIR="+cache,
+	cmd.Env = append(benchsrv.CleanEnv(), "OCRBOX_STORAGE_DATA_DIR="+filepath.Join(c.workDir, name), "OCRBOX_STORAGE_CACHE_DIR="+cache,
 		"OCRBOX_OCR_BUILTIN_ENGINES=tesseract", "OCRBOX_OCR_ENGINE_IDLE_TIMEOUT=0s", "OCRBOX_LOG_FORMAT=json", "OMP_THREAD_LIMIT=1")
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
@@ -326,25 +325,4 @@ func median(xs []float64) float64 {
 		return s[len(s)/2]
 	}
 	return (s[len(s)/2-1] + s[len(s)/2]) / 2
-}
-
-func freePort() (int, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port, nil
-}
-
-// cleanEnv is our environment without OCRBOX_* settings, so a developer's
-// shell cannot change what is measured.
-func cleanEnv() []string {
-	var env []string
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "OCRBOX_") {
-			env = append(env, kv)
-		}
-	}
-	return env
 }

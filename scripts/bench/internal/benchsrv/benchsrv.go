@@ -69,11 +69,11 @@ func Start(ctx context.Context, o Options) (*Server, error) {
 	if o.LogPath == "" {
 		o.LogPath = filepath.Join(o.Dir, "server.log")
 	}
-	port, err := freePort()
+	port, err := FreePort()
 	if err != nil {
 		return nil, err
 	}
-	env := cleanEnv()
+	env := CleanEnv()
 	env = append(env, "OCRBOX_STORAGE_DATA_DIR="+dataDir, "OCRBOX_SERVER_LISTEN="+fmt.Sprintf("127.0.0.1:%d", port),
 		"OCRBOX_LOG_FORMAT=json", "OMP_THREAD_LIMIT=1")
 	for k, v := range o.Env {
@@ -224,7 +224,8 @@ func addUsers(ctx context.Context, o Options, env []string, accounts []Account) 
 	return nil
 }
 
-func freePort() (int, error) {
+// FreePort asks the kernel for an unused loopback port.
+func FreePort() (int, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return 0, err
@@ -233,9 +234,9 @@ func freePort() (int, error) {
 	return ln.Addr().(*net.TCPAddr).Port, nil
 }
 
-// cleanEnv is our environment without OCRBOX_* settings, so a developer's
+// CleanEnv is our environment without OCRBOX_* settings, so a developer's
 // shell cannot change what is measured.
-func cleanEnv() []string {
+func CleanEnv() []string {
 	var env []string
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, "OCRBOX_") && !strings.HasPrefix(kv, "OMP_THREAD_LIMIT=") {
