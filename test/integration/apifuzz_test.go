@@ -482,6 +482,7 @@ func (r fuzzResult) check() string {
 func TestAPIFuzz(t *testing.T) {
 	needDeps(t)
 	s := startTestServer(t, serverConfig{Bin: binPath, DataDir: filepath.Join(t.TempDir(), "data")})
+	s.waitPDFium(t, 3*time.Minute) // the fuzz's deadline per request is for ocrbox, not for a cold PDFium cache
 	email, password := "apifuzz-"+randomHex(4)+"@example.org", "pw-"+randomHex(8)
 	addUser(t, binPath, s.cfg.DataDir, email, "Fuzz", password)
 	me := newClient(s).login(t, email, password)

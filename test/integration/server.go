@@ -196,6 +196,24 @@ func (s *server) waitReady(timeout time.Duration) error {
 	return fmt.Errorf("server not ready after %s (last: %s)", timeout, last)
 }
 
+// waitPDFium waits until the server has compiled PDFium in the background
+// ("PDFium ready"): on the run's first server, with the suite's PDFium
+// cache still empty, that is many seconds of CPU, and a PDF upload meanwhile
+// waits for it — longer than a client's timeout on a loaded machine.
+func (s *server) waitPDFium(t testing.TB, timeout time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !strings.Contains(s.stderr.From(0), `"msg":"PDFium ready"`) {
+		if strings.Contains(s.stderr.From(0), "PDFium could not be prepared") {
+			t.Fatalf("the server could not prepare PDFium:\n%s", tail(s.stderr.From(0), 4<<10))
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("PDFium not ready after %s", timeout)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
 // httpClient returns a client for s (trusting its certificate for HTTPS).
 func (s *server) httpClient(timeout time.Duration) *http.Client {
 	hc := &http.Client{Timeout: timeout}
