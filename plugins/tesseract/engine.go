@@ -182,7 +182,9 @@ func (e *Engine) model(cfg *config, lang string) (*tessAPI, error) {
 	e.logEvicted(e.models.makeRoom())
 	var api *tessAPI
 	var err error
-	if data, ok := cfg.builtinModel(lang); ok {
+	if data, ok, derr := cfg.builtinModel(lang); derr != nil {
+		err = derr
+	} else if ok {
 		api, err = newTessAPIFromMemory(data, lang)
 	} else {
 		api, err = newTessAPI(cfg.tessdataDir, lang)

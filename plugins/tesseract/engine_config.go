@@ -211,9 +211,9 @@ func (c *config) languageKey(requested []string) (string, error) {
 
 // builtinModel returns the compiled-in traineddata for lang when lang is
 // served from memory rather than from tessdataDir.
-func (c *config) builtinModel(lang string) (string, bool) {
+func (c *config) builtinModel(lang string) (string, bool, error) {
 	if !slices.Contains(c.builtin, lang) {
-		return "", false
+		return "", false, nil
 	}
 	return embeddedModel(lang)
 }

@@ -5,7 +5,7 @@ package tesseract
 // Without the embedtessdata tag (every build but scripts/release) no model
 // is compiled in: tesseract reads everything from the tessdata directory.
 
-func embeddedModel(string) (string, bool) { return "", false }
+func embeddedModel(string) (string, bool, error) { return "", false, nil }
 
 func embeddedLanguages() []string { return nil }
 
