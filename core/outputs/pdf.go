@@ -21,7 +21,7 @@ func init() { api.DisableConfigDir() }
 // so the cost is about the sum of the page PDFs' sizes.
 func MergePDF(ctx context.Context, w io.Writer, pagePDFs []io.ReadSeeker) error {
 	if len(pagePDFs) == 0 {
-		return domain.Errorf(domain.ErrInvalid, "no_pages", "no page PDFs to merge")
+		return domain.Errorf(domain.ErrInvalid, domain.CodeNoPages, "no page PDFs to merge")
 	}
 	if err := ctx.Err(); err != nil {
 		return err

@@ -68,7 +68,7 @@ var errWholePages = errors.New("engine returned whole pages")
 // markers, even when asked, rather than claim what it is not.
 func WriteSearchablePDF(ctx context.Context, w io.Writer, in SearchablePDF) (PDFResult, error) {
 	if len(in.Pages) == 0 {
-		return PDFResult{}, domain.Errorf(domain.ErrInvalid, "no_pages", "no pages for the PDF")
+		return PDFResult{}, domain.Errorf(domain.ErrInvalid, domain.CodeNoPages, "no pages for the PDF")
 	}
 	var (
 		doc *model.Context
@@ -105,7 +105,7 @@ type PDFResult struct {
 func overlayPDF(ctx context.Context, in SearchablePDF) (*model.Context, error) {
 	doc, err := readPDF(in.Original, pdfConf())
 	if err != nil {
-		return nil, domain.Errorf(domain.ErrBadInput, "unreadable_input", "the PDF cannot be read: %v", err)
+		return nil, domain.Errorf(domain.ErrBadInput, domain.CodeUnreadableInput, "the PDF cannot be read: %v", err)
 	}
 	if err := doc.EnsurePageCount(); err != nil {
 		return nil, fmt.Errorf("pdf page count: %w", err)

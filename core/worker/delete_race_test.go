@@ -32,7 +32,7 @@ func (h *harness) taskDirs(t *testing.T) []string {
 // page result in hand and writes it after the task's context was checked.
 // The write itself must then find the task gone.
 type deleteBeforeWrite struct {
-	worker.Files
+	worker.TaskFiles
 	once   sync.Once
 	delete func()
 }
@@ -40,7 +40,7 @@ type deleteBeforeWrite struct {
 func (d *deleteBeforeWrite) WriteFileAtomic(ctx context.Context, userID, taskID, name string, data []byte) error {
 	d.once.Do(d.delete)
 	// As if the cancellation arrived just after the worker checked ctx.
-	return d.Files.WriteFileAtomic(context.WithoutCancel(ctx), userID, taskID, name, data)
+	return d.TaskFiles.WriteFileAtomic(context.WithoutCancel(ctx), userID, taskID, name, data)
 }
 
 // TestDeleteBetweenRecognitionAndWrite: a task deleted while its page
@@ -51,7 +51,7 @@ func TestDeleteBetweenRecognitionAndWrite(t *testing.T) {
 	ctx := context.Background()
 	h := newHarness(t, setup{engines: []string{"slow"}, opts: slowOpts()})
 	task := h.submit(t, "two.tif", "slow", "txt", testimage.GrayTIFF(2))
-	files := &deleteBeforeWrite{Files: h.files, delete: func() {
+	files := &deleteBeforeWrite{TaskFiles: h.files, delete: func() {
 		if err := h.svc.Delete(ctx, h.user.ID, task.ID); err != nil {
 			t.Errorf("Delete: %v", err)
 		}

@@ -17,7 +17,7 @@ import (
 // failingWrites makes the first n page writes fail as a file system would,
 // with an error that names the file's full path.
 type failingWrites struct {
-	worker.Files
+	worker.TaskFiles
 	mu   sync.Mutex
 	n    int
 	errc syscall.Errno
@@ -31,7 +31,7 @@ func (f *failingWrites) WriteFileAtomic(ctx context.Context, userID, taskID, nam
 	if fail {
 		return &fs.PathError{Op: "write", Path: "/srv/ocrbox/data/files/" + userID + "/" + taskID + "/" + name, Err: f.errc}
 	}
-	return f.Files.WriteFileAtomic(ctx, userID, taskID, name, data)
+	return f.TaskFiles.WriteFileAtomic(ctx, userID, taskID, name, data)
 }
 
 // TestFullDiskMakesTasksWait: a page that cannot be stored because the disk
@@ -42,7 +42,7 @@ func TestFullDiskMakesTasksWait(t *testing.T) {
 	opts := slowOpts()
 	opts.DiskWait = 300 * time.Millisecond
 	h := newHarness(t, setup{engines: []string{"slow"}, opts: opts})
-	h.wk = worker.New(h.store, &failingWrites{Files: h.files, n: 2, errc: syscall.ENOSPC}, h.pool, h.broker, h.opts, h.log)
+	h.wk = worker.New(h.store, &failingWrites{TaskFiles: h.files, n: 2, errc: syscall.ENOSPC}, h.pool, h.broker, h.opts, h.log)
 	h.svc.SetRunner(h.wk)
 	task := h.submit(t, "two.tif", "slow", "txt", testimage.GrayTIFF(2))
 	updates, stop := h.broker.Subscribe(task.ID)
@@ -86,7 +86,7 @@ func TestFullDiskMakesTasksWait(t *testing.T) {
 func TestStorageErrorsNameNoPath(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, setup{engines: []string{"slow"}, opts: slowOpts()})
-	h.wk = worker.New(h.store, &failingWrites{Files: h.files, n: 100, errc: syscall.EIO}, h.pool, h.broker, h.opts, h.log)
+	h.wk = worker.New(h.store, &failingWrites{TaskFiles: h.files, n: 100, errc: syscall.EIO}, h.pool, h.broker, h.opts, h.log)
 	h.svc.SetRunner(h.wk)
 	task := h.submit(t, "one.tif", "slow", "txt", testimage.GrayTIFF(1))
 	h.run(t)

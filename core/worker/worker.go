@@ -40,8 +40,8 @@ type Store interface {
 	UpdateTask(ctx context.Context, userID, taskID string, fn func(*domain.Task) error) (*domain.Task, error)
 }
 
-// Files is the per-task file tree.
-type Files interface {
+// TaskFiles is the per-task file tree (storage/filestore).
+type TaskFiles interface {
 	Path(ctx context.Context, userID, taskID, name string) (string, error)
 	Open(ctx context.Context, userID, taskID, name string) (*os.File, error)
 	Create(ctx context.Context, userID, taskID, name string) (*os.File, error)
@@ -146,7 +146,7 @@ func (noObserver) TaskFinished(string, time.Duration)    {}
 // Worker claims pending tasks and processes them.
 type Worker struct {
 	store   Store
-	files   Files
+	files   TaskFiles
 	engines Engines
 	pub     Publisher
 	opts    Options
@@ -228,7 +228,7 @@ func (w *Worker) isDraining() bool {
 }
 
 // New builds a worker; call Run to start it.
-func New(store Store, files Files, engines Engines, pub Publisher, opts Options, log *slog.Logger) *Worker {
+func New(store Store, files TaskFiles, engines Engines, pub Publisher, opts Options, log *slog.Logger) *Worker {
 	if opts.Workers < 1 {
 		opts.Workers = 1
 	}
