@@ -17,31 +17,14 @@ import (
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
 
 	"github.com/ocrbox/ocrbox/core/domain"
+	"github.com/ocrbox/ocrbox/test/testenv"
 )
 
 // corpus returns the shared OCR test corpus beside the repo clone.
-func corpus(t *testing.T) string {
-	t.Helper()
-	dir := filepath.Join("..", "..", "..", "shared", "testdata", "ocr")
-	if _, err := os.Stat(dir); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("OCR corpus missing at %s: %v", dir, err)
-		}
-		t.Skipf("OCR corpus missing at %s", dir)
-	}
-	return dir
-}
+func corpus(t *testing.T) string { return testenv.Corpus(t) }
 
 // needTool fails in CI and skips elsewhere when an external tool is missing.
-func needTool(t *testing.T, name string) {
-	t.Helper()
-	if _, err := exec.LookPath(name); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s is required in CI: %v", name, err)
-		}
-		t.Skipf("%s not installed", name)
-	}
-}
+func needTool(t *testing.T, name string) { testenv.RequirePrograms(t, name) }
 
 func readSeekers(t *testing.T, paths ...string) []io.ReadSeeker {
 	t.Helper()

@@ -18,6 +18,7 @@ import (
 
 	"github.com/ocrbox/ocrbox/core/domain"
 	"github.com/ocrbox/ocrbox/core/pages"
+	"github.com/ocrbox/ocrbox/test/testenv"
 )
 
 // faultKey makes the helper started from this test binary misbehave after
@@ -73,17 +74,7 @@ func fault(mode string) {
 	}
 }
 
-func corpus(t *testing.T) string {
-	t.Helper()
-	dir := filepath.Join("..", "..", "..", "shared", "testdata", "ocr")
-	if _, err := os.Stat(dir); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("OCR corpus missing at %s: %v", dir, err)
-		}
-		t.Skipf("OCR corpus missing at %s", dir)
-	}
-	return dir
-}
+func corpus(t *testing.T) string { return testenv.Corpus(t) }
 
 // newRunner runs this test binary as the helper.
 func newRunner(t *testing.T, opts Options) *Runner {
