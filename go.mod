@@ -119,3 +119,15 @@ require (
 	golang.org/x/text v0.44.0 // indirect
 	google.golang.org/genproto/googleapis/rpc v0.0.0-20260817212433-ac3dfec99bb1 // indirect
 )
+
+replace github.com/blevesearch/zapx/v11 => ./third_party/zapx/v11
+
+replace github.com/blevesearch/zapx/v12 => ./third_party/zapx/v12
+
+replace github.com/blevesearch/zapx/v13 => ./third_party/zapx/v13
+
+replace github.com/blevesearch/zapx/v14 => ./third_party/zapx/v14
+
+replace github.com/blevesearch/zapx/v15 => ./third_party/zapx/v15
+
+replace github.com/blevesearch/zapx/v16 => ./third_party/zapx/v16

@@ -2,6 +2,8 @@ package search
 
 import (
 	"context"
+	"encoding/binary"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -9,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	bolt "go.etcd.io/bbolt"
 
 	"github.com/ocrbox/ocrbox/core/domain"
 )
@@ -303,6 +307,13 @@ func TestReopenKeepsAndRecovers(t *testing.T) {
 		ix.Close()
 		reopen(true).Close()
 	})
+	t.Run("segments in an older zap format", func(t *testing.T) {
+		// This binary links only zap v17 (third_party/zapx stands in for
+		// v11–v16): an index whose snapshot says v16 is rebuilt, not read.
+		build()
+		setSegmentVersion(t, filepath.Join(dir, "store", "root.bolt"), 16)
+		reopen(true).Close()
+	})
 	t.Run("corrupt directory", func(t *testing.T) {
 		build()
 		entries, _ := os.ReadDir(dir)
@@ -339,5 +350,37 @@ func TestClosedIndexAnswersErrors(t *testing.T) {
 	}
 	if ix.Built(ctx) {
 		t.Fatal("a closed index is not built")
+	}
+}
+
+// setSegmentVersion rewrites the zap version every snapshot in a scorch
+// root.bolt records, as an index written by another bleve would say.
+func setSegmentVersion(t *testing.T, root string, version uint32) {
+	t.Helper()
+	db, err := bolt.Open(root, 0o600, &bolt.Options{Timeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	n := 0
+	err = db.Update(func(tx *bolt.Tx) error {
+		snapshots := tx.Bucket([]byte{'s'})
+		if snapshots == nil {
+			return errors.New("no snapshots bucket in root.bolt")
+		}
+		return snapshots.ForEachBucket(func(k []byte) error {
+			meta := snapshots.Bucket(k).Bucket([]byte{'m'})
+			if meta == nil {
+				return nil
+			}
+			n++
+			return meta.Put([]byte("version"), binary.BigEndian.AppendUint32(nil, version))
+		})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n == 0 {
+		t.Fatal("no snapshot metadata in root.bolt")
 	}
 }
