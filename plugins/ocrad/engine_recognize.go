@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"time"
 
 	"github.com/ocrbox/ocrbox/plugins/sdk"
@@ -97,19 +96,7 @@ func (e *Engine) ReadsImagePath() bool { return true }
 
 // readGrey decodes the request's page, from its file or its bytes.
 func readGrey(req *sdk.RecognizeRequest) (*greymap, error) {
-	if path := req.GetImagePath(); path != "" && len(req.GetImage()) == 0 {
-		if _, err := os.Stat(path); err != nil {
-			return nil, fmt.Errorf("recognize: page file: %w", err) // the host's fault: retried
-		}
-		if img := decodeGreyFile(path); img != nil {
-			return img, nil
-		}
-		return nil, fmt.Errorf("%w: not a PNG, JPEG, TIFF, BMP, WebP or PNM image (content type %q)",
-			sdk.ErrBadImage, req.GetContentType())
-	}
-	if img := decodeGrey(req.GetImage()); img != nil {
-		return img, nil
-	}
-	return nil, fmt.Errorf("%w: not a PNG, JPEG, TIFF, BMP, WebP or PNM image (%d bytes, content type %q)",
-		sdk.ErrBadImage, len(req.GetImage()), req.GetContentType())
+	return sdk.DecodePage(req,
+		func(path string) (*greymap, bool) { img := decodeGreyFile(path); return img, img != nil },
+		func(data []byte) (*greymap, bool) { img := decodeGrey(data); return img, img != nil })
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"time"
 
 	"github.com/ocrbox/ocrbox/plugins/sdk"
@@ -139,21 +138,9 @@ func (e *Engine) recognizeImage(ctx context.Context, api *tessAPI, img *pix, dpi
 
 // readImage decodes the request's page, from its file or its bytes.
 func readImage(req *sdk.RecognizeRequest) (*pix, error) {
-	if path := req.GetImagePath(); path != "" && len(req.GetImage()) == 0 {
-		if _, err := os.Stat(path); err != nil {
-			return nil, fmt.Errorf("recognize: page file: %w", err) // the host's fault: retried
-		}
-		if img := readPixFile(path); img != nil {
-			return img, nil
-		}
-		return nil, fmt.Errorf("%w: not a PNG, JPEG, TIFF, BMP, WebP or PNM image (content type %q)",
-			sdk.ErrBadImage, req.GetContentType())
-	}
-	if img := readPix(req.GetImage()); img != nil {
-		return img, nil
-	}
-	return nil, fmt.Errorf("%w: not a PNG, JPEG, TIFF, BMP, WebP or PNM image (%d bytes, content type %q)",
-		sdk.ErrBadImage, len(req.GetImage()), req.GetContentType())
+	return sdk.DecodePage(req,
+		func(path string) (*pix, bool) { img := readPixFile(path); return img, img != nil },
+		func(data []byte) (*pix, bool) { img := readPix(data); return img, img != nil })
 }
 
 // runRecognition runs tesseract under a monitor tied to ctx.
