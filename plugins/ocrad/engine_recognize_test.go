@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ocrbox/ocrbox/plugins/internal/enginetest"
 	"github.com/ocrbox/ocrbox/plugins/sdk"
 
 	"github.com/ocrbox/ocrbox/test/testenv"
@@ -177,43 +178,15 @@ func TestRecognizeBlank(t *testing.T) {
 
 func TestRecognizeErrors(t *testing.T) {
 	t.Parallel()
-	good := renderPage(t, renderedLines...)
-	tests := []struct {
-		name    string
-		req     *sdk.RecognizeRequest
-		wantErr error
-		wantMsg string
-	}{
-		{"language outside latin-1", &sdk.RecognizeRequest{Image: good, Languages: []string{"rus"}}, sdk.ErrUnsupported, `"rus"`},
-		{"unknown language in a combination", &sdk.RecognizeRequest{Image: good, Languages: []string{"eng+xxx"}}, sdk.ErrUnsupported, `"xxx"`},
-		{"path as language", &sdk.RecognizeRequest{Image: good, Languages: []string{"../eng"}}, sdk.ErrUnsupported, `"../eng"`},
-		{"pdf wanted", &sdk.RecognizeRequest{Image: good, WantPdf: true}, sdk.ErrUnsupported, "pdf"},
-		{"garbage bytes", &sdk.RecognizeRequest{Image: []byte("this is not an image, just some text"), ContentType: "image/png"}, sdk.ErrBadImage, "image cannot be read"},
-		{"truncated png", &sdk.RecognizeRequest{Image: good[:len(good)/2], ContentType: "image/png"}, sdk.ErrBadImage, "image cannot be read"},
-		{"png header only", &sdk.RecognizeRequest{Image: good[:64]}, sdk.ErrBadImage, "image cannot be read"},
-		{"tiff header only", &sdk.RecognizeRequest{Image: []byte("II*\x00\x08\x00\x00\x00\x00\x00")}, sdk.ErrBadImage, "image cannot be read"},
-		{"empty image", &sdk.RecognizeRequest{}, sdk.ErrBadImage, "image cannot be read"},
-	}
-	e := newTestEngine(t, nil)
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			_, err := e.Recognize(t.Context(), tt.req)
-			if !errors.Is(err, tt.wantErr) {
-				t.Fatalf("error = %v, want %v", err, tt.wantErr)
-			}
-			if !strings.Contains(err.Error(), tt.wantMsg) {
-				t.Errorf("error %q does not mention %s", err, tt.wantMsg)
-			}
-			// The failed page must not poison the next one.
-			resp, err := e.Recognize(t.Context(), &sdk.RecognizeRequest{Image: good, Languages: []string{"eng"}})
-			if err != nil {
-				t.Fatalf("next page: %v", err)
-			}
-			if !strings.Contains(resp.GetText(), "quick brown") {
-				t.Errorf("next page text:\n%s", resp.GetText())
-			}
-		})
-	}
+	good := renderPage(t, renderedLines...) // a PNG
+	cases := append([]enginetest.ErrorCase{
+		{Name: "language outside latin-1", Req: &sdk.RecognizeRequest{Image: good, Languages: []string{"rus"}}, Err: sdk.ErrUnsupported, Msg: `"rus"`},
+		{Name: "unknown language in a combination", Req: &sdk.RecognizeRequest{Image: good, Languages: []string{"eng+xxx"}}, Err: sdk.ErrUnsupported, Msg: `"xxx"`},
+		{Name: "path as language", Req: &sdk.RecognizeRequest{Image: good, Languages: []string{"../eng"}}, Err: sdk.ErrUnsupported, Msg: `"../eng"`},
+		{Name: "pdf wanted", Req: &sdk.RecognizeRequest{Image: good, WantPdf: true}, Err: sdk.ErrUnsupported, Msg: "pdf"},
+		{Name: "tiff header only", Req: &sdk.RecognizeRequest{Image: []byte("II*\x00\x08\x00\x00\x00\x00\x00")}, Err: sdk.ErrBadImage, Msg: "image cannot be read"},
+	}, enginetest.BadImageCases(good)...)
+	enginetest.CheckRecognizeErrors(t, newTestEngine(t, nil), good, cases)
 }
 
 // TestRecognizeCancel checks that an ended ctx stops the page at the next

@@ -211,41 +211,13 @@ func TestRecognizeErrors(t *testing.T) {
 	t.Parallel()
 	good := enginetest.CorpusFile(t, "pages/phototest.tif")
 	png := enginetest.CorpusFile(t, "pages/phototest-rotated-R.png")
-	tests := []struct {
-		name    string
-		req     *sdk.RecognizeRequest
-		wantErr error
-		wantMsg string
-	}{
-		{"unknown language", &sdk.RecognizeRequest{Image: good, Languages: []string{"xxx"}}, sdk.ErrUnsupported, `"xxx"`},
-		{"unknown language in a combination", &sdk.RecognizeRequest{Image: good, Languages: []string{"eng+xxx"}}, sdk.ErrUnsupported, `"xxx"`},
-		{"osd is not a language", &sdk.RecognizeRequest{Image: good, Languages: []string{"osd"}}, sdk.ErrUnsupported, `"osd"`},
-		{"path as language", &sdk.RecognizeRequest{Image: good, Languages: []string{"../eng"}}, sdk.ErrUnsupported, `"../eng"`},
-		{"garbage bytes", &sdk.RecognizeRequest{Image: []byte("this is not an image, just some text"), ContentType: "image/png"}, sdk.ErrBadImage, "image cannot be read"},
-		{"truncated png", &sdk.RecognizeRequest{Image: png[:len(png)/2], ContentType: "image/png"}, sdk.ErrBadImage, "image cannot be read"},
-		{"png header only", &sdk.RecognizeRequest{Image: png[:64]}, sdk.ErrBadImage, "image cannot be read"},
-		{"empty image", &sdk.RecognizeRequest{}, sdk.ErrBadImage, "image cannot be read"},
-	}
-	e := newTestEngine(t, nil)
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			_, err := e.Recognize(t.Context(), tt.req)
-			if !errors.Is(err, tt.wantErr) {
-				t.Fatalf("error = %v, want %v", err, tt.wantErr)
-			}
-			if !strings.Contains(err.Error(), tt.wantMsg) {
-				t.Errorf("error %q does not mention %s", err, tt.wantMsg)
-			}
-			// The failed page must not poison the next one.
-			resp, err := e.Recognize(t.Context(), &sdk.RecognizeRequest{Image: good, Languages: []string{"eng"}})
-			if err != nil {
-				t.Fatalf("next page: %v", err)
-			}
-			if !strings.Contains(resp.GetText(), "quick brown") {
-				t.Errorf("next page text:\n%s", resp.GetText())
-			}
-		})
-	}
+	cases := append([]enginetest.ErrorCase{
+		{Name: "unknown language", Req: &sdk.RecognizeRequest{Image: good, Languages: []string{"xxx"}}, Err: sdk.ErrUnsupported, Msg: `"xxx"`},
+		{Name: "unknown language in a combination", Req: &sdk.RecognizeRequest{Image: good, Languages: []string{"eng+xxx"}}, Err: sdk.ErrUnsupported, Msg: `"xxx"`},
+		{Name: "osd is not a language", Req: &sdk.RecognizeRequest{Image: good, Languages: []string{"osd"}}, Err: sdk.ErrUnsupported, Msg: `"osd"`},
+		{Name: "path as language", Req: &sdk.RecognizeRequest{Image: good, Languages: []string{"../eng"}}, Err: sdk.ErrUnsupported, Msg: `"../eng"`},
+	}, enginetest.BadImageCases(png)...)
+	enginetest.CheckRecognizeErrors(t, newTestEngine(t, nil), good, cases)
 }
 
 func TestRecognizeCancel(t *testing.T) {
