@@ -1,8 +1,9 @@
 // Package enginetest holds what the built-in engines' tests share beyond
 // test/testenv: the check that an engine reads pages by path
 // (CheckReadsPath) and the pages every engine must refuse
-// (CheckRecognizeErrors with BadImageCases). RequireOrSkip and CorpusFile forward to test/testenv
-// for plugins/tesseract's tests, which still call them by these names.
+// (CheckRecognizeErrors with BadImageCases). RequireOrSkip and CorpusFile
+// forward to test/testenv for plugins/tesseract's tests, which still call
+// them by these names.
 package enginetest
 
 import (
