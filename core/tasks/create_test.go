@@ -9,7 +9,6 @@ import (
 	"io"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -223,30 +222,7 @@ func TestCreateQuotaUnderConcurrentUploads(t *testing.T) {
 	const quota, uploads = 2, 6
 	f := newFixture(t, tasks.Options{MaxTasksPerUser: quota})
 	png := pngBytes(t, 20, 20)
-	p, err := f.svc.ParseParams(ctx, "", "", "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	errs := make(chan error, uploads)
-	var start sync.WaitGroup
-	start.Add(1)
-	for range uploads {
-		go func() {
-			start.Wait()
-			_, err := f.svc.Create(ctx, f.alice.ID, p, tasks.Upload{Filename: "x.png", Body: bytes.NewReader(png)})
-			errs <- err
-		}()
-	}
-	start.Done()
-	accepted := 0
-	for range uploads {
-		switch err := <-errs; {
-		case err == nil:
-			accepted++
-		case !errors.Is(err, domain.ErrQuota):
-			t.Errorf("unexpected error %v", err)
-		}
-	}
+	accepted := f.raceUploads(t, uploads, png)
 	n, _ := f.store.CountTasks(ctx, f.alice.ID)
 	if accepted != quota || n != quota {
 		t.Errorf("%d concurrent uploads against a quota of %d: %d accepted, user has %d tasks", uploads, quota, accepted, n)

@@ -257,3 +257,34 @@ func (r *errReader) Read(p []byte) (int, error) {
 	r.data = r.data[n:]
 	return n, nil
 }
+
+// raceUploads starts n uploads of png by alice at once and returns how many
+// were accepted; every refusal must be ErrQuota.
+func (f *fixture) raceUploads(t *testing.T, n int, png []byte) (accepted int) {
+	t.Helper()
+	ctx := context.Background()
+	p, err := f.svc.ParseParams(ctx, "", "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	errs := make(chan error, n)
+	var start sync.WaitGroup
+	start.Add(1)
+	for range n {
+		go func() {
+			start.Wait()
+			_, err := f.svc.Create(ctx, f.alice.ID, p, tasks.Upload{Filename: "x.png", Body: bytes.NewReader(png)})
+			errs <- err
+		}()
+	}
+	start.Done()
+	for range n {
+		switch err := <-errs; {
+		case err == nil:
+			accepted++
+		case !errors.Is(err, domain.ErrQuota):
+			t.Errorf("unexpected error %v", err)
+		}
+	}
+	return accepted
+}

@@ -3,9 +3,7 @@ package tasks_test
 import (
 	"bytes"
 	"context"
-	"errors"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/ocrbox/ocrbox/core/domain"
@@ -76,27 +74,7 @@ func TestStorageQuotaUnderConcurrentUploads(t *testing.T) {
 	png := pngBytes(t, 20, 20)
 	const fit, uploads = 3, 8
 	f := newFixture(t, tasks.Options{MaxStorageBytesPerUser: int64(fit*len(png) + len(png)/2)})
-	p, _ := f.svc.ParseParams(ctx, "", "", "")
-	errs := make(chan error, uploads)
-	var start sync.WaitGroup
-	start.Add(1)
-	for range uploads {
-		go func() {
-			start.Wait()
-			_, err := f.svc.Create(ctx, f.alice.ID, p, tasks.Upload{Filename: "x.png", Body: bytes.NewReader(png)})
-			errs <- err
-		}()
-	}
-	start.Done()
-	accepted := 0
-	for range uploads {
-		switch err := <-errs; {
-		case err == nil:
-			accepted++
-		case !errors.Is(err, domain.ErrQuota):
-			t.Errorf("unexpected error %v", err)
-		}
-	}
+	accepted := f.raceUploads(t, uploads, png)
 	used, _ := f.store.StoredBytes(ctx, f.alice.ID)
 	if accepted != fit || used != int64(fit*len(png)) {
 		t.Errorf("%d accepted, %d bytes stored; want %d, %d", accepted, used, fit, fit*len(png))
