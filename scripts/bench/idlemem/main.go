@@ -68,23 +68,31 @@ func main() {
 		fmt.Fprintln(os.Stderr, "footprint: -bin is required")
 		os.Exit(2)
 	}
-	if *install {
+	if err := measure(*bin, *corpus, *idle, *jsonOut, *install); err != nil {
+		fail(err)
+	}
+}
+
+// measure runs both modes and reports them; the installed copy is removed
+// however it ends.
+func measure(bin, corpus string, idle time.Duration, jsonOut string, install bool) error {
+	if install {
 		dir, err := os.MkdirTemp("", "ocrbox-footprint-bin-")
 		if err != nil {
-			fail(err)
+			return err
 		}
 		defer os.RemoveAll(dir)
-		if *bin, err = installCopy(*bin, dir); err != nil {
-			fail(err)
+		if bin, err = installCopy(bin, dir); err != nil {
+			return err
 		}
 	}
-	page, err := os.ReadFile(filepath.Join(*corpus, "phototest.tif"))
+	page, err := os.ReadFile(filepath.Join(corpus, "phototest.tif"))
 	if err != nil {
-		fail(err)
+		return err
 	}
-	dense, err := os.ReadFile(filepath.Join(*corpus, "8087_054.3B.tif"))
+	dense, err := os.ReadFile(filepath.Join(corpus, "8087_054.3B.tif"))
 	if err != nil {
-		fail(err)
+		return err
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
@@ -92,21 +100,22 @@ func main() {
 	for _, m := range []struct {
 		name string
 		idle time.Duration
-	}{{"engines always running", 0}, {"stopped while idle", *idle}} {
+	}{{"engines always running", 0}, {"stopped while idle", idle}} {
 		fmt.Fprintf(os.Stderr, "footprint: %s\n", m.name)
-		r, err := run(ctx, *bin, m.name, m.idle, page, dense)
+		r, err := run(ctx, bin, m.name, m.idle, page, dense)
 		if err != nil {
-			fail(fmt.Errorf("%s: %w", m.name, err))
+			return fmt.Errorf("%s: %w", m.name, err)
 		}
 		results = append(results, r)
 	}
-	report(results, *idle)
-	if *jsonOut != "" {
+	report(results, idle)
+	if jsonOut != "" {
 		data, _ := json.MarshalIndent(results, "", "  ")
-		if err := os.WriteFile(*jsonOut, data, 0o644); err != nil {
-			fail(err)
+		if err := os.WriteFile(jsonOut, data, 0o644); err != nil {
+			return err
 		}
 	}
+	return nil
 }
 
 // installCopy copies bin into dir with 128 KiB writes, as cp(1) does,
