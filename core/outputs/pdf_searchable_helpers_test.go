@@ -19,7 +19,7 @@ import (
 // for a searchable PDF: the text-only PDF (textonly_pdf) and the words
 // with their boxes (TSV), at dpi (0: the file's). It returns the page
 // result as the worker stores it and the text layer.
-func ocrTextLayer(t *testing.T, img string, dpi int) (Page, []byte) {
+func ocrTextLayer(t testing.TB, img string, dpi int) (Page, []byte) {
 	t.Helper()
 	needTool(t, "tesseract")
 	base := filepath.Join(t.TempDir(), "page")

@@ -21,10 +21,10 @@ import (
 )
 
 // corpus returns the shared OCR test corpus beside the repo clone.
-func corpus(t *testing.T) string { return testenv.Corpus(t) }
+func corpus(t testing.TB) string { return testenv.Corpus(t) }
 
 // needTool fails in CI and skips elsewhere when an external tool is missing.
-func needTool(t *testing.T, name string) { testenv.RequirePrograms(t, name) }
+func needTool(t testing.TB, name string) { testenv.RequirePrograms(t, name) }
 
 func readSeekers(t *testing.T, paths ...string) []io.ReadSeeker {
 	t.Helper()
