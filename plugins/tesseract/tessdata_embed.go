@@ -15,8 +15,9 @@ import (
 // recognise English, turn pages upright and write searchable PDFs.
 // scripts/release stages the files in embedded-tessdata/ (gitignored)
 // before building, the two models zstd-compressed (eng 4.1 → 1.8 MB, osd
-// 10.6 → 3.8 MB): an engine decompresses a model when it loads it (~20 ms),
-// and tesseract keeps its own copy, so the Go heap holds it only that long.
+// 10.6 → 3.8 MB): an engine decompresses a model when it loads it (eng
+// ~12 ms), and tesseract keeps its own copy, so the Go heap holds it only
+// that long.
 var (
 	//go:embed embedded-tessdata/eng.traineddata.zst
 	embeddedEngZst []byte
