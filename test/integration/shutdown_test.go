@@ -25,16 +25,23 @@ func TestGracefulShutdown(t *testing.T) {
 	// ideal; the four-page TIFF with one engine process is enough to catch
 	// a page in flight.
 	tk := c.upload(t, [][2]string{{"outputs", "txt"}}, corpusUpload(t, "multipage/four-pages.tif"))[0]
+	// SIGTERM goes out once a page has been done for 250 ms: by then the
+	// next one has been decoded and is in the engine (a page here takes
+	// ~0.8 s). Right after a page is done the worker may still be decoding
+	// the next, which shutdown rightly drops without recognising it.
 	var seen int
+	changed := time.Now()
 	deadline := time.Now().Add(2 * time.Minute)
 	for {
 		cur := c.getTask(t, tk.ID)
-		if cur.Status == "processing" && cur.PagesDone >= 1 && cur.PagesDone < cur.PagesTotal-1 {
-			seen = cur.PagesDone
+		if cur.PagesDone != seen {
+			seen, changed = cur.PagesDone, time.Now()
+		}
+		if cur.Status == "processing" && seen >= 1 && seen < cur.PagesTotal-1 && time.Since(changed) >= 250*time.Millisecond {
 			break
 		}
 		if cur.terminal() || time.Now().After(deadline) {
-			t.Fatalf("could not catch the task between pages (status %s, %d/%d)", cur.Status, cur.PagesDone, cur.PagesTotal)
+			t.Fatalf("could not catch the task with a page in the engine (status %s, %d/%d)", cur.Status, cur.PagesDone, cur.PagesTotal)
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
